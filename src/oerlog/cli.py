@@ -1,0 +1,457 @@
+"""The ``oerlog`` command line (click). The only module that imports click.
+
+Exit codes: 0 success, 1 a check or test found problems, 2 bad input (with file:line:column, the bad value
+and a valid example).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__, ir
+from .cases import Case, load_case
+from .errors import OerlogError, UsageError
+from .explain import Explainer, Node
+from .kb import KnowledgeBase, load_kb
+from .parser import parse_atom
+from .render import to_json, to_markdown, to_text
+from .session import Judgement, judge, parse_overrides
+from .values import format_value, json_value
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _default_kb() -> str:
+    env = os.environ.get("OERLOG_KB")
+    if env:
+        return env
+    for base in (Path.cwd(), *Path.cwd().parents):
+        if (base / "kb" / "vocabulary.yaml").is_file():
+            return str(base / "kb")
+    return "kb"
+
+
+class Ctx:
+    """Shared state of one CLI invocation: the KB path and the loaded KB (loaded once, on first use)."""
+
+    def __init__(self, kb_path: str) -> None:
+        self.kb_path = kb_path
+        self._kb: KnowledgeBase | None = None
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The knowledge base, loaded and checked."""
+        if self._kb is None:
+            self._kb = load_kb(self.kb_path)
+        return self._kb
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, prog_name="oerlog")
+@click.option("--kb", "kb_path", default=_default_kb, show_default="./kb or $OERLOG_KB", help="Knowledge-base folder.")
+@click.pass_context
+def cli(ctx: click.Context, kb_path: str) -> None:
+    """oerlog: Dutch examination regulations as Datalog, with proofs that quote the articles.
+
+    \b
+    Example:
+      oerlog why 'resit_excluded("s1001", C)' --case kb/uu-gnk-ba-2025/cases/excluded_below_4.yaml
+    """
+    ctx.obj = Ctx(kb_path)
+
+
+def case_options(f: F) -> F:
+    """--case, --doc, --param, --lang shared by the commands that judge a case."""
+    f = click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True,
+                     help="Language of the explanation (quotes stay in the original).")(f)
+    f = click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+                     help="Override a parameter for this run (repeatable).")(f)
+    f = click.option("--doc", "doc_id", default=None,
+                     help="Document to judge under (default: the case's, or decided by kb/scope.dl).")(f)
+    f = click.option("--case", "case_path", required=True, type=click.Path(dir_okay=False),
+                     help="YAML case file with the facts.")(f)
+    return f
+
+
+def _judge(ctx: Ctx, case_path: str, doc_id: str | None, params: tuple[str, ...]) -> Judgement:
+    kb = ctx.kb
+    case = load_case(Path(case_path), kb.vocabulary)
+    from .session import select_document
+
+    doc, _, _ = select_document(kb, case, doc_id)
+    overrides = parse_overrides(doc, list(params))
+    return judge(kb, case, doc.id, overrides)
+
+
+def _goal(text: str, j: Judgement) -> ir.Atom:
+    atom = parse_atom(text)
+    known = {cr.head.pred: cr.head.arity for cr in j.document.plan().rules}
+    known.update({r.head.pred: r.head.arity for r in j.document.plan().blocked_rules})
+    known.update(j.kb.vocabulary.input_arities())
+    if atom.pred not in known or atom.pred.startswith("_"):
+        import difflib
+
+        close = difflib.get_close_matches(atom.pred, sorted(p for p in known if not p.startswith("_")), n=3)
+        err = UsageError(
+            f"unknown predicate {atom.pred!r} in document {j.document.id}",
+            value=atom.pred,
+            hint=("did you mean " + ", ".join(close) + "? " if close else "") + "see: oerlog docs " + j.document.id,
+            example='resit_excluded("s1001", C)',
+        )
+        raise err
+    if known[atom.pred] != atom.arity:
+        raise UsageError(
+            f"{atom.pred} takes {known[atom.pred]} argument(s), the goal gives {atom.arity}",
+            value=text,
+            example=f"{atom.pred}(" + ", ".join(f"X{i + 1}" for i in range(known[atom.pred])) + ")",
+        )
+    return atom
+
+
+def _doc_info(j: Judgement) -> dict[str, Any]:
+    d = j.document
+    return {
+        "id": d.id,
+        "title": d.title,
+        "kind": d.meta.get("kind"),
+        "academic_year": d.meta.get("academic_year"),
+        "institution": d.meta.get("institution"),
+        "version": d.version,
+    }
+
+
+def _header(j: Judgement, lang: str) -> str:
+    d = j.document
+    year = d.meta.get("academic_year")
+    ay = f"{year}-{year + 1}" if isinstance(year, int) else "?"
+    ref = format_value(j.case.reference_date, lang) if j.case.reference_date else "-"
+    if lang == "nl":
+        return f"Regeling: {d.title} ({d.id}, studiejaar {ay}); peildatum {ref}; keuze regeling: {j.selection}"
+    return f"Regulation: {d.title} ({d.id}, academic year {ay}); reference date {ref}; chosen: {j.selection}"
+
+
+def _emit(kind: str, goal_text: str, trees: list[Node], j: Judgement, fmt: str, lang: str) -> None:
+    if fmt == "json":
+        if len(trees) == 1:
+            click.echo(to_json(kind, goal_text, trees[0], lang, j.receipt(), _doc_info(j)))
+        else:
+            payload = [json.loads(to_json(kind, goal_text, t, lang, j.receipt(), _doc_info(j))) for t in trees]
+            click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    if fmt == "md":
+        click.echo(f"# {'Waarom' if lang == 'nl' else 'Why'}{' niet' if kind == 'whynot' and lang == 'nl' else (' not' if kind == 'whynot' else '')}: `{goal_text}`\n")
+        click.echo(f"_{_header(j, lang)}_\n")
+        for t in trees:
+            click.echo(to_markdown(t, lang))
+        return
+    click.echo(_header(j, lang))
+    click.echo()
+    for t in trees:
+        click.echo(to_text(t, lang))
+        click.echo()
+
+
+FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text", show_default=True,
+                      help="Output format.")
+
+
+@cli.command()
+@click.argument("goal")
+@case_options
+@FORMAT
+@click.pass_obj
+def why(ctx: Ctx, goal: str, case_path: str, doc_id: str | None, params: tuple[str, ...], lang: str, fmt: str) -> None:
+    """Prove GOAL: the rules applied, the provisions they cite (quoted), the facts and comparisons used.
+
+    \b
+    Example:
+      oerlog why 'resit_excluded("s1001", C)' --case kb/uu-gnk-ba-2025/cases/excluded_below_4.yaml
+    Exit code 1 when nothing matches GOAL (use whynot to see why).
+    """
+    j = _judge(ctx, case_path, doc_id, params)
+    atom = _goal(goal, j)
+    ex = Explainer(j.model, j.document, j.case.sources)
+    rows = j.answers(atom)
+    if not rows:
+        msg = "geldt niet" if lang == "nl" else "does not hold"
+        click.echo(f"{goal}: {msg}. oerlog whynot '{goal}' --case {case_path}", err=True)
+        sys.exit(1)
+    _emit("why", goal, [ex.why(atom.pred, r) for r in rows], j, fmt, lang)
+
+
+@cli.command()
+@click.argument("goal")
+@case_options
+@FORMAT
+@click.pass_obj
+def whynot(ctx: Ctx, goal: str, case_path: str, doc_id: str | None, params: tuple[str, ...], lang: str, fmt: str) -> None:
+    """Explain why GOAL does not hold: per rule that could derive it, the first condition that fails.
+
+    \b
+    Example:
+      oerlog whynot 'resit_invited("s1001", "vorm_en_functie")' --case kb/uu-gnk-ba-2025/cases/excluded_below_4.yaml
+    """
+    j = _judge(ctx, case_path, doc_id, params)
+    atom = _goal(goal, j)
+    ex = Explainer(j.model, j.document, j.case.sources)
+    _emit("whynot", goal, [ex.whynot(atom)], j, fmt, lang)
+
+
+@cli.command()
+@click.argument("goal")
+@case_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def query(ctx: Ctx, goal: str, case_path: str, doc_id: str | None, params: tuple[str, ...], lang: str, fmt: str) -> None:
+    """List the facts matching GOAL (variables in GOAL are columns).
+
+    \b
+    Example:
+      oerlog query 'resit_excluded(S, C)' --case kb/uu-gnk-ba-2025/cases/excluded_below_4.yaml
+    """
+    j = _judge(ctx, case_path, doc_id, params)
+    atom = _goal(goal, j)
+    _print_rows(atom, j.answers(atom), fmt, lang, j)
+
+
+def _print_rows(atom: ir.Atom, rows: list[tuple[Any, ...]], fmt: str, lang: str, j: Judgement) -> None:
+    names = [str(a) for a in atom.args]
+    if fmt == "json":
+        click.echo(json.dumps({
+            "goal": str(atom),
+            "document": j.document.id,
+            "columns": names,
+            "rows": [[json_value(v) for v in r] for r in rows],
+            "receipt": j.receipt(),
+        }, indent=2, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{atom}  ({j.document.id})")
+    for n in names:
+        table.add_column(n)
+    for r in rows:
+        table.add_row(*(format_value(v, lang) for v in r))
+    Console().print(table)
+    click.echo(f"{len(rows)} {'resultaten' if lang == 'nl' else 'results'}")
+
+
+@cli.command()
+@click.argument("doc_id", required=False)
+@click.option("--vocabulary", is_flag=True, help="List the input relations and shared concepts.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def docs(ctx: Ctx, doc_id: str | None, vocabulary: bool, fmt: str) -> None:
+    """List the documents of the KB, or one document's articles, rules and parameters.
+
+    \b
+    Examples:
+      oerlog docs
+      oerlog docs uu-gnk-ba-2025
+      oerlog docs --vocabulary
+    """
+    kb = ctx.kb
+    if vocabulary:
+        data = {
+            kind: {
+                name: {"doc": r.doc, "fields": [{"name": f.name, "type": f.type, "doc": f.doc, "values": list(f.values)}
+                                                 for f in r.fields]}
+                for name, r in rels.items()
+            }
+            for kind, rels in (("relations", kb.vocabulary.relations), ("concepts", kb.vocabulary.concepts))
+        }
+        if fmt == "json":
+            click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+            return
+        for kind, rels in (("Input relations", kb.vocabulary.relations), ("Shared concepts", kb.vocabulary.concepts)):
+            click.echo(f"{kind}:")
+            for r in rels.values():
+                click.echo(f"  {r.signature()}\n      {r.doc}")
+        return
+    if doc_id is None:
+        rows = []
+        for d in kb.documents.values():
+            rows.append({
+                "id": d.id, "title": d.title, "kind": d.meta.get("kind"), "academic_year": d.meta.get("academic_year"),
+                "institution": d.meta.get("institution"), "rules": len([r for r in d.program.rules if not r.is_fact]),
+                "articles": len(d.articles), "parameters": len(d.program.params),
+            })
+        if fmt == "json":
+            click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+            return
+        for r in rows:
+            click.echo(f"{r['id']:<24} {r['kind']:<6} {r['academic_year']}  rules {r['rules']:>3}  "
+                       f"articles {r['articles']:>3}  {r['title']}")
+        return
+    d = kb.document(doc_id)
+    if fmt == "json":
+        click.echo(json.dumps({
+            "id": d.id, "meta": {k: json_value(v) for k, v in d.meta.items()},
+            "rules": [{"id": r.id, "head": str(r.head), "cites": [str(c) for c in r.ann.cites], "source": str(r)}
+                      for r in d.program.rules],
+            "parameters": [{"name": p.name, "type": p.type, "value": json_value(p.value) if p.value is not None else None}
+                           for p in d.program.params],
+            "articles": {k: {"title": a.title, "status": a.status} for k, a in d.articles.items()},
+        }, indent=2, ensure_ascii=False, default=str))
+        return
+    click.echo(f"{d.title}\n{d.id} · {d.meta.get('kind')} · {d.meta.get('institution')} · {d.meta.get('academic_year')}\n")
+    click.echo("Parameters:")
+    for p in d.program.params:
+        val = "unfilled" if p.value is None else format_value(p.value)
+        cites = ", ".join(str(c) for c in p.ann.cites)
+        click.echo(f"  ${p.name} : {p.type} = {val}   [{cites}]")
+    click.echo("\nRules:")
+    for r in d.program.rules:
+        cites = ", ".join(str(c) for c in r.ann.cites)
+        click.echo(f"  {r.id:<34} {r.head}   [{cites}]")
+    click.echo("\nArticles:")
+    for a in d.articles.values():
+        click.echo(f"  {a.key:<8} {a.status:<15} {a.title}")
+
+
+@cli.command("test")
+@click.argument("doc_ids", nargs=-1)
+@click.option("-v", "--verbose", is_flag=True, help="Show every scenario, not only failures.")
+@click.pass_obj
+def test_cmd(ctx: Ctx, doc_ids: tuple[str, ...], verbose: bool) -> None:
+    """Run the scenario tests of the KB (all documents, or the ones named).
+
+    \b
+    Example:
+      oerlog test uu-gnk-ba-2025
+    Exit code 1 when a scenario fails or a rule lacks a positive or negative scenario.
+    """
+    from .scenarios import collect, rule_coverage, run_scenario
+
+    kb = ctx.kb
+    failed = 0
+    total = 0
+    gaps: list[str] = []
+    start = time.perf_counter()
+    for doc_id in doc_ids or sorted(kb.documents):
+        files = collect(kb, [doc_id])
+        all_sc = [sc for _, _, scs in files for sc in scs]
+        for _, path, scenarios in files:
+            for sc in scenarios:
+                total += 1
+                out = run_scenario(kb, sc)
+                if not out.passed:
+                    failed += 1
+                    click.echo(f"FAIL {doc_id} :: {sc.name}")
+                    for f in out.failures:
+                        click.echo(f"     {f}")
+                elif verbose:
+                    click.echo(f"ok   {doc_id} :: {sc.name}")
+                if sc.disagrees and (verbose or not out.passed):
+                    click.echo(f"     note: the document's own example disagrees with its rule: {sc.disagrees}")
+        for rid, c in rule_coverage(kb, kb.document(doc_id), all_sc).items():
+            if not c["positive"] or not c["negative"]:
+                gaps.append(f"{doc_id}: rule {rid} has {c['positive']} positive and {c['negative']} negative scenario(s)")
+    for g in gaps:
+        click.echo("GAP  " + g)
+    click.echo(f"{total - failed} passed, {failed} failed ({time.perf_counter() - start:.2f} s)")
+    if failed or gaps:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("query_file", type=click.Path(dir_okay=False))
+@click.option("--case", "case_path", default=None, type=click.Path(dir_okay=False),
+              help="Case file (default: the one named in the query file).")
+@click.option("--doc", "doc_id", default=None)
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+@FORMAT
+@click.pass_obj
+def run(ctx: Ctx, query_file: str, case_path: str | None, doc_id: str | None, lang: str, fmt: str) -> None:
+    """Run a saved query (queries/*.yaml).
+
+    \b
+    Example:
+      oerlog run queries/resit-excluded-why.yaml
+      oerlog run queries/joker-allowed.yaml --case kb/uu-gnk-ba-2025/cases/joker_in_window.yaml
+    """
+    from .queries import load_query
+
+    q = load_query(Path(query_file))
+    path = case_path or (str(q.case) if q.case else None)
+    if path is None:
+        raise UsageError(f"query {query_file} names no case; give one with --case", value=query_file,
+                         example=f"oerlog run {query_file} --case kb/uu-gnk-ba-2025/cases/excluded_below_4.yaml")
+    kb = ctx.kb
+    case: Case = load_case(Path(path), kb.vocabulary)
+    from .session import select_document
+
+    doc, _, _ = select_document(kb, case, doc_id or q.document)
+    j = judge(kb, case, doc.id, parse_overrides(doc, q.params))
+    atom = _goal(q.goal_text, j)
+    click.echo(f"{q.title if lang == 'nl' or not q.title_en else q.title_en}\n") if fmt == "text" else None
+    rows = j.answers(atom)
+    ex = Explainer(j.model, j.document, j.case.sources)
+    if q.mode == "list":
+        _print_rows(atom, rows, "json" if fmt == "json" else "text", lang, j)
+    elif q.mode == "why":
+        if not rows:
+            click.echo(f"{q.goal_text}: {'geldt voor niemand in deze casus' if lang == 'nl' else 'holds for nobody in this case'}")
+            _emit("whynot", q.goal_text, [ex.whynot(atom)], j, fmt, lang)
+        else:
+            _emit("why", q.goal_text, [ex.why(atom.pred, r) for r in rows], j, fmt, lang)
+    else:
+        _emit("whynot", q.goal_text, [ex.whynot(atom)], j, fmt, lang)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def lint(ctx: Ctx, fmt: str) -> None:
+    """Check the KB: syntax, arity, unknown predicates, safety, stratification, citations, definitions.
+
+    \b
+    Example:
+      oerlog lint
+    Exit code 2 with located errors when the KB does not load; 0 when it is clean.
+    """
+    kb = ctx.kb
+    n_rules = sum(len(d.program.rules) for d in kb.documents.values())
+    if fmt == "json":
+        click.echo(json.dumps({"documents": sorted(kb.documents), "rules": n_rules, "errors": []}, indent=2))
+    else:
+        click.echo(f"{len(kb.documents)} document(s), {n_rules} rules: no errors")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: runs the CLI and turns oerlog errors into located messages with exit code 2."""
+    try:
+        cli.main(args=argv, prog_name="oerlog", standalone_mode=False)
+    except OerlogError as exc:
+        click.echo(exc.render(), err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(0)
+    except SystemExit:
+        raise
+    except Exception as exc:  # an oerlog bug, not bad input: say so plainly
+        if os.environ.get("OERLOG_DEBUG"):
+            raise
+        click.echo(f"internal error: {type(exc).__name__}: {exc}\n(set OERLOG_DEBUG=1 for the traceback; "
+                   "please report it)", err=True)
+        sys.exit(3)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

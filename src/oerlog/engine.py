@@ -1,0 +1,343 @@
+"""The binding to pyDatalog: evaluate a compiled :class:`~oerlog.plan.Plan` over a set of facts.
+
+This is the only module that imports pyDatalog. The plan is handed over term by term through pyDatalog's
+Python API (``Literal.make``, ``Term``, clause construction with ``<=``); no text is ever loaded or executed.
+
+Built-ins (comparisons, arithmetic, date functions) and aggregates are pyDatalog *Python resolvers* whose code
+is fixed in this package; they receive bound values and compute with exact decimals and dates.
+
+pyDatalog keeps per-thread global state and can loop on some recursive programs while holding the GIL, so by
+default each evaluation runs in a forked child process with a fresh engine: a time limit kills the child and
+reports which relation was being computed, and nothing leaks between knowledge bases.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+import traceback
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+from . import ir
+from .errors import EvaluationError, EvaluationTimeout
+from .plan import CompiledRule, Plan, Step, run_builtin
+from .values import BuiltinTypeError, Value, aggregate, format_literal
+
+Row = tuple[Value, ...]
+
+DEFAULT_TIMEOUT = float(os.environ.get("OERLOG_TIMEOUT", "30"))
+
+
+@dataclass
+class Model:
+    """The result of an evaluation: every relation's tuples and every rule's instances (body bindings)."""
+
+    plan: Plan
+    relations: dict[str, set[Row]] = field(default_factory=dict)
+    instances: dict[int, list[Row]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def holds(self, pred: str, args: Row) -> bool:
+        """Is ``pred(args)`` in the model (an input fact or derived)?"""
+        return tuple(args) in self.relations.get(pred, set())
+
+    def tuples(self, pred: str) -> set[Row]:
+        """All tuples of a relation (empty when none)."""
+        return self.relations.get(pred, set())
+
+    def instance_bindings(self, rule: CompiledRule) -> Iterator[dict[str, Value]]:
+        """The variable bindings of every instance of a compiled rule."""
+        for row in self.instances.get(rule.index, []):
+            yield dict(zip(rule.columns, row, strict=True))
+
+    def match(self, atom: ir.Atom) -> list[Row]:
+        """Tuples of ``atom.pred`` that match the atom's constants (variables match anything, consistently)."""
+        out = []
+        for row in self.relations.get(atom.pred, set()):
+            if unify(atom, row, {}) is not None:
+                out.append(row)
+        return sorted(out, key=_row_key)
+
+
+def _row_key(row: Row) -> tuple[str, ...]:
+    return tuple(format_literal(v) for v in row)
+
+
+def unify(atom: ir.Atom, row: Row, binding: Mapping[str, Value]) -> dict[str, Value] | None:
+    """Extend ``binding`` so that ``atom`` matches ``row``; None when it cannot."""
+    if len(row) != len(atom.args):
+        return None
+    b = dict(binding)
+    for t, v in zip(atom.args, row, strict=True):
+        if isinstance(t, ir.Var):
+            if t.name in b:
+                if not _same(b[t.name], v):
+                    return None
+            else:
+                b[t.name] = v
+        elif isinstance(t, ir.Const):
+            if not _same(t.value, v):
+                return None
+        else:
+            return None
+    return b
+
+
+def _same(a: object, b: object) -> bool:
+    return a == b and isinstance(a, bool) == isinstance(b, bool)
+
+
+# --- evaluation ---------------------------------------------------------------------------------------
+
+
+def evaluate(
+    plan: Plan,
+    facts: Mapping[str, set[Row]],
+    *,
+    timeout: float | None = None,
+    isolate: bool = True,
+) -> Model:
+    """Evaluate ``plan`` over input ``facts`` (relation name -> tuples) and return the full model.
+
+    ``isolate`` runs pyDatalog in a forked child so that a time limit can stop it; ``timeout`` defaults to
+    ``$OERLOG_TIMEOUT`` or 30 seconds.
+    """
+    limit = DEFAULT_TIMEOUT if timeout is None else timeout
+    start = time.perf_counter()
+    if not isolate or "fork" not in mp.get_all_start_methods():
+        rel, inst = _evaluate_here(plan, facts, None)
+    else:
+        rel, inst = _evaluate_forked(plan, facts, limit)
+    model = Model(plan, rel, inst, time.perf_counter() - start)
+    return model
+
+
+def _evaluate_forked(plan: Plan, facts: Mapping[str, set[Row]], limit: float) -> tuple[Any, Any]:
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(plan, facts, child), daemon=True)
+    proc.start()
+    child.close()
+    current = "loading the rules"
+    deadline = time.monotonic() + limit
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not parent.poll(left):
+                raise EvaluationTimeout(
+                    f"evaluation did not finish within {limit:g} s while computing {current}",
+                    value=current,
+                    hint="a recursive rule may loop in pyDatalog; put the recursive atom first in its body, "
+                    "or raise the limit with OERLOG_TIMEOUT",
+                )
+            try:
+                kind, payload = parent.recv()
+            except EOFError:
+                raise EvaluationError(
+                    f"the engine process ended unexpectedly while computing {current}", value=current
+                ) from None
+            if kind == "progress":
+                current = payload
+            elif kind == "done":
+                return payload  # type: ignore[no-any-return]
+            else:
+                raise _rebuild_error(payload)
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join(1)
+        parent.close()
+
+
+def _rebuild_error(payload: Any) -> EvaluationError:
+    msg, value, tb = payload
+    err = EvaluationError(msg, value=value, hint="check the types of the facts the rule compares")
+    err.detail = tb  # type: ignore[attr-defined]
+    return err
+
+
+def _child(plan: Plan, facts: Mapping[str, set[Row]], conn: Connection) -> None:
+    try:
+        result = _evaluate_here(plan, facts, lambda what: conn.send(("progress", what)))
+        conn.send(("done", result))
+    except EvaluationError as exc:
+        conn.send(("error", (exc.message, exc.value, "")))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, never swallowed
+        conn.send(("error", (f"engine failure: {exc}", None, traceback.format_exc())))
+    finally:
+        conn.close()
+
+
+class _Resolvers:
+    """Python resolvers for one plan's built-in and aggregate steps."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.tables: dict[str, set[Row]] = {}
+        self.registered: dict[str, Any] = {}
+
+    def builtin(self, name: str, step: Step) -> None:
+        needs = step.needs
+        binds = step.binds
+
+        def resolve(*terms: Any) -> Iterator[tuple[Any, ...]]:
+            values: dict[str, Value] = {}
+            for v, t in zip(needs, terms, strict=False):
+                if not t.is_const():
+                    return
+                values[v] = t.id
+            try:
+                result = run_builtin(step, values)
+            except BuiltinTypeError as exc:
+                raise EvaluationError(
+                    f"{exc} in '{step.literal}'",
+                    step.literal.loc if hasattr(step.literal, "loc") else None,
+                    value=str(step.literal),
+                ) from None
+            ins = tuple(values[v] for v in needs)
+            if step.kind == "assign":
+                out = terms[len(needs)]
+                if out.is_const() and not (out.id == result):
+                    return
+                yield ins + (result,)
+            elif result:
+                yield ins
+
+        self.registered[f"{name}/{len(needs) + len(binds)}"] = resolve
+
+    def aggregate(self, name: str, step: Step) -> None:
+        lit = step.literal
+        assert isinstance(lit, ir.Aggregate) and step.atom is not None
+        aux = step.atom.pred
+        group = step.agg_group
+        cols = step.agg_columns
+        from .plan import eval_expr
+
+        def resolve(*terms: Any) -> Iterator[tuple[Any, ...]]:
+            rows = self.tables.get(aux, set())
+            key_terms = terms[: len(group)]
+            groups: dict[Row, list[Row]] = {}
+            if all(t.is_const() for t in key_terms):
+                groups[tuple(t.id for t in key_terms)] = []
+            for row in rows:
+                k = row[: len(group)]
+                if all(not t.is_const() or t.id == kv for t, kv in zip(key_terms, k, strict=True)):
+                    groups.setdefault(k, []).append(row)
+            for k, members in groups.items():
+                try:
+                    vals = [
+                        tuple(eval_expr(a, dict(zip(cols, r, strict=True))) for a in lit.args) for r in members
+                    ]
+                    res = aggregate(lit.func, vals)
+                except BuiltinTypeError as exc:
+                    raise EvaluationError(f"{exc} in '{lit}'", lit.loc, value=str(lit)) from None
+                if res is None:
+                    continue
+                out = terms[len(group)]
+                if out.is_const() and out.id != res:
+                    continue
+                yield k + (res,)
+
+        self.registered[f"{name}/{len(group) + 1}"] = resolve
+
+
+def _evaluate_here(plan: Plan, facts: Mapping[str, set[Row]], progress: Any) -> tuple[Any, Any]:
+    from pyDatalog import pyEngine, pyParser
+    from pyDatalog.Logic import Logic
+
+    Logic()  # a fresh engine for this thread
+    term = pyParser.Term
+    make = pyParser.Literal.make
+    const = pyParser.Expression._pyD_for
+
+    def t(x: ir.Term) -> Any:
+        if isinstance(x, ir.Var):
+            return term("V_" + x.name)
+        if isinstance(x, ir.Const):
+            return const(x.value)
+        raise EvaluationError(f"unsubstituted parameter {x}")
+
+    resolvers = _Resolvers(plan)
+
+    # every relation the plan mentions must exist in pyDatalog, even without facts
+    mentioned: set[tuple[str, int]] = set()
+    for cr in plan.rules:
+        mentioned.add((cr.head.pred, cr.head.arity))
+        for st in cr.steps:
+            if st.atom is not None and st.kind != "agg":
+                mentioned.add((st.atom.pred, st.atom.arity))
+    for pred, rows in facts.items():
+        for row in rows:
+            +make(pred, [const(v) for v in row])
+    for f in plan.facts:
+        +make(f.pred, [const(a.value) for a in f.args if isinstance(a, ir.Const)])
+    for pred, n in mentioned:
+        dummy = [const("__oerlog_none__")] * n
+        +make(pred, dummy)
+        -make(pred, dummy)
+
+    for cr in plan.rules:
+        body: Any = None
+        for i, st in enumerate(cr.steps):
+            if st.kind in ("atom", "not", "defeat"):
+                assert st.atom is not None
+                lit = make(st.atom.pred, [t(a) for a in st.atom.args])
+                if st.kind != "atom":
+                    lit = ~lit
+            elif st.kind in ("test", "assign"):
+                name = f"_b{cr.index}_{i}"
+                resolvers.builtin(name, st)
+                lit = make(name, [term("V_" + v) for v in st.needs + st.binds])
+            else:
+                name = f"_a{cr.index}_{i}"
+                resolvers.aggregate(name, st)
+                lit = make(name, [term("V_" + v) for v in st.agg_group + st.binds])
+            body = lit if body is None else body & lit
+        inst = make(cr.instance_pred, [term("V_" + c) for c in cr.columns])
+        if body is None:
+            +make(cr.instance_pred, [])
+        else:
+            inst <= body
+        make(cr.head.pred, [t(a) for a in cr.head.args]) <= make(
+            cr.instance_pred, [term("V_" + c) for c in cr.columns]
+        )
+
+    saved = dict(pyEngine.Python_resolvers)
+    pyEngine.Python_resolvers.update(resolvers.registered)
+    try:
+        relations: dict[str, set[Row]] = {p: set(rows) for p, rows in facts.items()}
+        for f in plan.facts:
+            relations.setdefault(f.pred, set()).add(tuple(a.value for a in f.args if isinstance(a, ir.Const)))
+        arity = {cr.head.pred: cr.head.arity for cr in plan.rules}
+        for pred in plan.order:
+            if pred not in arity:
+                continue
+            if progress:
+                progress(pred)
+            rows = _ask(make, term, pred, arity[pred])
+            relations[pred] = rows | relations.get(pred, set())
+            if pred in plan.aggregates:
+                resolvers.tables[pred] = relations[pred]
+        instances: dict[int, list[Row]] = {}
+        for cr in plan.rules:
+            if progress:
+                progress(f"the instances of rule {cr.id}")
+            instances[cr.index] = sorted(_ask(make, term, cr.instance_pred, len(cr.columns)), key=_row_key)
+    finally:
+        pyEngine.Python_resolvers.clear()
+        pyEngine.Python_resolvers.update(saved)
+    return relations, instances
+
+
+def _ask(make: Any, term: Any, pred: str, n: int) -> set[Row]:
+    q = make(pred, [term(f"Q{i}") for i in range(n)])
+    ans = q.ask()
+    if not ans:
+        return set()
+    if n == 0:
+        return {()}
+    return {tuple(r) for r in ans}

@@ -1,0 +1,80 @@
+"""Saved queries (``queries/*.yaml``): a goal, a mode (list / why / whynot), an optional document and case.
+
+Analysts keep the questions they ask often as files and run them with ``oerlog run FILE``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import ir, yamlpos
+from .errors import KBSyntaxError, Location, ValidationError
+from .parser import parse_atom
+
+MODES = ("list", "why", "whynot")
+EXAMPLE = """title: Waarom is een student uitgesloten van de herkansing?
+goal: resit_excluded(S, C)
+mode: why
+case: ../kb/uu-gnk-ba-2025/cases/excluded_below_4.yaml"""
+
+
+@dataclass
+class SavedQuery:
+    """A parsed query file."""
+
+    path: Path
+    title: str
+    goal: ir.Atom
+    goal_text: str
+    mode: str = "list"
+    document: str | None = None
+    case: Path | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+    title_en: str = ""
+
+
+def load_query(path: Path) -> SavedQuery:
+    """Read and validate a query file."""
+    data = yamlpos.load(path)
+    if not isinstance(data, yamlpos.YDict):
+        raise ValidationError("a query file must be a mapping", Location(str(path), 1, 1), example=EXAMPLE)
+    allowed = {"title", "title_en", "description", "goal", "mode", "document", "case", "params"}
+    for k in data:
+        if k not in allowed:
+            raise ValidationError(
+                f"unknown key {k!r} in query file", data.key_locs[k], value=k,
+                hint="keys: " + ", ".join(sorted(allowed)), example=EXAMPLE,
+            )
+    if "goal" not in data:
+        raise ValidationError("a query file needs a 'goal'", data.loc, example=EXAMPLE)
+    gl = data.locs["goal"]
+    try:
+        goal = _relocate(parse_atom(str(data["goal"]), str(path)), gl)
+    except KBSyntaxError as exc:
+        col = exc.location.column if exc.location else 1
+        exc.location = Location(str(path), gl.line, gl.column + max(0, col - 1))
+        raise
+
+    mode = str(data.get("mode") or "list")
+    if mode not in MODES:
+        raise ValidationError(
+            f"unknown mode {mode!r}", data.locs["mode"], value=mode, hint="mode is one of " + ", ".join(MODES),
+            example="mode: why",
+        )
+    case = (path.parent / str(data["case"])).resolve() if data.get("case") else None
+    params = data.get("params") or {}
+    if not isinstance(params, dict):
+        raise ValidationError("'params' must be a mapping NAME: VALUE", data.locs["params"], example="params: {x: 4.5}")
+    return SavedQuery(
+        path, str(data.get("title") or path.stem), goal, str(data["goal"]), mode,
+        str(data["document"]) if data.get("document") else None, case,
+        {str(k): str(v) for k, v in params.items()}, str(data.get("description") or ""),
+        str(data.get("title_en") or ""),
+    )
+
+
+def _relocate(goal: ir.Atom, loc: Location) -> ir.Atom:
+    """Point the goal's location at the YAML line it came from."""
+    return ir.Atom(goal.pred, goal.args, loc)

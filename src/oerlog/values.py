@@ -1,0 +1,318 @@
+"""Values, their parsing and formatting, and the built-in functions of the rule language.
+
+Numbers are exact: every decimal is a :class:`decimal.Decimal` (``5.45`` stays 5.45), whole numbers are ``int``.
+Dates are :class:`datetime.date`. Strings are ``str``; ``true``/``false`` are ``bool``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Callable
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+
+Value = str | int | Decimal | dt.date | bool
+
+MONTHS_NL = [
+    "januari", "februari", "maart", "april", "mei", "juni",
+    "juli", "augustus", "september", "oktober", "november", "december",
+]  # fmt: skip
+MONTHS_EN = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]  # fmt: skip
+
+
+class BuiltinTypeError(Exception):
+    """A built-in met a value of the wrong type; the engine turns this into an EvaluationError."""
+
+
+def to_number(v: object) -> Decimal | int | None:
+    """``v`` as an exact number, or None. Floats go through their shortest repr (3.8 -> Decimal('3.8'))."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, Decimal):
+        return v
+    if isinstance(v, float):
+        return normalize(Decimal(repr(v)))
+    if isinstance(v, str):
+        s = v.strip().replace(",", ".")
+        try:
+            d = Decimal(s)
+        except InvalidOperation:
+            return None
+        if not d.is_finite():
+            return None
+        return normalize(d)
+    return None
+
+
+def normalize(d: Decimal) -> Decimal | int:
+    """Whole decimals written without a fraction become int; others keep their digits (4.0 stays 4.0)."""
+    return d
+
+
+def parse_date(s: str) -> dt.date | None:
+    """ISO date ``YYYY-MM-DD``; None when malformed or not a real day (2025-02-30)."""
+    try:
+        return dt.date.fromisoformat(s.strip())
+    except ValueError:
+        return None
+
+
+def format_value(v: object, lang: str = "nl") -> str:
+    """Render a value for people: decimal comma in Dutch, '1 september 2025' / '1 September 2025'."""
+    if isinstance(v, bool):
+        return ("ja" if v else "nee") if lang == "nl" else ("yes" if v else "no")
+    if isinstance(v, Decimal):
+        s = format(v, "f")
+        return s.replace(".", ",") if lang == "nl" else s
+    if isinstance(v, dt.date):
+        months = MONTHS_NL if lang == "nl" else MONTHS_EN
+        return f"{v.day} {months[v.month - 1]} {v.year}"
+    return str(v)
+
+
+def format_literal(v: object) -> str:
+    """Render a value as rule-language source text (the inverse of the parser)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    if isinstance(v, (int, dt.date)):
+        return str(v) if not isinstance(v, dt.date) else v.isoformat()
+    s = str(v)
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def json_value(v: object) -> object:
+    """JSON-safe form: decimals as strings (exact), dates ISO, others as they are."""
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return v
+
+
+def type_name(v: object) -> str:
+    """The rule-language type of a value."""
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, (int, Decimal)):
+        return "number"
+    if isinstance(v, dt.date):
+        return "date"
+    return "string"
+
+
+# --- dates -------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _nl_holidays(year: int) -> frozenset[dt.date]:
+    import holidays
+
+    days = set(holidays.country_holidays("NL", years=year).keys())
+    days.add(dt.date(year, 5, 5))  # Bevrijdingsdag: a day off at Dutch universities every year
+    return frozenset(days)
+
+
+def public_holiday_name(d: dt.date) -> str | None:
+    """Name of the Dutch public holiday on ``d`` (None on an ordinary day)."""
+    import holidays
+
+    if d.month == 5 and d.day == 5:
+        return "Bevrijdingsdag"
+    name = holidays.country_holidays("NL", years=d.year).get(d)
+    return str(name) if name else None
+
+
+def is_working_day(d: dt.date) -> bool:
+    """Monday–Friday and not a Dutch public holiday."""
+    return d.weekday() < 5 and d not in _nl_holidays(d.year)
+
+
+def add_working_days(d: dt.date, n: int) -> dt.date:
+    """The date ``n`` working days after ``d`` (before when n < 0); n = 0 gives d itself."""
+    step = 1 if n >= 0 else -1
+    left = abs(n)
+    cur = d
+    while left:
+        cur += dt.timedelta(days=step)
+        if is_working_day(cur):
+            left -= 1
+    return cur
+
+
+def working_days_between(a: dt.date, b: dt.date) -> int:
+    """Working days in (a, b] (negative when b < a)."""
+    if b < a:
+        return -working_days_between(b, a)
+    n = 0
+    cur = a
+    while cur < b:
+        cur += dt.timedelta(days=1)
+        if is_working_day(cur):
+            n += 1
+    return n
+
+
+def add_months(d: dt.date, n: int) -> dt.date:
+    """Calendar months; the day clamps to the end of a shorter month."""
+    m = d.month - 1 + n
+    y = d.year + m // 12
+    m = m % 12 + 1
+    return dt.date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+def academic_year(d: dt.date) -> int:
+    """Start year of the studiejaar (1 September – 31 August) containing d."""
+    return d.year if d.month >= 9 else d.year - 1
+
+
+# --- built-in functions ------------------------------------------------------------------------------
+
+
+def _num(v: object, fn: str) -> Decimal | int:
+    if isinstance(v, bool) or not isinstance(v, (int, Decimal)):
+        raise BuiltinTypeError(f"{fn} expects a number, got {type_name(v)} {format_literal(v)}")
+    return v
+
+
+def _int(v: object, fn: str) -> int:
+    n = _num(v, fn)
+    if isinstance(n, Decimal):
+        if n != n.to_integral_value():
+            raise BuiltinTypeError(f"{fn} expects a whole number, got {n}")
+        return int(n)
+    return n
+
+
+def _date(v: object, fn: str) -> dt.date:
+    if not isinstance(v, dt.date):
+        raise BuiltinTypeError(f"{fn} expects a date, got {type_name(v)} {format_literal(v)}")
+    return v
+
+
+def _round_half_up(x: object, n: object) -> Decimal:
+    q = Decimal(1).scaleb(-_int(n, "round_half_up"))
+    return Decimal(_num(x, "round_half_up")).quantize(q, rounding=ROUND_HALF_UP)
+
+
+def _truncate(x: object, n: object) -> Decimal:
+    q = Decimal(1).scaleb(-_int(n, "truncate"))
+    return Decimal(_num(x, "truncate")).quantize(q, rounding=ROUND_DOWN)
+
+
+FUNCTIONS: dict[str, tuple[int, Callable[..., Value]]] = {
+    "add_days": (2, lambda d, n: _date(d, "add_days") + dt.timedelta(days=_int(n, "add_days"))),
+    "add_weeks": (2, lambda d, n: _date(d, "add_weeks") + dt.timedelta(weeks=_int(n, "add_weeks"))),
+    "add_months": (2, lambda d, n: add_months(_date(d, "add_months"), _int(n, "add_months"))),
+    "add_working_days": (
+        2,
+        lambda d, n: add_working_days(_date(d, "add_working_days"), _int(n, "add_working_days")),
+    ),
+    "days_between": (2, lambda a, b: (_date(b, "days_between") - _date(a, "days_between")).days),
+    "working_days_between": (
+        2,
+        lambda a, b: working_days_between(_date(a, "working_days_between"), _date(b, "working_days_between")),
+    ),
+    "weekday": (1, lambda d: _date(d, "weekday").isoweekday()),
+    "is_working_day": (1, lambda d: is_working_day(_date(d, "is_working_day"))),
+    "academic_year": (1, lambda d: academic_year(_date(d, "academic_year"))),
+    "round_half_up": (2, _round_half_up),
+    "truncate": (2, _truncate),
+    "min": (2, lambda a, b: a if _cmp("<=", a, b) else b),
+    "max": (2, lambda a, b: a if _cmp(">=", a, b) else b),
+    "abs": (1, lambda a: abs(_num(a, "abs"))),
+}
+
+
+def arith(op: str, a: object, b: object) -> Value:
+    """``a op b`` for + - * /. Numbers with numbers; date - date gives days; date +/- int gives a date."""
+    if isinstance(a, dt.date) or isinstance(b, dt.date):
+        if op == "-" and isinstance(a, dt.date) and isinstance(b, dt.date):
+            return (a - b).days
+        if op in "+-" and isinstance(a, dt.date):
+            n = _int(b, op)
+            return a + dt.timedelta(days=n if op == "+" else -n)
+        raise BuiltinTypeError(f"cannot compute {format_literal(a)} {op} {format_literal(b)}")
+    x, y = _num(a, op), _num(b, op)
+    if op == "+":
+        return x + y
+    if op == "-":
+        return x - y
+    if op == "*":
+        return x * y
+    if y == 0:
+        raise BuiltinTypeError(f"division by zero: {format_literal(a)} / {format_literal(b)}")
+    q = Decimal(x) / Decimal(y)
+    return int(q) if q == q.to_integral_value() and isinstance(x, int) and isinstance(y, int) else q
+
+
+def _comparable(a: object, b: object) -> bool:
+    ta, tb = type_name(a), type_name(b)
+    return ta == tb
+
+
+def _cmp(op: str, a: object, b: object) -> bool:
+    if op == "=":
+        return bool(a == b and _comparable(a, b))
+    if op == "!=":
+        return not (a == b and _comparable(a, b))
+    if not _comparable(a, b) or isinstance(a, bool):
+        raise BuiltinTypeError(
+            f"cannot compare {type_name(a)} {format_literal(a)} with {type_name(b)} {format_literal(b)}"
+        )
+    if op == "<":
+        return a < b  # type: ignore[operator,no-any-return]
+    if op == "<=":
+        return a <= b  # type: ignore[operator,no-any-return]
+    if op == ">":
+        return a > b  # type: ignore[operator,no-any-return]
+    if op == ">=":
+        return a >= b  # type: ignore[operator,no-any-return]
+    raise BuiltinTypeError(f"unknown comparison {op}")
+
+
+compare = _cmp
+
+AGGREGATES = {"count": 0, "sum": 1, "min": 1, "max": 1, "mean": 1, "wmean": 2}
+
+
+def aggregate(func: str, rows: list[tuple[Value, ...]]) -> Value | None:
+    """Compute an aggregate over rows of argument values; None when undefined (empty min/max/mean)."""
+    if func == "count":
+        return len(rows)
+    if func == "sum":
+        total: Decimal | int = 0
+        for (v,) in rows:
+            total = total + _num(v, "sum")
+        return total
+    if not rows:
+        return None
+    if func == "min":
+        return min((r[0] for r in rows), key=_sort_key)
+    if func == "max":
+        return max((r[0] for r in rows), key=_sort_key)
+    if func == "mean":
+        s = sum((Decimal(_num(v, "mean")) for (v,) in rows), Decimal(0))
+        return s / len(rows)
+    if func == "wmean":
+        num = sum((Decimal(_num(v, "wmean")) * Decimal(_num(w, "wmean")) for v, w in rows), Decimal(0))
+        den = sum((Decimal(_num(w, "wmean")) for _, w in rows), Decimal(0))
+        if den == 0:
+            return None
+        return num / den
+    raise BuiltinTypeError(f"unknown aggregate {func}")
+
+
+def _sort_key(v: object) -> tuple[int, object]:
+    order = {"number": 0, "date": 1, "string": 2, "boolean": 3}
+    return (order[type_name(v)], v)
+
+
+sort_key = _sort_key

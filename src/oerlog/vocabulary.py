@@ -1,0 +1,218 @@
+"""The shared vocabulary: typed input relations and shared concepts (``kb/vocabulary.yaml``).
+
+Case files, ``.dl`` fact files and CSV exports are all validated here, against the same field types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from . import yamlpos
+from .errors import Location, ValidationError
+from .values import Value, parse_date, to_number
+
+TYPES = {
+    "id": "an identifier such as s1001 or vorm_en_functie",
+    "string": "any text",
+    "grade": "a grade from 1.0 to 10.0, e.g. 5.45 or \"5,45\"",
+    "decimal": "a decimal number, e.g. 4.5",
+    "integer": "a whole number, e.g. 2",
+    "ec": "study credits (EC), a number >= 0, e.g. 7.5",
+    "date": "a date YYYY-MM-DD that exists, e.g. 2025-09-01",
+    "boolean": "true or false",
+    "enum": "one of the listed values",
+}
+
+EXAMPLES = {
+    "id": "s1001",
+    "string": "\"tekst\"",
+    "grade": "5.45",
+    "decimal": "4.5",
+    "integer": "2",
+    "ec": "7.5",
+    "date": "2025-09-01",
+    "boolean": "true",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One typed, documented field of a relation."""
+
+    name: str
+    type: str
+    doc: str = ""
+    values: tuple[str, ...] = ()  # for enum
+
+    def example(self) -> str:
+        """A valid value for this field."""
+        if self.type == "enum" and self.values:
+            return self.values[0]
+        return EXAMPLES.get(self.type, "x")
+
+    def describe(self) -> str:
+        """Human text for the expected type."""
+        if self.type == "enum":
+            return "one of " + ", ".join(self.values)
+        return TYPES.get(self.type, self.type)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """An input relation or a shared concept."""
+
+    name: str
+    fields: tuple[Field, ...]
+    doc: str = ""
+    kind: str = "input"  # input | concept
+    exclusive_with: tuple[str, ...] = ()
+    loc: Location | None = None
+
+    @property
+    def arity(self) -> int:
+        """Number of fields."""
+        return len(self.fields)
+
+    def example_record(self) -> str:
+        """A valid case-file record for this relation."""
+        return "{" + ", ".join(f"{f.name}: {f.example()}" for f in self.fields) + "}"
+
+    def signature(self) -> str:
+        """``name(field: type, ...)``."""
+        return f"{self.name}(" + ", ".join(f"{f.name}: {f.type}" for f in self.fields) + ")"
+
+
+@dataclass
+class Vocabulary:
+    """All input relations and concepts, by name."""
+
+    relations: dict[str, Relation] = field(default_factory=dict)
+    concepts: dict[str, Relation] = field(default_factory=dict)
+    path: str = ""
+
+    def input_arities(self) -> dict[str, int]:
+        """Arity of every input relation."""
+        return {n: r.arity for n, r in self.relations.items()}
+
+
+def load_vocabulary(path: Path) -> Vocabulary:
+    """Read and check ``vocabulary.yaml``."""
+    data = yamlpos.load(path)
+    voc = Vocabulary(path=str(path))
+    if not isinstance(data, yamlpos.YDict):
+        raise ValidationError("vocabulary.yaml must be a mapping with 'relations' and 'concepts'", Location(str(path)))
+    for section, kind in (("relations", "input"), ("concepts", "concept")):
+        block = data.get(section) or {}
+        if not isinstance(block, yamlpos.YDict):
+            raise ValidationError(f"'{section}' must be a mapping", data.locs.get(section, data.loc))
+        for name, spec in block.items():
+            loc = block.locs[name]
+            if not isinstance(spec, yamlpos.YDict):
+                raise ValidationError(f"relation {name} must be a mapping with 'fields'", loc, value=name)
+            fields_raw = spec.get("fields")
+            if not isinstance(fields_raw, yamlpos.YList) or not fields_raw:
+                raise ValidationError(
+                    f"relation {name} needs a non-empty 'fields' list", loc, value=name,
+                    example="fields: [{name: student, type: id, doc: student number}]",
+                )
+            fields_: list[Field] = []
+            for i, f in enumerate(fields_raw):
+                floc = fields_raw.locs[i]
+                if not isinstance(f, yamlpos.YDict) or "name" not in f or "type" not in f:
+                    raise ValidationError(
+                        f"field {i + 1} of {name} needs 'name' and 'type'", floc, example="{name: grade, type: grade}"
+                    )
+                ftype = str(f["type"])
+                if ftype not in TYPES:
+                    raise ValidationError(
+                        f"unknown field type {ftype!r}", f.locs["type"], value=ftype,
+                        hint="types: " + ", ".join(TYPES),
+                    )
+                values = tuple(str(v) for v in (f.get("values") or ()))
+                if ftype == "enum" and not values:
+                    raise ValidationError(f"enum field {f['name']} needs 'values'", floc, example="values: [a, b]")
+                fields_.append(Field(str(f["name"]), ftype, str(f.get("doc") or ""), values))
+            rel = Relation(
+                name,
+                tuple(fields_),
+                str(spec.get("doc") or ""),
+                kind,
+                tuple(str(x) for x in (spec.get("exclusive_with") or ())),
+                loc,
+            )
+            target = voc.relations if kind == "input" else voc.concepts
+            if name in voc.relations or name in voc.concepts:
+                raise ValidationError(f"{name} is declared twice in the vocabulary", loc, value=name)
+            target[name] = rel
+    return voc
+
+
+def convert(value: Any, raw: str | None, fld: Field, rel: Relation, loc: Location) -> Value:
+    """Validate one field value and convert it to its exact internal form."""
+
+    def bad(why: str) -> ValidationError:
+        return ValidationError(
+            f"{rel.name}.{fld.name}: {why}",
+            loc,
+            value=raw if raw is not None else value,
+            hint=f"{fld.name} must be {fld.describe()}",
+            example=f"{rel.name}: {rel.example_record()}",
+        )
+
+    t = fld.type
+    if value is None:
+        raise bad("a value is required")
+    if t in ("id", "string"):
+        if isinstance(value, (dict, list)):
+            raise bad("expected a single value")
+        if isinstance(value, bool):
+            raise bad("expected text, got a boolean")
+        s = raw if raw is not None and not isinstance(value, str) else str(value)
+        if t == "id" and (not s or any(c.isspace() for c in s.strip()) or s != s.strip()):
+            if not s.strip():
+                raise bad("an identifier cannot be empty")
+        return s
+    if t in ("grade", "decimal", "integer", "ec"):
+        if isinstance(value, bool) or isinstance(value, (dict, list, dt.date)):
+            raise bad(f"expected a number, got {type(value).__name__}")
+        src = raw if (raw is not None and not isinstance(value, str)) else value
+        n = to_number(src)
+        if n is None:
+            raise bad("not a number")
+        if t == "integer":
+            if isinstance(n, Decimal):
+                if n != n.to_integral_value():
+                    raise bad("expected a whole number")
+                n = int(n)
+            return n
+        d = Decimal(n) if isinstance(n, int) else n
+        if t == "grade" and not (Decimal(1) <= d <= Decimal(10)):
+            raise bad("a grade must be between 1.0 and 10.0")
+        if t == "ec" and d < 0:
+            raise bad("EC cannot be negative")
+        return d
+    if t == "date":
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        d = parse_date(str(value)) if isinstance(value, str) else None
+        if d is None:
+            raise bad("not a date that exists (YYYY-MM-DD)")
+        return d
+    if t == "boolean":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise bad("expected true or false")
+    if t == "enum":
+        s = str(value)
+        if s not in fld.values:
+            raise bad(f"{s!r} is not allowed")
+        return s
+    raise bad(f"unknown type {t}")
