@@ -1,0 +1,67 @@
+"""Shared fixtures: the mini KB used by unit tests, the bundled KB, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from oerlog.cli import main
+from oerlog.kb import KnowledgeBase, load_kb
+
+HERE = Path(__file__).parent
+MINI = HERE / "fixtures" / "kb-mini"
+BUNDLED = HERE.parent / "kb"
+GOLDEN = HERE / "golden"
+
+
+@dataclass
+class Result:
+    """Outcome of one CLI run."""
+
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture(scope="session")
+def mini_kb() -> KnowledgeBase:
+    return load_kb(MINI)
+
+
+@pytest.fixture(scope="session")
+def bundled_kb() -> KnowledgeBase:
+    return load_kb(BUNDLED)
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Run ``oerlog ARGS`` in-process; returns code, stdout, stderr."""
+
+    def run(*args: str, cwd: Path | None = None) -> Result:
+        old = Path.cwd()
+        if cwd:
+            os.chdir(cwd)
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        finally:
+            os.chdir(old)
+        cap = capsys.readouterr()
+        return Result(code, cap.out, cap.err)
+
+    return run
+
+
+def golden(name: str, text: str) -> None:
+    """Compare ``text`` with tests/golden/NAME; OERLOG_UPDATE_GOLDEN=1 rewrites the file."""
+    path = GOLDEN / name
+    if os.environ.get("OERLOG_UPDATE_GOLDEN") or not path.exists():
+        if not os.environ.get("OERLOG_UPDATE_GOLDEN") and os.environ.get("CI"):
+            raise AssertionError(f"golden file {path} is missing")
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"output differs from {path} (OERLOG_UPDATE_GOLDEN=1 to accept)"
