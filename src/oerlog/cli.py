@@ -86,9 +86,11 @@ def _judge(ctx: Ctx, case_path: str, doc_id: str | None, params: tuple[str, ...]
     case = load_case(Path(case_path), kb.vocabulary)
     from .session import select_document
 
-    doc, _, _ = select_document(kb, case, doc_id)
+    doc, how, _ = select_document(kb, case, doc_id)
     overrides = parse_overrides(doc, list(params))
-    return judge(kb, case, doc.id, overrides)
+    j = judge(kb, case, doc.id, overrides)
+    j.selection = how
+    return j
 
 
 def _goal(text: str, j: Judgement) -> ir.Atom:
@@ -236,7 +238,8 @@ def _print_rows(atom: ir.Atom, rows: list[tuple[Any, ...]], fmt: str, lang: str,
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{atom}  ({j.document.id})")
+    click.echo(f"{atom}  ({j.document.id})")
+    table = Table()
     for n in names:
         table.add_column(n)
     for r in rows:
@@ -390,8 +393,9 @@ def run(ctx: Ctx, query_file: str, case_path: str | None, doc_id: str | None, la
     case: Case = load_case(Path(path), kb.vocabulary)
     from .session import select_document
 
-    doc, _, _ = select_document(kb, case, doc_id or q.document)
+    doc, how, _ = select_document(kb, case, doc_id or q.document)
     j = judge(kb, case, doc.id, parse_overrides(doc, q.params))
+    j.selection = how
     atom = _goal(q.goal_text, j)
     click.echo(f"{q.title if lang == 'nl' or not q.title_en else q.title_en}\n") if fmt == "text" else None
     rows = j.answers(atom)

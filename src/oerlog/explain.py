@@ -302,7 +302,7 @@ class Explainer:
         """[rule node, *its failure children]: the first failing literal under the best partial binding."""
         info = self.info(cr)
         head_binding = _unify_atoms(cr.head, goal)
-        node = Node("rule_failed", str(goal), goal.pred, info)
+        node = Node("rule_failed", str(goal), goal.pred, rule=info)
         if head_binding is None:
             node.kind = "head_mismatch"
             node.text = f"this rule concludes {cr.head}, which cannot match {goal}"
@@ -401,12 +401,12 @@ class Explainer:
             if is_input:
                 return Node("missing_fact", partial_text(st.atom, b), pred, text="no such fact in the case")
             if depth + 1 >= MAX_WHYNOT_DEPTH:
-                return Node("missing_fact", partial_text(st.atom, b), pred, text="not derived (not explored further)")
+                return Node("not_derived", partial_text(st.atom, b), pred, text="not derived (not explored further)")
             sub = self.whynot(atom, depth + 1)
             sub.atom = partial_text(st.atom, b)
             return sub
         if st.kind in ("test", "assign"):
-            return Node("builtin_false", str(st.literal), text=builtin_text(st, b) + " — false")
+            return Node("builtin_false", str(st.literal), text=builtin_text(st, b))
         if st.kind == "not":
             lit = st.literal
             assert isinstance(lit, ir.Negative)
@@ -417,14 +417,14 @@ class Explainer:
         if st.kind == "defeat":
             assert st.atom is not None
             g = ground(st.atom, b) or ()
-            n = Node("defeated", atom_text(cr.head.pred, g), cr.head.pred, binding=b)
+            n = Node("defeated", atom_text(cr.head.pred, g), cr.head.pred, binding=b, failed_literal=cr.id)
             proof = self.why(st.atom.pred, g)
             n.children = proof.children
             n.rule = proof.rule
             n.text = f"rule {cr.id} would apply; exception {proof.rule.id if proof.rule else '?'} overrides it"
             return n
         lit = st.literal
-        return Node("builtin_false", str(lit), text=f"{lit}: no value for this group")
+        return Node("builtin_false", str(lit), text=str(lit), failed_literal="agg")
 
 
 def _unify_atoms(head: ir.Atom, goal: ir.Atom) -> dict[str, Value] | None:

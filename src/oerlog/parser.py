@@ -114,11 +114,23 @@ class _Builder:
             name = f"_{next(self._anon)}"
         return ir.Var(name, self.loc(tok))
 
+    def pred_name(self, tok: Token) -> str:
+        """A predicate name; upper-case names (a VARIABLE token) only in Souffle mode."""
+        if tok.type == "VARIABLE" and not self.souffle_vars:
+            raise self.error(
+                f"predicate names start with a lower-case letter, not '{tok}'",
+                tok,
+                value=str(tok),
+                hint="write the predicate in lower case; upper-case names are variables",
+            )
+        return str(tok)
+
     def atom(self, node: Tree) -> ir.Atom:
         name = node.children[0]
         assert isinstance(name, Token)
+        pred = self.pred_name(name)
         args = tuple(self.term(c) for c in node.children[1:] if c is not None and isinstance(c, Tree))
-        return ir.Atom(str(name), args, self.loc(name))
+        return ir.Atom(pred, args, self.loc(name))
 
     def call_as_atom(self, node: Tree) -> ir.Atom:
         """A body literal parsed as an expression: must be ``pred(terms)`` or a bare ``pred``."""
@@ -127,14 +139,14 @@ class _Builder:
             assert isinstance(tok, Token)
             return ir.Atom(str(tok), (), self.loc(tok))
         if node.data != "call":
-            raise self.error(
-                "a body literal must be an atom or a comparison",
-                _first_token(node),
-                hint="write 'p(X, Y)', 'not p(X)', or a comparison such as 'G >= 4.0'",
-            )
+            hint = "write 'p(X, Y)', 'not p(X)', or a comparison such as 'G >= 4.0'"
+            if node.data == "number":
+                hint = "decimals use a dot in rules: 4.0, not 4,0 (a comma separates literals)"
+            raise self.error("a body literal must be an atom or a comparison", _first_token(node), hint=hint)
         name = node.children[0]
         assert isinstance(name, Token)
-        if str(name) in FUNCTIONS:
+        pred = self.pred_name(name)
+        if pred in FUNCTIONS:
             raise self.error(
                 f"'{name}' is a built-in function, not a predicate",
                 name,
@@ -152,7 +164,7 @@ class _Builder:
                     hint="compute the value first: 'X = E + 1, p(X)'",
                 )
             args.append(self.term(c))
-        return ir.Atom(str(name), tuple(args), self.loc(name))
+        return ir.Atom(pred, tuple(args), self.loc(name))
 
     def expr(self, node: Tree) -> ir.Expr:
         kind = node.data
@@ -385,23 +397,30 @@ def parse_program(
 ) -> ir.Program:
     """Parse a whole ``.dl`` text into a :class:`Program`.
 
-    ``souffle_vars`` reads bare lower-case identifiers in argument positions as variables (Soufflé style,
-    used by the conformance adapter); by default they are symbols (string constants).
+    ``souffle_vars`` reads bare lower-case identifiers in argument positions as variables and accepts
+    upper-case predicate names (Soufflé style, used by the conformance adapter); by default bare identifiers
+    are symbols (string constants) and predicate names must start with a lower-case letter.
     """
     try:
         tree = _lark().parse(text, start="start")
+        b = _Builder(file, souffle_vars)
+        prog = ir.Program()
+        for st in tree.children:
+            assert isinstance(st, Tree)
+            item = b.statement(st, document)
+            if isinstance(item, ir.Rule):
+                prog.rules.append(item)
+            else:
+                prog.params.append(item)
+        return prog
     except lark.exceptions.LarkError as exc:
-        raise _syntax_error(exc, file, text) from None
-    b = _Builder(file, souffle_vars)
-    prog = ir.Program()
-    for st in tree.children:
-        assert isinstance(st, Tree)
-        item = b.statement(st, document)
-        if isinstance(item, ir.Rule):
-            prog.rules.append(item)
-        else:
-            prog.params.append(item)
-    return prog
+        err = _syntax_error(exc, file, text)
+    except KBSyntaxError as exc:
+        err = exc
+    lines = text.splitlines()
+    if err.location and 0 < err.location.line <= len(lines):
+        err.source_text = lines[err.location.line - 1]
+    raise err
 
 
 def parse_file(path: Path, *, document: str | None = None) -> ir.Program:

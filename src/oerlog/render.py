@@ -38,6 +38,16 @@ WORDS = {
         "aggregate": "telling/som",
         "rule_tried": "geprobeerde regel",
         "not_found": "niet afgeleid",
+        "no_fact": "dit feit staat niet in de casus",
+        "false": "klopt niet",
+        "negation_fails": "geldt wel, dus de ontkenning faalt",
+        "not_explored": "niet afgeleid (niet verder uitgezocht)",
+        "unfilled": "hangt af van een keuze die de regeling open laat",
+        "would_apply": "regel {a} zou van toepassing zijn; uitzondering {b} zet hem opzij",
+        "applies": "de regel is van toepassing",
+        "matches": "feit(en) voldoen",
+        "no_group": "geen waarde voor deze groep",
+        "head_mismatch": "deze regel concludeert {h}, wat niet op {g} past",
     },
     "en": {
         "rule": "rule",
@@ -60,6 +70,16 @@ WORDS = {
         "aggregate": "aggregate",
         "rule_tried": "rule tried",
         "not_found": "not derived",
+        "no_fact": "no such fact in the case",
+        "false": "false",
+        "negation_fails": "holds, so the negation fails",
+        "not_explored": "not derived (not explored further)",
+        "unfilled": "depends on a choice the document leaves unfilled",
+        "would_apply": "rule {a} would apply; exception {b} overrides it",
+        "applies": "the rule applies",
+        "matches": "fact(s) match",
+        "no_group": "no value for this group",
+        "head_mismatch": "this rule concludes {h}, which cannot match {g}",
     },
 }
 
@@ -137,22 +157,32 @@ def _text(node: Node, lang: str, level: int, out: list[str], quotes: bool, quote
             out.append(f"{pad}  ({statement(node, lang)})")
         _rule_details(node.rule, pad + "  ", lang, out, quotes, quoted)
         if node.failed_literal:
-            out.append(f"{pad}  {w['failed']}: {node.failed_literal}")
+            lit = node.failed_literal
+            if lit.startswith("not _defeated_"):
+                lit = "uitzondering op deze regel" if lang == "nl" else "an exception to this rule"
+            out.append(f"{pad}  {w['failed']}: {lit}")
     elif k == "head_mismatch":
-        out.append(f"{pad}✘ {node.rule.id if node.rule else ''}: {node.text}")
+        rid = node.rule.id if node.rule else ""
+        head = node.rule.source.split(" :-")[0] if node.rule else "?"
+        out.append(f"{pad}✘ {rid}: " + w["head_mismatch"].format(h=head, g=node.atom))
     elif k == "missing_fact":
-        out.append(f"{pad}✘ {w['missing']}: {node.atom} — {node.text}")
+        out.append(f"{pad}✘ {w['missing']}: {node.atom} — {w['no_fact']}")
+    elif k == "not_derived":
+        out.append(f"{pad}✘ {node.atom} — {w['not_explored']}")
     elif k == "builtin_false":
-        out.append(f"{pad}✘ {node.text}")
+        out.append(f"{pad}✘ {node.text} — {w['false'] if node.failed_literal != 'agg' else w['no_group']}")
     elif k == "present":
-        out.append(f"{pad}✘ {node.atom} {node.text}")
+        out.append(f"{pad}✘ {node.atom} {w['negation_fails']}")
     elif k == "defeated":
         label = f"{node.rule.id}; {cite_label(node.rule)}" if node.rule else ""
-        out.append(f"{pad}⚑ {node.text}  [{label}]")
+        rid = node.failed_literal or "?"
+        out.append(f"{pad}⚑ " + w["would_apply"].format(a=rid, b=node.rule.id if node.rule else "?") + f"  [{label}]")
         _rule_details(node.rule, pad + "  ", lang, out, quotes, quoted)
     elif k == "blocked":
         label = f"{node.rule.id}; {cite_label(node.rule)}" if node.rule else ""
-        out.append(f"{pad}? {w['blocked']}: {node.text}  [{label}]")
+        params = ", ".join("$" + p for p in node.params)
+        out.append(f"{pad}? {w['blocked']}: {w['unfilled']}: {params}  [{label}]")
+        _rule_details(node.rule, pad + "  ", lang, out, quotes, quoted)
     elif k == "no_rule":
         out.append(f"{pad}✘ {w['no_rule']}")
     else:
