@@ -24,8 +24,7 @@ def run(src, facts, **kw):
 
 def test_band_is_exact_at_the_boundaries():
     m = run(
-        "param lo : decimal = 4.0.\nparam hi : decimal = 5.4.\n"
-        "@id(inv) inv(S) :- g(S, G), G >= $lo, G <= $hi.",
+        "param lo : decimal = 4.0.\nparam hi : decimal = 5.4.\n@id(inv) inv(S) :- g(S, G), G >= $lo, G <= $hi.",
         {"g": {("a", D("3.99")), ("b", D("4.0")), ("c", D("5.4")), ("d", D("5.45")), ("e", 4)}},
     )
     assert m.tuples("inv") == {("b",), ("c",), ("e",)}
@@ -122,7 +121,11 @@ def test_time_limit_names_the_relation_being_computed():
     n = 400
     facts = {"edge": {(i, i + 1) for i in range(n)}}
     with pytest.raises(EvaluationTimeout) as e:
-        run("@id(b) reach(X, Y) :- edge(X, Y).\n@id(s) reach(X, Y) :- reach(X, Z), edge(Z, Y).", facts, timeout=0.3)
+        run(
+            "@id(b) reach(X, Y) :- edge(X, Y).\n@id(s) reach(X, Y) :- reach(X, Z), edge(Z, Y).",
+            facts,
+            timeout=0.3,
+        )
     assert "reach" in e.value.message or "instances" in e.value.message
 
 

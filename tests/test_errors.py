@@ -5,7 +5,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import MINI
 
 CASE_OK = """reference_date: 2025-11-03
@@ -99,10 +98,17 @@ def _broken_kb(tmp_path: Path, rules: str) -> Path:
         ("@id(x) broken(S) :- reslt(S, C, G).\n", "extra.dl:1:21", "unknown predicate reslt/3"),
         ("@id(x) broken(S, Q) :- result(S, C, G).\n", "extra.dl:1:18", "variable Q is not bound"),
         ("@id(x) broken(S) :- result(S, C).\n", "extra.dl:1:21", "result is used with 2 argument(s)"),
-        ("@id(x) @cite(\"9\") broken(S) :- result(S, _, _).\n", "extra.dl:1:8", "citation art. 9 does not resolve"),
-        ("@id(x) @cite(\"1\", \"7\") broken(S) :- result(S, _, _).\n", "extra.dl:1:8", "lids of art. 1: 1, 2, 3"),
-        ("@id(x) a(S) :- result(S, _, _), not b(S).\n@id(y) b(S) :- result(S, _, _), not a(S).\n",
-         "extra.dl:1:37", "no stratification"),
+        (
+            '@id(x) @cite("9") broken(S) :- result(S, _, _).\n',
+            "extra.dl:1:8",
+            "citation art. 9 does not resolve",
+        ),
+        ('@id(x) @cite("1", "7") broken(S) :- result(S, _, _).\n', "extra.dl:1:8", "lids of art. 1: 1, 2, 3"),
+        (
+            "@id(x) a(S) :- result(S, _, _), not b(S).\n@id(y) b(S) :- result(S, _, _), not a(S).\n",
+            "extra.dl:1:37",
+            "no stratification",
+        ),
         ("@id(invited) dup(S) :- result(S, _, _).\n", "extra.dl:1:", "rule id invited is used twice"),
     ],
 )

@@ -5,8 +5,8 @@ from importlib import resources
 
 import jsonschema
 import pytest
-
 from conftest import MINI, golden
+
 from oerlog.cases import load_case
 from oerlog.explain import Explainer
 from oerlog.parser import parse_atom
@@ -102,8 +102,9 @@ def test_json_output_follows_the_published_schema(cli):
         for doc in data if isinstance(data, list) else [data]:
             jsonschema.validate(doc, schema)
             assert doc["receipt"]["document"] == "mini-doc"
-    data = json.loads(cli("--kb", str(MINI), "why", 'resit_excluded("anna", "bio")', "--case", str(CASE),
-                          "--format", "json").out)
+    data = json.loads(
+        cli("--kb", str(MINI), "why", 'resit_excluded("anna", "bio")', "--case", str(CASE), "--format", "json").out
+    )
     assert data["tree"]["rule"]["citations"][0]["text"].startswith("Als je lager")
     assert data["tree"]["children"][0]["args"] == ["anna", "bio", "3.8"]
 

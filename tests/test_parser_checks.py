@@ -17,7 +17,7 @@ from oerlog.parser import parse_atom, parse_program
 
 
 def test_parses_rules_annotations_exceptions_params_aggregates():
-    src = '''
+    src = """
     @cite("5.1", "2")
     param lo : decimal = 4.0.
     param choice : string = unfilled.
@@ -26,7 +26,7 @@ def test_parses_rules_annotations_exceptions_params_aggregates():
     p(S, "x", 5.45, 2025-09-01) :- q(S, G), not r(S, _), G >= $lo, D = add_days(2025-09-01, -7),
         N = count : { q(S, _) }, M = wmean(G, E) : { w(S, G, E) }.
     @id(ex) except r1: p(S, A, B, C) :- z(S).
-    '''
+    """
     prog = parse_program(src, "t.dl")
     assert [p.name for p in prog.params] == ["lo", "choice"]
     assert prog.params[0].value == Decimal("4.0") and prog.params[1].value is None
@@ -76,7 +76,7 @@ def test_syntax_errors_are_located(src, line, col, hint_part):
 
 def test_goal_syntax_error_shows_caret_under_the_goal():
     with pytest.raises(KBSyntaxError) as e:
-        parse_atom('resit(S,, C)')
+        parse_atom("resit(S,, C)")
     text = e.value.render()
     assert "<goal>:1:9" in text and "| resit(S,, C)" in text and "^" in text
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from oerlog.values import (
-    BuiltinTypeError,
     FUNCTIONS,
+    BuiltinTypeError,
     academic_year,
     add_months,
     add_working_days,

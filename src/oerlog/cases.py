@@ -66,9 +66,7 @@ class Case:
         return sum(len(r) for r in self.facts.values())
 
 
-def _record(
-    voc: Vocabulary, rel: Relation, rec: Any, loc: Location, case: Case, pred: str
-) -> None:
+def _record(voc: Vocabulary, rel: Relation, rec: Any, loc: Location, case: Case, pred: str) -> None:
     if isinstance(rec, yamlpos.YList):
         if len(rec) != rel.arity:
             raise ValidationError(
@@ -77,7 +75,9 @@ def _record(
                 value=list(rec),
                 example=f"{pred}: {rel.example_record()}",
             )
-        row = tuple(convert(v, rec.raw[i], f, rel, rec.locs[i]) for i, (v, f) in enumerate(zip(rec, rel.fields, strict=True)))
+        row = tuple(
+            convert(v, rec.raw[i], f, rel, rec.locs[i]) for i, (v, f) in enumerate(zip(rec, rel.fields, strict=True))
+        )
         case.add(pred, row, loc)
         return
     if not isinstance(rec, yamlpos.YDict):
@@ -98,7 +98,8 @@ def _record(
                 rec.key_locs[k],
                 value=k,
                 hint=(f"did you mean {close[0]!r}? " if close else "")
-                + "fields: " + ", ".join(f.name for f in rel.fields),
+                + "fields: "
+                + ", ".join(f.name for f in rel.fields),
                 example=f"{pred}: {rel.example_record()}",
             )
     values: list[Value] = []
@@ -145,19 +146,26 @@ def load_case(path: Path | str, voc: Vocabulary, text: str | None = None) -> Cas
     for k in data:
         if k not in allowed:
             raise ValidationError(
-                f"unknown key {k!r} in case file", data.key_locs[k], value=k,
-                hint="keys: " + ", ".join(sorted(allowed)), example=EXAMPLE_CASE,
+                f"unknown key {k!r} in case file",
+                data.key_locs[k],
+                value=k,
+                hint="keys: " + ", ".join(sorted(allowed)),
+                example=EXAMPLE_CASE,
             )
     if "reference_date" in data:
         rd = data["reference_date"]
         fld = Field("reference_date", "date")
-        case.reference_date = convert(rd, data.raw.get("reference_date"), fld, Relation("case", (fld,)), data.locs["reference_date"])  # type: ignore[assignment]
+        case.reference_date = convert(
+            rd, data.raw.get("reference_date"), fld, Relation("case", (fld,)), data.locs["reference_date"]
+        )  # type: ignore[assignment]
     if "document" in data and data["document"] is not None:
         case.document = str(data["document"])
     facts = data.get("facts") or yamlpos.YDict()
     if not isinstance(facts, yamlpos.YDict):
         raise ValidationError(
-            "'facts' must map relation names to lists of records", data.locs.get("facts", data.loc), example=EXAMPLE_CASE
+            "'facts' must map relation names to lists of records",
+            data.locs.get("facts", data.loc),
+            example=EXAMPLE_CASE,
         )
     if not hasattr(facts, "locs"):
         facts.locs, facts.key_locs, facts.raw, facts.loc = {}, {}, {}, data.loc
@@ -169,12 +177,14 @@ def load_case(path: Path | str, voc: Vocabulary, text: str | None = None) -> Cas
             continue
         if not isinstance(records, yamlpos.YList):
             raise ValidationError(
-                f"{pred} must be a list of records", facts.locs[pred], value=records,
+                f"{pred} must be a list of records",
+                facts.locs[pred],
+                value=records,
                 example=f"{pred}:\n    - {rel.example_record()}",
             )
         for i, rec in enumerate(records):
             _record(voc, rel, rec, records.locs[i], case, pred)
-    for i, f in enumerate(data.get("facts_files") or []):
+    for f in data.get("facts_files") or []:
         fpath = (path.parent / str(f)).resolve()
         load_fact_file(fpath, voc, case)
     if case.reference_date is not None and REFERENCE_RELATION in voc.relations:
@@ -189,7 +199,9 @@ def load_fact_file(path: Path, voc: Vocabulary, case: Case | None = None) -> Cas
     for r in prog.rules:
         if r.body or not r.is_fact:
             raise ValidationError(
-                "a fact file may only hold ground facts", r.loc, value=str(r),
+                "a fact file may only hold ground facts",
+                r.loc,
+                value=str(r),
                 example='test_result("s1", "vf_2025_1", 5.5).',
             )
         rel = voc.relations.get(r.head.pred)
@@ -198,7 +210,9 @@ def load_fact_file(path: Path, voc: Vocabulary, case: Case | None = None) -> Cas
         if r.head.arity != rel.arity:
             raise ValidationError(
                 f"{rel.name} has {rel.arity} fields, this fact has {r.head.arity}",
-                r.head.loc, value=str(r.head), example=rel.signature(),
+                r.head.loc,
+                value=str(r.head),
+                example=rel.signature(),
             )
         row = []
         for t, f in zip(r.head.args, rel.fields, strict=True):
@@ -210,7 +224,9 @@ def load_fact_file(path: Path, voc: Vocabulary, case: Case | None = None) -> Cas
 
 
 def case_from_records(
-    voc: Vocabulary, records: dict[str, list[dict[str, Any]]], reference_date: dt.date | None = None,
+    voc: Vocabulary,
+    records: dict[str, list[dict[str, Any]]],
+    reference_date: dt.date | None = None,
     source: str = "<records>",
 ) -> Case:
     """Build a case from Python records (API use); validated like a case file."""

@@ -156,13 +156,15 @@ def bound_order(rule: ir.Rule, prebound: set[str] | None = None) -> tuple[set[st
                     bound.add(lit.result.name)
                     progress = True
     counts = var_occurrences(rule)
-    for v in prebound or ():
-        counts[v] = counts.get(v, 0) + 1
+    for name in prebound or ():
+        counts[name] = counts.get(name, 0) + 1
     for lit in rule.body:
         if isinstance(lit, ir.Negative):
             for v in ir.literal_vars(lit):
                 if v.name not in bound and counts[v.name] > 1 and not v.anonymous:
-                    errors.append(_unsafe(v, "it occurs in a negated atom and elsewhere, but no positive atom binds it"))
+                    errors.append(
+                        _unsafe(v, "it occurs in a negated atom and elsewhere, but no positive atom binds it")
+                    )
         elif isinstance(lit, ir.Compare):
             for v in ir.literal_vars(lit):
                 if v.name not in bound:
@@ -185,13 +187,13 @@ def _aggregate_safety(rule: ir.Rule, agg: ir.Aggregate, outer_bound: set[str]) -
         for v in ir.expr_vars(e):
             if v.name not in inner_bound:
                 errors.append(_unsafe(v, "the aggregated value must be bound inside the aggregate's { body }"))
-    for v in group_vars(rule, agg):
-        if v not in outer_bound:
+    for gv in group_vars(rule, agg):
+        if gv not in outer_bound:
             errors.append(
                 SafetyError(
-                    f"group variable {v} of the aggregate is not bound outside it",
+                    f"group variable {gv} of the aggregate is not bound outside it",
                     agg.loc,
-                    value=v,
+                    value=gv,
                     hint="bind the group key with a positive atom before the aggregate",
                     example="n_tests(S, C, N) :- enrolled(S, C), N = count : { test_taken(S, C, _) }.",
                 )

@@ -70,14 +70,33 @@ def cli(ctx: click.Context, kb_path: str) -> None:
 
 def case_options(f: F) -> F:
     """--case, --doc, --param, --lang shared by the commands that judge a case."""
-    f = click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True,
-                     help="Language of the explanation (quotes stay in the original).")(f)
-    f = click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-                     help="Override a parameter for this run (repeatable).")(f)
-    f = click.option("--doc", "doc_id", default=None,
-                     help="Document to judge under (default: the case's, or decided by kb/scope.dl).")(f)
-    f = click.option("--case", "case_path", required=True, type=click.Path(dir_okay=False),
-                     help="YAML case file with the facts.")(f)
+    f = click.option(
+        "--lang",
+        type=click.Choice(["nl", "en"]),
+        default="nl",
+        show_default=True,
+        help="Language of the explanation (quotes stay in the original).",
+    )(f)
+    f = click.option(
+        "--param",
+        "params",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="Override a parameter for this run (repeatable).",
+    )(f)
+    f = click.option(
+        "--doc",
+        "doc_id",
+        default=None,
+        help="Document to judge under (default: the case's, or decided by kb/scope.dl).",
+    )(f)
+    f = click.option(
+        "--case",
+        "case_path",
+        required=True,
+        type=click.Path(dir_okay=False),
+        help="YAML case file with the facts.",
+    )(f)
     return f
 
 
@@ -149,7 +168,10 @@ def _emit(kind: str, goal_text: str, trees: list[Node], j: Judgement, fmt: str, 
             click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
     if fmt == "md":
-        click.echo(f"# {'Waarom' if lang == 'nl' else 'Why'}{' niet' if kind == 'whynot' and lang == 'nl' else (' not' if kind == 'whynot' else '')}: `{goal_text}`\n")
+        title = {("why", "nl"): "Waarom", ("why", "en"): "Why", ("whynot", "nl"): "Waarom niet"}.get(
+            (kind, lang), "Why not"
+        )
+        click.echo(f"# {title}: `{goal_text}`\n")
         click.echo(f"_{_header(j, lang)}_\n")
         for t in trees:
             click.echo(to_markdown(t, lang))
@@ -161,8 +183,14 @@ def _emit(kind: str, goal_text: str, trees: list[Node], j: Judgement, fmt: str, 
         click.echo()
 
 
-FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text", show_default=True,
-                      help="Output format.")
+FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "md", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 
 
 @cli.command()
@@ -194,7 +222,9 @@ def why(ctx: Ctx, goal: str, case_path: str, doc_id: str | None, params: tuple[s
 @case_options
 @FORMAT
 @click.pass_obj
-def whynot(ctx: Ctx, goal: str, case_path: str, doc_id: str | None, params: tuple[str, ...], lang: str, fmt: str) -> None:
+def whynot(
+    ctx: Ctx, goal: str, case_path: str, doc_id: str | None, params: tuple[str, ...], lang: str, fmt: str
+) -> None:
     """Explain why GOAL does not hold: per rule that could derive it, the first condition that fails.
 
     \b
@@ -212,7 +242,9 @@ def whynot(ctx: Ctx, goal: str, case_path: str, doc_id: str | None, params: tupl
 @case_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
-def query(ctx: Ctx, goal: str, case_path: str, doc_id: str | None, params: tuple[str, ...], lang: str, fmt: str) -> None:
+def query(
+    ctx: Ctx, goal: str, case_path: str, doc_id: str | None, params: tuple[str, ...], lang: str, fmt: str
+) -> None:
     """List the facts matching GOAL (variables in GOAL are columns).
 
     \b
@@ -227,13 +259,19 @@ def query(ctx: Ctx, goal: str, case_path: str, doc_id: str | None, params: tuple
 def _print_rows(atom: ir.Atom, rows: list[tuple[Any, ...]], fmt: str, lang: str, j: Judgement) -> None:
     names = [str(a) for a in atom.args]
     if fmt == "json":
-        click.echo(json.dumps({
-            "goal": str(atom),
-            "document": j.document.id,
-            "columns": names,
-            "rows": [[json_value(v) for v in r] for r in rows],
-            "receipt": j.receipt(),
-        }, indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "goal": str(atom),
+                    "document": j.document.id,
+                    "columns": names,
+                    "rows": [[json_value(v) for v in r] for r in rows],
+                    "receipt": j.receipt(),
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return
     from rich.console import Console
     from rich.table import Table
@@ -266,8 +304,12 @@ def docs(ctx: Ctx, doc_id: str | None, vocabulary: bool, fmt: str) -> None:
     if vocabulary:
         data = {
             kind: {
-                name: {"doc": r.doc, "fields": [{"name": f.name, "type": f.type, "doc": f.doc, "values": list(f.values)}
-                                                 for f in r.fields]}
+                name: {
+                    "doc": r.doc,
+                    "fields": [
+                        {"name": f.name, "type": f.type, "doc": f.doc, "values": list(f.values)} for f in r.fields
+                    ],
+                }
                 for name, r in rels.items()
             }
             for kind, rels in (("relations", kb.vocabulary.relations), ("concepts", kb.vocabulary.concepts))
@@ -275,47 +317,82 @@ def docs(ctx: Ctx, doc_id: str | None, vocabulary: bool, fmt: str) -> None:
         if fmt == "json":
             click.echo(json.dumps(data, indent=2, ensure_ascii=False))
             return
-        for kind, rels in (("Input relations", kb.vocabulary.relations), ("Shared concepts", kb.vocabulary.concepts)):
+        for kind, rels in (
+            ("Input relations", kb.vocabulary.relations),
+            ("Shared concepts", kb.vocabulary.concepts),
+        ):
             click.echo(f"{kind}:")
-            for r in rels.values():
-                click.echo(f"  {r.signature()}\n      {r.doc}")
+            for rel in rels.values():
+                click.echo(f"  {rel.signature()}\n      {rel.doc}")
         return
     if doc_id is None:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for d in kb.documents.values():
-            rows.append({
-                "id": d.id, "title": d.title, "kind": d.meta.get("kind"), "academic_year": d.meta.get("academic_year"),
-                "institution": d.meta.get("institution"), "rules": len([r for r in d.program.rules if not r.is_fact]),
-                "articles": len(d.articles), "parameters": len(d.program.params),
-            })
+            rows.append(
+                {
+                    "id": d.id,
+                    "title": d.title,
+                    "kind": d.meta.get("kind"),
+                    "academic_year": d.meta.get("academic_year"),
+                    "institution": d.meta.get("institution"),
+                    "rules": len([r for r in d.program.rules if not r.is_fact]),
+                    "articles": len(d.articles),
+                    "parameters": len(d.program.params),
+                }
+            )
         if fmt == "json":
             click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
             return
         for r in rows:
-            click.echo(f"{r['id']:<24} {r['kind']:<6} {r['academic_year']}  rules {r['rules']:>3}  "
-                       f"articles {r['articles']:>3}  {r['title']}")
+            click.echo(
+                f"{r['id']:<24} {r['kind']:<6} {r['academic_year']}  rules {r['rules']:>3}  "
+                f"articles {r['articles']:>3}  {r['title']}"
+            )
         return
     d = kb.document(doc_id)
     if fmt == "json":
-        click.echo(json.dumps({
-            "id": d.id, "meta": {k: json_value(v) for k, v in d.meta.items()},
-            "rules": [{"id": r.id, "head": str(r.head), "cites": [str(c) for c in r.ann.cites], "source": str(r)}
-                      for r in d.program.rules],
-            "parameters": [{"name": p.name, "type": p.type, "value": json_value(p.value) if p.value is not None else None}
-                           for p in d.program.params],
-            "articles": {k: {"title": a.title, "status": a.status} for k, a in d.articles.items()},
-        }, indent=2, ensure_ascii=False, default=str))
+        click.echo(
+            json.dumps(
+                {
+                    "id": d.id,
+                    "meta": {k: json_value(v) for k, v in d.meta.items()},
+                    "rules": [
+                        {
+                            "id": r.id,
+                            "head": str(r.head),
+                            "cites": [str(c) for c in r.ann.cites],
+                            "source": str(r),
+                        }
+                        for r in d.program.rules
+                    ],
+                    "parameters": [
+                        {
+                            "name": p.name,
+                            "type": p.type,
+                            "value": json_value(p.value) if p.value is not None else None,
+                        }
+                        for p in d.program.params
+                    ],
+                    "articles": {k: {"title": a.title, "status": a.status} for k, a in d.articles.items()},
+                },
+                indent=2,
+                ensure_ascii=False,
+                default=str,
+            )
+        )
         return
-    click.echo(f"{d.title}\n{d.id} · {d.meta.get('kind')} · {d.meta.get('institution')} · {d.meta.get('academic_year')}\n")
+    click.echo(
+        f"{d.title}\n{d.id} · {d.meta.get('kind')} · {d.meta.get('institution')} · {d.meta.get('academic_year')}\n"
+    )
     click.echo("Parameters:")
     for p in d.program.params:
         val = "unfilled" if p.value is None else format_value(p.value)
         cites = ", ".join(str(c) for c in p.ann.cites)
         click.echo(f"  ${p.name} : {p.type} = {val}   [{cites}]")
     click.echo("\nRules:")
-    for r in d.program.rules:
-        cites = ", ".join(str(c) for c in r.ann.cites)
-        click.echo(f"  {r.id:<34} {r.head}   [{cites}]")
+    for rule in d.program.rules:
+        cites = ", ".join(str(c) for c in rule.ann.cites)
+        click.echo(f"  {rule.id:<34} {rule.head}   [{cites}]")
     click.echo("\nArticles:")
     for a in d.articles.values():
         click.echo(f"  {a.key:<8} {a.status:<15} {a.title}")
@@ -343,7 +420,7 @@ def test_cmd(ctx: Ctx, doc_ids: tuple[str, ...], verbose: bool) -> None:
     for doc_id in doc_ids or sorted(kb.documents):
         files = collect(kb, [doc_id])
         all_sc = [sc for _, _, scs in files for sc in scs]
-        for _, path, scenarios in files:
+        for _, _path, scenarios in files:
             for sc in scenarios:
                 total += 1
                 out = run_scenario(kb, sc)
@@ -358,7 +435,9 @@ def test_cmd(ctx: Ctx, doc_ids: tuple[str, ...], verbose: bool) -> None:
                     click.echo(f"     note: the document's own example disagrees with its rule: {sc.disagrees}")
         for rid, c in rule_coverage(kb, kb.document(doc_id), all_sc).items():
             if not c["positive"] or not c["negative"]:
-                gaps.append(f"{doc_id}: rule {rid} has {c['positive']} positive and {c['negative']} negative scenario(s)")
+                gaps.append(
+                    f"{doc_id}: rule {rid} has {c['positive']} positive and {c['negative']} negative scenario(s)"
+                )
     for g in gaps:
         click.echo("GAP  " + g)
     click.echo(f"{total - failed} passed, {failed} failed ({time.perf_counter() - start:.2f} s)")
@@ -368,8 +447,13 @@ def test_cmd(ctx: Ctx, doc_ids: tuple[str, ...], verbose: bool) -> None:
 
 @cli.command()
 @click.argument("query_file", type=click.Path(dir_okay=False))
-@click.option("--case", "case_path", default=None, type=click.Path(dir_okay=False),
-              help="Case file (default: the one named in the query file).")
+@click.option(
+    "--case",
+    "case_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Case file (default: the one named in the query file).",
+)
 @click.option("--doc", "doc_id", default=None)
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
 @FORMAT
@@ -387,8 +471,11 @@ def run(ctx: Ctx, query_file: str, case_path: str | None, doc_id: str | None, la
     q = load_query(Path(query_file))
     path = case_path or (str(q.case) if q.case else None)
     if path is None:
-        raise UsageError(f"query {query_file} names no case; give one with --case", value=query_file,
-                         example=f"oerlog run {query_file} --case kb/uu-gnk-ba-2025/cases/excluded_below_4.yaml")
+        raise UsageError(
+            f"query {query_file} names no case; give one with --case",
+            value=query_file,
+            example=f"oerlog run {query_file} --case kb/uu-gnk-ba-2025/cases/excluded_below_4.yaml",
+        )
     kb = ctx.kb
     case: Case = load_case(Path(path), kb.vocabulary)
     from .session import select_document
@@ -404,7 +491,8 @@ def run(ctx: Ctx, query_file: str, case_path: str | None, doc_id: str | None, la
         _print_rows(atom, rows, "json" if fmt == "json" else "text", lang, j)
     elif q.mode == "why":
         if not rows:
-            click.echo(f"{q.goal_text}: {'geldt voor niemand in deze casus' if lang == 'nl' else 'holds for nobody in this case'}")
+            nobody = "geldt voor niemand in deze casus" if lang == "nl" else "holds for nobody in this case"
+            click.echo(f"{q.goal_text}: {nobody}")
             _emit("whynot", q.goal_text, [ex.whynot(atom)], j, fmt, lang)
         else:
             _emit("why", q.goal_text, [ex.why(atom.pred, r) for r in rows], j, fmt, lang)
@@ -451,8 +539,10 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # an oerlog bug, not bad input: say so plainly
         if os.environ.get("OERLOG_DEBUG"):
             raise
-        click.echo(f"internal error: {type(exc).__name__}: {exc}\n(set OERLOG_DEBUG=1 for the traceback; "
-                   "please report it)", err=True)
+        click.echo(
+            f"internal error: {type(exc).__name__}: {exc}\n(set OERLOG_DEBUG=1 for the traceback; please report it)",
+            err=True,
+        )
         sys.exit(3)
     sys.exit(0)
 

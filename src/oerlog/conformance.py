@@ -122,7 +122,9 @@ def program_text(rules: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _evaluate(rules: list[str], facts: Mapping[str, list[tuple[Any, ...]]], timeout: float) -> dict[str, frozenset[Row]]:
+def _evaluate(
+    rules: list[str], facts: Mapping[str, list[tuple[Any, ...]]], timeout: float
+) -> dict[str, frozenset[Row]]:
     prog = parse_program(program_text(rules), SOURCE, souffle_vars=True)
 
     inputs: dict[str, int] = {}
@@ -163,13 +165,15 @@ def _evaluate(rules: list[str], facts: Mapping[str, list[tuple[Any, ...]]], time
 def _label(err: OerlogError, prog: ir.Program) -> OerlogError:
     """Give an error the suite's label where oerlog's code differs (see module doc)."""
     if type(err) is SafetyError:
-        wildcards = {
-            a.loc for r in prog.rules for a in r.head.args if isinstance(a, ir.Var) and a.anonymous and a.loc
-        }
+        wildcards = {a.loc for r in prog.rules for a in r.head.args if isinstance(a, ir.Var) and a.anonymous and a.loc}
         if err.location in wildcards:
             new = HeadWildcardError(
-                err.message, err.location, value="_", hint="a '_' in a rule head can never be bound; name the "
-                "variable and bind it in the body", example=err.example, span=err.span,
+                err.message,
+                err.location,
+                value="_",
+                hint="a '_' in a rule head can never be bound; name the variable and bind it in the body",
+                example=err.example,
+                span=err.span,
             )
             return new
     return err

@@ -229,9 +229,7 @@ class _Resolvers:
                     groups.setdefault(k, []).append(row)
             for k, members in groups.items():
                 try:
-                    vals = [
-                        tuple(eval_expr(a, dict(zip(cols, r, strict=True))) for a in lit.args) for r in members
-                    ]
+                    vals = [tuple(eval_expr(a, dict(zip(cols, r, strict=True))) for a in lit.args) for r in members]
                     res = aggregate(lit.func, vals)
                 except BuiltinTypeError as exc:
                     raise EvaluationError(f"{exc} in '{lit}'", lit.loc, value=str(lit)) from None
@@ -246,6 +244,7 @@ class _Resolvers:
 
 
 def _evaluate_here(plan: Plan, facts: Mapping[str, set[Row]], progress: Any) -> tuple[Any, Any]:
+    from pyDatalog import pyDatalog as api
     from pyDatalog import pyEngine, pyParser
     from pyDatalog.Logic import Logic
 
@@ -272,13 +271,14 @@ def _evaluate_here(plan: Plan, facts: Mapping[str, set[Row]], progress: Any) -> 
                 mentioned.add((st.atom.pred, st.atom.arity))
     for pred, rows in facts.items():
         for row in rows:
-            +make(pred, [const(v) for v in row])
+            api.assert_fact(pred, *row)
     for f in plan.facts:
-        +make(f.pred, [const(a.value) for a in f.args if isinstance(a, ir.Const)])
+        api.assert_fact(f.pred, *(a.value for a in f.args if isinstance(a, ir.Const)))
     for pred, n in mentioned:
-        dummy = [const("__oerlog_none__")] * n
-        +make(pred, dummy)
-        -make(pred, dummy)
+        # declare the relation (pyDatalog rejects a predicate without facts or rules)
+        dummy = ["__oerlog_none__"] * n
+        api.assert_fact(pred, *dummy)
+        api.retract_fact(pred, *dummy)
 
     for cr in plan.rules:
         body: Any = None
@@ -299,12 +299,11 @@ def _evaluate_here(plan: Plan, facts: Mapping[str, set[Row]], progress: Any) -> 
             body = lit if body is None else body & lit
         inst = make(cr.instance_pred, [term("V_" + c) for c in cr.columns])
         if body is None:
-            +make(cr.instance_pred, [])
+            api.assert_fact(cr.instance_pred)
         else:
-            inst <= body
-        make(cr.head.pred, [t(a) for a in cr.head.args]) <= make(
-            cr.instance_pred, [term("V_" + c) for c in cr.columns]
-        )
+            inst.__le__(body)  # pyDatalog's clause constructor: instance <= body
+        head = make(cr.head.pred, [t(a) for a in cr.head.args])
+        head.__le__(make(cr.instance_pred, [term("V_" + c) for c in cr.columns]))
 
     saved = dict(pyEngine.Python_resolvers)
     pyEngine.Python_resolvers.update(resolvers.registered)

@@ -44,8 +44,15 @@ class RuleInfo:
         """Collect the rule's annotations and resolve its citations."""
         cites = [(c, doc.provision(c) if doc else None) for c in rule.ann.cites]
         return cls(
-            rule.id, cites, rule.ann.nl, rule.ann.en, rule.ann.interpretations, rule.ann.discretion,
-            str(rule), rule.loc, rule.document,
+            rule.id,
+            cites,
+            rule.ann.nl,
+            rule.ann.en,
+            rule.ann.interpretations,
+            rule.ann.discretion,
+            str(rule),
+            rule.loc,
+            rule.document,
         )
 
 
@@ -230,7 +237,12 @@ class Explainer:
                 return
             yield self.why(st.atom.pred, g, seen)
         elif st.kind in ("test", "assign"):
-            yield Node("builtin", str(st.literal), text=builtin_text(st, b), binding={v: b[v] for v in st.needs if v in b})
+            yield Node(
+                "builtin",
+                str(st.literal),
+                text=builtin_text(st, b),
+                binding={v: b[v] for v in st.needs if v in b},
+            )
         elif st.kind == "not":
             lit = st.literal
             assert isinstance(lit, ir.Negative)
@@ -248,7 +260,9 @@ class Explainer:
             key = tuple(b[v] for v in st.agg_group)
             members = [r for r in self.model.tuples(st.atom.pred) if r[: len(key)] == key]
             node = Node(
-                "aggregate", str(lit), text=f"{lit.result} = {format_literal(b.get(lit.result.name))}",
+                "aggregate",
+                str(lit),
+                text=f"{lit.result} = {format_literal(b.get(lit.result.name))}",
                 binding={lit.result.name: b[lit.result.name]} if lit.result.name in b else {},
             )
             aux = next((r for r in self.plan.rules if r.head.pred == st.atom.pred), None)
@@ -280,7 +294,10 @@ class Explainer:
         for r in blocked:
             root.children.append(
                 Node(
-                    "blocked", str(goal), goal.pred, rule=RuleInfo.of(r, self.doc),
+                    "blocked",
+                    str(goal),
+                    goal.pred,
+                    rule=RuleInfo.of(r, self.doc),
                     params=self.plan.blocked[r.id],
                     text="depends on a choice the document leaves unfilled: "
                     + ", ".join("$" + p for p in self.plan.blocked[r.id]),
@@ -379,15 +396,15 @@ class Explainer:
             rows = [r for r in self.model.tuples(st.atom.pred) if r[: len(key)] == key]
             try:
                 vals = [tuple(eval_expr(a, dict(zip(st.agg_columns, r, strict=True))) for a in lit.args) for r in rows]
-                res = aggregate(lit.func, vals)
+                agg_value = aggregate(lit.func, vals)
             except BuiltinTypeError:
                 return
-            if res is None:
+            if agg_value is None:
                 return
             name = lit.result.name
-            if name in b and b[name] != res:
+            if name in b and b[name] != agg_value:
                 return
-            yield {**b, name: res}
+            yield {**b, name: agg_value}
 
     def _failure(self, cr: CompiledRule, st: Step, b: dict[str, Value], depth: int) -> Node:
         if st.kind == "atom" and st.atom is not None:

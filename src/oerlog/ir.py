@@ -282,9 +282,9 @@ def expr_params(e: Expr) -> Iterator[Param]:
 def literal_vars(lit: Literal) -> Iterator[Var]:
     """Variables occurring in a literal (for aggregates: the result and the group-visible body variables)."""
     if isinstance(lit, (Positive, Negative)):
-        for a in lit.atom.args:
-            if isinstance(a, Var):
-                yield a
+        for t in lit.atom.args:
+            if isinstance(t, Var):
+                yield t
     elif isinstance(lit, Compare):
         yield from expr_vars(lit.left)
         yield from expr_vars(lit.right)
@@ -299,9 +299,9 @@ def literal_vars(lit: Literal) -> Iterator[Var]:
 def literal_params(lit: Literal) -> Iterator[Param]:
     """Parameters occurring in a literal."""
     if isinstance(lit, (Positive, Negative)):
-        for a in lit.atom.args:
-            if isinstance(a, Param):
-                yield a
+        for t in lit.atom.args:
+            if isinstance(t, Param):
+                yield t
     elif isinstance(lit, Compare):
         yield from expr_params(lit.left)
         yield from expr_params(lit.right)

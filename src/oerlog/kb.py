@@ -221,12 +221,16 @@ def _load_document(folder: Path, kb: KnowledgeBase) -> Document:
     for key in ("id", "title", "kind", "academic_year"):
         if key not in meta:
             raise ValidationError(
-                f"document.yaml lacks '{key}'", meta.loc, hint="required: id, title, kind, academic_year",
+                f"document.yaml lacks '{key}'",
+                meta.loc,
+                hint="required: id, title, kind, academic_year",
                 example="id: uu-gnk-ba-2025",
             )
     if meta["kind"] not in KINDS:
         raise ValidationError(
-            f"unknown document kind {meta['kind']!r}", meta.locs["kind"], value=meta["kind"],
+            f"unknown document kind {meta['kind']!r}",
+            meta.locs["kind"],
+            value=meta["kind"],
             hint="kind is one of " + ", ".join(KINDS),
         )
     for key in ("valid_from", "valid_to"):
@@ -269,19 +273,23 @@ def _load_articles(path: Path) -> dict[str, Article]:
         status = str(spec.get("status") or "not_encoded")
         if status not in STATUSES:
             raise ValidationError(
-                f"article {key}: unknown status {status!r}", spec.locs.get("status", loc), value=status,
+                f"article {key}: unknown status {status!r}",
+                spec.locs.get("status", loc),
+                value=status,
                 hint="status is one of " + ", ".join(STATUSES),
             )
         reason = spec.get("reason")
         if status == "not_computable" and not reason:
             raise ValidationError(
-                f"article {key} is not_computable but gives no reason", loc, value=key,
-                example="reason: \"procedural: describes who sends the invitation\"",
+                f"article {key} is not_computable but gives no reason",
+                loc,
+                value=key,
+                example='reason: "procedural: describes who sends the invitation"',
             )
         title, section = _text(spec.get("title")), _text(spec.get("section"))
         lids: dict[str, Provision] = {}
-        raw_lids = spec.get("lids") or {}
-        if not isinstance(raw_lids, yamlpos.YDict) and raw_lids:
+        raw_lids = spec.get("lids") or yamlpos.YDict()
+        if not isinstance(raw_lids, yamlpos.YDict):
             raise ValidationError(f"article {key}: 'lids' must be a mapping", spec.locs["lids"])
         for lid, ltext in raw_lids.items():
             lstatus, lreason = status, reason
@@ -290,14 +298,23 @@ def _load_articles(path: Path) -> dict[str, Article]:
                 lreason = ltext.get("reason") or reason
                 if lstatus not in STATUSES:
                     raise ValidationError(
-                        f"article {key} lid {lid}: unknown status {lstatus!r}", raw_lids.locs[lid], value=lstatus
+                        f"article {key} lid {lid}: unknown status {lstatus!r}",
+                        raw_lids.locs[lid],
+                        value=lstatus,
                     )
                 ltext = ltext.get("text")
             lids[str(lid)] = Provision(
                 str(key), str(lid), _text(ltext), title, section, lstatus, str(lreason) if lreason else None
             )
         out[str(key)] = Article(
-            str(key), title, section, _text(spec.get("text")), lids, status, str(reason) if reason else None, loc
+            str(key),
+            title,
+            section,
+            _text(spec.get("text")),
+            lids,
+            status,
+            str(reason) if reason else None,
+            loc,
         )
     return out
 
@@ -315,7 +332,9 @@ def check_citations(doc: Document) -> list[OerlogError]:
             if target is None:
                 hint = "known documents: " + ", ".join(sorted(doc.kb.documents))
             elif c.article not in target.articles:
-                hint = "articles: " + ", ".join(list(target.articles)[:12]) + (" ..." if len(target.articles) > 12 else "")
+                hint = (
+                    "articles: " + ", ".join(list(target.articles)[:12]) + (" ..." if len(target.articles) > 12 else "")
+                )
             else:
                 hint = f"lids of art. {c.article}: " + ", ".join(target.articles[c.article].lids) or "(none)"
             errors.append(

@@ -20,7 +20,7 @@ from . import ir
 from .errors import KBSyntaxError, Location
 from .values import AGGREGATES, FUNCTIONS, Value
 
-EXAMPLE_RULE = 'resit_allowed(S, C) :- final_grade(S, C, G), G >= 4.0, not passed(S, C).'
+EXAMPLE_RULE = "resit_allowed(S, C) :- final_grade(S, C, G), G >= 4.0, not passed(S, C)."
 
 ANNOTATIONS = {"id", "cite", "nl", "en", "interpretation", "discretion", "doc"}
 
@@ -59,19 +59,21 @@ class _Builder:
         self.souffle_vars = souffle_vars
         self._anon = count(1)
 
-    def loc(self, node: Tree | Token) -> Location:
+    def loc(self, node: Tree[Token] | Token) -> Location:
         if isinstance(node, Token):
             return Location(self.file, node.line or 0, node.column or 0)
         meta = node.meta
         return Location(self.file, getattr(meta, "line", 0), getattr(meta, "column", 0))
 
-    def error(self, msg: str, node: Tree | Token, hint: str | None = None, value: object = None) -> KBSyntaxError:
+    def error(
+        self, msg: str, node: Tree[Token] | Token, hint: str | None = None, value: object = None
+    ) -> KBSyntaxError:
         span = len(node) if isinstance(node, Token) else 1
         return KBSyntaxError(msg, self.loc(node), value=value, hint=hint, example=EXAMPLE_RULE, span=span)
 
     # --- terms --------------------------------------------------------------------------------------
 
-    def const_value(self, node: Tree) -> Value:
+    def const_value(self, node: Tree[Token]) -> Value:
         kind = node.data
         tok = node.children[-1]
         assert isinstance(tok, Token)
@@ -87,16 +89,14 @@ class _Builder:
             try:
                 return dt.date.fromisoformat(s)
             except ValueError:
-                raise self.error(
-                    f"{s} is not a date that exists", tok, hint="dates are YYYY-MM-DD", value=s
-                ) from None
+                raise self.error(f"{s} is not a date that exists", tok, hint="dates are YYYY-MM-DD", value=s) from None
         if kind == "boolean":
             return s == "true"
         if kind == "symbol":
             return s
         raise self.error(f"unexpected constant {s}", tok)
 
-    def term(self, node: Tree) -> ir.Term:
+    def term(self, node: Tree[Token]) -> ir.Term:
         kind = node.data
         tok = node.children[0]
         assert isinstance(tok, Token)
@@ -125,14 +125,14 @@ class _Builder:
             )
         return str(tok)
 
-    def atom(self, node: Tree) -> ir.Atom:
+    def atom(self, node: Tree[Token]) -> ir.Atom:
         name = node.children[0]
         assert isinstance(name, Token)
         pred = self.pred_name(name)
         args = tuple(self.term(c) for c in node.children[1:] if c is not None and isinstance(c, Tree))
         return ir.Atom(pred, args, self.loc(name))
 
-    def call_as_atom(self, node: Tree) -> ir.Atom:
+    def call_as_atom(self, node: Tree[Token]) -> ir.Atom:
         """A body literal parsed as an expression: must be ``pred(terms)`` or a bare ``pred``."""
         if node.data == "symbol":
             tok = node.children[0]
@@ -166,7 +166,7 @@ class _Builder:
             args.append(self.term(c))
         return ir.Atom(pred, tuple(args), self.loc(name))
 
-    def expr(self, node: Tree) -> ir.Expr:
+    def expr(self, node: Tree[Token]) -> ir.Expr:
         kind = node.data
         if kind in ("var", "param", "string", "number", "neg_number", "date", "boolean", "symbol"):
             return self.term(node)
@@ -194,7 +194,7 @@ class _Builder:
 
     # --- literals -----------------------------------------------------------------------------------
 
-    def literal(self, node: Tree) -> ir.Literal:
+    def literal(self, node: Tree[Token]) -> ir.Literal:
         kind = node.data
         if kind == "positive":
             sub = node.children[0]
@@ -213,7 +213,9 @@ class _Builder:
             assert isinstance(left, Tree) and isinstance(agg, Tree)
             if left.data != "var":
                 raise self.error(
-                    "the result of an aggregate must be a variable", _first_token(left), hint="N = count : { p(X) }"
+                    "the result of an aggregate must be a variable",
+                    _first_token(left),
+                    hint="N = count : { p(X) }",
                 )
             res = self.term(left)
             assert isinstance(res, ir.Var)
@@ -240,15 +242,17 @@ class _Builder:
             return ir.Aggregate(res, func, args, body, self.loc(func_tok))
         raise self.error("unexpected literal", _first_token(node))
 
-    def body(self, node: Tree | None) -> tuple[ir.Literal, ...]:
+    def body(self, node: Tree[Token] | None) -> tuple[ir.Literal, ...]:
         if node is None:
             return ()
         return tuple(self.literal(c) for c in node.children if isinstance(c, Tree))
 
     # --- statements ---------------------------------------------------------------------------------
 
-    def annotations(self, nodes: list[Tree]) -> ir.Annotations:
-        vals: dict[str, object] = {"cites": [], "interpretations": []}
+    def annotations(self, nodes: list[Tree[Token]]) -> ir.Annotations:
+        single: dict[str, str] = {}
+        cites: list[ir.Citation] = []
+        interpretations: list[str] = []
         for n in nodes:
             name_tok = n.children[0]
             assert isinstance(name_tok, Token)
@@ -283,28 +287,27 @@ class _Builder:
                         name_tok,
                         hint='@cite("A.5", "1")  or  @cite(doc="other-doc", "8.1")',
                     )
-                c = ir.Citation(article, lid, doc, self.loc(n))
-                vals["cites"].append(c)  # type: ignore[attr-defined]
+                cites.append(ir.Citation(article, lid, doc, self.loc(n)))
                 continue
             if len(pos) != 1 or kw:
                 raise self.error(f"@{name} takes exactly one argument", name_tok, hint=f'@{name}("...")')
             if name == "interpretation":
-                vals["interpretations"].append(pos[0])  # type: ignore[attr-defined]
+                interpretations.append(pos[0])
                 continue
-            if name in vals:
+            if name in single:
                 raise self.error(f"@{name} given twice", name_tok)
-            vals[name] = pos[0]
+            single[name] = pos[0]
         return ir.Annotations(
-            id=vals.get("id"),  # type: ignore[arg-type]
-            cites=tuple(vals["cites"]),  # type: ignore[call-overload]
-            nl=vals.get("nl"),  # type: ignore[arg-type]
-            en=vals.get("en"),  # type: ignore[arg-type]
-            interpretations=tuple(vals["interpretations"]),  # type: ignore[call-overload]
-            discretion=vals.get("discretion"),  # type: ignore[arg-type]
-            doc=vals.get("doc"),  # type: ignore[arg-type]
+            id=single.get("id"),
+            cites=tuple(cites),
+            nl=single.get("nl"),
+            en=single.get("en"),
+            interpretations=tuple(interpretations),
+            discretion=single.get("discretion"),
+            doc=single.get("doc"),
         )
 
-    def statement(self, node: Tree, document: str | None) -> ir.Rule | ir.ParamDecl:
+    def statement(self, node: Tree[Token], document: str | None) -> ir.Rule | ir.ParamDecl:
         anns = [c for c in node.children if isinstance(c, Tree) and c.data == "annotation"]
         rest = [c for c in node.children if not (isinstance(c, Tree) and c.data == "annotation")]
         ann = self.annotations(anns)
@@ -317,9 +320,7 @@ class _Builder:
         if node.data == "exception":
             target, head_node, body_node = rest
             assert isinstance(target, Token) and isinstance(head_node, Tree) and isinstance(body_node, Tree)
-            return ir.Rule(
-                self.atom(head_node), self.body(body_node), ann, str(target), self.loc(node), document
-            )
+            return ir.Rule(self.atom(head_node), self.body(body_node), ann, str(target), self.loc(node), document)
         # param_decl
         name, type_tok, _eq, value = rest
         assert isinstance(name, Token) and isinstance(type_tok, Token)
@@ -332,7 +333,7 @@ class _Builder:
         return ir.ParamDecl(str(name), str(type_tok), val, ann, self.loc(name))
 
 
-def _first_token(node: Tree | Token) -> Token:
+def _first_token(node: Tree[Token] | Token) -> Token:
     if isinstance(node, Token):
         return node
     for c in node.children:
@@ -374,20 +375,32 @@ def _syntax_error(exc: lark.exceptions.LarkError, file: str, text: str) -> KBSyn
         if tok.type == "$END":
             hint += " (is a '.' missing at the end of the last rule?)"
         return KBSyntaxError(
-            f"unexpected {got}", Location(file, line, col), value=str(tok), hint=hint, example=EXAMPLE_RULE,
+            f"unexpected {got}",
+            Location(file, line, col),
+            value=str(tok),
+            hint=hint,
+            example=EXAMPLE_RULE,
             span=max(1, len(str(tok))),
         )
     if isinstance(exc, lark.exceptions.UnexpectedCharacters):
-        ch = text[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(text) else "?"
-        hint = "variables start with an upper-case letter, constants are \"quoted\", decimals use a dot (4.0)"
+        pos = exc.pos_in_stream or 0
+        ch = text[pos] if 0 <= pos < len(text) else "?"
+        hint = 'variables start with an upper-case letter, constants are "quoted", decimals use a dot (4.0)'
         if ch == ",":
             hint = "decimals use a dot in rules: 4.0, not 4,0"
         return KBSyntaxError(
-            f"unexpected character {ch!r}", Location(file, line, col), value=ch, hint=hint, example=EXAMPLE_RULE
+            f"unexpected character {ch!r}",
+            Location(file, line, col),
+            value=ch,
+            hint=hint,
+            example=EXAMPLE_RULE,
         )
     if isinstance(exc, lark.exceptions.UnexpectedEOF):
         return KBSyntaxError(
-            "unexpected end of input", Location(file, line, col), hint="is a '.' missing?", example=EXAMPLE_RULE
+            "unexpected end of input",
+            Location(file, line, col),
+            hint="is a '.' missing?",
+            example=EXAMPLE_RULE,
         )
     return KBSyntaxError(str(exc), Location(file, line, col), example=EXAMPLE_RULE)
 

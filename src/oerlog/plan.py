@@ -203,9 +203,7 @@ def build_plan(
             if a.steps and a.kind == "aux" and a.head.pred.startswith("_agg"):
                 pass
         columns = _columns(head, steps)
-        plan.rules.append(
-            CompiledRule(len(plan.rules), r, head, tuple(steps), columns, kind, defeaters)
-        )
+        plan.rules.append(CompiledRule(len(plan.rules), r, head, tuple(steps), columns, kind, defeaters))
         for s in steps:
             if s.kind == "agg" and s.atom is not None:
                 plan.aggregates[s.atom.pred] = s
@@ -315,13 +313,14 @@ def _order_steps(
             # the group key is bound by the rule's other positive atoms: the auxiliary relation repeats them so
             # that the aggregate's body may compare with outer variables (D2 < TD)
             outer = [
-                b for b in body
-                if isinstance(b, ir.Positive) and b.atom.pred not in recursive
-                and set(_atom_vars(b.atom)) & set(group)
+                b
+                for b in body
+                if isinstance(b, ir.Positive) and b.atom.pred not in recursive and set(_atom_vars(b.atom)) & set(group)
             ]
             sub_body = outer + list(lit.body)
-            sub = replace(inner_rule, head=atom, body=tuple(sub_body), ann=rule.ann, loc=lit.loc,
-                          document=rule.document)
+            sub = replace(
+                inner_rule, head=atom, body=tuple(sub_body), ann=rule.ann, loc=lit.loc, document=rule.document
+            )
             sub_steps, sub_aux = _order_steps(sub, atom, sub_body, set(), counter + len(aux) + 1)
             aux.extend(sub_aux)
             aux.append(CompiledRule(-1, sub, atom, tuple(sub_steps), _columns(atom, sub_steps), "aux"))

@@ -44,8 +44,11 @@ def load_query(path: Path) -> SavedQuery:
     for k in data:
         if k not in allowed:
             raise ValidationError(
-                f"unknown key {k!r} in query file", data.key_locs[k], value=k,
-                hint="keys: " + ", ".join(sorted(allowed)), example=EXAMPLE,
+                f"unknown key {k!r} in query file",
+                data.key_locs[k],
+                value=k,
+                hint="keys: " + ", ".join(sorted(allowed)),
+                example=EXAMPLE,
             )
     if "goal" not in data:
         raise ValidationError("a query file needs a 'goal'", data.loc, example=EXAMPLE)
@@ -60,7 +63,10 @@ def load_query(path: Path) -> SavedQuery:
     mode = str(data.get("mode") or "list")
     if mode not in MODES:
         raise ValidationError(
-            f"unknown mode {mode!r}", data.locs["mode"], value=mode, hint="mode is one of " + ", ".join(MODES),
+            f"unknown mode {mode!r}",
+            data.locs["mode"],
+            value=mode,
+            hint="mode is one of " + ", ".join(MODES),
             example="mode: why",
         )
     case = (path.parent / str(data["case"])).resolve() if data.get("case") else None
@@ -68,9 +74,15 @@ def load_query(path: Path) -> SavedQuery:
     if not isinstance(params, dict):
         raise ValidationError("'params' must be a mapping NAME: VALUE", data.locs["params"], example="params: {x: 4.5}")
     return SavedQuery(
-        path, str(data.get("title") or path.stem), goal, str(data["goal"]), mode,
-        str(data["document"]) if data.get("document") else None, case,
-        {str(k): str(v) for k, v in params.items()}, str(data.get("description") or ""),
+        path,
+        str(data.get("title") or path.stem),
+        goal,
+        str(data["goal"]),
+        mode,
+        str(data["document"]) if data.get("document") else None,
+        case,
+        {str(k): str(v) for k, v in params.items()},
+        str(data.get("description") or ""),
         str(data.get("title_en") or ""),
     )
 

@@ -108,9 +108,7 @@ def statement(node: Node, lang: str) -> str:
 
 def cite_label(info: RuleInfo) -> str:
     """``uu-gnk-ba-2025 art. A.5 lid 2; ...``."""
-    return "; ".join(
-        (f"{c.doc} " if c.doc else "") + (p.label if p else str(c)) for c, p in info.citations
-    )
+    return "; ".join((f"{c.doc} " if c.doc else "") + (p.label if p else str(c)) for c, p in info.citations)
 
 
 # --- text ---------------------------------------------------------------------------------------------
@@ -191,9 +189,7 @@ def _text(node: Node, lang: str, level: int, out: list[str], quotes: bool, quote
         _text(c, lang, level + 1, out, quotes, quoted)
 
 
-def _rule_details(
-    info: RuleInfo | None, pad: str, lang: str, out: list[str], quotes: bool, quoted: set[str]
-) -> None:
+def _rule_details(info: RuleInfo | None, pad: str, lang: str, out: list[str], quotes: bool, quoted: set[str]) -> None:
     if info is None:
         return
     w = WORDS[lang]
@@ -225,15 +221,40 @@ def to_markdown(node: Node, lang: str = "nl") -> str:
 
 def _md(node: Node, lang: str, level: int, out: list[str]) -> None:
     lines: list[str] = []
-    _text(Node(node.kind, node.atom, node.pred, node.args, node.rule, node.binding, node.text, node.source,
-               [], node.height, node.failed_literal, node.params), lang, 0, lines, False, set())
+    _text(
+        Node(
+            node.kind,
+            node.atom,
+            node.pred,
+            node.args,
+            node.rule,
+            node.binding,
+            node.text,
+            node.source,
+            [],
+            node.height,
+            node.failed_literal,
+            node.params,
+        ),
+        lang,
+        0,
+        lines,
+        False,
+        set(),
+    )
     pad = "  " * level
     first, *rest = lines or [""]
     out.append(f"{pad}- {_md_escape(first)}")
     for r in rest:
         out.append(f"{pad}  {_md_escape(r.strip())}  ")
-    if node.rule is not None and node.kind in ("derived", "rule_failed", "defeated", "exception_checked", "blocked"):
-        for c, p in node.rule.citations:
+    if node.rule is not None and node.kind in (
+        "derived",
+        "rule_failed",
+        "defeated",
+        "exception_checked",
+        "blocked",
+    ):
+        for _, p in node.rule.citations:
             if p is not None:
                 out.append(f"{pad}  > {p.text} ({p.label})")
     for c in node.children:
@@ -258,9 +279,7 @@ def node_dict(node: Node, lang: str = "nl") -> dict[str, Any]:
         "text": node.text,
         "bindings": {k: json_value(v) for k, v in sorted(node.binding.items()) if not k.startswith("_")},
         "source": (
-            {"file": node.source.file, "line": node.source.line, "column": node.source.column}
-            if node.source
-            else None
+            {"file": node.source.file, "line": node.source.line, "column": node.source.column} if node.source else None
         ),
         "height": node.height,
         "failed_literal": node.failed_literal,

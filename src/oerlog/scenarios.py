@@ -55,7 +55,10 @@ def _inline_case(kb: KnowledgeBase, spec: yamlpos.YDict, file: str) -> Case:
     if "reference_date" in spec:
         fld = Field("reference_date", "date")
         case.reference_date = convert(  # type: ignore[assignment]
-            spec["reference_date"], spec.raw.get("reference_date"), fld, Relation("case", (fld,)),
+            spec["reference_date"],
+            spec.raw.get("reference_date"),
+            fld,
+            Relation("case", (fld,)),
             spec.locs["reference_date"],
         )
     if spec.get("document"):
@@ -84,8 +87,9 @@ def load_scenarios(kb: KnowledgeBase, doc: Document, path: Path) -> list[Scenari
     data = yamlpos.load(path)
     if not isinstance(data, yamlpos.YDict) or not isinstance(data.get("scenarios"), yamlpos.YList):
         raise ValidationError(
-            "a scenario file needs a list 'scenarios'", Location(str(path), 1, 1),
-            example="scenarios:\n  - name: ...\n    case: {...}\n    expect: ['passed(\"s1\", \"c1\")']",
+            "a scenario file needs a list 'scenarios'",
+            Location(str(path), 1, 1),
+            example='scenarios:\n  - name: ...\n    case: {...}\n    expect: [\'passed("s1", "c1")\']',
         )
     out: list[Scenario] = []
     items = data["scenarios"]
@@ -100,8 +104,10 @@ def load_scenarios(kb: KnowledgeBase, doc: Document, path: Path) -> list[Scenari
         else:
             raise ValidationError(f"scenario {spec['name']!r} needs 'case' or 'case_file'", loc)
 
-        def goals(key: str) -> list[tuple[str, Location]]:
-            raw = spec.get(key) or []
+        def goals(key: str, spec: yamlpos.YDict = spec, loc: Location = loc) -> list[tuple[str, Location]]:
+            raw = spec.get(key)
+            if raw is None:
+                return []
             if not isinstance(raw, yamlpos.YList):
                 raise ValidationError(f"'{key}' must be a list of atoms", spec.locs.get(key, loc))
             res = []
@@ -181,4 +187,13 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-__all__ = ["Scenario", "Outcome", "load_scenarios", "run_scenario", "collect", "rule_coverage", "OerlogError", "Any"]
+__all__ = [
+    "Scenario",
+    "Outcome",
+    "load_scenarios",
+    "run_scenario",
+    "collect",
+    "rule_coverage",
+    "OerlogError",
+    "Any",
+]

@@ -58,7 +58,9 @@ def parse_overrides(doc: Document, raw: dict[str, str] | list[str] | None) -> di
         for item in raw:
             if "=" not in item:
                 raise UsageError(
-                    f"--param expects NAME=VALUE, got {item!r}", value=item, example="--param resit_min_grade=4.5"
+                    f"--param expects NAME=VALUE, got {item!r}",
+                    value=item,
+                    example="--param resit_min_grade=4.5",
                 )
             k, v = item.split("=", 1)
             pairs.append((k.strip(), v.strip()))
@@ -68,7 +70,9 @@ def parse_overrides(doc: Document, raw: dict[str, str] | list[str] | None) -> di
         if decl is None:
             known = ", ".join(sorted(p.name for p in doc.program.params)) or "(none)"
             raise UsageError(
-                f"document {doc.id} has no parameter {name!r}", value=name, hint="parameters: " + known,
+                f"document {doc.id} has no parameter {name!r}",
+                value=name,
+                hint="parameters: " + known,
                 example="--param resit_min_grade=4.5",
             )
         out[name] = _param_value(decl, text)
@@ -80,7 +84,8 @@ def _param_value(decl: ir.ParamDecl, text: str) -> Value:
 
     t = decl.type
     bad = UsageError(
-        f"parameter {decl.name} is a {t}; {text!r} is not", value=text,
+        f"parameter {decl.name} is a {t}; {text!r} is not",
+        value=text,
         example=f"--param {decl.name}=" + {"date": "2025-09-01", "boolean": "true", "string": "x"}.get(t, "4.5"),
     )
     if t in ("decimal", "grade", "integer", "ec"):

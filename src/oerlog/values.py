@@ -197,6 +197,11 @@ def _date(v: object, fn: str) -> dt.date:
     return v
 
 
+def _abs(a: object) -> Decimal | int:
+    n = _num(a, "abs")
+    return -n if n < 0 else n
+
+
 def _round_half_up(x: object, n: object) -> Decimal:
     q = Decimal(1).scaleb(-_int(n, "round_half_up"))
     return Decimal(_num(x, "round_half_up")).quantize(q, rounding=ROUND_HALF_UP)
@@ -225,9 +230,9 @@ FUNCTIONS: dict[str, tuple[int, Callable[..., Value]]] = {
     "academic_year": (1, lambda d: academic_year(_date(d, "academic_year"))),
     "round_half_up": (2, _round_half_up),
     "truncate": (2, _truncate),
-    "min": (2, lambda a, b: a if _cmp("<=", a, b) else b),
-    "max": (2, lambda a, b: a if _cmp(">=", a, b) else b),
-    "abs": (1, lambda a: abs(_num(a, "abs"))),
+    "least": (2, lambda a, b: a if _cmp("<=", a, b) else b),
+    "greatest": (2, lambda a, b: a if _cmp(">=", a, b) else b),
+    "abs": (1, lambda a: _abs(a)),
 }
 
 

@@ -18,7 +18,7 @@ from .values import Value, parse_date, to_number
 TYPES = {
     "id": "an identifier such as s1001 or vorm_en_functie",
     "string": "any text",
-    "grade": "a grade from 1.0 to 10.0, e.g. 5.45 or \"5,45\"",
+    "grade": 'a grade from 1.0 to 10.0, e.g. 5.45 or "5,45"',
     "decimal": "a decimal number, e.g. 4.5",
     "integer": "a whole number, e.g. 2",
     "ec": "study credits (EC), a number >= 0, e.g. 7.5",
@@ -29,7 +29,7 @@ TYPES = {
 
 EXAMPLES = {
     "id": "s1001",
-    "string": "\"tekst\"",
+    "string": '"tekst"',
     "grade": "5.45",
     "decimal": "4.5",
     "integer": "2",
@@ -116,7 +116,9 @@ def load_vocabulary(path: Path) -> Vocabulary:
             fields_raw = spec.get("fields")
             if not isinstance(fields_raw, yamlpos.YList) or not fields_raw:
                 raise ValidationError(
-                    f"relation {name} needs a non-empty 'fields' list", loc, value=name,
+                    f"relation {name} needs a non-empty 'fields' list",
+                    loc,
+                    value=name,
                     example="fields: [{name: student, type: id, doc: student number}]",
                 )
             fields_: list[Field] = []
@@ -124,12 +126,16 @@ def load_vocabulary(path: Path) -> Vocabulary:
                 floc = fields_raw.locs[i]
                 if not isinstance(f, yamlpos.YDict) or "name" not in f or "type" not in f:
                     raise ValidationError(
-                        f"field {i + 1} of {name} needs 'name' and 'type'", floc, example="{name: grade, type: grade}"
+                        f"field {i + 1} of {name} needs 'name' and 'type'",
+                        floc,
+                        example="{name: grade, type: grade}",
                     )
                 ftype = str(f["type"])
                 if ftype not in TYPES:
                     raise ValidationError(
-                        f"unknown field type {ftype!r}", f.locs["type"], value=ftype,
+                        f"unknown field type {ftype!r}",
+                        f.locs["type"],
+                        value=ftype,
                         hint="types: " + ", ".join(TYPES),
                     )
                 values = tuple(str(v) for v in (f.get("values") or ()))
@@ -200,10 +206,10 @@ def convert(value: Any, raw: str | None, fld: Field, rel: Relation, loc: Locatio
             return value.date()
         if isinstance(value, dt.date):
             return value
-        d = parse_date(str(value)) if isinstance(value, str) else None
-        if d is None:
+        day = parse_date(str(value)) if isinstance(value, str) else None
+        if day is None:
             raise bad("not a date that exists (YYYY-MM-DD)")
-        return d
+        return day
     if t == "boolean":
         if isinstance(value, bool):
             return value

@@ -55,7 +55,9 @@ def _build(node: yaml.Node, file: str, ctor: _Constructor) -> Any:
             k = str(key)
             if k in d:
                 raise ValidationError(
-                    f"key {k!r} appears twice in this mapping", _loc(file, knode), value=k,
+                    f"key {k!r} appears twice in this mapping",
+                    _loc(file, knode),
+                    value=k,
                     hint="each key once per record",
                 )
             d[k] = _build(vnode, file, ctor)
