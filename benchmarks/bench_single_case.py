@@ -39,8 +39,8 @@ def timed(fn, repeat):  # type: ignore[no-untyped-def]
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--kb", default=str(ROOT / "kb"))
-    ap.add_argument("--case", default=str(ROOT / "kb/uu-gnk-ba-2025/cases/excluded_below_4.yaml"))
-    ap.add_argument("--goal", default='resit_excluded("s1001", C)')
+    ap.add_argument("--case", default=str(ROOT / "kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml"))
+    ap.add_argument("--goal", default='resit_excluded("anna", C)')
     ap.add_argument("--repeat", type=int, default=15)
     a = ap.parse_args()
 

@@ -117,4 +117,4 @@ def test_why_of_something_false_exits_1(cli):
 def test_document_chosen_by_scope_rules(mini_kb):
     case = load_case(CASE, mini_kb.vocabulary)
     j = judge(mini_kb, case)
-    assert j.document.id == "mini-doc" and "scope.dl" in j.selection
+    assert j.document.id == "mini-doc" and j.selection == "scope"

@@ -63,7 +63,7 @@ def cli(ctx: click.Context, kb_path: str) -> None:
 
     \b
     Example:
-      oerlog why 'resit_excluded("s1001", C)' --case kb/uu-gnk-ba-2025/cases/excluded_below_4.yaml
+      oerlog why 'resit_excluded("anna", C)' --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml
     """
     ctx.obj = Ctx(kb_path)
 
@@ -125,7 +125,7 @@ def _goal(text: str, j: Judgement) -> ir.Atom:
             f"unknown predicate {atom.pred!r} in document {j.document.id}",
             value=atom.pred,
             hint=("did you mean " + ", ".join(close) + "? " if close else "") + "see: oerlog docs " + j.document.id,
-            example='resit_excluded("s1001", C)',
+            example='resit_excluded("anna", C)',
         )
         raise err
     if known[atom.pred] != atom.arity:
@@ -154,9 +154,13 @@ def _header(j: Judgement, lang: str) -> str:
     year = d.meta.get("academic_year")
     ay = f"{year}-{year + 1}" if isinstance(year, int) else "?"
     ref = format_value(j.case.reference_date, lang) if j.case.reference_date else "-"
+    how = {
+        "nl": {"chosen": "gekozen met --doc", "case": "genoemd in de casus", "scope": "afgeleid door kb/scope.dl"},
+        "en": {"chosen": "chosen with --doc", "case": "named in the case", "scope": "derived by kb/scope.dl"},
+    }[lang].get(j.selection, j.selection)
     if lang == "nl":
-        return f"Regeling: {d.title} ({d.id}, studiejaar {ay}); peildatum {ref}; keuze regeling: {j.selection}"
-    return f"Regulation: {d.title} ({d.id}, academic year {ay}); reference date {ref}; chosen: {j.selection}"
+        return f"Regeling: {d.title} ({d.id}, studiejaar {ay}); peildatum {ref}; regeling {how}"
+    return f"Regulation: {d.title} ({d.id}, academic year {ay}); reference date {ref}; regulation {how}"
 
 
 def _emit(kind: str, goal_text: str, trees: list[Node], j: Judgement, fmt: str, lang: str) -> None:
@@ -203,7 +207,7 @@ def why(ctx: Ctx, goal: str, case_path: str, doc_id: str | None, params: tuple[s
 
     \b
     Example:
-      oerlog why 'resit_excluded("s1001", C)' --case kb/uu-gnk-ba-2025/cases/excluded_below_4.yaml
+      oerlog why 'resit_excluded("anna", C)' --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml
     Exit code 1 when nothing matches GOAL (use whynot to see why).
     """
     j = _judge(ctx, case_path, doc_id, params)
@@ -229,7 +233,7 @@ def whynot(
 
     \b
     Example:
-      oerlog whynot 'resit_invited("s1001", "vorm_en_functie")' --case kb/uu-gnk-ba-2025/cases/excluded_below_4.yaml
+      oerlog whynot 'resit_invited("anna", "vorm_en_functie")' --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml
     """
     j = _judge(ctx, case_path, doc_id, params)
     atom = _goal(goal, j)
@@ -249,7 +253,7 @@ def query(
 
     \b
     Example:
-      oerlog query 'resit_excluded(S, C)' --case kb/uu-gnk-ba-2025/cases/excluded_below_4.yaml
+      oerlog query 'resit_excluded(S, C)' --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml
     """
     j = _judge(ctx, case_path, doc_id, params)
     atom = _goal(goal, j)
@@ -474,7 +478,7 @@ def run(ctx: Ctx, query_file: str, case_path: str | None, doc_id: str | None, la
         raise UsageError(
             f"query {query_file} names no case; give one with --case",
             value=query_file,
-            example=f"oerlog run {query_file} --case kb/uu-gnk-ba-2025/cases/excluded_below_4.yaml",
+            example=f"oerlog run {query_file} --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml",
         )
     kb = ctx.kb
     case: Case = load_case(Path(path), kb.vocabulary)

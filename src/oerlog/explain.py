@@ -131,7 +131,7 @@ def builtin_text(step: Step, binding: dict[str, Value], lang: str = "nl") -> str
             except KeyError:
                 return str(e)
         try:
-            return f"{_expr_with_values(e, binding, lang)} = {format_value(eval_expr(e, binding), lang)}"
+            return f"{_expr_with_values(e, binding, lang)} → {format_value(eval_expr(e, binding), lang)}"
         except (KeyError, BuiltinTypeError):
             return str(e)
 

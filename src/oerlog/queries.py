@@ -16,7 +16,7 @@ MODES = ("list", "why", "whynot")
 EXAMPLE = """title: Waarom is een student uitgesloten van de herkansing?
 goal: resit_excluded(S, C)
 mode: why
-case: ../kb/uu-gnk-ba-2025/cases/excluded_below_4.yaml"""
+case: ../kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml"""
 
 
 @dataclass

@@ -26,7 +26,7 @@ class Judgement:
     case: Case
     model: Model
     overrides: dict[str, Value] = field(default_factory=dict)
-    selection: str = ""  # how the document was chosen
+    selection: str = ""  # how the document was chosen: chosen (--doc / API), case (named in the case), scope (rules)
 
     def receipt(self) -> dict[str, Any]:
         """What is needed to recompute this judgement later."""
@@ -113,9 +113,9 @@ def select_document(kb: KnowledgeBase, case: Case, doc_id: str | None = None) ->
     """The document to judge under: the explicit choice, the case's ``document:``, or what ``kb/scope.dl``
     derives from the case's facts (``applies(Doc, Student)``)."""
     if doc_id:
-        return kb.document(doc_id), f"chosen on the command line ({doc_id})", None
+        return kb.document(doc_id), "chosen", None
     if case.document:
-        return kb.document(case.document), f"named in the case file ({case.document})", None
+        return kb.document(case.document), "case", None
     if not kb.scope.rules:
         raise UsageError("no document given and the KB has no scope rules", example="--doc uu-gnk-ba-2025")
     facts = {k: set(v) for k, v in case.facts.items()}
@@ -124,7 +124,7 @@ def select_document(kb: KnowledgeBase, case: Case, doc_id: str | None = None) ->
     model = evaluate(build_plan(kb.scope), facts)
     found = sorted({str(r[0]) for r in model.tuples("applies")})
     if len(found) == 1:
-        return kb.document(found[0]), f"derived by kb/scope.dl: applies({found[0]}, ...)", model
+        return kb.document(found[0]), "scope", model
     if not found:
         raise UsageError(
             "no regulation applies to the students of this case (no enrolment matches any document's "
