@@ -10,8 +10,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-import networkx as nx
-
 from . import ir
 from .errors import (
     ArityError,
@@ -22,6 +20,7 @@ from .errors import (
     StratificationError,
     UnknownPredicateError,
 )
+from .scc import components
 
 
 class ProgramErrors(OerlogError):
@@ -257,23 +256,31 @@ def check_safety(rules: list[ir.Rule]) -> list[OerlogError]:
     return errors
 
 
-def dependency_graph(rules: list[ir.Rule]) -> nx.MultiDiGraph:
-    """Predicate graph: edge body-pred -> head-pred with ``negative`` (negation or aggregation) and ``rule``."""
-    g: nx.MultiDiGraph = nx.MultiDiGraph()
+@dataclass(frozen=True)
+class Dependency:
+    """An edge of the predicate dependency graph: ``head`` depends on ``body`` through ``rule``."""
+
+    body: str
+    head: str
+    negative: bool
+    rule: str
+    loc: Location | None
+
+
+def dependencies(rules: list[ir.Rule]) -> list[Dependency]:
+    """Edges body-pred -> head-pred (negative for negation and aggregation); an exception's head is the
+    auxiliary ``_defeated_<rule>`` relation, on which the defeated rule's head depends negatively."""
+    deps: list[Dependency] = []
     for r in rules:
         head = defeat_pred(r.defeats) if r.defeats else r.head.pred
-        g.add_node(head)
         for lit in r.body:
             for atom, positive in ir.literal_atoms(lit):
-                g.add_edge(atom.pred, head, negative=not positive, rule=r.id, loc=atom.loc)
+                deps.append(Dependency(atom.pred, head, not positive, r.id, atom.loc))
+    by_id = {r.id: r for r in rules if not r.defeats}
     for r in rules:
-        if r.defeats:
-            target = next((x for x in rules if x.id == r.defeats and not x.defeats), None) or next(
-                (x for x in rules if x.id == r.defeats), None
-            )
-            if target is not None:
-                g.add_edge(defeat_pred(r.defeats), target.head.pred, negative=True, rule=target.id, loc=r.loc)
-    return g
+        if r.defeats and r.defeats in by_id:
+            deps.append(Dependency(defeat_pred(r.defeats), by_id[r.defeats].head.pred, True, r.defeats, r.loc))
+    return deps
 
 
 def defeat_pred(rule_id: str) -> str:
@@ -281,34 +288,45 @@ def defeat_pred(rule_id: str) -> str:
     return f"_defeated_{rule_id}"
 
 
+def predicate_components(rules: list[ir.Rule]) -> tuple[list[list[str]], list[Dependency]]:
+    """SCCs of the predicate graph, dependencies first, and the edges."""
+    deps = dependencies(rules)
+    edges: dict[str, list[str]] = {}
+    nodes: set[str] = set()
+    for r in rules:
+        nodes.add(defeat_pred(r.defeats) if r.defeats else r.head.pred)
+    for d in deps:
+        edges.setdefault(d.body, []).append(d.head)
+    return components(nodes, edges), deps
+
+
 def stratify(rules: list[ir.Rule]) -> tuple[dict[str, int], list[OerlogError]]:
     """Stratum per predicate (0 = depends on nothing negatively); errors for negation through recursion."""
-    g = dependency_graph(rules)
+    comps, deps = predicate_components(rules)
+    member = {p: i for i, comp in enumerate(comps) for p in comp}
     errors: list[OerlogError] = []
-    cond = nx.condensation(nx.DiGraph(g))
-    members = cond.graph["mapping"]
-    for u, v, data in g.edges(data=True):
-        if data["negative"] and members[u] == members[v]:
+    incoming: dict[int, list[Dependency]] = {}
+    for d in deps:
+        incoming.setdefault(member[d.head], []).append(d)
+        if d.negative and member[d.body] == member[d.head]:
             errors.append(
                 StratificationError(
-                    f"{u} depends negatively on itself through recursion (rule {data['rule']}): no stratification",
-                    data["loc"],
-                    value=u,
+                    f"{d.body} depends negatively on itself through recursion (rule {d.rule}): no stratification",
+                    d.loc,
+                    value=d.body,
                     hint="negation and aggregation must not go through a cycle of rules; break the cycle",
                     example="p(X) :- q(X), not r(X).   with r not depending on p",
                 )
             )
     stratum: dict[int, int] = {}
-    for c in nx.topological_sort(cond):
+    for i in range(len(comps)):
         s = 0
-        for p in cond.nodes[c]["members"]:
-            for u, _, data in g.in_edges(p, data=True):
-                cu = members[u]
-                if cu == c:
-                    continue
-                s = max(s, stratum[cu] + (1 if data["negative"] else 0))
-        stratum[c] = s
-    return {p: stratum[members[p]] for p in g.nodes}, _dedupe(errors)
+        for d in incoming.get(i, []):
+            j = member[d.body]
+            if j != i:
+                s = max(s, stratum[j] + (1 if d.negative else 0))
+        stratum[i] = s
+    return {p: stratum[member[p]] for p in member}, _dedupe(errors)
 
 
 def check_definitions(rules: list[ir.Rule], params: list[ir.ParamDecl]) -> list[OerlogError]:

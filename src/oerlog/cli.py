@@ -233,7 +233,7 @@ def whynot(
 
     \b
     Example:
-      oerlog whynot 'resit_invited("anna", "vorm_en_functie")' --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml
+      oerlog whynot 'resit_invited("anna", C)' --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml
     """
     j = _judge(ctx, case_path, doc_id, params)
     atom = _goal(goal, j)

@@ -108,6 +108,8 @@ def evaluate(
     """
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
     start = time.perf_counter()
+    import pyDatalog.pyParser  # noqa: F401 - imported once here, so forked children inherit it
+
     if not isolate or "fork" not in mp.get_all_start_methods():
         rel, inst = _evaluate_here(plan, facts, None)
     else:
@@ -244,13 +246,19 @@ class _Resolvers:
 
 
 def _evaluate_here(plan: Plan, facts: Mapping[str, set[Row]], progress: Any) -> tuple[Any, Any]:
+    """Evaluate in this process, one recursive component at a time, lowest first.
+
+    pyDatalog answers each query top-down from scratch (its tables live for one query), so a query on a
+    high-stratum relation would re-derive everything beneath it. Instead, once a component is computed its
+    rules are retracted and its tuples asserted as facts: every query then works on one component over facts.
+    """
     from pyDatalog import pyDatalog as api
     from pyDatalog import pyEngine, pyParser
     from pyDatalog.Logic import Logic
 
     Logic()  # a fresh engine for this thread
     term = pyParser.Term
-    make = pyParser.Literal.make
+    query = pyParser.Query
     const = pyParser.Expression._pyD_for
 
     def t(x: ir.Term) -> Any:
@@ -261,80 +269,86 @@ def _evaluate_here(plan: Plan, facts: Mapping[str, set[Row]], progress: Any) -> 
         raise EvaluationError(f"unsubstituted parameter {x}")
 
     resolvers = _Resolvers(plan)
+    relations: dict[str, set[Row]] = {p: set(rows) for p, rows in facts.items()}
+    for f in plan.facts:
+        relations.setdefault(f.pred, set()).add(tuple(a.value for a in f.args if isinstance(a, ir.Const)))
 
-    # every relation the plan mentions must exist in pyDatalog, even without facts
+    # every relation the plan reads must exist in pyDatalog, even without facts
     mentioned: set[tuple[str, int]] = set()
     for cr in plan.rules:
         mentioned.add((cr.head.pred, cr.head.arity))
         for st in cr.steps:
             if st.atom is not None and st.kind != "agg":
                 mentioned.add((st.atom.pred, st.atom.arity))
-    for pred, rows in facts.items():
+    for pred, rows in relations.items():
         for row in rows:
             api.assert_fact(pred, *row)
-    for f in plan.facts:
-        api.assert_fact(f.pred, *(a.value for a in f.args if isinstance(a, ir.Const)))
     for pred, n in mentioned:
-        # declare the relation (pyDatalog rejects a predicate without facts or rules)
         dummy = ["__oerlog_none__"] * n
         api.assert_fact(pred, *dummy)
         api.retract_fact(pred, *dummy)
 
+    by_head: dict[str, list[CompiledRule]] = {}
     for cr in plan.rules:
-        body: Any = None
-        for i, st in enumerate(cr.steps):
-            if st.kind in ("atom", "not", "defeat"):
-                assert st.atom is not None
-                lit = make(st.atom.pred, [t(a) for a in st.atom.args])
-                if st.kind != "atom":
-                    lit = ~lit
-            elif st.kind in ("test", "assign"):
-                name = f"_b{cr.index}_{i}"
-                resolvers.builtin(name, st)
-                lit = make(name, [term("V_" + v) for v in st.needs + st.binds])
-            else:
-                name = f"_a{cr.index}_{i}"
-                resolvers.aggregate(name, st)
-                lit = make(name, [term("V_" + v) for v in st.agg_group + st.binds])
-            body = lit if body is None else body & lit
-        inst = make(cr.instance_pred, [term("V_" + c) for c in cr.columns])
-        if body is None:
-            api.assert_fact(cr.instance_pred)
-        else:
-            inst.__le__(body)  # pyDatalog's clause constructor: instance <= body
-        head = make(cr.head.pred, [t(a) for a in cr.head.args])
-        head.__le__(make(cr.instance_pred, [term("V_" + c) for c in cr.columns]))
-
+        by_head.setdefault(cr.head.pred, []).append(cr)
+    instances: dict[int, list[Row]] = {}
     saved = dict(pyEngine.Python_resolvers)
-    pyEngine.Python_resolvers.update(resolvers.registered)
     try:
-        relations: dict[str, set[Row]] = {p: set(rows) for p, rows in facts.items()}
-        for f in plan.facts:
-            relations.setdefault(f.pred, set()).add(tuple(a.value for a in f.args if isinstance(a, ir.Const)))
-        arity = {cr.head.pred: cr.head.arity for cr in plan.rules}
-        for pred in plan.order:
-            if pred not in arity:
-                continue
-            if progress:
-                progress(pred)
-            rows = _ask(make, term, pred, arity[pred])
-            relations[pred] = rows | relations.get(pred, set())
-            if pred in plan.aggregates:
-                resolvers.tables[pred] = relations[pred]
-        instances: dict[int, list[Row]] = {}
-        for cr in plan.rules:
-            if progress:
-                progress(f"the instances of rule {cr.id}")
-            instances[cr.index] = sorted(_ask(make, term, cr.instance_pred, len(cr.columns)), key=_row_key)
+        for group in plan.groups:
+            rules = [cr for p in group for cr in by_head.get(p, [])]
+            heads: dict[str, Any] = {}
+            for cr in rules:
+                lits: list[Any] = []
+                for i, st in enumerate(cr.steps):
+                    if st.kind in ("atom", "not", "defeat"):
+                        assert st.atom is not None
+                        lit = query(st.atom.pred, [t(a) for a in st.atom.args])
+                        lits.append(lit if st.kind == "atom" else ~lit)
+                    elif st.kind in ("test", "assign"):
+                        name = f"_b{cr.index}_{i}"
+                        resolvers.builtin(name, st)
+                        lits.append(query(name, [term("V_" + v) for v in st.needs + st.binds]))
+                    else:
+                        name = f"_a{cr.index}_{i}"
+                        resolvers.aggregate(name, st)
+                        lits.append(query(name, [term("V_" + v) for v in st.agg_group + st.binds]))
+                inst = query(cr.instance_pred, [term("V_" + c) for c in cr.columns])
+                if not lits:
+                    api.assert_fact(cr.instance_pred)
+                else:
+                    inst.__le__(lits[0] if len(lits) == 1 else pyParser.Body(*lits))  # instance <= body
+                head = query(cr.head.pred, [t(a) for a in cr.head.args])
+                head.__le__(query(cr.instance_pred, [term("V_" + c) for c in cr.columns]))
+                heads[cr.head.pred] = head
+            pyEngine.Python_resolvers.clear()
+            pyEngine.Python_resolvers.update(saved)
+            pyEngine.Python_resolvers.update(resolvers.registered)
+            for cr in rules:
+                if progress:
+                    progress(f"{cr.head.pred} (rule {cr.id})")
+                rows = _ask(query, term, cr.instance_pred, len(cr.columns))
+                instances[cr.index] = sorted(rows, key=_row_key)
+                target = relations.setdefault(cr.head.pred, set())
+                for row in rows:
+                    b = dict(zip(cr.columns, row, strict=True))
+                    target.add(tuple(b[a.name] if isinstance(a, ir.Var) else a.value for a in cr.head.args))  # type: ignore[union-attr]
+            for pred in group:
+                # replace the component's rules by its computed tuples
+                arity = by_head[pred][0].head.arity
+                query(pred, [term(f"R{i}") for i in range(arity)]).__le__(None)
+                for row in relations.get(pred, set()):
+                    api.assert_fact(pred, *row)
+                if pred in plan.aggregates:
+                    resolvers.tables[pred] = relations[pred]
     finally:
         pyEngine.Python_resolvers.clear()
         pyEngine.Python_resolvers.update(saved)
     return relations, instances
 
 
-def _ask(make: Any, term: Any, pred: str, n: int) -> set[Row]:
-    q = make(pred, [term(f"Q{i}") for i in range(n)])
-    ans = q.ask()
+def _ask(query: Any, term: Any, pred: str, n: int) -> set[Row]:
+    q = query(pred, [term(f"Q{i}") for i in range(n)])
+    ans = q.lua.ask()
     if not ans:
         return set()
     if n == 0:

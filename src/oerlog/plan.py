@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from . import checks, ir
+from .scc import components
 from .values import FUNCTIONS, Value, arith, compare
 
 
@@ -74,7 +75,8 @@ class Plan:
     blocked: dict[str, list[str]] = field(default_factory=dict)  # rule id -> unfilled parameters it needs
     blocked_rules: list[ir.Rule] = field(default_factory=list)
     strata: dict[str, int] = field(default_factory=dict)
-    order: list[str] = field(default_factory=list)  # predicates in evaluation order (lower strata first)
+    order: list[str] = field(default_factory=list)  # derived predicates in evaluation order (lower strata first)
+    groups: list[list[str]] = field(default_factory=list)  # the same, grouped by recursive component
     aggregates: dict[str, Step] = field(default_factory=dict)  # aux relation -> its aggregate step
 
     def rules_for(self, pred: str) -> list[CompiledRule]:
@@ -207,40 +209,33 @@ def build_plan(
         for s in steps:
             if s.kind == "agg" and s.atom is not None:
                 plan.aggregates[s.atom.pred] = s
-    preds = {cr.head.pred for cr in plan.rules} | {f.pred for f in plan.facts}
-    graph_order = _evaluation_order(plan)
-    plan.order = [p for p in graph_order if p in preds]
+    plan.groups = _evaluation_groups(plan)
+    plan.order = [p for g in plan.groups for p in g]
     for cr in plan.rules:
         plan.strata.setdefault(cr.head.pred, 0)
     return plan
 
 
 def _recursive_groups(rules: list[ir.Rule]) -> dict[str, set[str]]:
-    import networkx as nx
-
-    g = nx.DiGraph(checks.dependency_graph(rules))
+    comps, deps = checks.predicate_components(rules)
+    self_loops = {d.head for d in deps if d.head == d.body}
     out: dict[str, set[str]] = {}
-    for comp in nx.strongly_connected_components(g):
-        if len(comp) > 1 or any(g.has_edge(p, p) for p in comp):
+    for comp in comps:
+        if len(comp) > 1 or comp[0] in self_loops:
             for p in comp:
                 out[p] = set(comp)
     return out
 
 
-def _evaluation_order(plan: Plan) -> list[str]:
-    import networkx as nx
-
-    g: nx.DiGraph = nx.DiGraph()
+def _evaluation_groups(plan: Plan) -> list[list[str]]:
+    """Head predicates of the compiled rules, grouped by SCC, dependencies first."""
+    heads = {cr.head.pred for cr in plan.rules}
+    edges: dict[str, list[str]] = {}
     for cr in plan.rules:
-        g.add_node(cr.head.pred)
         for s in cr.steps:
             if s.atom is not None:
-                g.add_edge(s.atom.pred, cr.head.pred)
-    cond = nx.condensation(g)
-    order: list[str] = []
-    for c in nx.topological_sort(cond):
-        order.extend(sorted(cond.nodes[c]["members"]))
-    return order
+                edges.setdefault(s.atom.pred, []).append(cr.head.pred)
+    return [[p for p in comp if p in heads] for comp in components(heads, edges) if set(comp) & heads]
 
 
 def _columns(head: ir.Atom, steps: list[Step]) -> tuple[str, ...]:

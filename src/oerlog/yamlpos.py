@@ -35,6 +35,10 @@ class _Constructor(yaml.constructor.SafeConstructor):
     pass
 
 
+# libyaml's parser when PyYAML was built with it (about 10x faster on the articles files)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _loc(file: str, node: yaml.Node) -> Location:
     return Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -100,7 +104,7 @@ def load(path: Path | str, text: str | None = None) -> Any:
         except (OSError, UnicodeDecodeError) as exc:
             raise ValidationError(f"cannot read {file}: {exc}", Location(file), value=file) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
