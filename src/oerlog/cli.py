@@ -212,7 +212,7 @@ def why(ctx: Ctx, goal: str, case_path: str, doc_id: str | None, params: tuple[s
     """
     j = _judge(ctx, case_path, doc_id, params)
     atom = _goal(goal, j)
-    ex = Explainer(j.model, j.document, j.case.sources)
+    ex = Explainer(j.model, j.document, j.case.sources, lang)
     rows = j.answers(atom)
     if not rows:
         msg = "geldt niet" if lang == "nl" else "does not hold"
@@ -237,7 +237,7 @@ def whynot(
     """
     j = _judge(ctx, case_path, doc_id, params)
     atom = _goal(goal, j)
-    ex = Explainer(j.model, j.document, j.case.sources)
+    ex = Explainer(j.model, j.document, j.case.sources, lang)
     _emit("whynot", goal, [ex.whynot(atom)], j, fmt, lang)
 
 
@@ -490,7 +490,7 @@ def run(ctx: Ctx, query_file: str, case_path: str | None, doc_id: str | None, la
     atom = _goal(q.goal_text, j)
     click.echo(f"{q.title if lang == 'nl' or not q.title_en else q.title_en}\n") if fmt == "text" else None
     rows = j.answers(atom)
-    ex = Explainer(j.model, j.document, j.case.sources)
+    ex = Explainer(j.model, j.document, j.case.sources, lang)
     if q.mode == "list":
         _print_rows(atom, rows, "json" if fmt == "json" else "text", lang, j)
     elif q.mode == "why":

@@ -159,7 +159,14 @@ def _expr_with_values(e: ir.Expr, binding: dict[str, Value], lang: str) -> str:
 class Explainer:
     """Builds ``why`` and ``why not`` trees for one model of one document."""
 
-    def __init__(self, model: Model, doc: Document | None, sources: dict[tuple[str, Row], Location] | None = None):
+    def __init__(
+        self,
+        model: Model,
+        doc: Document | None,
+        sources: dict[tuple[str, Row], Location] | None = None,
+        lang: str = "nl",
+    ):
+        self.lang = lang
         self.model = model
         self.plan = model.plan
         self.doc = doc
@@ -240,7 +247,7 @@ class Explainer:
             yield Node(
                 "builtin",
                 str(st.literal),
-                text=builtin_text(st, b),
+                text=builtin_text(st, b, self.lang),
                 binding={v: b[v] for v in st.needs if v in b},
             )
         elif st.kind == "not":
@@ -324,6 +331,9 @@ class Explainer:
             node.kind = "head_mismatch"
             node.text = f"this rule concludes {cr.head}, which cannot match {goal}"
             return [node]
+        # explanation order: joins first, then computations, tests and negations, the exception check last;
+        # so the failure reported is a condition on facts that exist, not a join with the wrong row
+        steps = sorted(cr.steps, key=lambda s: _EXPLAIN_ORDER[s.kind])
         best_depth = -1
         best: tuple[int, dict[str, Value]] = (0, head_binding)
         searched = 0
@@ -336,10 +346,10 @@ class Explainer:
                 return True
             if i > best_depth:
                 best_depth, best = i, (i, b)
-            if i == len(cr.steps):
+            if i == len(steps):
                 fired = b
                 return True
-            st = cr.steps[i]
+            st = steps[i]
             for nb in self._step_bindings(st, b):
                 if search(i + 1, nb):
                     return True
@@ -352,7 +362,7 @@ class Explainer:
             node.binding = fired
             return [node]
         i, b = best
-        st = cr.steps[i]
+        st = steps[i]
         node.binding = b
         node.failed_literal = str(st.literal)
         child = self._failure(cr, st, b, depth)
@@ -423,7 +433,7 @@ class Explainer:
             sub.atom = partial_text(st.atom, b)
             return sub
         if st.kind in ("test", "assign"):
-            return Node("builtin_false", str(st.literal), text=builtin_text(st, b))
+            return Node("builtin_false", str(st.literal), text=builtin_text(st, b, self.lang))
         if st.kind == "not":
             lit = st.literal
             assert isinstance(lit, ir.Negative)
@@ -442,6 +452,9 @@ class Explainer:
             return n
         lit = st.literal
         return Node("builtin_false", str(lit), text=str(lit), failed_literal="agg")
+
+
+_EXPLAIN_ORDER = {"atom": 0, "assign": 1, "agg": 1, "test": 2, "not": 2, "defeat": 3}
 
 
 def _unify_atoms(head: ir.Atom, goal: ir.Atom) -> dict[str, Value] | None:
