@@ -67,10 +67,12 @@ def all_atoms(rule: ir.Rule) -> Iterable[tuple[ir.Atom, bool]]:
 def check_arity(
     rules: list[ir.Rule], inputs: Mapping[str, int], builtins: Mapping[str, int] | None = None
 ) -> tuple[dict[str, Signature], list[OerlogError]]:
-    """Every predicate used with one arity; returns the signatures and the mismatches."""
+    """Every predicate used with one arity; returns the signatures and the mismatches.
+
+    ``builtins`` are the shared concepts, whose arity the vocabulary fixes."""
     sigs: dict[str, Signature] = {name: Signature(n, None, "input") for name, n in inputs.items()}
     for name, n in (builtins or {}).items():
-        sigs[name] = Signature(n, None, "builtin")
+        sigs[name] = Signature(n, None, "concept")
     errors: list[OerlogError] = []
     for r in rules:
         for atom, _ in all_atoms(r):
@@ -80,7 +82,9 @@ def check_arity(
                 sigs[atom.pred] = Signature(atom.arity, atom.loc, origin)
                 continue
             if s.arity != atom.arity:
-                where = "declared in the vocabulary" if s.origin == "input" else f"used at {s.loc}"
+                where = {"input": "declared in the vocabulary", "concept": "a shared concept of the vocabulary"}.get(
+                    s.origin, f"used at {s.loc}"
+                )
                 errors.append(
                     ArityError(
                         f"{atom.pred} is used with {atom.arity} argument(s) here but has {s.arity} ({where})",
@@ -402,10 +406,12 @@ def check_definitions(rules: list[ir.Rule], params: list[ir.ParamDecl]) -> list[
     return errors
 
 
-def check_program(program: ir.Program, inputs: Mapping[str, int]) -> list[OerlogError]:
-    """All static checks of one program against the input relations it may use (arity first: the other
-    checks assume one arity per predicate)."""
-    _, errors = check_arity(program.rules, inputs)
+def check_program(
+    program: ir.Program, inputs: Mapping[str, int], concepts: Mapping[str, int] | None = None
+) -> list[OerlogError]:
+    """All static checks of one program against the input relations it may use and the shared concepts whose
+    signature it must respect (arity first: the other checks assume one arity per predicate)."""
+    _, errors = check_arity(program.rules, inputs, concepts)
     if errors:
         return errors
     errors = check_definitions(program.rules, program.params)

@@ -505,6 +505,32 @@ def run(ctx: Ctx, query_file: str, case_path: str | None, doc_id: str | None, la
 
 
 @cli.command()
+@click.argument("doc_ids", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text", show_default=True)
+@click.pass_obj
+def coverage(ctx: Ctx, doc_ids: tuple[str, ...], fmt: str) -> None:
+    """For every article and lid: encoded (by which rules), not computable (why), or not yet encoded.
+
+    \b
+    Example:
+      oerlog coverage uu-gnk-ba-2025 --format md
+    Exit code 1 when a provision is not yet encoded or its status contradicts the rules' citations.
+    """
+    from .coverage import coverage as compute
+    from .coverage import to_dict
+    from .coverage import to_text as cov_text
+
+    kb = ctx.kb
+    reports = [compute(kb.document(d)) for d in (doc_ids or sorted(kb.documents))]
+    if fmt == "json":
+        click.echo(json.dumps([to_dict(r) for r in reports], indent=2, ensure_ascii=False))
+    else:
+        click.echo("\n".join(cov_text(r, markdown=fmt == "md") for r in reports))
+    if not all(r.complete for r in reports):
+        sys.exit(1)
+
+
+@cli.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 def lint(ctx: Ctx, fmt: str) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import checks, ir, yamlpos
-from .errors import CitationError, Location, OerlogError, UsageError, ValidationError
+from .errors import CitationError, DefinitionError, Location, OerlogError, UsageError, ValidationError
 from .parser import parse_file
 from .plan import Plan, build_plan
 from .values import Value
@@ -248,7 +248,21 @@ def _load_document(folder: Path, kb: KnowledgeBase) -> Document:
         except OerlogError as exc:
             errors.append(exc)
     checks.raise_all(errors)
-    checks.raise_all(checks.check_program(program, kb.vocabulary.input_arities()))
+    voc = kb.vocabulary
+    errors = checks.check_program(program, voc.input_arities(), voc.concept_arities())
+    for p in program.params:
+        shared = voc.parameters.get(p.name)
+        if shared and shared[0] != p.type:
+            errors.append(
+                DefinitionError(
+                    f"parameter {p.name} is a shared parameter of type {shared[0]}, declared here as {p.type}",
+                    p.loc,
+                    value=p.type,
+                    hint=f"shared parameters keep one type everywhere: {shared[1]}",
+                    example=f"param {p.name} : {shared[0]} = ...",
+                )
+            )
+    checks.raise_all(errors)
     return Document(doc_id, folder, dict(meta), articles, program, kb)
 
 

@@ -92,11 +92,16 @@ class Vocabulary:
 
     relations: dict[str, Relation] = field(default_factory=dict)
     concepts: dict[str, Relation] = field(default_factory=dict)
+    parameters: dict[str, tuple[str, str]] = field(default_factory=dict)  # shared parameter -> (type, doc)
     path: str = ""
 
     def input_arities(self) -> dict[str, int]:
         """Arity of every input relation."""
         return {n: r.arity for n, r in self.relations.items()}
+
+    def concept_arities(self) -> dict[str, int]:
+        """Arity of every shared concept."""
+        return {n: r.arity for n, r in self.concepts.items()}
 
 
 def load_vocabulary(path: Path) -> Vocabulary:
@@ -154,6 +159,15 @@ def load_vocabulary(path: Path) -> Vocabulary:
             if name in voc.relations or name in voc.concepts:
                 raise ValidationError(f"{name} is declared twice in the vocabulary", loc, value=name)
             target[name] = rel
+    params = data.get("parameters") or {}
+    if not isinstance(params, yamlpos.YDict):
+        raise ValidationError("'parameters' must be a mapping", data.locs.get("parameters", data.loc))
+    for name, spec in params.items():
+        if not isinstance(spec, yamlpos.YDict) or "type" not in spec:
+            raise ValidationError(
+                f"shared parameter {name} needs a type", params.locs[name], example="pass_grade: {type: decimal}"
+            )
+        voc.parameters[name] = (str(spec["type"]), str(spec.get("doc") or ""))
     return voc
 
 
