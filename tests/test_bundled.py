@@ -5,7 +5,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import BUNDLED
 
 ROOT = BUNDLED.parent
@@ -33,12 +32,20 @@ def test_readme_main_command_prints_a_proof_quoting_the_article(cli):
 
 
 def test_whynot_names_the_failing_condition_for_a_student_not_invited(cli):
-    r = cli("whynot", 'resit_invited("bram", "vorm_en_functie")', "--case", str(CASES / "bram-grade-5-45.yaml"),
-            cwd=ROOT)
+    r = cli(
+        "whynot", 'resit_invited("bram", "vorm_en_functie")', "--case", str(CASES / "bram-grade-5-45.yaml"), cwd=ROOT
+    )
     assert r.code == 0, r.err
     assert "faalt op: R <= Max" in r.out and "5,5 <= 5,4 — klopt niet" in r.out
-    r = cli("whynot", 'resit_invited("anna", "vorm_en_functie")', "--case",
-            str(CASES / "anna-excluded-low-grade.yaml"), "--lang", "en", cwd=ROOT)
+    r = cli(
+        "whynot",
+        'resit_invited("anna", "vorm_en_functie")',
+        "--case",
+        str(CASES / "anna-excluded-low-grade.yaml"),
+        "--lang",
+        "en",
+        cwd=ROOT,
+    )
     assert "3.8 >= 4.0 — false" in r.out
 
 
@@ -80,8 +87,9 @@ def test_every_article_has_a_coverage_status(bundled_kb):
 def test_parameter_override_is_a_what_if(cli):
     case = str(CASES / "bram-grade-5-45.yaml")
     base = cli("query", "resit_invited(S, C)", "--case", case, "--format", "json", cwd=ROOT)
-    moved = cli("query", "resit_invited(S, C)", "--case", case, "--format", "json", "--param", "resit_max_grade=5.5",
-                cwd=ROOT)
+    moved = cli(
+        "query", "resit_invited(S, C)", "--case", case, "--format", "json", "--param", "resit_max_grade=5.5", cwd=ROOT
+    )
     assert base.code == moved.code == 0
     import json
 

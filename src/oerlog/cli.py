@@ -293,9 +293,10 @@ def _print_rows(atom: ir.Atom, rows: list[tuple[Any, ...]], fmt: str, lang: str,
 @cli.command()
 @click.argument("doc_id", required=False)
 @click.option("--vocabulary", is_flag=True, help="List the input relations and shared concepts.")
+@click.option("--stats", is_flag=True, help="Graph statistics: rules, predicates, strata, longest dependency chain.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
-def docs(ctx: Ctx, doc_id: str | None, vocabulary: bool, fmt: str) -> None:
+def docs(ctx: Ctx, doc_id: str | None, vocabulary: bool, stats: bool, fmt: str) -> None:
     """List the documents of the KB, or one document's articles, rules and parameters.
 
     \b
@@ -305,6 +306,24 @@ def docs(ctx: Ctx, doc_id: str | None, vocabulary: bool, fmt: str) -> None:
       oerlog docs --vocabulary
     """
     kb = ctx.kb
+    if stats:
+        from .graph import stats as graph_stats
+
+        rows_s = [graph_stats(kb.document(d)) for d in ([doc_id] if doc_id else sorted(kb.documents))]
+        if fmt == "json":
+            click.echo(json.dumps(rows_s, indent=2, ensure_ascii=False))
+            return
+        click.echo(
+            f"{'document':<24}{'rules':>6}{'exc':>5}{'preds':>6}{'strata':>7}{'chain':>6}{'params':>7}"
+            f"{'unfilled':>9}{'articles':>9}"
+        )
+        for r in rows_s:
+            click.echo(
+                f"{r['document']:<24}{r['rules']:>6}{r['exceptions']:>5}{r['predicates']:>6}{r['strata']:>7}"
+                f"{r['longest_chain']:>6}{r['parameters']:>7}{r['unfilled_parameters']:>9}{r['articles']:>9}"
+            )
+            click.echo("    longest chain: " + " → ".join(r["longest_chain_path"]))
+        return
     if vocabulary:
         data = {
             kind: {
@@ -531,22 +550,154 @@ def coverage(ctx: Ctx, doc_ids: tuple[str, ...], fmt: str) -> None:
 
 
 @cli.command()
+@click.argument("doc_ids", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--errors-only", is_flag=True, help="Report errors, not warnings.")
 @click.pass_obj
-def lint(ctx: Ctx, fmt: str) -> None:
-    """Check the KB: syntax, arity, unknown predicates, safety, stratification, citations, definitions.
+def lint(ctx: Ctx, doc_ids: tuple[str, ...], fmt: str, errors_only: bool) -> None:
+    """Check the KB: syntax, arity, unknown and unused predicates, unsafe variables, negation through recursion,
+    citations, duplicate ids, parameters declared twice or never used, rules without citation, unreachable rules.
 
     \b
     Example:
       oerlog lint
-    Exit code 2 with located errors when the KB does not load; 0 when it is clean.
+      oerlog lint uu-gnk-ba-2025 --format json
+    Exit code 1 when anything is found, 0 when the KB is clean.
     """
-    kb = ctx.kb
-    n_rules = sum(len(d.program.rules) for d in kb.documents.values())
+    from .lint import lint as run_lint
+
+    kb, findings = run_lint(ctx.kb_path, list(doc_ids) or None)
+    if errors_only:
+        findings = [f for f in findings if f.severity == "error"]
+    n_rules = sum(len(d.program.rules) for d in kb.documents.values()) if kb else 0
     if fmt == "json":
-        click.echo(json.dumps({"documents": sorted(kb.documents), "rules": n_rules, "errors": []}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "documents": sorted(kb.documents) if kb else [],
+                    "rules": n_rules,
+                    "findings": [f.to_dict() for f in findings],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     else:
-        click.echo(f"{len(kb.documents)} document(s), {n_rules} rules: no errors")
+        for f in findings:
+            click.echo(f.render())
+        if kb is not None:
+            click.echo(
+                f"{len(kb.documents)} document(s), {n_rules} rules: "
+                + (f"{len(findings)} finding(s)" if findings else "no findings")
+            )
+        else:
+            click.echo(f"the KB does not load: {len(findings)} error(s)")
+    if findings:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--doc", "doc_ids", multiple=True, help="Document(s) to draw (default: all).")
+@click.option("--level", type=click.Choice(["predicate", "rule", "article"]), default="predicate", show_default=True)
+@click.option(
+    "--focus",
+    default=None,
+    help="A predicate, rule id or article: draw only what it depends on and what depends on it.",
+)
+@click.option("--depth", type=int, default=None, help="With --focus: how many steps each way.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["dot", "graphml", "json", "svg", "png", "html"]),
+    default="dot",
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Output file (default: stdout).")
+@click.pass_obj
+def graph(
+    ctx: Ctx, doc_ids: tuple[str, ...], level: str, focus: str | None, depth: int | None, fmt: str, output: str | None
+) -> None:
+    """Draw the rule dependencies (networkx): negation dashed red, exceptions dotted orange, clustered by
+    document and stratum; SVG/PNG/HTML through Graphviz.
+
+    \b
+    Examples:
+      oerlog graph --doc uu-gnk-ba-2025 --format svg -o rules.svg
+      oerlog graph --focus resit_excluded --depth 2 --format html -o resit.html
+      oerlog graph --level article --format png -o articles.png
+    """
+    from . import graph as g
+    from .graph_export import write
+
+    kb = ctx.kb
+    gr = g.build(kb, list(doc_ids) or None, level)
+    if focus:
+        gr = g.focus(gr, focus, depth)
+    title = f"oerlog: {', '.join(doc_ids) or 'all documents'} ({level})"
+    out = write(gr, fmt, Path(output) if output else None, title)
+    if out is not None:
+        if fmt in ("png",):
+            sys.stdout.buffer.write(out)
+        else:
+            click.echo(out.decode())
+    else:
+        click.echo(f"{output}: {gr.number_of_nodes()} nodes, {gr.number_of_edges()} edges", err=True)
+
+
+@cli.command()
+@click.argument("target", required=False)
+@click.option("--on", "on", default=None, help="Reverse: every article and parameter CONCLUSION rests on.")
+@click.option("--doc", "doc_id", default=None, help="Document (default: every document that has the target).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def impact(ctx: Ctx, target: str | None, on: str | None, doc_id: str | None, fmt: str) -> None:
+    """Which conclusions depend on an article or a parameter (with the rule paths); or, with --on, what a
+    conclusion rests on.
+
+    \b
+    Examples:
+      oerlog impact A.8 --doc uu-gnk-ba-2025
+      oerlog impact '$resit_min_grade'
+      oerlog impact --on resit_excluded --doc uu-gnk-ba-2025
+    """
+    from . import graph as g
+
+    kb = ctx.kb
+    if bool(target) == bool(on):
+        raise UsageError("give either an ARTICLE / $PARAMETER or --on CONCLUSION", example="oerlog impact A.8")
+    docs = [kb.document(doc_id)] if doc_id else [kb.documents[d] for d in sorted(kb.documents)]
+    results = []
+    errors: list[OerlogError] = []
+    for d in docs:
+        try:
+            results.append(g.rests_on(d, on) if on else g.impact(d, str(target)))
+        except UsageError as exc:
+            errors.append(exc)
+    if not results:
+        raise errors[0]
+    if fmt == "json":
+        click.echo(json.dumps([r.__dict__ for r in results], indent=2, ensure_ascii=False))
+        return
+    for r in results:
+        if on:
+            click.echo(
+                f"{r.document}: {r.target} rests on {len(r.articles)} provision(s), "
+                f"{len(r.parameters)} parameter(s), {len(r.rules)} rule(s)"
+            )
+            for a in r.articles:
+                click.echo(f"  {a}")
+            for p in r.parameters:
+                click.echo(f"  {p}")
+            click.echo("  rules: " + ", ".join(r.rules))
+            continue
+        click.echo(
+            f"{r.document}: {r.target} is applied by {', '.join(r.rules) or 'no rule'}; "
+            f"{len(r.conclusions)} conclusion(s) depend on it"
+        )
+        for pred, paths in r.conclusions.items():
+            click.echo(f"  {pred}")
+            for path in paths:
+                click.echo("      via " + " → ".join(path))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -111,7 +111,9 @@ def load_vocabulary(path: Path) -> Vocabulary:
     if not isinstance(data, yamlpos.YDict):
         raise ValidationError("vocabulary.yaml must be a mapping with 'relations' and 'concepts'", Location(str(path)))
     for section, kind in (("relations", "input"), ("concepts", "concept")):
-        block = data.get(section) or {}
+        block = data.get(section)
+        if block is None:
+            continue
         if not isinstance(block, yamlpos.YDict):
             raise ValidationError(f"'{section}' must be a mapping", data.locs.get(section, data.loc))
         for name, spec in block.items():
@@ -159,7 +161,9 @@ def load_vocabulary(path: Path) -> Vocabulary:
             if name in voc.relations or name in voc.concepts:
                 raise ValidationError(f"{name} is declared twice in the vocabulary", loc, value=name)
             target[name] = rel
-    params = data.get("parameters") or {}
+    params = data.get("parameters")
+    if params is None:
+        return voc
     if not isinstance(params, yamlpos.YDict):
         raise ValidationError("'parameters' must be a mapping", data.locs.get("parameters", data.loc))
     for name, spec in params.items():
