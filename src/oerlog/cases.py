@@ -36,6 +36,7 @@ class Case:
     facts: dict[str, set[Row]] = field(default_factory=dict)
     sources: dict[tuple[str, Row], Location] = field(default_factory=dict)
     reference_date: dt.date | None = None
+    decision_date: dt.date | None = None  # when the decision under appeal was made known (for appeal terms)
     document: str | None = None
     path: str | None = None
     text: bytes = b""
@@ -142,7 +143,16 @@ def load_case(path: Path | str, voc: Vocabulary, text: str | None = None) -> Cas
             Location(str(path), 1, 1),
             example=EXAMPLE_CASE,
         )
-    allowed = {"reference_date", "document", "facts", "facts_files", "description", "title", "students"}
+    allowed = {
+        "reference_date",
+        "decision_date",
+        "document",
+        "facts",
+        "facts_files",
+        "description",
+        "title",
+        "students",
+    }
     for k in data:
         if k not in allowed:
             raise ValidationError(
@@ -158,6 +168,15 @@ def load_case(path: Path | str, voc: Vocabulary, text: str | None = None) -> Cas
         case.reference_date = convert(
             rd, data.raw.get("reference_date"), fld, Relation("case", (fld,)), data.locs["reference_date"]
         )  # type: ignore[assignment]
+    if "decision_date" in data:
+        fld = Field("decision_date", "date")
+        case.decision_date = convert(  # type: ignore[assignment]
+            data["decision_date"],
+            data.raw.get("decision_date"),
+            fld,
+            Relation("case", (fld,)),
+            data.locs["decision_date"],
+        )
     if "document" in data and data["document"] is not None:
         case.document = str(data["document"])
     facts = data.get("facts") or yamlpos.YDict()

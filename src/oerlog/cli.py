@@ -524,6 +524,58 @@ def run(ctx: Ctx, query_file: str, case_path: str | None, doc_id: str | None, la
 
 
 @cli.command()
+@click.option("--decision", required=True, help='The decision, e.g. \'resit_excluded("anna", "vorm_en_functie")\'.')
+@click.option(
+    "--want",
+    default=None,
+    help="The outcome the student wants (default: the concept the vocabulary declares exclusive with the decision).",
+)
+@case_options
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Output file (default: stdout).")
+@click.pass_obj
+def appeal(
+    ctx: Ctx,
+    decision: str,
+    want: str | None,
+    case_path: str,
+    doc_id: str | None,
+    params: tuple[str, ...],
+    lang: str,
+    fmt: str,
+    output: str | None,
+) -> None:
+    """An appeal dossier for one decision: facts with sources, reasoning with articles, exceptions, why not the
+    wanted outcome, verified counterfactuals, the appeal route and deadline, discretionary powers, a receipt and
+    the verbatim provisions.
+
+    \b
+    Example:
+      oerlog appeal --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml \\
+        --decision 'resit_excluded("anna", "vorm_en_functie")' --format html -o dossier.html
+    """
+    from .appeal import build
+    from .dossier_render import to_html as dossier_html
+    from .dossier_render import to_markdown as dossier_md
+
+    j = _judge(ctx, case_path, doc_id, params)
+    atom = _goal(decision, j)
+    wanted = _goal(want, j) if want else None
+    d = build(j, atom, lang, wanted)
+    if fmt == "json":
+        text = json.dumps(d.to_dict(), indent=2, ensure_ascii=False, default=str)
+    elif fmt == "html":
+        text = dossier_html(d)
+    else:
+        text = dossier_md(d)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"{output}: dossier for {d.decision_atom} ({d.seconds:.1f} s)", err=True)
+    else:
+        click.echo(text)
+
+
+@cli.command()
 @click.argument("doc_ids", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text", show_default=True)
 @click.pass_obj
