@@ -20,7 +20,7 @@ from . import __version__, ir
 from .cases import Case, load_case
 from .errors import OerlogError, UsageError
 from .explain import Explainer, Node
-from .kb import KnowledgeBase, load_kb
+from .kb import KnowledgeBase, open_kb
 from .parser import parse_atom
 from .render import to_json, to_markdown, to_text
 from .session import Judgement, judge, parse_overrides
@@ -50,7 +50,7 @@ class Ctx:
     def kb(self) -> KnowledgeBase:
         """The knowledge base, loaded and checked."""
         if self._kb is None:
-            self._kb = load_kb(self.kb_path)
+            self._kb = open_kb(self.kb_path)
         return self._kb
 
 

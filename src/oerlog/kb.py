@@ -92,7 +92,7 @@ class Document:
     def provision(self, cite: ir.Citation) -> Provision | None:
         """Resolve a citation made in this document (possibly to another document)."""
         if cite.doc and cite.doc != self.id:
-            other = self.kb.documents.get(cite.doc)
+            other = self.kb.loaded_or_none(cite.doc)
             return other.provision(ir.Citation(cite.article, cite.lid)) if other else None
         art = self.articles.get(cite.article)
         if art is None:
@@ -127,24 +127,68 @@ class Document:
 
 @dataclass
 class KnowledgeBase:
-    """All documents of a ``kb/`` folder, sharing one vocabulary."""
+    """All documents of a ``kb/`` folder, sharing one vocabulary.
+
+    Documents load on first use: :meth:`document` parses and checks one document (and any document it cites),
+    which keeps single-case commands fast on a large KB; :attr:`documents` loads them all.
+    """
 
     root: Path
     vocabulary: Vocabulary
-    documents: dict[str, Document] = field(default_factory=dict)
     scope: ir.Program = field(default_factory=ir.Program)
+    folders: dict[str, Path] = field(default_factory=dict)  # document id -> folder
+    metas: dict[str, dict[str, Any]] = field(default_factory=dict)  # document id -> document.yaml
+    _loaded: dict[str, Document] = field(default_factory=dict)
+
+    @property
+    def documents(self) -> dict[str, Document]:
+        """Every document, loaded and checked (raises all errors of all documents at once)."""
+        errors: list[OerlogError] = []
+        for doc_id in sorted(self.folders):
+            try:
+                self.document(doc_id)
+            except checks.ProgramErrors as exc:
+                errors.extend(exc.errors)
+            except OerlogError as exc:
+                errors.append(exc)
+        checks.raise_all(errors)
+        return {d: self._loaded[d] for d in sorted(self.folders)}
+
+    @property
+    def document_ids(self) -> list[str]:
+        """Ids of all documents (without loading them)."""
+        return sorted(self.folders)
 
     def document(self, doc_id: str) -> Document:
-        """A document by id; unknown ids are a usage error listing the known ones."""
-        doc = self.documents.get(doc_id)
-        if doc is None:
+        """A document by id, loaded on first use; unknown ids are a usage error listing the known ones."""
+        doc = self._loaded.get(doc_id)
+        if doc is not None:
+            return doc
+        folder = self.folders.get(doc_id)
+        if folder is None:
             raise UsageError(
                 f"unknown document {doc_id!r}",
                 value=doc_id,
-                hint="known documents: " + ", ".join(sorted(self.documents)),
-                example=next(iter(sorted(self.documents)), "uu-gnk-ba-2025"),
+                hint="known documents: " + ", ".join(sorted(self.folders)),
+                example=next(iter(sorted(self.folders)), "uu-gnk-ba-2025"),
             )
+        doc = _load_document(folder, self)
+        self._loaded[doc_id] = doc
+        try:
+            checks.raise_all(check_citations(doc))
+        except OerlogError:
+            del self._loaded[doc_id]
+            raise
         return doc
+
+    def loaded_or_none(self, doc_id: str) -> Document | None:
+        """The document if it exists and loads cleanly, else None (for resolving cross-document citations)."""
+        if doc_id not in self.folders:
+            return None
+        try:
+            return self.document(doc_id)
+        except OerlogError:
+            return None
 
     def files(self) -> list[Path]:
         """Every file the KB is made of (for hashing)."""
@@ -163,16 +207,16 @@ class KnowledgeBase:
     def scope_facts(self) -> dict[str, set[tuple[Value, ...]]]:
         """``document_scope(Doc, Programme, AcademicYear)`` for every document (from document.yaml)."""
         rows: set[tuple[Value, ...]] = set()
-        for doc in self.documents.values():
-            year = doc.meta.get("academic_year")
-            for prog in doc.meta.get("programmes") or ():
+        for doc_id, meta in self.metas.items():
+            year = meta.get("academic_year")
+            for prog in meta.get("programmes") or ():
                 if isinstance(year, int):
-                    rows.add((doc.id, str(prog), year))
+                    rows.add((doc_id, str(prog), year))
         return {"document_scope": rows}
 
 
-def load_kb(root: Path | str) -> KnowledgeBase:
-    """Load and check a KB folder. Raises located errors (all of them at once where possible)."""
+def open_kb(root: Path | str) -> KnowledgeBase:
+    """Open a KB folder: the vocabulary, the scope rules and every document.yaml; documents load on use."""
     root = Path(root)
     voc_path = root / "vocabulary.yaml"
     if not voc_path.is_file():
@@ -187,34 +231,37 @@ def load_kb(root: Path | str) -> KnowledgeBase:
     errors: list[OerlogError] = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and (p / "document.yaml").is_file()):
         try:
-            doc = _load_document(folder, kb)
-        except checks.ProgramErrors as exc:
-            errors.extend(exc.errors)
-            continue
+            meta = _load_meta(folder / "document.yaml")
         except OerlogError as exc:
             errors.append(exc)
             continue
-        if doc.id in kb.documents:
-            errors.append(ValidationError(f"document id {doc.id} used twice", Location(str(folder / "document.yaml"))))
-        kb.documents[doc.id] = doc
+        doc_id = str(meta["id"])
+        if doc_id in kb.folders:
+            errors.append(ValidationError(f"document id {doc_id} used twice", Location(str(folder / "document.yaml"))))
+            continue
+        kb.folders[doc_id] = folder
+        kb.metas[doc_id] = meta
     scope_path = root / "scope.dl"
     if scope_path.is_file():
         try:
             kb.scope = parse_file(scope_path)
-            inputs = kb.vocabulary.input_arities()
-            checks.raise_all(checks.check_program(kb.scope, inputs))
+            checks.raise_all(checks.check_program(kb.scope, kb.vocabulary.input_arities()))
         except checks.ProgramErrors as exc:
             errors.extend(exc.errors)
         except OerlogError as exc:
             errors.append(exc)
-    for doc in kb.documents.values():
-        errors.extend(check_citations(doc))
     checks.raise_all(errors)
     return kb
 
 
-def _load_document(folder: Path, kb: KnowledgeBase) -> Document:
-    meta_path = folder / "document.yaml"
+def load_kb(root: Path | str) -> KnowledgeBase:
+    """Open a KB folder and load and check every document. Raises located errors (all at once where possible)."""
+    kb = open_kb(root)
+    _ = kb.documents
+    return kb
+
+
+def _load_meta(meta_path: Path) -> dict[str, Any]:
     meta = yamlpos.load(meta_path)
     if not isinstance(meta, yamlpos.YDict):
         raise ValidationError("document.yaml must be a mapping", Location(str(meta_path)), example="id: my-doc")
@@ -238,6 +285,11 @@ def _load_document(folder: Path, kb: KnowledgeBase) -> Document:
             raise ValidationError(
                 f"{key} must be a date", meta.locs[key], value=meta[key], example=f"{key}: 2025-09-01"
             )
+    return dict(meta)
+
+
+def _load_document(folder: Path, kb: KnowledgeBase) -> Document:
+    meta = _load_meta(folder / "document.yaml")
     doc_id = str(meta["id"])
     articles = _load_articles(folder / "articles.yaml")
     program = ir.Program()
@@ -263,7 +315,7 @@ def _load_document(folder: Path, kb: KnowledgeBase) -> Document:
                 )
             )
     checks.raise_all(errors)
-    return Document(doc_id, folder, dict(meta), articles, program, kb)
+    return Document(doc_id, folder, meta, articles, program, kb)
 
 
 def _text(v: Any) -> str:
@@ -342,9 +394,9 @@ def check_citations(doc: Document) -> list[OerlogError]:
         for c in ann.cites:
             if doc.provision(c) is not None:
                 continue
-            target = doc.kb.documents.get(c.doc) if c.doc else doc
+            target = doc.kb.loaded_or_none(c.doc) if c.doc else doc
             if target is None:
-                hint = "known documents: " + ", ".join(sorted(doc.kb.documents))
+                hint = "known documents (that load): " + ", ".join(doc.kb.document_ids)
             elif c.article not in target.articles:
                 hint = (
                     "articles: " + ", ".join(list(target.articles)[:12]) + (" ..." if len(target.articles) > 12 else "")

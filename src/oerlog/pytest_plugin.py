@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 
 from .errors import OerlogError
-from .kb import KnowledgeBase, load_kb
+from .kb import KnowledgeBase, open_kb
 from .scenarios import Scenario, load_scenarios, run_scenario
 
 
 @lru_cache(maxsize=4)
 def _kb(root: str) -> KnowledgeBase:
-    return load_kb(Path(root))
+    return open_kb(Path(root))
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
@@ -39,7 +39,8 @@ class ScenarioFile(pytest.File):
         doc_dir = self.path.parent.parent
         try:
             kb = _kb(str(doc_dir.parent.resolve()))
-            doc = next(d for d in kb.documents.values() if d.path.resolve() == doc_dir.resolve())
+            doc_id = next(d for d, folder in kb.folders.items() if folder.resolve() == doc_dir.resolve())
+            doc = kb.document(doc_id)
             scenarios = load_scenarios(kb, doc, self.path)
         except OerlogError as exc:
             raise pytest.UsageError(exc.render()) from None

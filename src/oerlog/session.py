@@ -131,7 +131,7 @@ def select_document(kb: KnowledgeBase, case: Case, doc_id: str | None = None) ->
             "programmes and academic year)",
             value=case.path,
             hint="add an enrolment fact, or name the document with --doc / 'document:' in the case",
-            example="--doc " + next(iter(sorted(kb.documents)), "uu-gnk-ba-2025"),
+            example="--doc " + next(iter(kb.document_ids), "uu-gnk-ba-2025"),
         )
     raise UsageError(
         "several regulations apply to this case: " + ", ".join(found),
