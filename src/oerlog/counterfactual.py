@@ -203,20 +203,13 @@ class Searcher:
             new = _flip_value(lit.op, left, b[var_side.name], other)
             if new is None:
                 continue
-            for st in cr.steps:  # the input fact that supplied the variable
-                if st.kind != "atom" or st.atom is None or st.atom.pred not in self.inputs:
+            for pred, g, i in input_sources(cr, var_side.name, b, self.inputs):
+                rel = self.voc.relations[pred]
+                fname = rel.fields[i].name
+                if rel.fields[i].type == "grade" and isinstance(new, Decimal) and not (1 <= new <= 10):
                     continue
-                for i, a in enumerate(st.atom.args):
-                    if isinstance(a, ir.Var) and a.name == var_side.name:
-                        g = ground(st.atom, b)
-                        if g is None:
-                            continue
-                        rel = self.voc.relations[st.atom.pred]
-                        fname = rel.fields[i].name
-                        if rel.fields[i].type == "grade" and isinstance(new, Decimal) and not (1 <= new <= 10):
-                            continue
-                        new_row = g[:i] + (new,) + g[i + 1 :]
-                        out.append(Change("set", st.atom.pred, g, new_row, fname, g[i], new))
+                new_row = g[:i] + (new,) + g[i + 1 :]
+                out.append(Change("set", pred, g, new_row, fname, g[i], new))
         return out
 
     def _additions(self, atom_text: str, earliest: dt.date) -> list[Change]:
@@ -275,6 +268,22 @@ class Searcher:
         order = {"set": 0, "add": 1, "remove": 2}
         res.found.sort(key=lambda cf: (not cf.wanted_after, len(cf.changes), [order[c.kind] for c in cf.changes]))
         return res
+
+
+def input_sources(cr: CompiledRule, var: str, b: dict[str, Value], inputs: set[str]) -> list[tuple[str, Row, int]]:
+    """The input facts that supplied ``var`` in an instance (or partial instance) ``b`` of rule ``cr``:
+    ``(relation, fact, field index)`` for every input-relation atom of the body that binds ``var``. Shared by the
+    counterfactual search and the consistency checks' boundary scenarios."""
+    out: list[tuple[str, Row, int]] = []
+    for st in cr.steps:
+        if st.kind != "atom" or st.atom is None or st.atom.pred not in inputs:
+            continue
+        for i, a in enumerate(st.atom.args):
+            if isinstance(a, ir.Var) and a.name == var:
+                g = ground(st.atom, b)
+                if g is not None:
+                    out.append((st.atom.pred, g, i))
+    return out
 
 
 def _walk(n: Node) -> list[Node]:

@@ -86,12 +86,15 @@ WORDS = {
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def fill(template: str | None, binding: dict[str, Value], lang: str) -> str | None:
-    """Fill ``{Var}`` placeholders with formatted values (unknown placeholders stay as written)."""
+def fill(template: str | None, binding: dict[str, Value], lang: str, unbound: str | None = None) -> str | None:
+    """Fill ``{Var}`` placeholders with formatted values; unbound ones stay as written, or become ``unbound``."""
     if not template:
         return None
     return _PLACEHOLDER.sub(
-        lambda m: format_value(binding[m.group(1)], lang) if m.group(1) in binding else m.group(0), template
+        lambda m: format_value(binding[m.group(1)], lang)
+        if m.group(1) in binding
+        else (unbound if unbound is not None else m.group(0)),
+        template,
     )
 
 
@@ -100,7 +103,8 @@ def statement(node: Node, lang: str) -> str:
     if node.rule is not None:
         tpl = node.rule.nl if lang == "nl" else node.rule.en
         tpl = tpl or node.rule.en or node.rule.nl
-        s = fill(tpl, node.binding, lang)
+        # in a failed rule the variables after the failing literal have no value: show them as "…"
+        s = fill(tpl, node.binding, lang, "…" if node.kind in ("rule_failed", "blocked") else None)
         if s:
             return s
     return node.atom or node.text or ""

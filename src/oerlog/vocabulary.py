@@ -86,6 +86,21 @@ class Relation:
         return f"{self.name}(" + ", ".join(f"{f.name}: {f.type}" for f in self.fields) + ")"
 
 
+@dataclass(frozen=True)
+class OutcomeSet:
+    """Concepts of which, for every tuple of ``over`` that the ``when`` body yields, at least one must hold
+    (``oerlog check`` reports a gap when none does). ``body`` is the parsed ``when``; ``over`` are its variables
+    that give the concepts' arguments, in order."""
+
+    name: str
+    concepts: tuple[str, ...]
+    over: tuple[str, ...]
+    when: str
+    body: tuple[Any, ...]  # ir.Literal (typed loosely: ir is not imported here to keep this module light)
+    doc: str = ""
+    loc: Location | None = None
+
+
 @dataclass
 class Vocabulary:
     """All input relations and concepts, by name."""
@@ -93,6 +108,7 @@ class Vocabulary:
     relations: dict[str, Relation] = field(default_factory=dict)
     concepts: dict[str, Relation] = field(default_factory=dict)
     parameters: dict[str, tuple[str, str]] = field(default_factory=dict)  # shared parameter -> (type, doc)
+    outcome_sets: dict[str, OutcomeSet] = field(default_factory=dict)  # declared-exhaustive outcomes (checks)
     path: str = ""
 
     def input_arities(self) -> dict[str, int]:
@@ -161,6 +177,8 @@ def load_vocabulary(path: Path) -> Vocabulary:
             if name in voc.relations or name in voc.concepts:
                 raise ValidationError(f"{name} is declared twice in the vocabulary", loc, value=name)
             target[name] = rel
+    if data.get("outcome_sets") is not None:
+        _outcome_sets(data, voc)
     params = data.get("parameters")
     if params is None:
         return voc
@@ -173,6 +191,83 @@ def load_vocabulary(path: Path) -> Vocabulary:
             )
         voc.parameters[name] = (str(spec["type"]), str(spec.get("doc") or ""))
     return voc
+
+
+OUTCOME_SET_EXAMPLE = """outcome_sets:
+  resit_outcome:
+    doc: "every regular result leads to a pass, a resit or an exclusion"
+    concepts: [passed, resit_allowed, resit_excluded]
+    over: [S, C]
+    when: "test_result(S, T, G), test(T, C, regular, _)\""""
+
+
+def _outcome_sets(data: Any, voc: Vocabulary) -> None:
+    """Parse ``outcome_sets:``: name -> {concepts, over, when, doc}; ``when`` is a rule body in the rule language."""
+    from .errors import KBSyntaxError
+    from .parser import parse_program
+
+    block = data["outcome_sets"]
+    if not isinstance(block, yamlpos.YDict):
+        raise ValidationError(
+            "'outcome_sets' must be a mapping", data.locs.get("outcome_sets"), example=OUTCOME_SET_EXAMPLE
+        )
+    for name, spec in block.items():
+        loc = block.locs[name]
+        if not isinstance(spec, yamlpos.YDict) or not all(k in spec for k in ("concepts", "over", "when")):
+            raise ValidationError(
+                f"outcome set {name} needs 'concepts', 'over' and 'when'", loc, value=name, example=OUTCOME_SET_EXAMPLE
+            )
+        concepts = tuple(str(c) for c in (spec["concepts"] or ()))
+        over = tuple(str(v) for v in (spec["over"] or ()))
+        for c in concepts:
+            rel = voc.concepts.get(c)
+            if rel is None:
+                raise ValidationError(
+                    f"outcome set {name}: {c!r} is not a declared concept",
+                    spec.locs["concepts"],
+                    value=c,
+                    hint="concepts: " + ", ".join(sorted(voc.concepts)),
+                    example=OUTCOME_SET_EXAMPLE,
+                )
+            if rel.arity != len(over):
+                raise ValidationError(
+                    f"outcome set {name}: {c} has {rel.arity} field(s) but 'over' lists {len(over)} variable(s)",
+                    spec.locs["over"],
+                    value=list(over),
+                    example=OUTCOME_SET_EXAMPLE,
+                )
+        if len(concepts) < 2:
+            raise ValidationError(f"outcome set {name} needs at least two concepts", spec.locs["concepts"], value=name)
+        when = str(spec["when"])
+        wloc = spec.locs["when"]
+        head = "outcome_domain(" + ", ".join(over) + ")" if over else "outcome_domain"
+        prefix = head + " :- "
+        try:
+            prog = parse_program(prefix + when.strip().rstrip(".") + ".", str(wloc.file))
+        except KBSyntaxError as exc:
+            col = exc.location.column if exc.location else 1
+            raise ValidationError(
+                f"outcome set {name}: 'when' is not a rule body: {exc.message}",
+                Location(wloc.file, wloc.line, wloc.column + max(0, col - 1 - len(prefix))),
+                value=when,
+                example='when: "test_result(S, T, G), test(T, C, regular, _)"',
+            ) from None
+        body = prog.rules[0].body if prog.rules else ()
+        bound = {
+            t.name for lit in body if type(lit).__name__ == "Positive" for t in lit.atom.args if hasattr(t, "name")
+        }
+        missing = [v for v in over if v not in bound]
+        if missing:
+            raise ValidationError(
+                f"outcome set {name}: variable(s) {', '.join(missing)} of 'over' are not bound by a positive atom of"
+                " 'when'",
+                wloc,
+                value=when,
+                example=OUTCOME_SET_EXAMPLE,
+            )
+        voc.outcome_sets[str(name)] = OutcomeSet(
+            str(name), concepts, over, when, tuple(body), str(spec.get("doc") or ""), loc
+        )
 
 
 def convert(value: Any, raw: str | None, fld: Field, rel: Relation, loc: Location) -> Value:
