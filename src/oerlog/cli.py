@@ -492,6 +492,19 @@ def run(ctx: Ctx, query_file: str, case_path: str | None, doc_id: str | None, la
     from .queries import load_query
 
     q = load_query(Path(query_file))
+    if q.mode == "compare":  # the rules of every document for the query's concepts (no case needed)
+        from .consistency import compare_rules, compare_text
+
+        data = compare_rules(ctx.kb, q.concepts, [doc_id] if doc_id else q.documents or None)
+        title = q.title if lang == "nl" or not q.title_en else q.title_en
+        if fmt == "json":
+            click.echo(
+                json.dumps({"title": title, "concepts": q.concepts, "documents": data}, indent=2, ensure_ascii=False)
+            )
+        else:
+            click.echo(("# " if fmt == "md" else "") + title + "\n")
+            click.echo(compare_text(data, markdown=fmt == "md"))
+        return
     path = case_path or (str(q.case) if q.case else None)
     if path is None:
         raise UsageError(
@@ -750,6 +763,89 @@ def impact(ctx: Ctx, target: str | None, on: str | None, doc_id: str | None, fmt
             click.echo(f"  {pred}")
             for path in paths:
                 click.echo("      via " + " → ".join(path))
+
+
+@cli.command()
+@click.argument("doc_ids", nargs=-1)
+@click.option("--against", default=None, help="Compare each DOC with this document only (default: every pair).")
+@click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text", show_default=True)
+@click.option(
+    "--accept",
+    "accept_file",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="YAML list of reviewed findings {id, reason}; they are listed as accepted and do not fail the check.",
+)
+@click.option(
+    "--witness-dir",
+    default="check-witnesses",
+    show_default=True,
+    help="Folder for the witness case files (one per finding, rerun with oerlog why).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random scenarios.")
+@click.option(
+    "--budget", type=float, default=40.0, show_default=True, help="Seconds for evaluating generated scenarios."
+)
+@click.option("--strict", is_flag=True, help="Also fail on unaccepted info findings (refinements, parameters).")
+@click.option("--no-proofs", is_flag=True, help="Text format: leave out the proof trees.")
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Output file (default: stdout).")
+@click.pass_obj
+def check(
+    ctx: Ctx,
+    doc_ids: tuple[str, ...],
+    against: str | None,
+    fmt: str,
+    accept_file: str | None,
+    witness_dir: str,
+    seed: int,
+    budget: float,
+    strict: bool,
+    no_proofs: bool,
+    lang: str,
+    output: str | None,
+) -> None:
+    """Consistency checks between and within regulations, each finding with a witness case: divergences,
+    R&A outside its OER's frame (and refinements inside it), contradictions, gaps in exhaustive outcome sets,
+    parameter differences, unfilled template choices, worked examples that disagree with their rule, dangling
+    article references. Scenarios are generated from the thresholds in the rules (boundary values, pairwise
+    combinations, seeded random mutations of the documents' own cases).
+
+    \b
+    Examples:
+      oerlog check
+      oerlog check rug-tg-ra-2018 --against rug-ma-oer-2019 --format md -o memo.md
+      oerlog check uu-gnk-ba-2025 --accept kb/uu-gnk-ba-2025/accepted-findings.yaml
+    Exit code 1 when unaccepted errors or warnings remain (with --strict also info findings), 0 otherwise.
+    """
+    from .consistency import (
+        Checker,
+        apply_accepted,
+        load_accepted,
+        report_dict,
+        to_markdown_report,
+        to_text_report,
+        write_witnesses,
+    )
+
+    kb = ctx.kb
+    accepted = load_accepted(Path(accept_file)) if accept_file else {}
+    report = Checker(kb, list(doc_ids) or None, against, seed=seed, budget=budget, lang=lang).run()
+    apply_accepted(report, accepted)
+    write_witnesses(report, Path(witness_dir))
+    if fmt == "json":
+        text = json.dumps(report_dict(report, lang), indent=2, ensure_ascii=False, default=str)
+    elif fmt == "md":
+        text = to_markdown_report(report, lang)
+    else:
+        text = to_text_report(report, lang, proofs=not no_proofs)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"{output}: {len(report.findings)} finding(s), {len(report.open_findings(strict))} open", err=True)
+    else:
+        click.echo(text)
+    if report.open_findings(strict):
+        sys.exit(1)
 
 
 def main(argv: list[str] | None = None) -> None:

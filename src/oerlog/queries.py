@@ -12,7 +12,7 @@ from . import ir, yamlpos
 from .errors import KBSyntaxError, Location, ValidationError
 from .parser import parse_atom
 
-MODES = ("list", "why", "whynot")
+MODES = ("list", "why", "whynot", "compare")  # compare: the rules of every document for `concepts`
 EXAMPLE = """title: Waarom is een student uitgesloten van de herkansing?
 goal: resit_excluded(S, C)
 mode: why
@@ -33,6 +33,8 @@ class SavedQuery:
     params: dict[str, str] = field(default_factory=dict)
     description: str = ""
     title_en: str = ""
+    concepts: list[str] = field(default_factory=list)  # mode compare
+    documents: list[str] = field(default_factory=list)  # mode compare (default: every document)
 
 
 def load_query(path: Path) -> SavedQuery:
@@ -40,7 +42,18 @@ def load_query(path: Path) -> SavedQuery:
     data = yamlpos.load(path)
     if not isinstance(data, yamlpos.YDict):
         raise ValidationError("a query file must be a mapping", Location(str(path), 1, 1), example=EXAMPLE)
-    allowed = {"title", "title_en", "description", "goal", "mode", "document", "case", "params"}
+    allowed = {
+        "title",
+        "title_en",
+        "description",
+        "goal",
+        "mode",
+        "document",
+        "case",
+        "params",
+        "concepts",
+        "documents",
+    }
     for k in data:
         if k not in allowed:
             raise ValidationError(
@@ -50,6 +63,8 @@ def load_query(path: Path) -> SavedQuery:
                 hint="keys: " + ", ".join(sorted(allowed)),
                 example=EXAMPLE,
             )
+    if data.get("mode") == "compare":
+        return _compare_query(path, data)
     if "goal" not in data:
         raise ValidationError("a query file needs a 'goal'", data.loc, example=EXAMPLE)
     gl = data.locs["goal"]
@@ -84,6 +99,31 @@ def load_query(path: Path) -> SavedQuery:
         {str(k): str(v) for k, v in params.items()},
         str(data.get("description") or ""),
         str(data.get("title_en") or ""),
+    )
+
+
+def _compare_query(path: Path, data: yamlpos.YDict) -> SavedQuery:
+    """A ``mode: compare`` query: ``concepts`` (a list of concept names), optional ``documents``."""
+    concepts = data.get("concepts")
+    if not isinstance(concepts, list) or not concepts:
+        raise ValidationError(
+            "a compare query needs a non-empty list 'concepts'",
+            data.locs.get("concepts", data.loc),
+            value=concepts,
+            example="mode: compare\nconcepts: [resit_allowed, cum_laude]",
+        )
+    names = [str(c) for c in concepts]
+    docs = data.get("documents") or []
+    return SavedQuery(
+        path,
+        str(data.get("title") or path.stem),
+        ir.Atom(names[0], ()),
+        "",
+        "compare",
+        description=str(data.get("description") or ""),
+        title_en=str(data.get("title_en") or ""),
+        concepts=names,
+        documents=[str(d) for d in docs],
     )
 
 

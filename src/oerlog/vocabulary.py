@@ -203,6 +203,7 @@ OUTCOME_SET_EXAMPLE = """outcome_sets:
 
 def _outcome_sets(data: Any, voc: Vocabulary) -> None:
     """Parse ``outcome_sets:``: name -> {concepts, over, when, doc}; ``when`` is a rule body in the rule language."""
+    from . import ir
     from .errors import KBSyntaxError
     from .parser import parse_program
 
@@ -253,9 +254,7 @@ def _outcome_sets(data: Any, voc: Vocabulary) -> None:
                 example='when: "test_result(S, T, G), test(T, C, regular, _)"',
             ) from None
         body = prog.rules[0].body if prog.rules else ()
-        bound = {
-            t.name for lit in body if type(lit).__name__ == "Positive" for t in lit.atom.args if hasattr(t, "name")
-        }
+        bound = {t.name for lit in body if isinstance(lit, ir.Positive) for t in lit.atom.args if isinstance(t, ir.Var)}
         missing = [v for v in over if v not in bound]
         if missing:
             raise ValidationError(
