@@ -160,7 +160,7 @@ LINT_CASES = {
     "duplicate_id": '@id(invited) @cite("1") p(S) :- result(S, _, _).\n',
     "param_twice": '@cite("1") param resit_min : decimal = 4.5.\n',
     "uncited_unused": "@id(x) lonely(S) :- result(S, _, _).\nparam never : decimal = 1.0.\n",
-    "unreachable": '@id(x) @cite("3") uses_bonus(S) :- bonus_applies(S).\n',
+    "unreachable": '@id(x) @cite("1") never(S) :- result(S, _, G), G > 5.5, G < 4.0.\n',
 }
 
 
@@ -173,6 +173,13 @@ def test_each_lint_finding_golden(cli, tmp_path, name):
     j = cli("--kb", str(kb), "lint", "--format", "json")
     findings = json.loads(j.out)["findings"]
     assert findings and all(f["file"] and f["line"] for f in findings)
+
+
+def test_rule_waiting_for_an_unfilled_choice_is_information_not_a_finding(cli, tmp_path):
+    kb = _kb(tmp_path, '@id(x) @cite("3") uses_bonus(S) :- bonus_applies(S).\nq(S) :- uses_bonus(S).\n')
+    r = cli("--kb", str(kb), "lint", "--format", "json")
+    codes = {f["code"]: f["severity"] for f in json.loads(r.out)["findings"]}
+    assert codes.get("blocked_by_unfilled_choice") == "info"
 
 
 def test_bundled_kb_lints_clean(cli):

@@ -627,7 +627,8 @@ def lint(ctx: Ctx, doc_ids: tuple[str, ...], fmt: str, errors_only: bool) -> Non
     Example:
       oerlog lint
       oerlog lint uu-gnk-ba-2025 --format json
-    Exit code 1 when anything is found, 0 when the KB is clean.
+    Exit code 1 when an error or warning is found, 0 when the KB is clean (information notes, such as rules
+    waiting for an unfilled template choice, do not fail it).
     """
     from .lint import lint as run_lint
 
@@ -651,13 +652,16 @@ def lint(ctx: Ctx, doc_ids: tuple[str, ...], fmt: str, errors_only: bool) -> Non
         for f in findings:
             click.echo(f.render())
         if kb is not None:
+            problems = [f for f in findings if f.severity != "info"]
+            infos = len(findings) - len(problems)
             click.echo(
                 f"{len(kb.documents)} document(s), {n_rules} rules: "
-                + (f"{len(findings)} finding(s)" if findings else "no findings")
+                + (f"{len(problems)} finding(s)" if problems else "no findings")
+                + (f" ({infos} for information)" if infos else "")
             )
         else:
             click.echo(f"the KB does not load: {len(findings)} error(s)")
-    if findings:
+    if any(f.severity != "info" for f in findings):
         sys.exit(1)
 
 

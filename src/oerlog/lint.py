@@ -3,7 +3,8 @@
 Errors are what stops the KB from loading (syntax, arity, unknown predicates, unsafe variables, negation through
 recursion, citations that do not resolve, duplicate ids, parameters declared twice). Warnings are found on a KB
 that loads: rules without citation, unused derived predicates, parameters never used, rules that cannot fire
-(unreachable: they need a relation that no rule can derive until an unfilled template choice is made).
+(unreachable: comparisons that no value satisfies), and, for information, rules that cannot fire until an
+unfilled template choice is made.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from .plan import rule_params
 class Finding:
     """One lint finding."""
 
-    severity: str  # error | warning
+    severity: str  # error | warning | info
     code: str
     message: str
     location: Location | None
@@ -137,6 +138,18 @@ def document_warnings(kb: KnowledgeBase, doc_id: str) -> list[Finding]:
     for r in rules:
         if r.id in plan.blocked:
             continue
+        contradiction = _contradictory_bounds(r)
+        if contradiction:
+            out.append(
+                Finding(
+                    "warning",
+                    "unreachable_rule",
+                    f"rule {r.id} can never fire: {contradiction}",
+                    r.loc,
+                    doc.id,
+                    "check the comparison constants and parameter values",
+                )
+            )
         missing = sorted(
             {
                 a.pred
@@ -146,18 +159,65 @@ def document_warnings(kb: KnowledgeBase, doc_id: str) -> list[Finding]:
             }
         )
         if missing:
+            # a consequence of an open choice, not a defect: reported for information
             out.append(
                 Finding(
-                    "warning",
-                    "unreachable_rule",
-                    f"rule {r.id} can never fire: {', '.join(missing)} is only derived by rules that need an "
-                    "unfilled template choice",
+                    "info",
+                    "blocked_by_unfilled_choice",
+                    f"rule {r.id} cannot fire yet: {', '.join(missing)} is only derived by rules that need an "
+                    "unfilled parameter",
                     r.loc,
                     doc.id,
                     "fill the template parameter (param ... = VALUE) or --param NAME=VALUE",
                 )
             )
     return out
+
+
+def _contradictory_bounds(rule: ir.Rule) -> str | None:
+    """A variable the body bounds from both sides with constants that leave no value (G > 5.5, G < 4.0)."""
+    from .values import compare
+
+    lows: dict[str, tuple[object, bool, str]] = {}
+    highs: dict[str, tuple[object, bool, str]] = {}
+    for lit in rule.body:
+        if not isinstance(lit, ir.Compare) or lit.op not in ("<", "<=", ">", ">="):
+            continue
+        for var, const, op in ((lit.left, lit.right, lit.op), (lit.right, lit.left, _flip(lit.op))):
+            if isinstance(var, ir.Var) and isinstance(const, ir.Const):
+                strict = op in ("<", ">")
+                bound = (const.value, strict, str(lit))
+                if op in (">", ">="):
+                    old = lows.get(var.name)
+                    if old is None or _gt(const.value, old[0]):
+                        lows[var.name] = bound
+                else:
+                    old = highs.get(var.name)
+                    if old is None or _gt(old[0], const.value):
+                        highs[var.name] = bound
+    for v in set(lows) & set(highs):
+        lo, lo_strict, lo_text = lows[v]
+        hi, hi_strict, hi_text = highs[v]
+        try:
+            empty = compare(">", lo, hi) or (compare("=", lo, hi) and (lo_strict or hi_strict))
+        except Exception:  # noqa: BLE001 - incomparable constants are reported elsewhere
+            continue
+        if empty:
+            return f"no value of {v} satisfies both {lo_text} and {hi_text}"
+    return None
+
+
+def _flip(op: str) -> str:
+    return {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op]
+
+
+def _gt(a: object, b: object) -> bool:
+    from .values import compare
+
+    try:
+        return bool(compare(">", a, b))
+    except Exception:  # noqa: BLE001
+        return False
 
 
 def _scenario_predicates(folder: Path) -> set[str]:
