@@ -4,6 +4,8 @@ import json
 import re
 import subprocess
 
+import pytest
+
 from conftest import BUNDLED, MINI, golden
 from test_graph_lint import need
 
@@ -30,20 +32,24 @@ def dossier(kb, case_path, decision, lang="nl", want=None):
     return j, build(j, parse_atom(decision), lang, parse_atom(want) if want else None)
 
 
-def test_bundled_dossier_golden_in_dutch_and_english(cli):
+DECISIONS = [  # one decision per encoded document
+    ("uu-gnk-ba-2025", "anna-excluded-low-grade.yaml", 'resit_excluded("anna", "vorm_en_functie")'),
+    ("rug-ma-oer-2019", "milan-resit-refused.yaml", 'resit_excluded("milan", "c1")'),
+    ("rug-tg-ra-2018", "daan-resit-refused.yaml", 'resit_excluded("daan", "celbiologie")'),
+    ("vumc-gnk-ma-rr-2018", "carmen-late-for-vgt.yaml", 'late_entry_refused("carmen", "vgt_0123")'),
+    ("uu-geo-ma-oer-2019", "bas-grade-5-45.yaml", 'failed("bas", "geochemistry")'),
+]
+
+
+@pytest.mark.parametrize("doc, case, decision", DECISIONS, ids=[d[0] for d in DECISIONS])
+def test_dossier_golden_per_document_in_dutch_and_english(cli, doc, case, decision):
     for lang in ("nl", "en"):
         r = cli(
-            "appeal",
-            "--case",
-            str(ANNA),
-            "--decision",
-            'resit_excluded("anna", "vorm_en_functie")',
-            "--lang",
-            lang,
-            cwd=ROOT,
+            "appeal", "--case", str(BUNDLED / doc / "cases" / case), "--decision", decision, "--lang", lang, cwd=ROOT
         )
         assert r.code == 0, r.err
-        golden(f"dossier_uu-gnk-ba-2025_{lang}.md", stable(r.out))
+        assert "## " in r.out and decision.split("(")[0] in r.out
+        golden(f"dossier_{doc}_{lang}.md", stable(r.out))
 
 
 def test_dossier_sections(bundled_kb):

@@ -101,6 +101,9 @@ class Dossier:
         }
 
 
+_HARDSHIP_WORDS = ("hardheid", "bijzondere gevallen", "afwijken", "in afwijking", "onbillijk")
+
+
 def _walk(n: Node) -> list[Node]:
     out = [n]
     for c in n.children:
@@ -108,10 +111,16 @@ def _walk(n: Node) -> list[Node]:
     return out
 
 
-def _post_order(n: Node, out: list[Node]) -> None:
+def _post_order(n: Node, out: list[Node], seen: set[str] | None = None) -> None:
+    """Derived nodes, premises before conclusions, each conclusion once (a proof tree repeats shared
+    sub-proofs; the reasoning states each step once)."""
+    seen = set() if seen is None else seen
+    if n.kind == "derived" and n.atom in seen:
+        return
     for c in n.children:
-        _post_order(c, out)
-    if n.kind == "derived":
+        _post_order(c, out, seen)
+    if n.kind == "derived" and n.atom not in seen:
+        seen.add(str(n.atom))
         out.append(n)
 
 
@@ -316,10 +325,16 @@ def build(
             discretion.append(
                 {"rule": r.id, "text": r.ann.discretion, "citations": ", ".join(str(c) for c in r.ann.cites)}
             )
+    cited_articles = {p.article for p in used.values()}
     for art in j.document.articles.values():
         for p in art.provisions():
-            if p.status == "not_computable" and (p.reason or "").startswith("discretionary"):
-                discretion.append({"rule": "", "text": p.reason or "", "citations": p.label})
+            if p.status != "not_computable" or not (p.reason or "").startswith("discretionary"):
+                continue
+            # the general hardship / deviation clauses always matter in an appeal; other discretionary
+            # provisions only when they sit in an article the decision rests on
+            general = any(w in p.text.lower() for w in _HARDSHIP_WORDS)
+            if general or p.article in cited_articles:
+                discretion.append({"rule": "", "text": p.text, "citations": p.label})
                 used.setdefault(p.label, p)
     appeal, appeal_provs = _appeal_route(j, lang)
     for p in appeal_provs:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -161,10 +162,31 @@ class Searcher:
             for n in _walk(tree):
                 if n.kind == "missing_fact" and n.pred in self.inputs and n.atom:
                     out.extend(self._additions(n.atom, earliest))
+        out.extend(self._boundaries(seen_nodes))
         unique: dict[tuple[object, ...], Change] = {}
         for c in out:
             unique.setdefault((c.kind, c.pred, c.row, c.new_row), c)
         return list(unique.values())
+
+    def _boundaries(self, proof_facts: set[tuple[str, Row]]) -> list[Change]:
+        """Threshold crossings found by the consistency checks' boundary search, which also follows a value
+        through computations (``round_half_up(G, 0) >= 6`` gives 5,49 / 5,50), for the facts of the proof."""
+        from .consistency import Generator
+
+        doc = self.ex.doc
+        if doc is None:
+            return []
+        out: list[Change] = []
+        for dim in Generator(doc.kb, self.plan, self.model, doc).dimensions():
+            if len(dim.targets) != 1:
+                continue
+            pred, row, idx = dim.targets[0]
+            if (pred, row) not in proof_facts:
+                continue
+            name = self.voc.relations[pred].fields[idx].name
+            for v in dim.values:
+                out.append(Change("set", pred, row, row[:idx] + (v,) + row[idx + 1 :], name, row[idx], v))
+        return out
 
     def _from_proof(
         self, pred: str, row: Row, out: list[Change], seen: set[tuple[str, Row]], dates: list[dt.date]
@@ -255,6 +277,20 @@ class Searcher:
             cf = check([c])
             if cf:
                 res.found.append(cf)
+        # a value the rules transform before comparing (rounded in one rule, compared in another) can hide its
+        # threshold from the static search: find the nearest crossing by bisection, each probe re-evaluated
+        flipped = {(c.pred, c.row, c.field) for cf in res.found for c in cf.changes if c.kind == "set"}
+        for c in cands:
+            if c.kind != "remove" or res.evaluations >= max_evaluations:
+                continue
+            rel = self.voc.relations[c.pred]
+            for idx, f in enumerate(rel.fields):
+                if f.type not in ("grade", "decimal", "ec", "integer", "date") or (c.pred, c.row, f.name) in flipped:
+                    continue
+                for up in (False, True):
+                    cf = self._bisect(c.pred, c.row, idx, f.type, up, check, max_evaluations - res.evaluations)
+                    if cf:
+                        res.found.append(cf)
         if not res.found:
             for a, b in itertools.combinations(cands, 2):
                 if res.evaluations >= max_evaluations:
@@ -264,10 +300,95 @@ class Searcher:
                 cf = check([a, b])
                 if cf:
                     res.found.append(cf)
-        # prefer changes that also bring about the wanted outcome, then value changes over removals
+        # per field keep the crossing nearest to the recorded value; prefer changes that also bring about the
+        # wanted outcome, then value changes over additions and removals
+        nearest: dict[tuple[str, Row, str | None], Counterfactual] = {}
+        rest: list[Counterfactual] = []
+        for cf in res.found:
+            if len(cf.changes) == 1 and cf.changes[0].kind == "set":
+                c = cf.changes[0]
+                key = (c.pred, c.row, c.field)
+                if key not in nearest or _distance(c) < _distance(nearest[key].changes[0]):
+                    nearest[key] = cf
+            else:
+                rest.append(cf)
+        res.found = list(nearest.values()) + rest
         order = {"set": 0, "add": 1, "remove": 2}
         res.found.sort(key=lambda cf: (not cf.wanted_after, len(cf.changes), [order[c.kind] for c in cf.changes]))
         return res
+
+    def _bisect(
+        self,
+        pred: str,
+        row: Row,
+        idx: int,
+        ftype: str,
+        up: bool,
+        check: Callable[[list[Change]], Counterfactual | None],
+        budget: int,
+    ) -> Counterfactual | None:
+        """The nearest value above (or below) the recorded one that makes the decision fall away."""
+        cur = row[idx]
+        name = self.voc.relations[pred].fields[idx].name
+        if isinstance(cur, bool) or not isinstance(cur, (int, Decimal, dt.date)):
+            return None
+        if isinstance(cur, dt.date):
+            step_days = 1 if up else -1
+            far: Value = cur + dt.timedelta(days=366 * step_days)
+        elif ftype == "grade":
+            far = Decimal("10.0") if up else Decimal("1.0")
+        elif isinstance(cur, Decimal):
+            far = cur * 4 + 10 if up else Decimal(0)
+        else:
+            far = cur * 4 + 10 if up else 0
+        if far == cur or budget < 2:
+            return None
+
+        def change(v: Value) -> Change:
+            return Change("set", pred, row, row[:idx] + (v,) + row[idx + 1 :], name, cur, v)
+
+        hit = check([change(far)])
+        if hit is None:
+            return None
+        lo: Value = cur  # the decision holds at lo and falls away at hi
+        hi: Value = far
+        spent = 1
+        while spent < budget:
+            mid = _midpoint(lo, hi)
+            if mid is None:
+                break
+            spent += 1
+            cf = check([change(mid)])
+            if cf is None:
+                lo = mid
+            else:
+                hi, hit = mid, cf
+        return hit
+
+
+def _distance(c: Change) -> float:
+    a, b = c.old, c.new
+    if isinstance(a, dt.date) and isinstance(b, dt.date):
+        return abs((b - a).days)
+    if isinstance(a, (int, Decimal)) and isinstance(b, (int, Decimal)) and not isinstance(a, bool):
+        return float(abs(Decimal(b) - Decimal(a)))
+    return float("inf")
+
+
+def _midpoint(lo: Value, hi: Value) -> Value | None:
+    """The value halfway between two (dates: days; decimals: at two decimals), None when they are adjacent."""
+    if isinstance(lo, dt.date) and isinstance(hi, dt.date):
+        days = (hi - lo).days
+        return lo + dt.timedelta(days=days // 2) if abs(days) > 1 else None
+    if isinstance(lo, int) and isinstance(hi, int) and not isinstance(lo, bool):
+        return (lo + hi) // 2 if abs(hi - lo) > 1 else None
+    if isinstance(lo, (int, Decimal)) and isinstance(hi, (int, Decimal)):
+        step = Decimal("0.01")
+        if abs(Decimal(hi) - Decimal(lo)) <= step:
+            return None
+        mid = ((Decimal(lo) + Decimal(hi)) / 2).quantize(step)
+        return None if mid in (lo, hi) else mid
+    return None
 
 
 def input_sources(cr: CompiledRule, var: str, b: dict[str, Value], inputs: set[str]) -> list[tuple[str, Row, int]]:

@@ -37,6 +37,8 @@ T = {
         "cf_stats": "{c} kandidaat-wijzigingen, {e} herberekeningen",
         "appeal": "Beroep: route en termijn",
         "appeal_text": "Beroep bij {body}{via}, binnen {weeks} weken na {start}: uiterlijk {deadline}",
+        "appeal_no_term": "Beroep bij {body}{via}; deze regeling noemt zelf geen beroepstermijn (die volgt uit de "
+        "WHW en de Awb)",
         "appeal_ref": " (de peildatum van de casus; de casus noemt geen datum van bekendmaking van het besluit)",
         "discretionary": "Discretionaire bevoegdheden",
         "disc_intro": "De regels bepalen de uitkomst hierboven; op deze punten kan een menselijk besluit "
@@ -72,6 +74,8 @@ T = {
         "cf_stats": "{c} candidate changes, {e} re-evaluations",
         "appeal": "Appeal: route and term",
         "appeal_text": "Appeal to {body}{via}, within {weeks} weeks of {start}: by {deadline}",
+        "appeal_no_term": "Appeal to {body}{via}; this regulation states no term itself (it follows from the WHW "
+        "and the Awb)",
         "appeal_ref": " (the case's reference date; the case gives no date on which the decision was made known)",
         "discretionary": "Discretionary powers",
         "disc_intro": "The rules decide the outcome above; on these points a human decision may depart from it:",
@@ -94,7 +98,7 @@ def to_markdown(d: Dossier) -> str:
     out += [
         f"## {w['decision']}",
         "",
-        f"**{d.decision}**" if d.holds else f"**{w['not_holds']}** `{d.decision_atom}`",
+        f"**{d.decision}**  \n`{d.decision_atom}`" if d.holds else f"**{w['not_holds']}** `{d.decision_atom}`",
         "",
     ]
     who = []
@@ -148,15 +152,14 @@ def to_markdown(d: Dossier) -> str:
         a = d.appeal
         via = f" via {a['via']}" if a.get("via") else ""
         start = format_value(a["from"], d.lang) if a.get("from") else "?"
-        text = w["appeal_text"].format(
-            body=a.get("body"), via=via, weeks=a.get("weeks"), start=start, deadline=a.get("deadline_text") or "?"
-        )
-        out.append(
-            text
-            + (w["appeal_ref"] if a.get("from_is_reference_date") else "")
-            + (f" ({a['provision']})" if a.get("provision") else "")
-            + "."
-        )
+        where = f" ({a['provision']})" if a.get("provision") else ""
+        if a.get("weeks"):
+            text = w["appeal_text"].format(
+                body=a.get("body"), via=via, weeks=a.get("weeks"), start=start, deadline=a.get("deadline_text") or "?"
+            )
+            out.append(text + (w["appeal_ref"] if a.get("from_is_reference_date") else "") + where + ".")
+        else:
+            out.append(w["appeal_no_term"].format(body=a.get("body"), via=via) + where + ".")
     out += [n for n in d.notes]
     out += ["", f"## {w['discretionary']}", "", w["disc_intro"], ""]
     out += [f"- {x['text']} ({x['citations']}{', ' + x['rule'] if x['rule'] else ''})" for x in d.discretion] or ["-"]

@@ -91,9 +91,11 @@ def fill(template: str | None, binding: dict[str, Value], lang: str, unbound: st
     if not template:
         return None
     return _PLACEHOLDER.sub(
-        lambda m: format_value(binding[m.group(1)], lang)
-        if m.group(1) in binding
-        else (unbound if unbound is not None else m.group(0)),
+        lambda m: (
+            format_value(binding[m.group(1)], lang)
+            if m.group(1) in binding
+            else (unbound if unbound is not None else m.group(0))
+        ),
         template,
     )
 
@@ -119,16 +121,24 @@ def cite_label(info: RuleInfo) -> str:
 
 
 def to_text(node: Node, lang: str = "nl", quotes: bool = True) -> str:
-    """Indented tree for the terminal."""
+    """Indented tree for the terminal; a conclusion proved earlier in the same tree is referred to, not
+    proved again."""
     out: list[str] = []
-    _text(node, lang, 0, out, quotes, set())
+    _text(node, lang, 0, out, quotes, set(), set())
     return "\n".join(out)
 
 
-def _text(node: Node, lang: str, level: int, out: list[str], quotes: bool, quoted: set[str]) -> None:
+def _text(
+    node: Node, lang: str, level: int, out: list[str], quotes: bool, quoted: set[str], shown: set[str] | None = None
+) -> None:
     w = WORDS[lang]
     pad = "  " * level
     k = node.kind
+    if k == "derived" and shown is not None and node.atom in shown:
+        out.append(f"{pad}✔ {statement(node, lang)}  ({'zie boven' if lang == 'nl' else 'see above'})")
+        return
+    if k == "derived" and shown is not None and node.atom:
+        shown.add(node.atom)
     if k == "derived":
         label = f"[{w['rule']} {node.rule.id}; {cite_label(node.rule)}]" if node.rule else ""
         out.append(f"{pad}✔ {statement(node, lang)}  {label}".rstrip())
@@ -190,7 +200,7 @@ def _text(node: Node, lang: str, level: int, out: list[str], quotes: bool, quote
     else:
         out.append(f"{pad}{k}: {node.atom} {node.text or ''}")
     for c in node.children:
-        _text(c, lang, level + 1, out, quotes, quoted)
+        _text(c, lang, level + 1, out, quotes, quoted, shown)
 
 
 def _rule_details(info: RuleInfo | None, pad: str, lang: str, out: list[str], quotes: bool, quoted: set[str]) -> None:
