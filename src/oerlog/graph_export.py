@@ -44,7 +44,7 @@ def to_dot(g: nx.MultiDiGraph, title: str = "oerlog") -> str:
     """Graphviz DOT text with clusters per document and stratum."""
     lines = [
         f"digraph {_q(title)} {{",
-        "  rankdir=LR;",
+        "  rankdir=LR; newrank=true;",
         '  node [fontname="Helvetica", fontsize=11];',
         '  edge [fontname="Helvetica", fontsize=9];',
     ]
