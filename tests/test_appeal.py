@@ -5,7 +5,6 @@ import re
 import subprocess
 
 import pytest
-
 from conftest import BUNDLED, MINI, golden
 from test_graph_lint import need
 

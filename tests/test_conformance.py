@@ -8,8 +8,8 @@ Cases are loaded with the suite's own schema functions (``TestCase.from_dict`` a
 loader); only the YAML reader differs from the suite's ``discover_yaml_tests``: libyaml when available, which
 reads the 17 MB LUBM file in seconds instead of more than a minute.
 
-The fixture is deliberately not called ``yaml_test_case``: the suite's pytest plugin parametrizes that name
-with every bundled case, defeasible ones included.
+The test parameter is deliberately not named ``yaml_test_case``: the suite's pytest plugin (loaded by its entry
+point) parametrizes that name with every bundled case, defeasible ones included.
 """
 
 from __future__ import annotations
@@ -47,6 +47,13 @@ SKIPS: dict[str, str] = {
     "souffle_plus_A": HEAD_EXPRESSIONS.format("head `A(a, b, a+b)`"),
     "crepe_unbound_variable": HEAD_EXPRESSIONS.format("`Fib(n - 1, x)` and head `Fib(n, x + y)`")
     + "; oerlog rejects the rule as a syntax error before it can report the unbound variable",
+    **dict.fromkeys(
+        ("souffle_hmmer_CPtrLoad", "souffle_hmmer_CPtrStore"),
+        "too large for the pyDatalog engine within the 60 s limit: from 52,153 facts (31,303 DirectFlow) the "
+        "points-to component derives about 400,000 IsPtr and 640,000 IsReachable tuples; the full evaluation "
+        "took 1,863 s (measured, 2-core machine under load), subsets of 1 / 10 / 30 % of every relation's "
+        "facts take 0.3 / 1.7 / 11 s",
+    ),
 }
 
 
@@ -88,4 +95,5 @@ def test_conformance(case: SuiteCase) -> None:
         pytest.skip(case.skip)
     if case.name in SKIPS:
         pytest.skip(SKIPS[case.name])
-    YamlTestRunner(Evaluator()).run_test_case(case)
+    # as the suite's `runner` fixture does with --datalog-evaluator=oerlog.conformance.Evaluator
+    YamlTestRunner.from_import_path(f"{Evaluator.__module__}.{Evaluator.__qualname__}").run_test_case(case)

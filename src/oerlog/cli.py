@@ -852,6 +852,282 @@ def check(
         sys.exit(1)
 
 
+# --- cohorts (SQL back end) ----------------------------------------------------------------------------------
+
+
+def _progress_printer(enabled: bool | None) -> Callable[[int, int, str], None] | None:
+    """A progress line on stderr (by default only when stderr is a terminal)."""
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        return None
+    start = time.perf_counter()
+
+    def show(i: int, n: int, what: str) -> None:
+        pct = 100 * i // max(n, 1)
+        end = "\n" if i >= n and what == "done" else ""
+        click.echo(f"\r[{pct:3d}%] {time.perf_counter() - start:6.1f} s  {what[:70]:<70}", err=True, nl=bool(end))
+
+    return show
+
+
+def _reference_date(text: str | None) -> Any:
+    if text is None:
+        return None
+    from .values import parse_date
+
+    d = parse_date(text)
+    if d is None:
+        raise UsageError(
+            f"--reference-date must be a date, got {text!r}", value=text, example="--reference-date 2026-02-02"
+        )
+    return d
+
+
+def _check_goals(kb: KnowledgeBase, doc_id: str, goals: tuple[str, ...]) -> None:
+    if not goals:
+        raise UsageError(
+            "give at least one --goal",
+            example=f"oerlog batch --doc {doc_id} --data cohort/ --goal resit_excluded -o out.csv",
+        )
+
+
+COHORT_OPTIONS = [
+    click.option("--doc", "doc_id", required=True, help="Document to run."),
+    click.option(
+        "--data",
+        required=True,
+        type=click.Path(exists=False),
+        help="Folder of <relation>.csv / .parquet files, or a DuckDB database file.",
+    ),
+    click.option(
+        "--on-error",
+        type=click.Choice(["stop", "reject"]),
+        default="stop",
+        show_default=True,
+        help="A row that does not fit the vocabulary stops the run, or is rejected (and listed).",
+    ),
+    click.option(
+        "--reference-date", default=None, help="The reference_date of the run (overrides reference_date.csv)."
+    ),
+    click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: when a terminal)."),
+]
+
+
+def cohort_options(f: F) -> F:
+    """--doc, --data, --on-error, --reference-date, --progress."""
+    for opt in reversed(COHORT_OPTIONS):
+        f = opt(f)
+    return f
+
+
+@cli.command()
+@cohort_options
+@click.option("--goal", "goals", multiple=True, help="Conclusion to compute (repeatable), e.g. resit_excluded.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Override a parameter (repeatable).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="OUT.csv or OUT.parquet.")
+@click.option(
+    "--rejects", type=click.Path(dir_okay=False), default=None, help="Where --on-error reject lists bad rows."
+)
+@click.option(
+    "--explain", "explain", default=None, metavar="STUDENT", help="Prove one student's conclusions (pyDatalog)."
+)
+@click.option("--emit-sql", is_flag=True, help="Print the compiled SQL instead of running it.")
+@click.option(
+    "--dialect",
+    type=click.Choice(["duckdb", "spark", "trino"]),
+    default="duckdb",
+    show_default=True,
+    help="With --emit-sql: the SQL dialect (spark and trino are transpiled with sqlglot).",
+)
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def batch(
+    ctx: Ctx,
+    doc_id: str,
+    data: str,
+    on_error: str,
+    reference_date: str | None,
+    progress: bool | None,
+    goals: tuple[str, ...],
+    params: tuple[str, ...],
+    output: str | None,
+    rejects: str | None,
+    explain: str | None,
+    emit_sql: bool,
+    dialect: str,
+    lang: str,
+    fmt: str,
+) -> None:
+    """Run a document over a cohort (CSV / Parquet / DuckDB tables) with the SQL back end (DuckDB).
+
+    Every output row names the rule and the articles that produced it; the summary counts conclusions per rule
+    and article. Input rows that do not fit the vocabulary are reported with file and row number.
+
+    \b
+    Examples:
+      oerlog generate --students 100000 -o cohort/
+      oerlog batch --doc uu-gnk-ba-2025 --data cohort/ --goal resit_excluded --goal resit_invited -o out.parquet
+      oerlog batch --doc uu-gnk-ba-2025 --data cohort/ --goal resit_excluded --explain s0000042
+      oerlog batch --doc uu-gnk-ba-2025 --data cohort/ --goal resit_excluded --emit-sql --dialect spark
+    """
+    from .cohort import batch as run_batch
+    from .cohort import explain_student
+
+    kb = ctx.kb
+    doc = kb.document(doc_id)
+    _check_goals(kb, doc_id, goals)
+    overrides = parse_overrides(doc, list(params))
+    ref = _reference_date(reference_date)
+    if emit_sql:
+        from .sqlgen import compile_plan, transpile
+
+        prog = compile_plan(doc.plan(overrides or None), kb.vocabulary, [g.split("(")[0] for g in goals])
+        click.echo(transpile(prog.script(), dialect))
+        return
+    if explain:
+        click.echo(
+            explain_student(kb, doc_id, data, explain, goals, overrides=overrides, reference_date=ref, lang=lang)
+        )
+        return
+    res = run_batch(
+        kb,
+        doc_id,
+        data,
+        goals,
+        Path(output) if output else None,
+        overrides=overrides,
+        on_error=on_error,
+        reference_date=ref,
+        progress=_progress_printer(progress),
+    )
+    rep = res.report
+    if rep.bad:
+        path = (
+            Path(rejects) if rejects else (Path(output).with_suffix(".rejects.csv") if output else Path("rejects.csv"))
+        )
+        from .cohort import write_rejects
+
+        write_rejects(rep, path)
+        click.echo(f"{rep.bad_count} bad row(s) rejected, listed in {path}", err=True)
+    for name in rep.missing:
+        click.echo(f"note: no table for {name}: it is empty in this run", err=True)
+    for name, cols in rep.ignored_columns.items():
+        click.echo(f"note: {name}: column(s) {', '.join(cols)} ignored", err=True)
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "document": res.document,
+                    "output": str(res.output) if res.output else None,
+                    "conclusions": res.counts,
+                    "by_rule": res.by_rule,
+                    "input_rows": rep.rows,
+                    "rejected_rows": rep.bad_count,
+                    "seconds": {k: round(v, 3) for k, v in res.seconds.items()},
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    click.echo(f"{res.document}: {sum(rep.rows.values())} input rows, {res.seconds['total']:.2f} s")
+    for c in res.counts:
+        extra = ", ".join(f"{k} {v}" for k, v in c.items() if k not in ("conclusion", "facts"))
+        click.echo(f"  {c['conclusion']:<34} {c['facts']:>9} facts  ({extra})")
+    click.echo("  by rule:")
+    for r in res.by_rule:
+        click.echo(f"    {r['conclusion']:<30} {r['rule']:<40} {r['rows']:>9}  art. {r['articles'] or '-'}")
+    if res.output:
+        click.echo(f"written: {res.output}")
+
+
+@cli.command()
+@cohort_options
+@click.option("--set", "sets", multiple=True, required=True, metavar="PARAM=VALUE", help="Parameter to change.")
+@click.option("--goal", "goals", multiple=True, help="Conclusion(s) to compare (default: the shared concepts).")
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write to a file, not stdout.")
+@click.pass_obj
+def whatif(
+    ctx: Ctx,
+    doc_id: str,
+    data: str,
+    on_error: str,
+    reference_date: str | None,
+    progress: bool | None,
+    sets: tuple[str, ...],
+    goals: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+) -> None:
+    """List exactly the students whose conclusions change when parameters change, both ways, with counts.
+
+    \b
+    Example:
+      oerlog whatif --doc uu-gnk-ba-2025 --data cohort/ --set resit_min_grade=4.5 --goal resit_excluded
+      oerlog whatif --doc uu-gnk-ba-2025 --data cohort/ --set resit_max_grade=5.5 --format csv -o memo.csv
+    """
+    from .cohort import whatif as run_whatif
+    from .cohort import whatif_csv, whatif_json, whatif_markdown
+
+    kb = ctx.kb
+    doc = kb.document(doc_id)
+    overrides = parse_overrides(doc, list(sets))
+    res = run_whatif(
+        kb,
+        doc_id,
+        data,
+        overrides,
+        goals or None,
+        on_error=on_error,
+        reference_date=_reference_date(reference_date),
+        progress=_progress_printer(progress),
+    )
+    text = {"md": whatif_markdown, "csv": whatif_csv, "json": whatif_json}[fmt](res)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"{output}: {len(res.changes)} change(s), {len(res.students())} student(s)", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@click.option("--students", type=click.IntRange(min=1), required=True, help="Number of students.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same files).")
+@click.option(
+    "--doc", "doc_ids", multiple=True, help="Documents whose programmes and thresholds to use (default: all)."
+)
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Folder to write the tables to.")
+@click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: when a terminal).")
+@click.pass_obj
+def generate(
+    ctx: Ctx, students: int, seed: int, doc_ids: tuple[str, ...], fmt: str, output: str, progress: bool | None
+) -> None:
+    """Write a synthetic, seeded cohort (Osiris-like tables, one file per input relation) with boundary cases.
+
+    \b
+    Example:
+      oerlog generate --students 100000 --seed 1 -o cohort/
+      oerlog generate --students 1000 --doc uu-gnk-ba-2025 --format parquet -o small/
+    """
+    from .generate import generate as run_generate
+
+    kb = ctx.kb
+    for d in doc_ids:
+        kb.document(d)
+    start = time.perf_counter()
+    counts = run_generate(
+        kb, output, students, seed=seed, doc_ids=list(doc_ids) or None, fmt=fmt, progress=_progress_printer(progress)
+    )
+    click.echo(
+        f"{output}: {students} students, {sum(counts.values())} rows in {len(counts)} tables "
+        f"({time.perf_counter() - start:.1f} s)"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the CLI and turns oerlog errors into located messages with exit code 2."""
     try:

@@ -10,9 +10,10 @@ Decisions, and where they differ from other Datalog systems:
 
 - **Relations nobody defines.** A predicate used in a rule body that has neither facts nor a rule is an empty
   relation (as a declared but unfilled ``.decl`` in Soufflé), not an ``unknown_predicate`` error: the suite's
-  programs carry no declarations, and several cases (``star`` in the orbits cases, ``Low`` in access1, the
-  LUBM classes without instances) rely on it. Its arity is taken from its first use; any other use with a
-  different arity is still an ``arity_mismatch``. oerlog's own KB loader keeps reporting unknown predicates.
+  programs carry no declarations, the orbits cases (``star``) and access1 (``Low``) expect answers that
+  read such a relation as empty, and errors/unbound_variable (``p(X) :- q(Y).``) expects the unbound
+  variable, not an unknown ``q``. Its arity is taken from its first use; any other use with a different
+  arity is still an ``arity_mismatch``. oerlog's own KB loader keeps reporting unknown predicates.
 - **Facts with two arities** for one relation are an ``arity_mismatch`` (:class:`~oerlog.errors.ArityError`),
   checked here because ``check_program`` takes one arity per input relation.
 - **Error labels.** The suite accepts an exception whose class name, ``str()`` or ``code`` equals the
@@ -20,7 +21,7 @@ Decisions, and where they differ from other Datalog systems:
   ``cyclic_negation``, ...), which matches the labels the suite uses for those conditions. One label has no
   oerlog code of its own: Crepe's ``underscore_in_goal`` case (``Ok(_) :- Ok(_)``) is labelled
   ``safety_violations``. oerlog reports a ``_`` in a rule head as an unbound head variable like any other;
-  the adapter re-raises exactly that error (same message and location) as :class:`HeadWildcardError`, a
+  the adapter re-raises that error (same message and location, a hint about ``_``) as :class:`HeadWildcardError`, a
   subclass of :class:`~oerlog.errors.SafetyError` whose ``code`` is ``safety_violations``. oerlog's codes are
   not changed globally.
 - **Variables only under ``not``** are read existentially (``not banned(X, Y)`` = "no Y with banned(X, Y)"),
@@ -28,7 +29,8 @@ Decisions, and where they differ from other Datalog systems:
   with ``SafetyViolationError``) cannot pass; the Nemo negation cases need the existential reading.
 - **Values.** Facts keep their ints, strings and booleans; floats become exact decimals through
   :func:`oerlog.values.to_number`. Decimals in the result go back as ``int`` when integral, else ``float``
-  (the YAML writes plain numbers); dates as ISO strings.
+  (the YAML writes plain numbers); dates as ISO strings. pyDatalog identifies ``1``, ``True`` and ``1.0``, so
+  a relation mixing them would merge those values; no core case does.
 - **Caching.** The suite evaluates the same program once per asserted relation, each time with a new
   evaluator, so results (and errors, including timeouts) are cached per program in this module, keyed on
   the rule texts and the facts.
@@ -110,7 +112,7 @@ def _make_model(facts: dict[str, set[Row]]) -> Any:
         from datalog_conformance.schema import Model
     except ImportError:
         return _Model(facts)
-    return Model(facts=facts)  # type: ignore[arg-type]
+    return Model(facts=facts)
 
 
 def program_text(rules: list[str]) -> str:

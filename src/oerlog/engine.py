@@ -6,7 +6,7 @@ Python API (``Literal.make``, ``Term``, clause construction with ``<=``); no tex
 Built-ins (comparisons, arithmetic, date functions) and aggregates are pyDatalog *Python resolvers* whose code
 is fixed in this package; they receive bound values and compute with exact decimals and dates.
 
-pyDatalog keeps per-thread global state and can loop on some recursive programs while holding the GIL, so by
+pyDatalog keeps per-thread global state and can run long on large programs while holding the GIL, so by
 default each evaluation runs in a forked child process with a fresh engine: a time limit kills the child and
 reports which relation was being computed, and nothing leaks between knowledge bases.
 """
@@ -133,8 +133,8 @@ def _evaluate_forked(plan: Plan, facts: Mapping[str, set[Row]], limit: float) ->
                 raise EvaluationTimeout(
                     f"evaluation did not finish within {limit:g} s while computing {current}",
                     value=current,
-                    hint="a recursive rule may loop in pyDatalog; put the recursive atom first in its body, "
-                    "or raise the limit with OERLOG_TIMEOUT",
+                    hint="the facts may be too many for the time limit (a recursive relation may grow very "
+                    "large); raise the limit with OERLOG_TIMEOUT",
                 )
             try:
                 kind, payload = parent.recv()
@@ -249,8 +249,9 @@ def _evaluate_here(plan: Plan, facts: Mapping[str, set[Row]], progress: Any) -> 
     """Evaluate in this process, one recursive component at a time, lowest first.
 
     pyDatalog answers each query top-down from scratch (its tables live for one query), so a query on a
-    high-stratum relation would re-derive everything beneath it. Instead, once a component is computed its
-    rules are retracted and its tuples asserted as facts: every query then works on one component over facts.
+    high-stratum relation would re-derive everything beneath it. Instead every relation is held as facts: a
+    component's rules only define rule-instance relations, asked here (to a semi-naive fixpoint when the
+    component is recursive), and the derived tuples are asserted as facts for the components above.
     """
     from pyDatalog import pyDatalog as api
     from pyDatalog import pyEngine, pyParser
@@ -296,13 +297,19 @@ def _evaluate_here(plan: Plan, facts: Mapping[str, set[Row]], progress: Any) -> 
     try:
         for group in plan.groups:
             rules = [cr for p in group for cr in by_head.get(p, [])]
-            heads: dict[str, Any] = {}
-            for cr in rules:
+            members = set(group)
+
+            def body(cr: CompiledRule, delta_at: int | None = None) -> list[Any]:
+                """The rule's body literals; ``delta_at`` reads that step's atom from its delta relation,
+                first (see :func:`_delta_order`)."""
                 lits: list[Any] = []
-                for i, st in enumerate(cr.steps):
+                order = range(len(cr.steps)) if delta_at is None else _delta_order(cr.steps, delta_at)
+                for i in order:
+                    st = cr.steps[i]
                     if st.kind in ("atom", "not", "defeat"):
                         assert st.atom is not None
-                        lit = query(st.atom.pred, [t(a) for a in st.atom.args])
+                        pred = _delta(st.atom.pred) if i == delta_at else st.atom.pred
+                        lit = query(pred, [t(a) for a in st.atom.args])
                         lits.append(lit if st.kind == "atom" else ~lit)
                     elif st.kind in ("test", "assign"):
                         name = f"_b{cr.index}_{i}"
@@ -312,38 +319,95 @@ def _evaluate_here(plan: Plan, facts: Mapping[str, set[Row]], progress: Any) -> 
                         name = f"_a{cr.index}_{i}"
                         resolvers.aggregate(name, st)
                         lits.append(query(name, [term("V_" + v) for v in st.agg_group + st.binds]))
-                inst = query(cr.instance_pred, [term("V_" + c) for c in cr.columns])
+                return lits
+
+            def define(name: str, cr: CompiledRule, lits: list[Any]) -> None:
                 if not lits:
-                    api.assert_fact(cr.instance_pred)
-                else:
-                    inst.__le__(lits[0] if len(lits) == 1 else pyParser.Body(*lits))  # instance <= body
-                head = query(cr.head.pred, [t(a) for a in cr.head.args])
-                head.__le__(query(cr.instance_pred, [term("V_" + c) for c in cr.columns]))
-                heads[cr.head.pred] = head
+                    api.assert_fact(name)
+                else:  # instance <= body
+                    query(name, [term("V_" + c) for c in cr.columns]).__le__(
+                        lits[0] if len(lits) == 1 else pyParser.Body(*lits)
+                    )
+
+            # The component's relations stay plain facts in pyDatalog: its rules only define rule-instance
+            # relations, evaluated here to a fixpoint (semi-naive: after the first round, each rule is re-run
+            # once per recursive atom, that atom reading only the tuples new in the previous round).
+            # pyDatalog's own recursion (SLG) does not terminate on cycles through three or more subgoals,
+            # e.g. p -> _ri -> q -> _ri -> p, so it is never asked to recurse.
+            variants: list[tuple[CompiledRule, str]] = []
+            for cr in rules:
+                define(cr.instance_pred, cr, body(cr))
+                for i, st in enumerate(cr.steps):
+                    if st.kind == "atom" and st.atom is not None and st.atom.pred in members:
+                        name = f"{cr.instance_pred}_d{i}"
+                        define(name, cr, body(cr, i))
+                        variants.append((cr, name))
+            for pred in members:
+                arity = by_head[pred][0].head.arity
+                dummy = ["__oerlog_none__"] * arity
+                api.assert_fact(_delta(pred), *dummy)
+                api.retract_fact(_delta(pred), *dummy)
             pyEngine.Python_resolvers.clear()
             pyEngine.Python_resolvers.update(saved)
             pyEngine.Python_resolvers.update(resolvers.registered)
+            found: dict[int, set[Row]] = {cr.index: set() for cr in rules}
+            asks = [(cr, cr.instance_pred) for cr in rules]
+            delta: dict[str, set[Row]] = {}
+            while asks:
+                new: dict[str, set[Row]] = {}
+                for cr, name in asks:
+                    if progress:
+                        progress(f"{cr.head.pred} (rule {cr.id})")
+                    rows = _ask(query, term, name, len(cr.columns))
+                    found[cr.index] |= rows
+                    known = relations.setdefault(cr.head.pred, set())
+                    for row in rows:
+                        b = dict(zip(cr.columns, row, strict=True))
+                        tup = tuple(b[a.name] if isinstance(a, ir.Var) else a.value for a in cr.head.args)  # type: ignore[union-attr]
+                        if tup not in known:
+                            new.setdefault(cr.head.pred, set()).add(tup)
+                for pred, rows in delta.items():
+                    for row in rows:
+                        api.retract_fact(_delta(pred), *row)
+                delta = new
+                for pred, rows in new.items():
+                    relations[pred] |= rows
+                    for row in rows:
+                        api.assert_fact(pred, *row)
+                        api.assert_fact(_delta(pred), *row)
+                asks = variants if new else []
             for cr in rules:
-                if progress:
-                    progress(f"{cr.head.pred} (rule {cr.id})")
-                rows = _ask(query, term, cr.instance_pred, len(cr.columns))
-                instances[cr.index] = sorted(rows, key=_row_key)
-                target = relations.setdefault(cr.head.pred, set())
-                for row in rows:
-                    b = dict(zip(cr.columns, row, strict=True))
-                    target.add(tuple(b[a.name] if isinstance(a, ir.Var) else a.value for a in cr.head.args))  # type: ignore[union-attr]
+                instances[cr.index] = sorted(found[cr.index], key=_row_key)
             for pred in group:
-                # replace the component's rules by its computed tuples
-                arity = by_head[pred][0].head.arity
-                query(pred, [term(f"R{i}") for i in range(arity)]).__le__(None)
-                for row in relations.get(pred, set()):
-                    api.assert_fact(pred, *row)
                 if pred in plan.aggregates:
                     resolvers.tables[pred] = relations[pred]
     finally:
         pyEngine.Python_resolvers.clear()
         pyEngine.Python_resolvers.update(saved)
     return relations, instances
+
+
+def _delta_order(steps: tuple[Step, ...], first: int) -> list[int]:
+    """Step indices with the positive atom ``first`` in front, then greedily: every other step as soon as its
+    inputs are bound, else the next atom (in written order) that shares a bound variable, else the next atom.
+    Keeps the delta join connected (no cross product of the new tuples with an unrelated relation)."""
+    order = [first]
+    bound = set(steps[first].binds)
+    pending = [i for i in range(len(steps)) if i != first]
+    while pending:
+        ready = next((i for i in pending if steps[i].kind != "atom" and set(steps[i].needs) <= bound), None)
+        if ready is None:
+            atoms = [i for i in pending if steps[i].kind == "atom"]
+            ready = next((i for i in atoms if set(steps[i].binds) & bound), atoms[0] if atoms else pending[0])
+        order.append(ready)
+        bound.update(steps[ready].binds)
+        pending.remove(ready)
+    return order
+
+
+def _delta(pred: str) -> str:
+    """Name of the relation holding the tuples of ``pred`` new in the last round of a recursive component."""
+    return f"_delta_{pred}"
 
 
 def _ask(query: Any, term: Any, pred: str, n: int) -> set[Row]:

@@ -7,8 +7,8 @@ The plan is pure Python (no engine import). It
   exception derives ``_defeated_<id>``;
 - reads variables that occur only inside a negated atom existentially, through an auxiliary predicate;
 - compiles aggregates to an auxiliary predicate over the aggregate's body plus a computed step;
-- orders body literals so that every built-in, negation and aggregate runs with its inputs bound
-  (recursive atoms first: pyDatalog loops on some right-recursive rules);
+- orders body literals so that every built-in, negation and aggregate runs with its inputs bound, positive
+  atoms in written order (the engine runs recursion itself, so recursive atoms need no special place);
 - gives every rule a rule-instance relation holding all body bindings (the provenance of each derived fact).
 
 The explainers use the same :class:`Step` objects to re-check a rule body over a computed model.
@@ -260,9 +260,7 @@ def _order_steps(
     """Order the body (see module doc) and create auxiliary rules for existential negation and aggregates."""
     aux: list[CompiledRule] = []
     counts = checks.var_occurrences(ir.Rule(head, tuple(body)))
-    pending = list(body)
-    # recursive atoms first, then the other positive atoms in written order
-    pending.sort(key=lambda lit: 0 if isinstance(lit, ir.Positive) and lit.atom.pred in recursive else 1)
+    pending = list(body)  # positive atoms in written order
     steps: list[Step] = []
     bound: set[str] = set()
 

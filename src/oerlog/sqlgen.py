@@ -24,7 +24,7 @@ function) raises :class:`SqlCompileError` naming the rule and its location.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -82,6 +82,13 @@ def sql_literal(v: Value) -> str:
     return "'" + str(v).replace("'", "''") + "'"
 
 
+def value_scale(v: object) -> int:
+    """Decimals of a constant (0 for anything but a decimal)."""
+    if isinstance(v, Decimal) and not isinstance(v, bool):
+        return max(0, -int(v.as_tuple().exponent))
+    return 0
+
+
 def value_type(v: Value) -> str:
     """The SQL type class of a Python value."""
     if isinstance(v, bool):
@@ -114,15 +121,31 @@ class RelSchema:
     columns: list[str]
     types: list[str | None]
     derived: bool = True
+    scales: list[int] = field(default_factory=list)  # decimals kept by DECIMAL columns
+
+    def __post_init__(self) -> None:
+        if len(self.scales) != len(self.types):
+            self.scales = [INPUT_DECIMAL_SCALE if t == DEC and not self.derived else 0 for t in self.types]
+
+    def sql_type(self, i: int) -> str:
+        """The SQL type of column ``i``."""
+        if self.types[i] == DEC:
+            return f"DECIMAL(38,{self.scales[i]})"
+        return SQL_TYPES[self.types[i] or STR]
 
 
 @dataclass
 class Statement:
-    """One SQL statement creating the tables of ``preds`` (several for a recursive component)."""
+    """The SQL statements creating the tables of ``preds`` (several preds for a recursive component)."""
 
     preds: list[str]
-    sql: str
+    sqls: list[str]
     rules: list[str]
+
+    @property
+    def sql(self) -> str:
+        """The statements as one text."""
+        return ";\n".join(self.sqls)
 
 
 @dataclass
@@ -154,7 +177,9 @@ class SqlProgram:
         if with_setup:
             out.append(f"CREATE SCHEMA IF NOT EXISTS {quote(self.schema)};")
             for rel in self.inputs.values():
-                cols = ", ".join(f"{quote(c)} {SQL_TYPES[t or STR]}" for c, t in zip(rel.columns, rel.types, strict=True))
+                cols = ", ".join(
+                    f"{quote(c)} {SQL_TYPES[t or STR]}" for c, t in zip(rel.columns, rel.types, strict=True)
+                )
                 out.append(f"-- input {quote(self.input_schema)}.{quote(rel.name)}({cols})")
             if self.uses_calendar:
                 out.append(
@@ -218,6 +243,9 @@ class _Compiler:
             if _is_ex(cr.head.pred):
                 continue
             self.by_head.setdefault(cr.head.pred, []).append(cr)
+        self.blocked: set[str] = set()
+        for r in plan.blocked_rules:
+            self.blocked.add(checks.defeat_pred(r.defeats) if r.defeats else r.head.pred)
         self.facts: dict[str, list[ir.Atom]] = {}
         for f in plan.facts:
             self.facts.setdefault(f.pred, []).append(f)
@@ -225,13 +253,19 @@ class _Compiler:
         self.uses_calendar = False
         self.inputs: dict[str, RelSchema] = {}
         self.input_types = input_types
+        self.scales: dict[int, dict[str, int]] = {}
+        self._joins: list[str] | None = None
+        # every rule projects with SELECT DISTINCT and aggregates range over DISTINCT auxiliary relations, so a
+        # relation derived by several rules (one row per rule) can be joined as it is
+        self.dedupe_sources = False
+        self._alias: Callable[[], str] = lambda: "c"
 
     # -- relations and types ----------------------------------------------------------------------------
 
     def is_derived(self, pred: str) -> bool:
-        return pred in self.by_head or (
-            pred in self.facts and not (self.voc is not None and pred in self.voc.relations)
-        )
+        if self.voc is not None and pred in self.voc.relations:
+            return pred in self.by_head
+        return pred in self.by_head or pred in self.facts or pred in self.blocked
 
     def rel(self, pred: str, arity: int) -> RelSchema:
         s = self.schemas.get(pred)
@@ -248,13 +282,18 @@ class _Compiler:
             if self.input_types is not None and pred in self.input_types:
                 types = list(self.input_types[pred])
             s = RelSchema(pred, names, types, derived=False)
+            s.scales = [INPUT_DECIMAL_SCALE if t == DEC else 0 for t in types]
             self.inputs[pred] = s
         else:
             s = RelSchema(pred, _column_names(pred, arity, self.voc, self.by_head.get(pred, [])), [None] * arity)
+            concept = self.voc.concepts.get(pred) if self.voc is not None else None
+            if pred not in self.by_head and pred not in self.facts and concept is not None and concept.arity == arity:
+                s.types = [FIELD_TYPES.get(f.type, STR) for f in concept.fields]
             for f in self.facts.get(pred, []):
                 for i, a in enumerate(f.args):
                     if isinstance(a, ir.Const):
                         s.types[i] = unify_types(s.types[i], value_type(a.value))
+                        s.scales[i] = max(s.scales[i], value_scale(a.value))
         self.schemas[pred] = s
         return s
 
@@ -336,11 +375,40 @@ class _Compiler:
                     if new != head.types[i]:
                         head.types[i] = new
                         changed = True
+                    sc = (
+                        self.scales[cr.index].get(a.name, 0)
+                        if isinstance(a, ir.Var)
+                        else value_scale(a.value if isinstance(a, ir.Const) else None)
+                    )
+                    if sc > head.scales[i]:
+                        head.scales[i] = sc
+                        changed = True
             if not changed:
                 return
 
+    def expr_scale(self, e: ir.Expr, env: Mapping[str, str | None], scales: Mapping[str, int]) -> int:
+        """Decimals of a DECIMAL expression, as DuckDB computes them (+ -: the larger; *: the sum)."""
+        if isinstance(e, ir.Var):
+            return scales.get(e.name, 0)
+        if isinstance(e, ir.Const):
+            return value_scale(e.value)
+        if isinstance(e, ir.BinOp):
+            a, b = self.expr_scale(e.left, env, scales), self.expr_scale(e.right, env, scales)
+            if e.op == "/":
+                return 28
+            return a + b if e.op == "*" else max(a, b)
+        if isinstance(e, ir.Call):
+            if e.func in ("round_half_up", "truncate"):
+                n = e.args[1]
+                return int(n.value) if isinstance(n, ir.Const) and isinstance(n.value, (int, Decimal)) else 0
+            if e.func in ("least", "greatest", "abs"):
+                return max(self.expr_scale(x, env, scales) for x in e.args)
+        return 0
+
     def rule_env(self, cr: CompiledRule) -> dict[str, str | None]:
         env: dict[str, str | None] = {}
+        scales: dict[str, int] = {}
+        self.scales[cr.index] = scales
 
         def atom_types(atom: ir.Atom) -> None:
             rel = self.rel(atom.pred, atom.arity)
@@ -348,8 +416,9 @@ class _Compiler:
                 if isinstance(a, ir.Var):
                     if env.get(a.name) is None:
                         env[a.name] = rel.types[i]
-                    elif rel.types[i] is None and not rel.derived:
-                        rel.types[i] = env[a.name]
+                        scales[a.name] = rel.scales[i]
+                    elif rel.types[i] is None and (not rel.derived or atom.pred not in self.by_head):
+                        rel.types[i] = env[a.name]  # a relation without rules takes the type it is used with
 
         for st in cr.steps:
             if st.kind == "atom" and st.atom is not None:
@@ -364,18 +433,22 @@ class _Compiler:
                 target = st.binds[0]
                 expr = lit.right if isinstance(lit.left, ir.Var) and lit.left.name == target else lit.left
                 env[target] = self.expr_type(cr, expr, env)
+                scales[target] = self.expr_scale(expr, env, scales)
             elif st.kind == "agg":
                 lit = st.literal
                 assert isinstance(lit, ir.Aggregate) and st.atom is not None
                 aux = self.rel(st.atom.pred, st.atom.arity)
                 aux_env = dict(zip(st.agg_columns, aux.types, strict=True))
+                aux_scales = dict(zip(st.agg_columns, aux.scales, strict=True))
                 if lit.func == "count":
                     env[lit.result.name] = INT
                 elif lit.func in ("mean", "wmean"):
                     env[lit.result.name] = DEC
+                    scales[lit.result.name] = 28
                 else:
                     t = self.expr_type(cr, lit.args[0], aux_env)
                     env[lit.result.name] = t
+                    scales[lit.result.name] = self.expr_scale(lit.args[0], aux_env, aux_scales)
         return env
 
     # -- code generation --------------------------------------------------------------------------------
@@ -387,7 +460,7 @@ class _Compiler:
             return f"{quote(self.input_schema)}.{quote(pred)}"
         table = f"{quote(self.schema)}.{quote(pred)}"
         n_sources = len(self.by_head.get(pred, [])) + (1 if pred in self.facts else 0)
-        if dedupe and n_sources > 1:
+        if dedupe and n_sources > 1 and self.dedupe_sources:
             cols = ", ".join(quote(c) for c in rel.columns)
             return f"(SELECT DISTINCT {cols} FROM {table})"
         return table
@@ -404,6 +477,9 @@ class _Compiler:
             nonlocal n
             n += 1
             return f"t{n}"
+
+        self._alias = alias
+        self._joins = joins
 
         def col(a: str, rel: RelSchema, i: int) -> str:
             return f"{a}.{quote(rel.columns[i])}"
@@ -487,57 +563,52 @@ class _Compiler:
                 a = alias()
                 aux_env = dict(zip(st.agg_columns, aux.types, strict=True))
                 aux_bind = {v: f"x.{quote(aux.columns[i])}" for i, v in enumerate(st.agg_columns)}
-                keys = [f"x.{quote(aux.columns[i])} AS k{i}" for i in range(len(st.agg_group))]
-                value = self.aggregate_sql(cr, lit, aux_bind, aux_env)
-                sub = (
-                    f"(SELECT {', '.join(keys + [value + ' AS v'])} FROM {self.source(st.atom.pred, st.atom.arity)} "
-                    f"AS x" + (f" GROUP BY {', '.join(f'k{i}' for i in range(len(keys)))}" if keys else "") + ")"
-                )
-                conds = [f"{a}.k{i} = {binding[g]}" for i, g in enumerate(st.agg_group)]
+                keys = [f"x.{quote(aux.columns[i])} AS _k{i}" for i in range(len(st.agg_group))]
+                src = self.source(st.atom.pred, st.atom.arity)
+                self._joins = None  # inside the aggregate's subquery: scalar lookups
+                sub = "(" + self.aggregate_select(cr, lit, keys, src, aux_bind, aux_env) + ")"
+                self._joins = joins
+                conds = [f"{a}._k{i} = {binding[g]}" for i, g in enumerate(st.agg_group)]
                 on = " AND ".join(conds) if conds else "TRUE"
                 if lit.func in ("count", "sum"):
                     joins.append(f"LEFT JOIN {sub} AS {a} ON {on}" if joins else f"FROM {sub} AS {a}")
-                    zero = "CAST(0 AS BIGINT)" if env.get(lit.result.name) == INT else "CAST(0 AS DECIMAL(18,4))"
+                    zero = (
+                        "CAST(0 AS BIGINT)"
+                        if env.get(lit.result.name) == INT
+                        else f"CAST(0 AS DECIMAL(38,{self.scales[cr.index].get(lit.result.name, 0)}))"
+                    )
                     binding[lit.result.name] = f"COALESCE({a}.v, {zero})"
                 else:
                     joins.append(f"JOIN {sub} AS {a} ON {on}" if joins else f"FROM {sub} AS {a}")
                     where.append(f"{a}.v IS NOT NULL")
                     binding[lit.result.name] = f"{a}.v"
-                if not joins[0].startswith("FROM") or (len(joins) == 1 and conds):
-                    pass
             else:
                 raise _located(cr, f"unknown step {st.kind}")
-        if joins and joins[0].startswith("FROM") is False:
-            joins[0] = "FROM" + joins[0].split("JOIN", 1)[1].split(" ON ", 1)[0]
         head_rel = self.rel(cr.head.pred, cr.head.arity)
         sel: list[str] = []
         for i, t in enumerate(cr.head.args):
             if isinstance(t, ir.Var):
-                expr = binding.get(t.name)
-                if expr is None:
+                bound = binding.get(t.name)
+                if bound is None:
                     raise _located(cr, f"head variable {t.name} is not bound by the body")
+                value_sql = bound
             else:
                 assert isinstance(t, ir.Const)
-                expr = sql_literal(t.value)
-            target_t = head_rel.types[i]
-            if target_t == DEC:
-                expr = f"CAST({expr} AS DECIMAL(38,{28 if self._precise(cr, t, env) else 4}))"
-            elif target_t == INT:
-                expr = f"CAST({expr} AS BIGINT)"
+                value_sql = sql_literal(t.value)
+            if head_rel.types[i] in (INT, DEC):
+                value_sql = f"CAST({value_sql} AS {head_rel.sql_type(i)})"
             name = rec.columns[cr.head.pred][i] if rec else quote(head_rel.columns[i])
-            sel.append(f"{expr} AS {name}")
+            sel.append(f"{value_sql} AS {name}")
         if rec is not None:
             sel = self.rec_select(rec, cr.head.pred, sel)
         sel.append(f"{sql_literal(cr.id)} AS {quote(RULE_COLUMN)}")
         sql = "SELECT DISTINCT " + ", ".join(sel)
+        self._joins = None
         if joins:
             sql += "\n  " + "\n  ".join(joins)
         if where:
             sql += "\n  WHERE " + "\n    AND ".join(where)
         return sql
-
-    def _precise(self, cr: CompiledRule, t: ir.Term, env: Mapping[str, str | None]) -> bool:
-        return True
 
     def rec_select(self, rec: _Recursion, pred: str, sel: list[str]) -> list[str]:
         out = [f"{sql_literal(pred)} AS {quote('_p')}"]
@@ -548,16 +619,14 @@ class _Compiler:
                 if p == pred:
                     out.append(next(it))
                 else:
-                    out.append(f"CAST(NULL AS {_sql_type(rel.types[i], True)}) AS {c}")
+                    out.append(f"CAST(NULL AS {rel.sql_type(i)}) AS {c}")
         return out
 
     def eq(self, cr: CompiledRule, left: str, lt: str | None, right: str, rt: str | None) -> str:
         try:
             unify_types(lt, rt)
         except ValueError:
-            raise _located(
-                cr, f"a {_tname(lt)} is joined with a {_tname(rt)} (they can never be equal)"
-            ) from None
+            raise _located(cr, f"a {_tname(lt)} is joined with a {_tname(rt)} (they can never be equal)") from None
         return f"{left} = {right}"
 
     def compare(
@@ -611,12 +680,12 @@ class _Compiler:
             return f"CAST(isodow({args[0]}) AS BIGINT)"
         if fn == "academic_year":
             d = args[0]
-            return (
-                f"CAST(CASE WHEN month({d}) >= 9 THEN year({d}) ELSE year({d}) - 1 END AS BIGINT)"
-            )
+            return f"CAST(CASE WHEN month({d}) >= 9 THEN year({d}) ELSE year({d}) - 1 END AS BIGINT)"
         if fn in WORKING_DAY_FUNCTIONS:
             self.uses_calendar = True
             cal = f"{quote(self.input_schema)}.{CALENDAR}"
+            if self._joins is not None:
+                return self.calendar_join(fn, args, cal)
             if fn == "is_working_day":
                 return f"(SELECT c.working FROM {cal} AS c WHERE c.day = {args[0]})"
             if fn == "working_days_between":
@@ -639,7 +708,10 @@ class _Compiler:
                 raise _located(cr, f"{fn} needs a constant number of decimals, got '{n}'")
             digits = int(n.value)
             sql_fn = "round" if fn == "round_half_up" else "trunc"
-            return f"{sql_fn}(CAST({args[0]} AS DECIMAL(38,{max(digits, 28 - 10)})), {digits})"
+            x = args[0]
+            if self.expr_type(cr, e.args[0], env) != DEC:
+                x = f"CAST({x} AS DECIMAL(38,{max(digits, 0)}))"
+            return f"{sql_fn}({x}, {digits})"
         if fn == "least":
             return f"least({args[0]}, {args[1]})"
         if fn == "greatest":
@@ -648,25 +720,57 @@ class _Compiler:
             return f"abs({args[0]})"
         raise _located(cr, f"unknown function {fn}")
 
-    def aggregate_sql(
-        self, cr: CompiledRule, lit: ir.Aggregate, binding: Mapping[str, str], env: Mapping[str, str | None]
+    def calendar_join(self, fn: str, args: list[str], cal: str) -> str:
+        """A working-day function as LEFT JOINs on the calendar (one row per day: no row is multiplied)."""
+        joins = self._joins
+        assert joins is not None
+
+        def lookup(day: str) -> str:
+            if not joins:
+                joins.append("FROM (SELECT 1 AS one) AS t0")
+            a = self._alias()
+            joins.append(f"LEFT JOIN {cal} AS {a} ON {a}.day = {day}")
+            return a
+
+        if fn == "is_working_day":
+            return f"{lookup(args[0])}.working"
+        if fn == "working_days_between":
+            return f"({lookup(args[1])}.idx - {lookup(args[0])}.idx)"
+        d, k = args
+        c0 = lookup(d)
+        c1 = self._alias()
+        n = f"CAST({k} AS BIGINT)"
+        target = (
+            f"CASE WHEN {n} > 0 THEN {c0}.idx + {n} "
+            f"ELSE {c0}.idx - CASE WHEN {c0}.working THEN 1 ELSE 0 END + {n} + 1 END"
+        )
+        joins.append(f"LEFT JOIN {cal} AS {c1} ON {c1}.working AND {c1}.idx = {target}")
+        return f"CASE WHEN {n} = 0 THEN {d} ELSE {c1}.day END"
+
+    def aggregate_select(
+        self,
+        cr: CompiledRule,
+        lit: ir.Aggregate,
+        keys: list[str],
+        source: str,
+        binding: Mapping[str, str],
+        env: Mapping[str, str | None],
     ) -> str:
+        """``SELECT k0.., v FROM source GROUP BY k0..``: the aggregate per group of the auxiliary relation."""
         args = [self.expr(cr, a, binding, env) for a in lit.args]
-        if lit.func == "count":
-            return "COUNT(*)"
-        if lit.func == "sum":
-            return f"SUM({args[0]})"
-        if lit.func in ("min", "max"):
-            return f"{lit.func.upper()}({args[0]})"
+        group = f" GROUP BY {', '.join(k.rsplit(' AS ', 1)[0] for k in keys)}" if keys else ""
+        knames = [f"_k{i}" for i in range(len(keys))]
+        if lit.func in ("count", "sum", "min", "max"):
+            value = "COUNT(*)" if lit.func == "count" else f"{lit.func.upper()}({args[0]})"
+            return f"SELECT {', '.join(keys + [value + ' AS v'])} FROM {source} AS x{group}"
         if lit.func == "mean":
-            return div_sql(f"SUM({args[0]})", "COUNT(*)")
-        if lit.func == "wmean":
-            return (
-                f"CASE WHEN SUM({args[1]}) = 0 THEN NULL ELSE "
-                + div_sql(f"SUM(({args[0]}) * ({args[1]}))", f"SUM({args[1]})")
-                + " END"
-            )
-        raise _located(cr, f"unknown aggregate {lit.func}")
+            num, den = f"SUM({args[0]})", "COUNT(*)"
+        elif lit.func == "wmean":
+            num, den = f"SUM(({args[0]}) * ({args[1]}))", f"SUM({args[1]})"
+        else:
+            raise _located(cr, f"unknown aggregate {lit.func}")
+        inner = f"SELECT {', '.join(keys + [num + ' AS _num', den + ' AS _den'])} FROM {source} AS x{group}"
+        return div_select(inner, "_num", "_den", knames)
 
     # -- statements -------------------------------------------------------------------------------------
 
@@ -678,7 +782,7 @@ class _Compiler:
         rows = []
         for f in facts:
             vals = [
-                _cast(sql_literal(a.value), rel.types[i])  # type: ignore[union-attr]
+                f"CAST({sql_literal(a.value)} AS {rel.sql_type(i)})" if isinstance(a, ir.Const) else "NULL"
                 for i, a in enumerate(f.args)
             ]
             rows.append(
@@ -706,7 +810,9 @@ class _Compiler:
             body = "\nUNION ALL\n".join(parts) if parts else self.empty_select(pred)
             if pred in self.facts and len(parts) > 1:
                 body = "\nUNION\n".join(parts)
-            return Statement([pred], f"CREATE OR REPLACE TABLE {quote(self.schema)}.{quote(pred)} AS\n{body}", rule_ids)
+            return Statement(
+                [pred], [f"CREATE OR REPLACE TABLE {quote(self.schema)}.{quote(pred)} AS\n{body}"], rule_ids
+            )
         rec = _Recursion(name=quote("_rec"), preds=list(group), columns={})
         for p in group:
             rel = self.schemas[p]
@@ -723,8 +829,11 @@ class _Compiler:
                 inner = ", ".join(
                     [f"{sql_literal(p)} AS {quote('_p')}"]
                     + [
-                        (f"f.{quote(c)} AS {rec.columns[q][i]}" if q == p else
-                         f"CAST(NULL AS {_sql_type(self.schemas[q].types[i], True)}) AS {rec.columns[q][i]}")
+                        (
+                            f"f.{quote(c)} AS {rec.columns[q][i]}"
+                            if q == p
+                            else f"CAST(NULL AS {self.schemas[q].sql_type(i)}) AS {rec.columns[q][i]}"
+                        )
                         for q in group
                         for i, c in enumerate(self.schemas[q].columns)
                     ]
@@ -740,23 +849,24 @@ class _Compiler:
             rel = self.schemas[p]
             cols = ", ".join(f"{rec.columns[p][i]} AS {quote(c)}" for i, c in enumerate(rel.columns))
             sqls.append(
-                f"CREATE OR REPLACE TABLE {quote(self.schema)}.{quote(p)} AS\nWITH RECURSIVE {rec.name} AS (\n{cte}\n)\n"
+                f"CREATE OR REPLACE TABLE {quote(self.schema)}.{quote(p)} AS\n"
+                f"WITH RECURSIVE {rec.name} AS (\n{cte}\n)\n"
                 f"SELECT DISTINCT {cols}{', ' if cols else ''}{quote(RULE_COLUMN)} FROM {rec.name} "
                 f"WHERE {quote('_p')} = {sql_literal(p)}"
             )
-        return Statement(list(group), ";\n".join(sqls), rule_ids)
+        return Statement(list(group), sqls, rule_ids)
 
     def empty_rec(self, rec: _Recursion) -> str:
         cols = [f"CAST(NULL AS VARCHAR) AS {quote('_p')}"]
         for q in rec.preds:
             for i, c in enumerate(rec.columns[q]):
-                cols.append(f"CAST(NULL AS {_sql_type(self.schemas[q].types[i], True)}) AS {c}")
+                cols.append(f"CAST(NULL AS {self.schemas[q].sql_type(i)}) AS {c}")
         cols.append(f"CAST(NULL AS VARCHAR) AS {quote(RULE_COLUMN)}")
         return "SELECT " + ", ".join(cols) + " WHERE FALSE"
 
     def empty_select(self, pred: str) -> str:
         rel = self.schemas[pred]
-        cols = [f"CAST(NULL AS {_sql_type(t, True)}) AS {quote(c)}" for c, t in zip(rel.columns, rel.types, strict=True)]
+        cols = [f"CAST(NULL AS {rel.sql_type(i)}) AS {quote(c)}" for i, c in enumerate(rel.columns)]
         cols.append(f"CAST(NULL AS VARCHAR) AS {quote(RULE_COLUMN)}")
         return "SELECT " + ", ".join(cols) + " WHERE FALSE"
 
@@ -766,20 +876,6 @@ class _Recursion:
     name: str
     preds: list[str]
     columns: dict[str, list[str]]
-
-
-def _sql_type(t: str | None, wide: bool = False) -> str:
-    if t == DEC and wide:
-        return "DECIMAL(38,28)"
-    return SQL_TYPES[t or STR]
-
-
-def _cast(sql: str, t: str | None) -> str:
-    if t == DEC:
-        return f"CAST({sql} AS DECIMAL(38,28))"
-    if t == INT:
-        return f"CAST({sql} AS BIGINT)"
-    return sql
 
 
 def _tname(t: str | None) -> str:
@@ -798,30 +894,50 @@ def _step_atoms(st: Step) -> list[ir.Atom]:
     return []
 
 
-def div_sql(a: str, b: str) -> str:
-    """Exact ``a / b`` rounded half-even to 28 significant digits (Python's decimal context), as DECIMAL(38,28).
+H15 = "CAST(1000000000000000 AS HUGEINT)"
 
-    Both operands are scaled to 128-bit integers (10 decimals), divided by long division in two 15-digit chunks
-    with a sticky bit for the remainder, and rounded once to the digits Python keeps (28 minus the digits of the
-    integer part). Division by zero gives NULL (no row), where the pyDatalog back end stops with an error.
+
+def div_select(inner: str, a: str, b: str, keep: Sequence[str]) -> str:
+    """``SELECT keep..., a / b AS v FROM (inner)``, the quotient exact and rounded like Python's decimal module.
+
+    Both operands are scaled to 128-bit integers (10 decimals) and divided by long division in two 15-digit
+    chunks with a sticky bit for the remainder; the result is rounded once, half-even, to 28 significant digits
+    (28 minus the digits of the integer part), which is what ``decimal`` does with its default context. Exact
+    for quotients from 0.1 up to 10^10 (smaller non-terminating quotients keep 28 decimals, not 28 significant
+    digits). Each stage is a projection over the previous one, so nothing is computed twice. A zero divisor
+    gives NULL (no row; the pyDatalog back end stops with an error).
     """
-    sa = f"CAST(CAST({a} AS DECIMAL(38,10)) * 10000000000 AS HUGEINT)"
-    sb = f"CAST(CAST({b} AS DECIMAL(38,10)) * 10000000000 AS HUGEINT)"
-    return f"oerlog_div({sa}, {sb})"
+    k = "".join(f"{c}, " for c in keep)
+    scale = "CAST(CAST({} AS DECIMAL(38,10)) * 10000000000 AS HUGEINT)"
+    s = f"SELECT {k}{scale.format(a)} AS _sa, {scale.format(f'NULLIF({b}, 0)')} AS _sb FROM ({inner}) AS _d0"
+    s = (
+        f"SELECT {k}(_sa < 0) <> (_sb < 0) AS _neg, abs(_sa) // abs(_sb) AS _q, "
+        f"abs(_sa) % abs(_sb) * {H15} AS _r1, abs(_sb) AS _b FROM ({s}) AS _d1"
+    )
+    s = f"SELECT {k}_neg, _q, _b, _r1 // _b AS _f1, _r1 % _b * {H15} AS _r3 FROM ({s}) AS _d2"
+    s = (
+        f"SELECT {k}_neg, _q, _f1 * {H15} + _r3 // _b AS _f, _r3 % _b <> 0 AS _s, "
+        f"CASE WHEN _q = 0 THEN 0 ELSE length(CAST(_q AS VARCHAR)) END AS _n FROM ({s}) AS _d3"
+    )
+    s = (
+        f"SELECT {k}_neg, _q, _f, _s, _n, CAST('1' || repeat('0', CAST(_n + 2 AS INTEGER)) AS HUGEINT) AS _p "
+        f"FROM ({s}) AS _d4"
+    )
+    s = f"SELECT {k}_neg, _q, _s, _n, _f // _p AS _fd, _f % _p AS _rem, _p // 2 AS _half FROM ({s}) AS _d5"
+    s = (
+        f"SELECT {k}_neg, _q * CAST('10000000000000000000000000000' AS HUGEINT) + (_fd + CASE WHEN _rem > _half "
+        f"OR (_rem = _half AND (_s OR _fd % 2 = 1)) THEN 1 ELSE 0 END) * "
+        f"CAST('1' || repeat('0', CAST(_n AS INTEGER)) AS HUGEINT) AS _t FROM ({s}) AS _d6"
+    )
+    return (
+        f"SELECT {k}CAST(CAST(CASE WHEN _neg THEN -_t ELSE _t END AS DECIMAL(38,0)) * "
+        f"CAST('0.0000000000000000000000000001' AS DECIMAL(38,28)) AS DECIMAL(38,28)) AS v FROM ({s}) AS _d7"
+    )
 
 
-# The division macros (DuckDB); each stage takes the previous one's results as arguments so that nothing is
-# expanded more than a few times.
-DIV_MACROS = """
-CREATE OR REPLACE MACRO oerlog_div_round(neg, q, f, sticky) AS (
-  WITH x AS (SELECT CASE WHEN q = 0 THEN 0 ELSE length(CAST(q AS VARCHAR)) END AS n)
-  SELECT NULL
-);
-"""
-
-
-def _div_expr(sa: str, sb: str) -> str:
-    return ""
+def div_sql(a: str, b: str) -> str:
+    """``a / b`` as a scalar expression (a subquery over :func:`div_select`)."""
+    return "(" + div_select(f"SELECT {a} AS _a, {b} AS _b", "_a", "_b", []) + ")"
 
 
 def compile_plan(
@@ -854,14 +970,17 @@ def compile_plan(
     comp.infer(derived_needed)
     statements: list[Statement] = []
     done: set[str] = set()
+    for pred in sorted(derived_needed - {q for g in plan.groups for q in g}):  # defined by facts only
+        statements.append(comp.statement([pred]))
+        done.add(pred)
     for group in plan.groups:
-        g = [p for p in group if p in derived_needed and not _is_ex(p)]
-        if not g:
+        members = [p for p in group if p in derived_needed and not _is_ex(p)]
+        if not members:
             continue
-        statements.append(comp.statement(g))
-        done.update(g)
-    for p in sorted(derived_needed - done):  # defined by facts only
-        statements.append(comp.statement([p]))
+        statements.append(comp.statement(members))
+        done.update(members)
+    for pred in sorted(derived_needed - done):  # needed, but no rule left (blocked by unfilled parameters)
+        statements.append(comp.statement([pred]))
     cites: dict[str, str] = {}
     for cr in plan.rules:
         if cr.kind == "aux":
@@ -881,9 +1000,27 @@ def compile_plan(
     )
 
 
+def transpile(sql: str, dialect: str) -> str:
+    """The DuckDB script in another dialect (``spark``, ``trino``) via sqlglot; ``duckdb`` returns it as is."""
+    if dialect == "duckdb":
+        return sql
+    try:
+        import sqlglot
+    except ImportError:
+        from .errors import UsageError
+
+        raise UsageError(
+            f"--dialect {dialect} needs sqlglot", value=dialect, hint="pip install sqlglot", example="--dialect duckdb"
+        ) from None
+    header = "\n".join(line for line in sql.splitlines() if line.startswith("--"))
+    body = "\n".join(line for line in sql.splitlines() if not line.startswith("--"))
+    out = sqlglot.transpile(body, read="duckdb", write=dialect, pretty=False)
+    return header + "\n" + ";\n".join(out) + ";\n"
+
+
 def _cite_text(c: ir.Citation) -> str:
     s = c.article + (f" lid {c.lid}" if c.lid else "")
     return f"{c.doc}: {s}" if c.doc else s
 
 
-__all__ = ["SqlCompileError", "SqlProgram", "compile_plan", "quote", "sql_literal", "checks"]
+__all__ = ["SqlCompileError", "SqlProgram", "compile_plan", "div_select", "quote", "sql_literal", "transpile"]

@@ -1,0 +1,967 @@
+"""Cohorts: a regulation run over exports of student records with the SQL back end (DuckDB, embedded).
+
+- :func:`open_source` finds the input tables: a folder of ``<relation>.csv`` / ``<relation>.parquet`` files
+  (Osiris-like exports; the header names the vocabulary's fields, in any order; extra columns are ignored), or a
+  DuckDB database file with one table per relation.
+- :class:`Cohort` loads them into DuckDB, validated in SQL against the vocabulary with the same rules as
+  :func:`oerlog.vocabulary.convert` (every bad row is reported with its file and row number; the run stops, or
+  the bad rows are rejected and listed, by option: never silently dropped), compiles the document
+  (:mod:`oerlog.sqlgen`) and evaluates it.
+- :func:`batch` writes the conclusions with the rule and article that produced each row, and counts them;
+  :func:`whatif` lists exactly the students whose conclusions change under other parameter values;
+  :func:`explain_student` hands one student's records to the pyDatalog back end for a full proof.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .errors import Location, UsageError, ValidationError
+from .kb import Document, KnowledgeBase
+from .sqlgen import (
+    CALENDAR,
+    FIELD_TYPES,
+    INPUT_DECIMAL_SCALE,
+    RULE_COLUMN,
+    SQL_TYPES,
+    SqlProgram,
+    compile_plan,
+    quote,
+    sql_literal,
+)
+from .values import Value, format_literal, is_working_day
+from .vocabulary import Relation, Vocabulary
+
+Progress = Callable[[int, int, str], None]
+Row = tuple[Value, ...]
+INPUT_SCHEMA = "input"
+MAX_REPORTED = 50  # bad rows shown in an error message (all of them go to the rejects file)
+
+
+def _connect(memory_limit: str | None = None, threads: int | None = None) -> Any:
+    """A new in-memory DuckDB connection (``$OERLOG_DUCKDB_MEMORY`` / ``$OERLOG_DUCKDB_THREADS`` cap it)."""
+    try:
+        import duckdb
+    except ImportError as exc:  # pragma: no cover - duckdb is a dependency
+        raise UsageError(
+            "the cohort commands need DuckDB", hint="pip install 'duckdb>=1.0'", example="pip install -e ."
+        ) from exc
+    config: dict[str, Any] = {}
+    mem = memory_limit or os.environ.get("OERLOG_DUCKDB_MEMORY")
+    if mem:
+        config["memory_limit"] = mem
+    n = threads or int(os.environ.get("OERLOG_DUCKDB_THREADS", "0") or 0)
+    if n:
+        config["threads"] = n
+    return duckdb.connect(config=config)
+
+
+# --- input tables ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class InputFile:
+    """One input table: a CSV or Parquet file, or a table of a DuckDB database."""
+
+    relation: str
+    path: str
+    kind: str  # csv | parquet | duckdb
+
+    def reader(self, lines: bool = True) -> str:
+        """SQL reading the table with every column as text and (``lines``) ``_line``: the file line / row number."""
+        p = sql_literal(self.path)
+        if not lines:
+            if self.kind == "csv":
+                return f"SELECT * FROM read_csv({p}, header = true, all_varchar = true)"
+            if self.kind == "parquet":
+                return f"SELECT * FROM read_parquet({p})"
+            return f"SELECT * FROM _src.{quote(self.relation)}"
+        if self.kind == "csv":
+            return (
+                f"SELECT CAST(row_number() OVER () + 1 AS BIGINT) AS _line, * "
+                f"FROM read_csv({p}, header = true, all_varchar = true)"
+            )
+        if self.kind == "parquet":
+            return (
+                f"SELECT CAST(file_row_number + 1 AS BIGINT) AS _line, * FROM read_parquet({p}, file_row_number = true)"
+            )
+        return f"SELECT CAST(rowid + 1 AS BIGINT) AS _line, * FROM _src.{quote(self.relation)}"
+
+    def where(self, line: int) -> str:
+        """``file:line`` for a bad-row message."""
+        return f"{self.path}:{line}" if self.kind == "csv" else f"{self.path} row {line}"
+
+
+@dataclass
+class DataSource:
+    """Where the input tables are: their files by relation name."""
+
+    path: Path
+    files: dict[str, InputFile]
+    database: str | None = None
+
+
+def open_source(path: Path | str, voc: Vocabulary) -> DataSource:
+    """Find the input tables in a folder of CSV/Parquet files or a DuckDB database file.
+
+    A file named after no input relation is an error (a misspelt file would otherwise be ignored silently)."""
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(
+            f"no data at {path}",
+            value=str(path),
+            hint="--data is a folder of <relation>.csv / .parquet files or a DuckDB database file",
+            example="oerlog generate --students 1000 -o cohort/ && oerlog batch --data cohort/ ...",
+        )
+    files: dict[str, InputFile] = {}
+    if path.is_dir():
+        for f in sorted(path.iterdir()):
+            suffix = f.suffix.lower()
+            if suffix not in (".csv", ".parquet") or f.name.startswith("."):
+                continue
+            name = f.stem
+            if name not in voc.relations:
+                raise _unknown(voc, name, Location(str(f)))
+            if name in files:
+                raise UsageError(
+                    f"two files for relation {name}: {files[name].path} and {f}",
+                    Location(str(f)),
+                    value=f.name,
+                    hint="keep one file per relation",
+                )
+            files[name] = InputFile(name, str(f), suffix[1:])
+        return DataSource(path, files)
+    con = _connect()
+    try:
+        con.execute(f"ATTACH {sql_literal(str(path))} AS _probe (READ_ONLY)")
+        tables = [
+            r[0]
+            for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = '_probe'").fetchall()
+        ]
+    except Exception as exc:  # duckdb raises its own error classes
+        raise UsageError(
+            f"{path} is neither a folder nor a DuckDB database: {exc}",
+            Location(str(path)),
+            value=str(path),
+            example="--data cohort/  (with test_result.csv, course.csv, ...)",
+        ) from None
+    finally:
+        con.close()
+    for t in tables:
+        if t in voc.relations:
+            files[t] = InputFile(t, str(path), "duckdb")
+    return DataSource(path, files, database=str(path))
+
+
+def _unknown(voc: Vocabulary, name: str, loc: Location) -> UsageError:
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(voc.relations), n=2)
+    return UsageError(
+        f"{loc.file}: {name!r} is not an input relation of the vocabulary",
+        loc,
+        value=name,
+        hint=("did you mean " + " or ".join(repr(c) for c in close) + "? " if close else "")
+        + "name each file after an input relation (oerlog docs --vocabulary)",
+        example="test_result.csv with header student,test,grade",
+    )
+
+
+@dataclass
+class BadRow:
+    """A row that does not fit the vocabulary."""
+
+    file: InputFile
+    line: int
+    field: str
+    value: str | None
+    reason: str
+
+    def error(self, rel: Relation) -> ValidationError:
+        """The located error, worded as for case files."""
+        fld = next((f for f in rel.fields if f.name == self.field), None)
+        return ValidationError(
+            f"{rel.name}.{self.field}: {self.reason}",
+            Location(self.file.path, self.line if self.file.kind == "csv" else 0),
+            value=self.value if self.file.kind == "csv" else f"row {self.line}: {self.value!r}",
+            hint=f"{self.field} must be {fld.describe()}" if fld else None,
+            example=f"{rel.name}: {rel.example_record()}",
+        )
+
+
+@dataclass
+class LoadReport:
+    """What was loaded: rows per relation, the bad rows (rejected or fatal), relations without a file."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    bad: list[BadRow] = field(default_factory=list)
+    bad_count: int = 0
+    missing: list[str] = field(default_factory=list)
+    ignored_columns: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _checks(field_name: str, ftype: str, values: Sequence[str]) -> list[tuple[str, str]]:
+    """(SQL condition on column ``v`` that makes the value bad, reason) in the order convert() checks."""
+    v = quote(field_name)
+    num = f"replace(trim({v}), ',', '.')"
+    number_re = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)$"
+    out: list[tuple[str, str]] = [(f"{v} IS NULL", "a value is required")]
+    if ftype == "id":
+        out.append((f"trim({v}) = ''", "an identifier cannot be empty"))
+    elif ftype in ("grade", "decimal", "integer", "ec"):
+        out.append((f"NOT regexp_full_match({num}, '{number_re}')", "not a number"))
+        if ftype == "integer":
+            out.append((f"NOT regexp_full_match({num}, '^[+-]?([0-9]+([.]0*)?|[.]0+)$')", "expected a whole number"))
+            out.append((f"NOT regexp_full_match({num}, '^[+-]?(0*[0-9]{{1,18}}([.]0*)?|[.]0+)$')", "too large"))
+        else:
+            s = INPUT_DECIMAL_SCALE
+            out.append(
+                (
+                    f"NOT regexp_full_match({num}, '^[+-]?([0-9]*([.][0-9]{{0,{s}}}0*)?|[.][0-9]{{1,{s}}}0*)$')",
+                    f"more than {s} decimals (the SQL back end keeps {s})",
+                )
+            )
+            out.append((f"NOT regexp_full_match({num}, '^[+-]?0*[0-9]{{0,13}}([.][0-9]*)?$')", "too large"))
+            dec = f"TRY_CAST({num} AS DECIMAL(18,{s}))"
+            if ftype == "grade":
+                out.append((f"{dec} < 1 OR {dec} > 10", "a grade must be between 1.0 and 10.0"))
+            if ftype == "ec":
+                out.append((f"{dec} < 0", "EC cannot be negative"))
+    elif ftype == "date":
+        out.append(
+            (
+                f"NOT regexp_full_match(trim({v}), '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$') "
+                f"OR TRY_CAST(trim({v}) AS DATE) IS NULL",
+                "not a date that exists (YYYY-MM-DD)",
+            )
+        )
+    elif ftype == "boolean":
+        out.append((f"lower({v}) NOT IN ('true', 'false')", "expected true or false"))
+    elif ftype == "enum":
+        allowed = ", ".join(sql_literal(x) for x in values)
+        out.append((f"{v} NOT IN ({allowed})", "value is not allowed"))
+    return out
+
+
+def _typed(field_name: str, ftype: str) -> str:
+    v = quote(field_name)
+    if ftype in ("grade", "decimal", "ec"):
+        return f"TRY_CAST(replace(trim({v}), ',', '.') AS DECIMAL(18,{INPUT_DECIMAL_SCALE}))"
+    if ftype == "integer":
+        return f"TRY_CAST(TRY_CAST(replace(trim({v}), ',', '.') AS DECIMAL(38,{INPUT_DECIMAL_SCALE})) AS BIGINT)"
+    if ftype == "date":
+        return f"TRY_CAST(trim({v}) AS DATE)"
+    if ftype == "boolean":
+        return f"lower({v}) = 'true'"
+    return v
+
+
+def create_calendar(con: Any, years: Iterable[int]) -> None:
+    """``input._oerlog_calendar(day, working, idx)`` for the years given (two before, three after): whether each
+    day is a working day (Monday-Friday, not a Dutch public holiday) and the working days up to and including it."""
+    ys = list(years)
+    start, end = dt.date(min(ys) - 2, 1, 1), dt.date(max(ys) + 3, 12, 31)
+    off: list[dt.date] = []
+    d = start
+    while d <= end:
+        if d.weekday() < 5 and not is_working_day(d):
+            off.append(d)
+        d += dt.timedelta(days=1)
+    cal = f"{quote(INPUT_SCHEMA)}.{CALENDAR}"
+    holidays = ", ".join(f"(DATE '{h.isoformat()}')" for h in off) or "(CAST(NULL AS DATE))"
+    con.execute(
+        f"CREATE OR REPLACE TABLE {cal} AS WITH days AS (SELECT CAST(x AS DATE) AS day FROM "
+        f"range(DATE '{start.isoformat()}', DATE '{end.isoformat()}' + INTERVAL 1 DAY, INTERVAL 1 DAY) AS t(x)), "
+        f"off(day) AS (VALUES {holidays}), "
+        f"w AS (SELECT day, isodow(day) < 6 AND day NOT IN (SELECT day FROM off WHERE day IS NOT NULL) AS working "
+        f"FROM days) "
+        f"SELECT day, working, CAST(sum(CASE WHEN working THEN 1 ELSE 0 END) OVER (ORDER BY day) AS BIGINT) AS idx "
+        f"FROM w ORDER BY day"
+    )
+
+
+class Cohort:
+    """One DuckDB connection holding a cohort's validated input tables and the derived tables of runs."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        data: Path | str,
+        *,
+        on_error: str = "stop",
+        reference_date: dt.date | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        if on_error not in ("stop", "reject"):
+            raise UsageError(
+                f"--on-error is stop or reject, not {on_error!r}", value=on_error, example="--on-error reject"
+            )
+        self.kb = kb
+        self.voc = kb.vocabulary
+        self.source = open_source(data, self.voc)
+        self.on_error = on_error
+        self.reference_date = reference_date
+        self.progress = progress
+        self.con = _connect()
+        self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(INPUT_SCHEMA)}")
+        if self.source.database:
+            self.con.execute(f"ATTACH {sql_literal(self.source.database)} AS _src (READ_ONLY)")
+        self.loaded: set[str] = set()
+        self.report = LoadReport()
+        self.seconds_load = 0.0
+
+    def close(self) -> None:
+        """Close the DuckDB connection."""
+        self.con.close()
+
+    # -- loading --------------------------------------------------------------------------------------
+
+    def _columns(self, f: InputFile, rel: Relation) -> list[str]:
+        cols = [r[0] for r in self.con.execute(f"DESCRIBE {f.reader()}").fetchall()]
+        have = set(cols)
+        missing = [fl.name for fl in rel.fields if fl.name not in have]
+        if missing:
+            raise ValidationError(
+                f"{rel.name}: column(s) {', '.join(missing)} missing "
+                f"(the header has {', '.join(cols[1:]) or 'nothing'})",
+                Location(f.path, 1 if f.kind == "csv" else 0),
+                value=", ".join(cols[1:]),
+                hint=f"{rel.name} has the fields {', '.join(fl.name for fl in rel.fields)}",
+                example=",".join(fl.name for fl in rel.fields),
+            )
+        extra = [c for c in cols[1:] if c not in {fl.name for fl in rel.fields}]
+        if extra:
+            self.report.ignored_columns[rel.name] = extra
+        return cols
+
+    def raw_select(self, f: InputFile, rel: Relation, lines: bool = True) -> str:
+        """The file's rows with the vocabulary's fields as text, and (``lines``) ``_line``."""
+        cols = ", ".join(f"CAST({quote(fl.name)} AS VARCHAR) AS {quote(fl.name)}" for fl in rel.fields)
+        return f"SELECT {'_line, ' if lines else ''}{cols} FROM ({f.reader(lines)}) AS r"
+
+    def load(self, relations: Iterable[str]) -> LoadReport:
+        """Load and validate the input relations (each once). Raises ValidationError when on_error is stop."""
+        start = time.perf_counter()
+        todo = [r for r in relations if r not in self.loaded and r in self.voc.relations]
+        for i, name in enumerate(todo):
+            if self.progress:
+                self.progress(i, len(todo), f"loading {name}")
+            rel = self.voc.relations[name]
+            cols = ", ".join(f"{quote(fl.name)} {SQL_TYPES[FIELD_TYPES.get(fl.type, 'str')]}" for fl in rel.fields)
+            target = f"{quote(INPUT_SCHEMA)}.{quote(name)}"
+            self.con.execute(f"CREATE OR REPLACE TABLE {target} ({cols})")
+            f = self.source.files.get(name)
+            self.loaded.add(name)
+            if f is None or (name == "reference_date" and self.reference_date is not None):
+                if name == "reference_date" and self.reference_date is not None:
+                    self.con.execute(f"INSERT INTO {target} VALUES ({sql_literal(self.reference_date)})")
+                    self.report.rows[name] = 1
+                else:
+                    self.report.missing.append(name)
+                    self.report.rows[name] = 0
+                continue
+            self._columns(f, rel)
+            # one pass: typed values and whether the row fits the vocabulary; line numbers only when it does not
+            stage = f"{quote(INPUT_SCHEMA)}.{quote('_stage_' + name)}"
+            typed = ", ".join(f"{_typed(fl.name, fl.type)} AS {quote(fl.name)}" for fl in rel.fields)
+            bad_any = " OR ".join(f"({c})" for fl in rel.fields for c, _ in _checks(fl.name, fl.type, fl.values))
+            self.con.execute(
+                f"CREATE OR REPLACE TABLE {stage} AS SELECT {typed}, coalesce({bad_any}, true) AS _bad "
+                f"FROM ({self.raw_select(f, rel, lines=False)}) AS r"
+            )
+            total, n_bad = self.con.execute(f"SELECT count(*), count(*) FILTER (WHERE _bad) FROM {stage}").fetchone()
+            if n_bad:
+                raw = quote(f"_raw_{name}")
+                self.con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS {self.raw_select(f, rel)}")
+                bad_sql = self._bad_rows_sql(rel, raw)
+                rows = self.con.execute(f"SELECT * FROM ({bad_sql}) ORDER BY _line LIMIT 100000").fetchall()
+                seen: set[int] = set()
+                for line, fld, val, why in rows:
+                    if line in seen:
+                        continue
+                    seen.add(line)
+                    self.report.bad.append(BadRow(f, int(line), fld, val, why))
+                self.report.bad_count += int(n_bad)
+                self.con.execute(f"DROP TABLE {raw}")
+            if not n_bad or self.on_error == "reject":
+                # the input relation is a view on the staged rows that fit (no second copy of a large table)
+                cols_ = ", ".join(quote(fl.name) for fl in rel.fields)
+                self.con.execute(f"DROP TABLE {target}")
+                where = " WHERE NOT _bad" if n_bad else ""
+                self.con.execute(f"CREATE OR REPLACE VIEW {target} AS SELECT {cols_} FROM {stage}{where}")
+            self.report.rows[name] = int(total) - int(n_bad)
+        self.seconds_load += time.perf_counter() - start
+        if self.report.bad_count and self.on_error == "stop":
+            raise self.bad_rows_error()
+        return self.report
+
+    def bad_rows_error(self) -> ValidationError:
+        """One error for every bad row found (the first ones shown in full)."""
+        bad = self.report.bad
+        first = bad[0].error(self.voc.relations[bad[0].file.relation])
+        lines = [
+            f"{b.file.where(b.line)}: {b.file.relation}.{b.field}: {b.reason} ({b.value!r})"
+            for b in bad[1:MAX_REPORTED]
+        ]
+        more = self.report.bad_count - min(len(bad), MAX_REPORTED)
+        extra = "\n  ".join(lines)
+        hint = (first.hint or "") + (
+            f"\n  {self.report.bad_count} bad row(s) in all" + (":\n  " + extra if extra else "")
+        )
+        if more > 0:
+            hint += f"\n  ... and {more} more"
+        hint += "\n  fix them, or run with --on-error reject to leave them out (they are listed in the rejects file)"
+        first.hint = hint
+        return first
+
+    def _bad_rows_sql(self, rel: Relation, raw: str) -> str:
+        parts = []
+        for fl in rel.fields:
+            checks = _checks(fl.name, fl.type, fl.values)
+            reason = "CASE " + " ".join(f"WHEN {c} THEN {sql_literal(r)}" for c, r in checks) + " END"
+            cond = " OR ".join(f"({c})" for c, _ in checks)
+            parts.append(
+                f"SELECT _line, {sql_literal(fl.name)} AS field, {quote(fl.name)} AS value, {reason} AS reason "
+                f"FROM {raw} WHERE {cond}"
+            )
+        return " UNION ALL ".join(parts)
+
+    # -- calendar ----------------------------------------------------------------------------------------
+
+    def ensure_calendar(self, prog: SqlProgram) -> None:
+        """Create the working-day calendar for the years the inputs and parameters mention."""
+        years: set[int] = set()
+        for name in self.loaded:
+            rel = self.voc.relations[name]
+            for fl in rel.fields:
+                if fl.type == "date":
+                    lo, hi = self.con.execute(
+                        f"SELECT min({quote(fl.name)}), max({quote(fl.name)}) FROM {quote(INPUT_SCHEMA)}.{quote(name)}"
+                    ).fetchone()
+                    if lo is not None:
+                        years.update((lo.year, hi.year))
+        for v in prog.plan.params.values():
+            if isinstance(v, dt.date):
+                years.add(v.year)
+        if self.reference_date:
+            years.add(self.reference_date.year)
+        if not years:
+            years.add(dt.date.today().year)
+        create_calendar(self.con, years)
+
+    # -- evaluation --------------------------------------------------------------------------------------
+
+    def compile(
+        self, doc: Document, goals: Sequence[str] | None, overrides: Mapping[str, Value] | None, schema: str
+    ) -> SqlProgram:
+        """Compile the document (with parameter overrides) for the goals into ``schema``."""
+        plan = doc.plan(dict(overrides) if overrides else None)
+        return compile_plan(plan, self.voc, goals, schema=schema, input_schema=INPUT_SCHEMA)
+
+    def run(self, prog: SqlProgram) -> float:
+        """Load the inputs the program reads, then create its tables; returns the evaluation time."""
+        self.load(prog.inputs)
+        for name, rel in prog.inputs.items():  # relations outside the vocabulary (none in a checked KB)
+            if name not in self.loaded:
+                cols = ", ".join(
+                    f"{quote(c)} {SQL_TYPES[t or 'str']}" for c, t in zip(rel.columns, rel.types, strict=True)
+                )
+                self.con.execute(f"CREATE OR REPLACE TABLE {quote(INPUT_SCHEMA)}.{quote(name)} ({cols})")
+                self.loaded.add(name)
+        if prog.uses_calendar:
+            self.ensure_calendar(prog)
+        start = time.perf_counter()
+        self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(prog.schema)}")
+        n = len(prog.statements)
+        for i, st in enumerate(prog.statements):
+            if self.progress:
+                self.progress(i, n, ", ".join(st.preds))
+            for sql in st.sqls:
+                self.con.execute(sql)
+        if self.progress:
+            self.progress(n, n, "done")
+        return time.perf_counter() - start
+
+    def rows(self, prog: SqlProgram, pred: str, *, with_rule: bool = False) -> list[Row]:
+        """The tuples of a derived relation (with the rule id as last column when ``with_rule``)."""
+        rel = prog.derived[pred]
+        cols = [quote(c) for c in rel.columns] + ([quote(RULE_COLUMN)] if with_rule else [])
+        sql = f"SELECT DISTINCT {', '.join(cols) or '1'} FROM {prog.table(pred)}"
+        out = self.con.execute(sql).fetchall()
+        if not cols:
+            return [() for _ in out]
+        return [tuple(r) for r in out]
+
+
+def write_rejects(report: LoadReport, path: Path) -> None:
+    """Write every bad row (file, line, relation, field, value, reason) as CSV."""
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["file", "line", "relation", "field", "value", "reason"])
+        for b in report.bad:
+            w.writerow([b.file.path, b.line, b.file.relation, b.field, b.value, b.reason])
+
+
+# --- batch ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    """What a batch run produced."""
+
+    document: str
+    program: SqlProgram
+    counts: list[dict[str, Any]]  # per goal: facts, students
+    by_rule: list[dict[str, Any]]  # per goal, rule, articles: rows
+    output: Path | None
+    seconds: dict[str, float]
+    report: LoadReport
+
+
+def parse_goals(doc: Document, goals: Sequence[str]) -> list[str]:
+    """Goal predicate names (``resit_excluded`` or ``resit_excluded(S, C)``), checked against the document."""
+    out = []
+    for g in goals:
+        name = g.split("(", 1)[0].strip()
+        out.append(name)
+    return out
+
+
+def _result_select(prog: SqlProgram, goals: Sequence[str]) -> tuple[str, list[str]]:
+    cites = (
+        " UNION ALL ".join(
+            f"SELECT {sql_literal(r)} AS rule, {sql_literal(c)} AS articles" for r, c in sorted(prog.rule_cites.items())
+        )
+        or "SELECT CAST(NULL AS VARCHAR) AS rule, CAST(NULL AS VARCHAR) AS articles WHERE FALSE"
+    )
+    if len(goals) == 1:
+        g = goals[0]
+        rel = prog.derived[g]
+        cols = [f"d.{quote(c)}" for c in rel.columns]
+        names = list(rel.columns) + ["rule", "articles"]
+        order = ", ".join(str(i + 1) for i in range(len(cols) + 1))
+        sql = (
+            f"SELECT {', '.join(cols + [f'd.{quote(RULE_COLUMN)} AS rule', 'c.articles'])} FROM {prog.table(g)} AS d "
+            f"LEFT JOIN ({cites}) AS c ON c.rule = d.{quote(RULE_COLUMN)} ORDER BY {order}"
+        )
+        return sql, names
+    width = max(len(prog.derived[g].columns) for g in goals)
+    parts = []
+    for g in goals:
+        rel = prog.derived[g]
+        vals = [f"CAST(d.{quote(c)} AS VARCHAR) AS arg{i + 1}" for i, c in enumerate(rel.columns)]
+        vals += [f"CAST(NULL AS VARCHAR) AS arg{i + 1}" for i in range(len(rel.columns), width)]
+        parts.append(
+            f"SELECT {sql_literal(g)} AS conclusion, {', '.join(vals)}, d.{quote(RULE_COLUMN)} AS rule "
+            f"FROM {prog.table(g)} AS d"
+        )
+    names = ["conclusion"] + [f"arg{i + 1}" for i in range(width)] + ["rule", "articles"]
+    sql = (
+        f"SELECT u.*, c.articles FROM ({' UNION ALL '.join(parts)}) AS u LEFT JOIN ({cites}) AS c ON c.rule = u.rule "
+        f"ORDER BY {', '.join(str(i + 1) for i in range(width + 2))}"
+    )
+    return sql, names
+
+
+def summary(
+    cohort: Cohort, prog: SqlProgram, goals: Sequence[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Counts per conclusion (facts, students) and per conclusion, rule and article (rows)."""
+    counts = []
+    by_rule = []
+    for g in goals:
+        rel = prog.derived[g]
+        cols = ", ".join(quote(c) for c in rel.columns)
+        first = quote(rel.columns[0]) if rel.columns else "1"
+        facts, students = cohort.con.execute(
+            f"SELECT (SELECT count(*) FROM (SELECT DISTINCT {cols or '1'} FROM {prog.table(g)})), "
+            f"(SELECT count(DISTINCT {first}) FROM {prog.table(g)})"
+        ).fetchone()
+        counts.append({"conclusion": g, "facts": int(facts), rel.columns[0] if rel.columns else "rows": int(students)})
+        for rule, n in cohort.con.execute(
+            f"SELECT {quote(RULE_COLUMN)}, count(*) FROM {prog.table(g)} GROUP BY 1 ORDER BY 1"
+        ).fetchall():
+            by_rule.append({"conclusion": g, "rule": rule, "articles": prog.rule_cites.get(rule, ""), "rows": int(n)})
+    return counts, by_rule
+
+
+def batch(
+    kb: KnowledgeBase,
+    doc_id: str,
+    data: Path | str,
+    goals: Sequence[str],
+    output: Path | None = None,
+    *,
+    overrides: Mapping[str, Value] | None = None,
+    on_error: str = "stop",
+    reference_date: dt.date | None = None,
+    progress: Progress | None = None,
+    cohort: Cohort | None = None,
+) -> BatchResult:
+    """Run the document over the cohort in ``data`` and write the goals' conclusions to ``output``."""
+    t0 = time.perf_counter()
+    doc = kb.document(doc_id)
+    goal_names = parse_goals(doc, goals)
+    own = cohort is None
+    c = cohort or Cohort(kb, data, on_error=on_error, reference_date=reference_date, progress=progress)
+    try:
+        prog = c.compile(doc, goal_names, overrides, "derived")
+        t_compile = time.perf_counter() - t0
+        seconds_eval = c.run(prog)
+        t_out = time.perf_counter()
+        if output is not None:
+            write_results(c, prog, goal_names, output)
+        counts, by_rule = summary(c, prog, goal_names)
+        t_end = time.perf_counter()
+        return BatchResult(
+            doc.id,
+            prog,
+            counts,
+            by_rule,
+            output,
+            {
+                "compile": t_compile,
+                "load": c.seconds_load,
+                "evaluate": seconds_eval,
+                "output": t_end - t_out,
+                "total": t_end - t0,
+            },
+            c.report,
+        )
+    finally:
+        if own:
+            c.close()
+
+
+def write_results(cohort: Cohort, prog: SqlProgram, goals: Sequence[str], output: Path) -> None:
+    """Write the goals' rows (with rule and articles) to CSV or Parquet, by the file's suffix."""
+    sql, _ = _result_select(prog, goals)
+    suffix = output.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise UsageError(
+            f"the output must be a .csv or .parquet file, not {output.name}",
+            value=str(output),
+            example="-o results.parquet",
+        )
+    fmt = "(FORMAT parquet)" if suffix == ".parquet" else "(HEADER, DELIMITER ',')"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    cohort.con.execute(f"COPY ({sql}) TO {sql_literal(str(output))} {fmt}")
+
+
+# --- what-if ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    """A conclusion that holds in one run and not in the other."""
+
+    conclusion: str
+    args: Row
+    direction: str  # gained | lost
+    rules: str
+
+
+@dataclass
+class WhatIfResult:
+    """The students whose conclusions change when parameters are overridden."""
+
+    document: str
+    overrides: dict[str, Value]
+    baseline: dict[str, Value]
+    goals: list[str]
+    columns: dict[str, list[str]]
+    changes: list[Change]
+    counts: list[dict[str, Any]]
+    seconds: float
+
+    def students(self) -> list[str]:
+        """Distinct first arguments (students) of the changed conclusions."""
+        return sorted({str(c.args[0]) for c in self.changes if c.args})
+
+
+def whatif(
+    kb: KnowledgeBase,
+    doc_id: str,
+    data: Path | str,
+    overrides: Mapping[str, Value],
+    goals: Sequence[str] | None = None,
+    *,
+    on_error: str = "stop",
+    reference_date: dt.date | None = None,
+    progress: Progress | None = None,
+) -> WhatIfResult:
+    """Evaluate the cohort with the document's parameters and with ``overrides``; list every conclusion that
+    differs (gained: holds only with the overrides; lost: holds only without)."""
+    t0 = time.perf_counter()
+    doc = kb.document(doc_id)
+    if goals:
+        goal_names = parse_goals(doc, goals)
+    else:
+        concepts = set(kb.vocabulary.concepts)
+        goal_names = sorted(p for p in doc.predicates() if p in concepts) or sorted(
+            p for p in doc.predicates() if not p.startswith("_")
+        )
+    c = Cohort(kb, data, on_error=on_error, reference_date=reference_date, progress=progress)
+    try:
+        base = c.compile(doc, goal_names, None, "base")
+        alt = c.compile(doc, goal_names, overrides, "alt")
+        c.run(base)
+        c.run(alt)
+        changes: list[Change] = []
+        counts = []
+        columns: dict[str, list[str]] = {}
+        for g in goal_names:
+            rel = base.derived[g]
+            columns[g] = list(rel.columns)
+            cols = ", ".join(quote(x) for x in rel.columns)
+            rule_list = f"string_agg(DISTINCT {quote(RULE_COLUMN)}, '; ' ORDER BY {quote(RULE_COLUMN)})"
+            gained = lost = 0
+            for direction, a, b in (("gained", alt, base), ("lost", base, alt)):
+                sql = (
+                    f"SELECT {cols}, {rule_list} FROM {a.table(g)} WHERE ({cols}) NOT IN "
+                    f"(SELECT ({cols}) FROM {b.table(g)}) GROUP BY {cols} ORDER BY {cols}"
+                    if len(rel.columns) > 1
+                    else f"SELECT {cols}, {rule_list} FROM {a.table(g)} AS x WHERE NOT EXISTS (SELECT 1 FROM "
+                    f"{b.table(g)} AS y WHERE y.{cols} = x.{cols}) GROUP BY {cols} ORDER BY {cols}"
+                )
+                for row in c.con.execute(sql).fetchall():
+                    changes.append(Change(g, tuple(row[:-1]), direction, row[-1]))
+                    if direction == "gained":
+                        gained += 1
+                    else:
+                        lost += 1
+            n_base = c.con.execute(f"SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {base.table(g)})").fetchone()[0]
+            n_alt = c.con.execute(f"SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {alt.table(g)})").fetchone()[0]
+            students = len({ch.args[0] for ch in changes if ch.conclusion == g})
+            counts.append(
+                {
+                    "conclusion": g,
+                    "before": int(n_base),
+                    "after": int(n_alt),
+                    "gained": gained,
+                    "lost": lost,
+                    "students_affected": students,
+                }
+            )
+        baseline = {k: doc.plan().params.get(k) for k in overrides}
+        return WhatIfResult(
+            doc.id,
+            dict(overrides),
+            {k: v for k, v in baseline.items() if v is not None},
+            goal_names,
+            columns,
+            changes,
+            counts,
+            time.perf_counter() - t0,
+        )
+    finally:
+        c.close()
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, Decimal):
+        return _plain_decimal(v)
+    if isinstance(v, (dt.date, bool, int)):
+        return format_literal(v).strip('"')
+    return str(v)
+
+
+def _plain_decimal(d: Decimal) -> str:
+    s = format(d, "f")
+    if "." in s:
+        s = s.rstrip("0")
+        if s.endswith("."):
+            s += "0"
+    return s
+
+
+def whatif_markdown(res: WhatIfResult) -> str:
+    """A policy-memo section: the change, the counts, and every affected student."""
+    changes = ", ".join(f"`{k}` {_fmt(res.baseline.get(k, '?'))} → {_fmt(v)}" for k, v in res.overrides.items())
+    out = [
+        f"# What if: {changes}",
+        "",
+        f"Document `{res.document}`; conclusions compared: {', '.join(f'`{g}`' for g in res.goals)}.",
+        f"{len(res.students())} student(s) affected, {len(res.changes)} conclusion(s) change.",
+        "",
+        "| conclusion | before | after | gained | lost | students affected |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for c in res.counts:
+        out.append(
+            f"| `{c['conclusion']}` | {c['before']} | {c['after']} | {c['gained']} | {c['lost']} | "
+            f"{c['students_affected']} |"
+        )
+    for g in res.goals:
+        rows = [ch for ch in res.changes if ch.conclusion == g]
+        if not rows:
+            continue
+        cols = res.columns[g]
+        out += [
+            "",
+            f"## `{g}`",
+            "",
+            "| change | " + " | ".join(cols) + " | rule(s) |",
+            "|---|" + "---|" * (len(cols) + 1),
+        ]
+        for ch in rows:
+            sign = "+ gained" if ch.direction == "gained" else "− lost"
+            out.append(f"| {sign} | " + " | ".join(_fmt(v) for v in ch.args) + f" | {ch.rules} |")
+    return "\n".join(out) + "\n"
+
+
+def whatif_csv(res: WhatIfResult) -> str:
+    """One line per changed conclusion: conclusion, direction, arg1..argN, rules."""
+    import csv
+    import io
+
+    width = max((len(c) for c in res.columns.values()), default=0)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["conclusion", "change"] + [f"arg{i + 1}" for i in range(width)] + ["rules"])
+    for ch in res.changes:
+        args = [_fmt(v) for v in ch.args] + [""] * (width - len(ch.args))
+        w.writerow([ch.conclusion, ch.direction] + args + [ch.rules])
+    return buf.getvalue()
+
+
+def whatif_json(res: WhatIfResult) -> str:
+    """The whole result as JSON (decimals as exact strings)."""
+    return json.dumps(
+        {
+            "document": res.document,
+            "overrides": {k: _fmt(v) for k, v in res.overrides.items()},
+            "baseline": {k: _fmt(v) for k, v in res.baseline.items()},
+            "goals": res.goals,
+            "counts": res.counts,
+            "students_affected": res.students(),
+            "changes": [
+                {
+                    "conclusion": ch.conclusion,
+                    "change": ch.direction,
+                    "args": dict(zip(res.columns[ch.conclusion], (_fmt(v) for v in ch.args), strict=True)),
+                    "rules": ch.rules,
+                }
+                for ch in res.changes
+            ],
+        },
+        indent=2,
+        ensure_ascii=False,
+    )
+
+
+# --- one student to the pyDatalog back end -------------------------------------------------------------------
+
+
+def student_case(cohort: Cohort, relations: Iterable[str], student: str) -> Any:
+    """The student's records (and every record of relations without a student field) as a :class:`Case`,
+    each fact located at its file and line."""
+    from .cases import REFERENCE_RELATION, Case
+
+    case = Case(path=f"{cohort.source.path} (student {student})")
+    voc = cohort.voc
+    for name in sorted(set(relations)):
+        rel = voc.relations.get(name)
+        if rel is None:
+            continue
+        f = cohort.source.files.get(name)
+        if f is None:
+            if name == REFERENCE_RELATION and cohort.reference_date is not None:
+                case.add(name, (cohort.reference_date,))
+                case.reference_date = cohort.reference_date
+            continue
+        raw = cohort.raw_select(f, rel)
+        bad = cohort._bad_rows_sql(rel, "r")
+        typed = ", ".join(f"{_typed(fl.name, fl.type)} AS {quote(fl.name)}" for fl in rel.fields)
+        has_student = any(fl.name == "student" for fl in rel.fields)
+        cond = f" AND {quote('student')} = {sql_literal(student)}" if has_student else ""
+        sql = (
+            f"WITH r AS ({raw}) SELECT _line, {typed} FROM r WHERE _line NOT IN (SELECT _line FROM ({bad})){cond} "
+            f"ORDER BY _line"
+        )
+        for line, *vals in cohort.con.execute(sql).fetchall():
+            row = tuple(_py(v) for v in vals)
+            case.add(name, row, Location(f.path, int(line) if f.kind == "csv" else 0))
+        if name == REFERENCE_RELATION:
+            dates = case.facts.get(name)
+            if cohort.reference_date is not None:
+                case.facts[name] = {(cohort.reference_date,)}
+                case.reference_date = cohort.reference_date
+            elif dates:
+                first = min(str(d[0]) for d in dates)
+                case.reference_date = dt.date.fromisoformat(first)
+    return case
+
+
+def _py(v: object) -> Value:
+    if isinstance(v, Decimal):
+        return Decimal(_plain_decimal(v))
+    return v  # type: ignore[return-value]
+
+
+def explain_student(
+    kb: KnowledgeBase,
+    doc_id: str,
+    data: Path | str,
+    student: str,
+    goals: Sequence[str],
+    *,
+    overrides: Mapping[str, Value] | None = None,
+    reference_date: dt.date | None = None,
+    lang: str = "nl",
+) -> str:
+    """Proofs (pyDatalog back end) of the goals' conclusions about one student of the cohort, as text."""
+    from .explain import Explainer
+    from .render import to_text
+    from .session import judge
+
+    doc = kb.document(doc_id)
+    c = Cohort(kb, data, on_error="reject", reference_date=reference_date)
+    try:
+        goal_names = parse_goals(doc, goals)
+        prog = c.compile(doc, goal_names, overrides, "derived")
+        case = student_case(c, prog.inputs, student)
+    finally:
+        c.close()
+    j = judge(kb, case, doc.id, dict(overrides) if overrides else None)
+    ex = Explainer(j.model, j.document, case.sources, lang)
+    out: list[str] = []
+    for g in goal_names:
+        rows = [
+            r
+            for r in sorted(j.model.tuples(g), key=lambda r: tuple(format_literal(v) for v in r))
+            if r and r[0] == student
+        ]
+        if not rows:
+            msg = "geldt niet" if lang == "nl" else "does not hold"
+            out.append(f"{g}({student}, ...): {msg}\n")
+            continue
+        for r in rows:
+            out.append(to_text(ex.why(g, r), lang))
+            out.append("")
+    return "\n".join(out)
+
+
+__all__ = [
+    "Cohort",
+    "BatchResult",
+    "WhatIfResult",
+    "batch",
+    "whatif",
+    "explain_student",
+    "open_source",
+    "whatif_markdown",
+    "whatif_csv",
+    "whatif_json",
+]
