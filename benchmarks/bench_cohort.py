@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -207,18 +209,22 @@ def child(kind: str, data: Path, out: Path) -> None:
 
 def measure(kind: str, data: Path, out: Path, timeout: float) -> dict[str, object]:
     t = time.perf_counter()
+    p = subprocess.Popen(
+        [sys.executable, __file__, "--child", kind, "--data", str(data), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group: a timeout also ends the engine's forked child
+    )
     try:
-        p = subprocess.run(
-            [sys.executable, __file__, "--child", kind, "--data", str(data), "--out", str(out)],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
+        stdout, stderr = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        return {"error": f"did not finish in {timeout:.0f} s"}
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        return {"error": f"> {timeout:.0f} s"}
     if p.returncode != 0:
-        return {"error": (p.stderr.strip().splitlines() or ["failed"])[-1][:80]}
-    res: dict[str, object] = json.loads(p.stdout.strip().splitlines()[-1])
+        return {"error": (stderr.strip().splitlines() or ["failed"])[-1][:80]}
+    res: dict[str, object] = json.loads(stdout.strip().splitlines()[-1])
     res["process_seconds"] = time.perf_counter() - t
     return res
 
