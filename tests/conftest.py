@@ -65,3 +65,18 @@ def golden(name: str, text: str) -> None:
             raise AssertionError(f"golden file {path} is missing")
         path.write_text(text, encoding="utf-8")
     assert text == path.read_text(encoding="utf-8"), f"output differs from {path} (OERLOG_UPDATE_GOLDEN=1 to accept)"
+
+
+def chromium_flags(tmp_path: Path) -> list[str]:
+    """Headless Chromium flags for this closed network, with a fresh profile under ``tmp_path``."""
+    return [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]

@@ -5,7 +5,7 @@ import re
 import subprocess
 
 import pytest
-from conftest import BUNDLED, MINI, golden
+from conftest import BUNDLED, MINI, chromium_flags, golden
 from test_graph_lint import need
 
 from oerlog.appeal import build
@@ -151,17 +151,7 @@ def test_html_dossier_in_headless_chromium(cli, tmp_path):
     assert r.code == 0, r.err
     text = page.read_text()
     assert "<link" not in text and "<script src" not in text and "http" not in text  # self-contained
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]
+    flags = chromium_flags(tmp_path)
     shot = tmp_path / "d.png"
     subprocess.run(
         [chromium, *flags, f"--screenshot={shot}", "--window-size=1000,1400", page.as_uri()],

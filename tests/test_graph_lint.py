@@ -8,7 +8,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from conftest import BUNDLED, MINI, golden
+from conftest import BUNDLED, MINI, chromium_flags, golden
 
 from oerlog import graph as g
 from oerlog.graph_export import to_dot
@@ -107,17 +107,7 @@ def test_html_page_renders_nodes_in_headless_chromium(cli, tmp_path):
     assert cli("--kb", str(MINI), "graph", "--format", "html", "-o", str(page)).code == 0
     text = page.read_text()
     assert "http://" not in text.replace("http://www.w3.org", "") and "https://" not in text  # offline
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]
+    flags = chromium_flags(tmp_path)
     shot = tmp_path / "shot.png"
     subprocess.run(
         [chromium, *flags, f"--screenshot={shot}", "--window-size=1200,800", page.as_uri()],
