@@ -136,7 +136,11 @@ def load_case(path: Path | str, voc: Vocabulary, text: str | None = None) -> Cas
     path = Path(path)
     data = yamlpos.load(path, text)
     raw_bytes = text.encode() if text is not None else path.read_bytes()
-    case = Case(path=str(path), text=raw_bytes)
+    return case_from_mapping(data, voc, path, Case(path=str(path), text=raw_bytes))
+
+
+def case_from_mapping(data: Any, voc: Vocabulary, path: Path, case: Case) -> Case:
+    """Validate a case given as a YAML mapping (a case file, or a scenario's inline ``case:``) into ``case``."""
     if not isinstance(data, yamlpos.YDict):
         raise ValidationError(
             "a case file must be a mapping with reference_date, document (optional) and facts",

@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from . import yamlpos
-from .cases import Case, _record, load_case, unknown_relation
+from .cases import Case, case_from_mapping, load_case
 from .errors import Location, OerlogError, ValidationError
 from .kb import Document, KnowledgeBase
 from .parser import parse_atom
 from .session import judge, parse_overrides
-from .vocabulary import Field, Relation, convert
 
 
 @dataclass
@@ -51,35 +50,7 @@ class Outcome:
 
 
 def _inline_case(kb: KnowledgeBase, spec: yamlpos.YDict, file: str) -> Case:
-    case = Case(path=file)
-    if "reference_date" in spec:
-        fld = Field("reference_date", "date")
-        case.reference_date = convert(  # type: ignore[assignment]
-            spec["reference_date"],
-            spec.raw.get("reference_date"),
-            fld,
-            Relation("case", (fld,)),
-            spec.locs["reference_date"],
-        )
-    if spec.get("document"):
-        case.document = str(spec["document"])
-    facts = spec.get("facts") or {}
-    if not isinstance(facts, yamlpos.YDict):
-        if facts:
-            raise ValidationError("'facts' must be a mapping", spec.locs.get("facts", spec.loc))
-        facts = yamlpos.YDict()
-        facts.locs, facts.key_locs, facts.raw, facts.loc = {}, {}, {}, spec.loc
-    for pred, records in facts.items():
-        rel = kb.vocabulary.relations.get(pred)
-        if rel is None:
-            raise unknown_relation(kb.vocabulary, pred, facts.key_locs[pred])
-        if not isinstance(records, yamlpos.YList):
-            raise ValidationError(f"{pred} must be a list of records", facts.locs[pred])
-        for i, rec in enumerate(records):
-            _record(kb.vocabulary, rel, rec, records.locs[i], case, pred)
-    if case.reference_date is not None and "reference_date" in kb.vocabulary.relations:
-        case.add("reference_date", (case.reference_date,), spec.locs.get("reference_date"))
-    return case
+    return case_from_mapping(spec, kb.vocabulary, Path(file), Case(path=file))
 
 
 def load_scenarios(kb: KnowledgeBase, doc: Document, path: Path) -> list[Scenario]:
