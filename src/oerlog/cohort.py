@@ -38,7 +38,7 @@ from .sqlgen import (
     sql_literal,
 )
 from .values import Value, format_literal, is_working_day
-from .vocabulary import Relation, Vocabulary
+from .vocabulary import Field, Relation, Vocabulary
 
 Progress = Callable[[int, int, str], None]
 Row = tuple[Value, ...]
@@ -67,6 +67,52 @@ def _connect(memory_limit: str | None = None, threads: int | None = None) -> Any
 # --- input tables ---------------------------------------------------------------------------------------
 
 
+CSV_DELIMITERS = (",", ";", "\t", "|")
+
+
+def csv_header(path: str) -> tuple[list[str], str]:
+    """The column names of a CSV file's header line and its delimiter (the one of ``, ; tab |`` that splits the
+    header into the most names; a comma when none does). Read here rather than sniffed by DuckDB: the header of
+    a vocabulary relation names its fields, which is all a reader needs, and sniffing costs a pass over a sample
+    of every file."""
+    import csv
+
+    loc = Location(path, 1)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            line = fh.readline(1 << 20)
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            f"{path}: the file is not UTF-8 text ({exc.reason} at byte {exc.start})",
+            loc,
+            value=repr(exc.object[max(0, exc.start - 10) : exc.end + 10]),
+            hint="export the table as CSV UTF-8",
+            example="student,test,grade",
+        ) from None
+    if not line.strip():
+        raise ValidationError(
+            f"{path}: no header line", loc, value="", hint="the first line names the columns", example="student,test,grade"
+        )
+    best, delim = [line.strip()], ","
+    for d in CSV_DELIMITERS:
+        names = next(csv.reader([line.rstrip("\r\n")], delimiter=d))
+        if len(names) > len(best):
+            best, delim = names, d
+    names = [n.strip() for n in best]
+    seen: set[str] = set()
+    for n in names:
+        if n in seen:
+            raise ValidationError(
+                f"{path}: column {n!r} appears twice in the header",
+                loc,
+                value=n,
+                hint="name each column once",
+                example="student,test,grade",
+            )
+        seen.add(n)
+    return names, delim
+
+
 @dataclass
 class InputFile:
     """One input table: a CSV or Parquet file, or a table of a DuckDB database."""
@@ -74,21 +120,30 @@ class InputFile:
     relation: str
     path: str
     kind: str  # csv | parquet | duckdb
+    header: list[str] = field(default_factory=list)  # CSV: the column names of the header line
+    delimiter: str = ","
+
+    def csv_reader(self) -> str:
+        """``read_csv`` with the dialect and columns (all text) known from the header: no sniffing."""
+        if not self.header:
+            self.header, self.delimiter = csv_header(self.path)
+        cols = ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in self.header)
+        return (
+            f"read_csv({sql_literal(self.path)}, header = true, auto_detect = false, delim = "
+            f"{sql_literal(self.delimiter)}, quote = '\"', escape = '\"', columns = {{{cols}}})"
+        )
 
     def reader(self, lines: bool = True) -> str:
         """SQL reading the table with every column as text and (``lines``) ``_line``: the file line / row number."""
         p = sql_literal(self.path)
         if not lines:
             if self.kind == "csv":
-                return f"SELECT * FROM read_csv({p}, header = true, all_varchar = true)"
+                return f"SELECT * FROM {self.csv_reader()}"
             if self.kind == "parquet":
                 return f"SELECT * FROM read_parquet({p})"
             return f"SELECT * FROM _src.{quote(self.relation)}"
         if self.kind == "csv":
-            return (
-                f"SELECT CAST(row_number() OVER () + 1 AS BIGINT) AS _line, * "
-                f"FROM read_csv({p}, header = true, all_varchar = true)"
-            )
+            return f"SELECT CAST(row_number() OVER () + 1 AS BIGINT) AS _line, * FROM {self.csv_reader()}"
         if self.kind == "parquet":
             return (
                 f"SELECT CAST(file_row_number + 1 AS BIGINT) AS _line, * FROM read_parquet({p}, file_row_number = true)"
@@ -251,6 +306,33 @@ def _checks(field_name: str, ftype: str, values: Sequence[str]) -> list[tuple[st
     return out
 
 
+def _fast(field_name: str, ftype: str, values: Sequence[str]) -> tuple[str, str]:
+    """(condition, value): a cheap test on the raw text that only holds for values :func:`_checks` accepts, and
+    the typed value when it holds. Clean exports pass it in one simple match per field; a value that fails it is
+    judged by the full checks (so the two together accept exactly what :func:`_checks` accepts)."""
+    v = quote(field_name)
+    if ftype == "grade":  # 1 .. 10, at most INPUT_DECIMAL_SCALE decimals, no sign, no spaces, a point
+        s = INPUT_DECIMAL_SCALE
+        return (
+            f"regexp_full_match({v}, '^([1-9]([.][0-9]{{1,{s}}})?|10([.]0{{1,{s}}})?)$')",
+            f"TRY_CAST({v} AS DECIMAL(18,{s}))",
+        )
+    if ftype in ("decimal", "ec"):
+        s = INPUT_DECIMAL_SCALE
+        return (
+            f"regexp_full_match({v}, '^[0-9]{{1,13}}([.][0-9]{{1,{s}}})?$')",
+            f"TRY_CAST({v} AS DECIMAL(18,{s}))",
+        )
+    if ftype == "integer":
+        return f"regexp_full_match({v}, '^[0-9]{{1,18}}$')", f"TRY_CAST({v} AS BIGINT)"
+    if ftype == "date":  # the date's own ISO text: YYYY-MM-DD, a day that exists
+        return f"length({v}) = 10 AND CAST(TRY_CAST({v} AS DATE) AS VARCHAR) = {v}", f"TRY_CAST({v} AS DATE)"
+    if ftype == "id":  # starts with a printable ASCII character other than a space: trim() leaves it non-empty
+        return f"ascii({v}) BETWEEN 33 AND 126", v
+    checks = _checks(field_name, ftype, values)
+    return "NOT (" + " OR ".join(f"({c})" for c, _ in checks) + ")", _typed(field_name, ftype)
+
+
 def _typed(field_name: str, ftype: str) -> str:
     v = quote(field_name)
     if ftype in ("grade", "decimal", "ec"):
@@ -325,7 +407,12 @@ class Cohort:
     # -- loading --------------------------------------------------------------------------------------
 
     def _columns(self, f: InputFile, rel: Relation) -> list[str]:
-        cols = [r[0] for r in self.con.execute(f"DESCRIBE {f.reader()}").fetchall()]
+        if f.kind == "csv":
+            if not f.header:
+                f.header, f.delimiter = csv_header(f.path)
+            cols = ["_line", *f.header]
+        else:
+            cols = [r[0] for r in self.con.execute(f"DESCRIBE {f.reader()}").fetchall()]
         have = set(cols)
         missing = [fl.name for fl in rel.fields if fl.name not in have]
         if missing:
@@ -371,12 +458,7 @@ class Cohort:
             self._columns(f, rel)
             # one pass: typed values and whether the row fits the vocabulary; line numbers only when it does not
             stage = f"{quote(INPUT_SCHEMA)}.{quote('_stage_' + name)}"
-            typed = ", ".join(f"{_typed(fl.name, fl.type)} AS {quote(fl.name)}" for fl in rel.fields)
-            bad_any = " OR ".join(f"({c})" for fl in rel.fields for c, _ in _checks(fl.name, fl.type, fl.values))
-            self.con.execute(
-                f"CREATE OR REPLACE TABLE {stage} AS SELECT {typed}, coalesce({bad_any}, true) AS _bad "
-                f"FROM ({self.raw_select(f, rel, lines=False)}) AS r"
-            )
+            self.con.execute(f"CREATE OR REPLACE TABLE {stage} AS {self.validate_select(f, rel)}")
             total, n_bad = self.con.execute(f"SELECT count(*), count(*) FILTER (WHERE _bad) FROM {stage}").fetchone()
             if n_bad:
                 raw = quote(f"_raw_{name}")
@@ -402,6 +484,25 @@ class Cohort:
         if self.report.bad_count and self.on_error == "stop":
             raise self.bad_rows_error()
         return self.report
+
+    def validate_select(self, f: InputFile, rel: Relation) -> str:
+        """The file's rows typed, with ``_bad``: whether the row breaks a rule of the vocabulary.
+
+        Each field is first given the cheap test of :func:`_fast` (computed once, in an inner projection); only
+        rows where some field fails it get the full checks of :func:`_checks`, and only their fields are typed
+        the slow way (spaces trimmed, a decimal comma read)."""
+        oks = [f"coalesce({_fast(fl.name, fl.type, fl.values)[0]}, false) AS _ok{i}" for i, fl in enumerate(rel.fields)]
+        names = ", ".join(quote(fl.name) for fl in rel.fields)
+        inner = f"SELECT {names}, {', '.join(oks)} FROM ({self.raw_select(f, rel, lines=False)}) AS r"
+        def value(i: int, fl: Field) -> str:
+            fast, slow = _fast(fl.name, fl.type, fl.values)[1], _typed(fl.name, fl.type)
+            return slow if fast == slow else f"CASE WHEN _ok{i} THEN {fast} ELSE {slow} END"
+
+        typed = ", ".join(f"{value(i, fl)} AS {quote(fl.name)}" for i, fl in enumerate(rel.fields))
+        all_ok = " AND ".join(f"_ok{i}" for i in range(len(rel.fields))) or "TRUE"
+        full = " OR ".join(f"({c})" for fl in rel.fields for c, _ in _checks(fl.name, fl.type, fl.values))
+        bad = f"CASE WHEN {all_ok} THEN FALSE ELSE coalesce({full or 'FALSE'}, TRUE) END"
+        return f"SELECT {typed}, {bad} AS _bad FROM ({inner}) AS v"
 
     def bad_rows_error(self) -> ValidationError:
         """One error for every bad row found (the first ones shown in full)."""
