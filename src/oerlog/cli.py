@@ -927,6 +927,13 @@ def cohort_options(f: F) -> F:
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Override a parameter (repeatable).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="OUT.csv or OUT.parquet.")
 @click.option(
+    "--sort/--no-sort",
+    "sort",
+    default=None,
+    help="Sort the output rows (conclusion, arguments, rule). Default: a CSV file is sorted (to read and diff), "
+    "a Parquet file is written in the order the rows are produced (sorting costs ~10% of a 1,000,000-student run).",
+)
+@click.option(
     "--rejects", type=click.Path(dir_okay=False), default=None, help="Where --on-error reject lists bad rows."
 )
 @click.option(
@@ -953,6 +960,7 @@ def batch(
     goals: tuple[str, ...],
     params: tuple[str, ...],
     output: str | None,
+    sort: bool | None,
     rejects: str | None,
     explain: str | None,
     emit_sql: bool,
@@ -1001,6 +1009,7 @@ def batch(
         on_error=on_error,
         reference_date=ref,
         progress=_progress_printer(progress),
+        sort=sort,
     )
     rep = res.report
     if rep.bad:

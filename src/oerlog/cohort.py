@@ -639,7 +639,7 @@ def parse_goals(doc: Document, goals: Sequence[str]) -> list[str]:
     return out
 
 
-def _result_select(prog: SqlProgram, goals: Sequence[str]) -> tuple[str, list[str]]:
+def _result_select(prog: SqlProgram, goals: Sequence[str], sort: bool = True) -> tuple[str, list[str]]:
     cites = (
         " UNION ALL ".join(
             f"SELECT {sql_literal(r)} AS rule, {sql_literal(c)} AS articles" for r, c in sorted(prog.rule_cites.items())
@@ -654,7 +654,7 @@ def _result_select(prog: SqlProgram, goals: Sequence[str]) -> tuple[str, list[st
         order = ", ".join(str(i + 1) for i in range(len(cols) + 1))
         sql = (
             f"SELECT {', '.join(cols + [f'd.{quote(RULE_COLUMN)} AS rule', 'c.articles'])} FROM {prog.table(g)} AS d "
-            f"LEFT JOIN ({cites}) AS c ON c.rule = d.{quote(RULE_COLUMN)} ORDER BY {order}"
+            f"LEFT JOIN ({cites}) AS c ON c.rule = d.{quote(RULE_COLUMN)}" + (f" ORDER BY {order}" if sort else "")
         )
         return sql, names
     width = max(len(prog.derived[g].columns) for g in goals)
@@ -668,10 +668,9 @@ def _result_select(prog: SqlProgram, goals: Sequence[str]) -> tuple[str, list[st
             f"FROM {prog.table(g)} AS d"
         )
     names = ["conclusion"] + [f"arg{i + 1}" for i in range(width)] + ["rule", "articles"]
-    sql = (
-        f"SELECT u.*, c.articles FROM ({' UNION ALL '.join(parts)}) AS u LEFT JOIN ({cites}) AS c ON c.rule = u.rule "
-        f"ORDER BY {', '.join(str(i + 1) for i in range(width + 2))}"
-    )
+    sql = f"SELECT u.*, c.articles FROM ({' UNION ALL '.join(parts)}) AS u LEFT JOIN ({cites}) AS c ON c.rule = u.rule"
+    if sort:
+        sql += f" ORDER BY {', '.join(str(i + 1) for i in range(width + 2))}"
     return sql, names
 
 
@@ -709,8 +708,10 @@ def batch(
     reference_date: dt.date | None = None,
     progress: Progress | None = None,
     cohort: Cohort | None = None,
+    sort: bool | None = None,
 ) -> BatchResult:
-    """Run the document over the cohort in ``data`` and write the goals' conclusions to ``output``."""
+    """Run the document over the cohort in ``data`` and write the goals' conclusions to ``output`` (sorted when
+    ``sort``; by default a CSV file is sorted and a Parquet file is not, see :func:`write_results`)."""
     t0 = time.perf_counter()
     doc = kb.document(doc_id)
     goal_names = parse_goals(doc, goals)
@@ -722,7 +723,7 @@ def batch(
         seconds_eval = c.run(prog)
         t_out = time.perf_counter()
         if output is not None:
-            write_results(c, prog, goal_names, output)
+            write_results(c, prog, goal_names, output, sort=sort)
         counts, by_rule = summary(c, prog, goal_names)
         t_end = time.perf_counter()
         return BatchResult(
@@ -745,10 +746,15 @@ def batch(
             c.close()
 
 
-def write_results(cohort: Cohort, prog: SqlProgram, goals: Sequence[str], output: Path) -> None:
-    """Write the goals' rows (with rule and articles) to CSV or Parquet, by the file's suffix."""
-    sql, _ = _result_select(prog, goals)
+def write_results(
+    cohort: Cohort, prog: SqlProgram, goals: Sequence[str], output: Path, *, sort: bool | None = None
+) -> None:
+    """Write the goals' rows (with rule and articles) to CSV or Parquet, by the file's suffix.
+
+    ``sort`` orders the rows by conclusion, arguments and rule; by default a CSV file (read by people, compared
+    with diff) is sorted and a Parquet file (read by programs) is written in the order the rows are produced."""
     suffix = output.suffix.lower()
+    sql, _ = _result_select(prog, goals, sort=suffix == ".csv" if sort is None else sort)
     if suffix not in (".csv", ".parquet"):
         raise UsageError(
             f"the output must be a .csv or .parquet file, not {output.name}",

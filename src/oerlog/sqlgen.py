@@ -266,6 +266,7 @@ class _Compiler:
         self.dedupe_sources = False
         self.keep_rule: set[str] = set()  # relations whose rows carry the deriving rule's id (the goals)
         self.views: set[str] = set()  # relations computed where they are used (views, not tables)
+        self.bag_views: set[str] = set()  # views whose reader removes duplicates: rows may repeat
         self._alias: Callable[[], str] = lambda: "c"
 
     # -- relations and types ----------------------------------------------------------------------------
@@ -816,14 +817,17 @@ class _Compiler:
         if not recursive:
             pred = group[0]
             keep = pred in self.keep_rule
+            bag = pred in self.bag_views
             n_parts = len(self.by_head.get(pred, [])) + (1 if pred in self.facts else 0)
             # a relation that keeps rule ids has one row per fact and rule (each rule's SELECT DISTINCT, UNION
-            # ALL); any other relation is a set: its rules' rows are deduplicated once, by UNION
-            parts = [self.compile_rule(cr, distinct=keep or n_parts == 1) for cr in self.by_head.get(pred, [])]
+            # ALL); any other relation is a set (its rules' rows deduplicated once, by UNION), but for a bag view
+            distinct = keep or (n_parts == 1 and not bag)
+            parts = [self.compile_rule(cr, distinct=distinct) for cr in self.by_head.get(pred, [])]
             fs = self.facts_select(pred, with_rule=keep)
             if fs:
                 parts.append(fs)
-            body = ("\nUNION ALL\n" if keep else "\nUNION\n").join(parts) if parts else self.empty_select(pred)
+            union = "\nUNION ALL\n" if keep or bag else "\nUNION\n"
+            body = union.join(parts) if parts else self.empty_select(pred)
             if pred in self.facts and len(parts) > 1:
                 body = "\nUNION\n".join(parts)
             kind = "VIEW" if pred in self.views else "TABLE"
@@ -1038,13 +1042,23 @@ def _inline_candidates(comp: _Compiler, plan: Plan, derived: set[str]) -> set[st
         ):
             recursive.update(members)
     reads: dict[str, int] = {}
+    reader: dict[str, tuple[str, str]] = {}  # relation -> (head of the rule reading it, kind of step)
     for p in derived:
         for cr in comp.by_head.get(p, []):
             for st in cr.steps:
                 for a in _step_atoms(st):
                     n = 2 if p in recursive else 1
                     reads[a.pred] = reads.get(a.pred, 0) + n
-    return {p for p in derived if reads.get(p) == 1 and p not in recursive and p not in comp.keep_rule}
+                    reader[a.pred] = (p, st.kind)
+    views = {p for p in derived if reads.get(p) == 1 and p not in recursive and p not in comp.keep_rule}
+    # a view read by a join or a negation in a rule of a stored relation need not be a set: that rule removes
+    # duplicates anyway (SELECT DISTINCT / UNION), and NOT EXISTS does not count; its rules' rows are then
+    # passed on as they come (UNION ALL, no DISTINCT), which spares a hash table over what may be the largest
+    # relation of the program. Views read by views, and the ranges of aggregates, stay sets.
+    comp.bag_views = {
+        p for p in views if reader[p][1] in ("atom", "not", "defeat") and reader[p][0] not in views
+    }
+    return views
 
 
 def transpile(sql: str, dialect: str) -> str:
