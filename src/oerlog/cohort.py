@@ -78,9 +78,10 @@ def csv_header(path: str) -> tuple[list[str], str]:
     import csv
 
     loc = Location(path, 1)
+    with open(path, "rb") as fh:
+        raw = fh.readline(1 << 20)
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            line = fh.readline(1 << 20)
+        line = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationError(
             f"{path}: the file is not UTF-8 text ({exc.reason} at byte {exc.start})",
@@ -91,7 +92,11 @@ def csv_header(path: str) -> tuple[list[str], str]:
         ) from None
     if not line.strip():
         raise ValidationError(
-            f"{path}: no header line", loc, value="", hint="the first line names the columns", example="student,test,grade"
+            f"{path}: no header line",
+            loc,
+            value="",
+            hint="the first line names the columns",
+            example="student,test,grade",
         )
     best, delim = [line.strip()], ","
     for d in CSV_DELIMITERS:
@@ -458,7 +463,10 @@ class Cohort:
             self._columns(f, rel)
             # one pass: typed values and whether the row fits the vocabulary; line numbers only when it does not
             stage = f"{quote(INPUT_SCHEMA)}.{quote('_stage_' + name)}"
-            self.con.execute(f"CREATE OR REPLACE TABLE {stage} AS {self.validate_select(f, rel)}")
+            try:
+                self.con.execute(f"CREATE OR REPLACE TABLE {stage} AS {self.validate_select(f, rel)}")
+            except Exception as exc:  # duckdb's own error classes: a file that is not a table of rows
+                raise _read_error(f, rel, exc) from None
             total, n_bad = self.con.execute(f"SELECT count(*), count(*) FILTER (WHERE _bad) FROM {stage}").fetchone()
             if n_bad:
                 raw = quote(f"_raw_{name}")
@@ -494,6 +502,7 @@ class Cohort:
         oks = [f"coalesce({_fast(fl.name, fl.type, fl.values)[0]}, false) AS _ok{i}" for i, fl in enumerate(rel.fields)]
         names = ", ".join(quote(fl.name) for fl in rel.fields)
         inner = f"SELECT {names}, {', '.join(oks)} FROM ({self.raw_select(f, rel, lines=False)}) AS r"
+
         def value(i: int, fl: Field) -> str:
             fast, slow = _fast(fl.name, fl.type, fl.values)[1], _typed(fl.name, fl.type)
             return slow if fast == slow else f"CASE WHEN _ok{i} THEN {fast} ELSE {slow} END"
@@ -580,7 +589,15 @@ class Cohort:
         if prog.uses_calendar:
             self.ensure_calendar(prog)
         start = time.perf_counter()
-        self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(prog.schema)}")
+        if prog.schema == INPUT_SCHEMA:
+            raise UsageError(
+                f"the derived relations cannot go into the input schema {INPUT_SCHEMA!r}",
+                value=prog.schema,
+                example="derived",
+            )
+        # a fresh schema: a relation stored by an earlier run may be a view in this one, or the other way round
+        self.con.execute(f"DROP SCHEMA IF EXISTS {quote(prog.schema)} CASCADE")
+        self.con.execute(f"CREATE SCHEMA {quote(prog.schema)}")
         n = len(prog.statements)
         for i, st in enumerate(prog.statements):
             if self.progress:
@@ -600,6 +617,32 @@ class Cohort:
         if not cols:
             return [() for _ in out]
         return [tuple(r) for r in out]
+
+
+def _read_error(f: InputFile, rel: Relation, exc: Exception) -> ValidationError:
+    """A file DuckDB cannot read as rows (a line with too few or too many fields, an unclosed quote, a broken
+    Parquet file), located at the line DuckDB names. Such a line is not a bad value that ``--on-error reject``
+    could leave out: its fields cannot be told apart, so the run stops."""
+    import re
+
+    text = str(exc)
+    m = re.search(r"CSV Error on Line: (\d+)", text)
+    line = int(m.group(1)) if m else 0
+    orig = re.search(r"Original Line: ?(.*)", text)
+    detail = next((x.strip() for x in text.splitlines()[2:3] if x.strip() and "fixes" not in x), "")
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return ValidationError(
+        f"{rel.name}: {f.path} cannot be read as a table: " + (detail or first.split(":", 1)[-1].strip()),
+        Location(f.path, line),
+        value=orig.group(1) if orig else first,
+        hint=f"every line has the {len(f.header) or len(rel.fields)} fields of the header"
+        + (f" ({','.join(f.header)})" if f.header else "")
+        + "; quote a value that contains the delimiter. --on-error reject leaves out bad values, not lines "
+        "that cannot be split into fields",
+        example=",".join(fl.name for fl in rel.fields)
+        + "\n"
+        + ",".join(str(fl.example()).strip('"') for fl in rel.fields),
+    )
 
 
 def write_rejects(report: LoadReport, path: Path) -> None:

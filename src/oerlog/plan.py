@@ -16,7 +16,7 @@ The explainers use the same :class:`Step` objects to re-check a rule body over a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from . import checks, ir
@@ -158,6 +158,25 @@ def rule_params(rule: ir.Rule) -> list[str]:
     for lit in rule.body:
         names.extend(p.name for p in ir.literal_params(lit))
     return list(dict.fromkeys(names))
+
+
+def restrict_program(program: ir.Program, goals: Iterable[str]) -> ir.Program:
+    """The rules (and exceptions) the goal predicates depend on, through every body atom (positive, negated or
+    aggregated); the other rules cannot change the goals' facts. Parameters are kept whole."""
+    by_head: dict[str, list[ir.Rule]] = {}
+    for r in program.rules:
+        by_head.setdefault(r.head.pred, []).append(r)
+    needed: set[str] = set()
+    todo = list(goals)
+    while todo:
+        p = todo.pop()
+        if p in needed:
+            continue
+        needed.add(p)
+        for r in by_head.get(p, []):
+            for lit in r.body:
+                todo.extend(a.pred for a, _ in ir.literal_atoms(lit))
+    return ir.Program([r for r in program.rules if r.head.pred in needed], list(program.params))
 
 
 def build_plan(

@@ -1037,7 +1037,10 @@ def _inline_candidates(comp: _Compiler, plan: Plan, derived: set[str]) -> set[st
     for group in plan.groups:
         members = [p for p in group if p in derived]
         if len(members) > 1 or any(
-            a.pred in members for p in members for cr in comp.by_head.get(p, []) for st in cr.steps
+            a.pred in members
+            for p in members
+            for cr in comp.by_head.get(p, [])
+            for st in cr.steps
             for a in _step_atoms(st)
         ):
             recursive.update(members)
@@ -1055,9 +1058,7 @@ def _inline_candidates(comp: _Compiler, plan: Plan, derived: set[str]) -> set[st
     # duplicates anyway (SELECT DISTINCT / UNION), and NOT EXISTS does not count; its rules' rows are then
     # passed on as they come (UNION ALL, no DISTINCT), which spares a hash table over what may be the largest
     # relation of the program. Views read by views, and the ranges of aggregates, stay sets.
-    comp.bag_views = {
-        p for p in views if reader[p][1] in ("atom", "not", "defeat") and reader[p][0] not in views
-    }
+    comp.bag_views = {p for p in views if reader[p][1] in ("atom", "not", "defeat") and reader[p][0] not in views}
     return views
 
 

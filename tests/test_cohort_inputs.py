@@ -1,0 +1,164 @@
+"""Cohort inputs: the cheap validation path accepts exactly what the full checks accept, CSV files are read from
+their header (delimiter, BOM, CRLF) without sniffing, and files that cannot be split into rows stop the run with
+the line DuckDB names."""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from oerlog.cohort import _checks, _fast, _typed, batch, csv_header
+from oerlog.errors import ValidationError
+from oerlog.generate import generate
+from oerlog.kb import load_kb
+
+BUNDLED = Path(__file__).parent.parent / "kb"
+DOC = "uu-gnk-ba-2025"
+
+TRICKY = [
+    "", " ", "\u00a0", "\u3000x", "\tx", "x", " x", "x ", "s0001", "a b",
+    "1", "10", "11", "0", "0.9999", "1.0", "1.00000", "1.0001", "5.45", "5,45", " 5.45", "5.45 ", "5.45678",
+    "5,45678", "10.0000", "10.00001", "10.0001", "9.9999", "+5", "-5", "-0", ".5", "5.", "1e1", "1E1", "1_0", "0x10",
+    "٣", "5.4.5", "5,4,5", "00000000000005.5", "12345678901234", "1234567890123", "1234567890123.4567",
+    "2025", "2025.0", "2025.5", " 2025", "+2025", "-2025", "1_000", "123456789012345678", "1234567890123456789",
+    "2025-09-01", " 2025-09-01", "2025-9-1", "2025-02-29", "2024-02-29", "2025-02-30", "20250901", "2025/09/01",
+    "12345-01-01", "0000-01-01", "0001-01-01", "9999-12-31", "2025-09-01T00:00", "2025-09-01 ",
+    "true", "false", "TRUE", "False", "yes", "regular", "resit", "Regular",
+]  # fmt: skip
+
+
+def _random_values(n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    alphabet = "0123456789.,+- e_x\u00a0-:/T"
+    out = []
+    for _ in range(n):
+        k = rng.randint(0, 14)
+        out.append("".join(rng.choice(alphabet) for _ in range(k)))
+        # well-formed values with random digits, where the two paths must agree on the typed value too
+        out.append(f"{rng.randint(0, 12)}.{rng.randint(0, 99999):0{rng.randint(1, 5)}d}")
+        out.append(f"{rng.randint(1, 2999):04d}-{rng.randint(0, 13):02d}-{rng.randint(0, 32):02d}")
+    return out
+
+
+@pytest.mark.parametrize("ftype", ["id", "string", "grade", "decimal", "ec", "integer", "date", "boolean", "enum"])
+def test_fast_path_accepts_only_what_the_full_checks_accept(ftype: str) -> None:
+    """Where the cheap test holds, the full checks find nothing wrong and both give the same typed value; so
+    'fast test, else full checks' decides every value exactly as the full checks alone."""
+    values = TRICKY + _random_values(3000, seed=len(ftype))
+    enum_values = ["regular", "resit"]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE vals (v VARCHAR)")
+    con.executemany("INSERT INTO vals VALUES (?)", [(v,) for v in values] + [(None,)])
+    ok, value = _fast("v", ftype, enum_values)
+    full_bad = " OR ".join(f"({c})" for c, _ in _checks("v", ftype, enum_values))
+    rows = con.execute(
+        f"SELECT v, coalesce({ok}, false), coalesce({full_bad}, true), "
+        f"CASE WHEN coalesce({ok}, false) THEN {value} END, {_typed('v', ftype)} FROM vals"
+    ).fetchall()
+    fast_hits = 0
+    for v, fast_ok, bad, fast_value, typed in rows:
+        if fast_ok:
+            fast_hits += 1
+            assert not bad, f"{ftype}: the fast path accepts {v!r}, the full checks reject it"
+            assert fast_value == typed, f"{ftype}: {v!r} typed {fast_value!r} by the fast path, {typed!r} in full"
+    assert fast_hits > 0  # the fast path is taken for clean values
+
+
+def test_fast_path_is_taken_for_clean_exports_and_misses_the_odd_ones() -> None:
+    con = duckdb.connect()
+    for ftype, clean, odd in [
+        ("grade", ["5.45", "10", "1.0", "7"], ["5,45", " 5.45", "10.0000000"]),
+        ("integer", ["2025", "1"], [" 2025", "2025.0"]),
+        ("date", ["2025-09-01"], [" 2025-09-01"]),
+        ("id", ["s0001"], [" s1"]),
+    ]:
+        ok, _ = _fast("v", ftype, [])
+        for v in clean:
+            assert con.execute(f"SELECT {ok} FROM (SELECT ? AS v)", [v]).fetchone() == (True,), (ftype, v)
+        for v in odd:
+            assert con.execute(f"SELECT coalesce({ok}, false) FROM (SELECT ? AS v)", [v]).fetchone() == (False,)
+
+
+# --- reading CSV files -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def kb():  # type: ignore[no-untyped-def]
+    return load_kb(BUNDLED)
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory: pytest.TempPathFactory, kb) -> Path:  # type: ignore[no-untyped-def]
+    folder = tmp_path_factory.mktemp("inputs") / "cohort"
+    generate(kb, folder, 60, seed=4, doc_ids=[DOC])
+    return folder
+
+
+def _facts(kb, folder: Path) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    res = batch(kb, DOC, folder, ["resit_excluded", "resit_invited"])
+    return {c["conclusion"]: c["facts"] for c in res.counts}
+
+
+def _rewrite(src: Path, dst: Path, delimiter: str, bom: bool, newline: str) -> None:
+    dst.mkdir(parents=True, exist_ok=True)
+    for f in src.glob("*.csv"):
+        rows = list(csv.reader(f.open(encoding="utf-8", newline="")))
+        with (dst / f.name).open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
+            csv.writer(fh, delimiter=delimiter, lineterminator=newline).writerows(rows)
+
+
+def test_semicolons_bom_and_crlf_read_like_plain_csv(kb, cohort: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An Excel-style export (semicolons, a byte-order mark, CRLF line ends) gives the same conclusions."""
+    excel = tmp_path / "excel"
+    _rewrite(cohort, excel, ";", True, "\r\n")
+    assert csv_header(str(excel / "test_result.csv")) == (["student", "test", "grade"], ";")
+    plain = _facts(kb, cohort)
+    assert plain["resit_excluded"] > 0 and _facts(kb, excel) == plain
+
+
+def test_header_problems_are_located_errors(tmp_path: Path) -> None:
+    f = tmp_path / "test_result.csv"
+    f.write_text("student,test,student\ns1,t1,s1\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match="appears twice") as err:
+        csv_header(str(f))
+    assert err.value.location is not None and err.value.location.line == 1
+    f.write_text("", encoding="utf-8")
+    with pytest.raises(ValidationError, match="no header line"):
+        csv_header(str(f))
+    f.write_bytes("student,test,grade\nJos\xe9,t1,5\n".encode("latin-1"))
+    assert csv_header(str(f))[0] == ["student", "test", "grade"]  # the header itself is plain ASCII
+    f.write_bytes(b"\xef\xbb\xbfstudent\ttest\tgrade\r\n")
+    assert csv_header(str(f)) == (["student", "test", "grade"], "\t")
+    f.write_bytes("student,t\xe9st,grade\n".encode("latin-1"))
+    with pytest.raises(ValidationError, match="not UTF-8"):
+        csv_header(str(f))
+
+
+@pytest.mark.parametrize("on_error", ["stop", "reject"])
+def test_a_line_that_cannot_be_split_stops_the_run_at_its_line(
+    cohort: Path, tmp_path: Path, cli, on_error: str
+) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "c"
+    _rewrite(cohort, folder, ",", False, "\n")
+    path = folder / "test_result.csv"
+    n = len(path.read_text(encoding="utf-8").splitlines())
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("s0000001,c1blo2_2025_r1\n")
+    r = cli("--kb", str(BUNDLED), "batch", "--doc", DOC, "--data", str(folder), "--goal", "resit_excluded",
+            "--on-error", on_error, "-o", str(tmp_path / "out.csv"))  # fmt: skip
+    assert r.code == 2, r.err
+    assert f"test_result.csv:{n + 1}" in r.err and "Expected Number of Columns: 3 Found: 2" in r.err
+    assert "s0000001,c1blo2_2025_r1" in r.err and "Traceback" not in r.err
+
+
+def test_a_file_that_is_not_utf8_stops_the_run_located(cohort: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "c"
+    _rewrite(cohort, folder, ",", False, "\n")
+    with (folder / "enrolment.csv").open("ab") as fh:
+        fh.write("s9,gnk-ba,2025,1,Jos\xe9\n".encode("latin-1"))
+    r = cli("--kb", str(BUNDLED), "batch", "--doc", DOC, "--data", str(folder), "--goal", "resit_excluded")
+    assert r.code == 2 and "enrolment.csv" in r.err and "Traceback" not in r.err, r.err
