@@ -71,19 +71,33 @@ def differential(doc_id: str, seed: int, students: int, tmp: Path) -> None:
     write_tables(k.vocabulary, tables, folder)
     c = Cohort(k, folder)
     try:
+        # every derived relation a goal (all stored), and only the top conclusions as goals: then most relations
+        # are views, many of them passing duplicates on to their reader, as in a batch run
         prog = c.compile(doc, None, None, "derived")
         c.run(prog)
         sql = {p: set(c.rows(prog, p)) for p in prog.derived}
+        top = c.compile(doc, top_conclusions(doc), None, "top")
+        assert top.views, doc_id
+        c.run(top)
+        sql_top = {p: set(c.rows(top, p)) for p in top.goals}
     finally:
         c.close()
     model = evaluate(doc.plan(), _case(k, tables).facts)
     assert sql.keys(), doc_id
-    for pred in sorted(sql):
-        assert sql[pred] == model.tuples(pred), (
-            f"{doc_id} seed {seed}, {students} students: {pred} differs; "
-            f"SQL only {sorted(sql[pred] - model.tuples(pred), key=str)[:3]}, "
-            f"pyDatalog only {sorted(model.tuples(pred) - sql[pred], key=str)[:3]}"
-        )
+    for name, result in (("all relations as goals", sql), ("top conclusions as goals", sql_top)):
+        for pred in sorted(result):
+            assert result[pred] == model.tuples(pred), (
+                f"{doc_id} seed {seed}, {students} students, {name}: {pred} differs; "
+                f"SQL only {sorted(result[pred] - model.tuples(pred), key=str)[:3]}, "
+                f"pyDatalog only {sorted(model.tuples(pred) - result[pred], key=str)[:3]}"
+            )
+
+
+def top_conclusions(doc) -> list[str]:  # type: ignore[no-untyped-def]
+    """The document's public relations that no rule reads: what a batch run asks for."""
+    read = {a.pred for r in doc.program.rules for lit in r.body for a, _ in ir.literal_atoms(lit)}
+    heads = {cr.head.pred for cr in doc.plan().rules}  # rules waiting for an unfilled choice derive nothing
+    return sorted(p for p in heads - read if not p.startswith("_"))
 
 
 DOCS = sorted(p.name for p in BUNDLED.iterdir() if (p / "document.yaml").is_file())
