@@ -162,3 +162,21 @@ def test_a_file_that_is_not_utf8_stops_the_run_located(cohort: Path, tmp_path: P
         fh.write("s9,gnk-ba,2025,1,Jos\xe9\n".encode("latin-1"))
     r = cli("--kb", str(BUNDLED), "batch", "--doc", DOC, "--data", str(folder), "--goal", "resit_excluded")
     assert r.code == 2 and "enrolment.csv" in r.err and "Traceback" not in r.err, r.err
+
+
+def test_explain_reads_the_students_rows_and_leaves_out_their_bad_ones(cohort: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "c"
+    _rewrite(cohort, folder, ",", False, "\n")
+    blocks = {r["course"] for r in csv.DictReader((folder / "course.csv").open()) if r["kind"] == "block"}
+    tests = [
+        r
+        for r in csv.DictReader((folder / "test.csv").open())
+        if r["sitting"] == "regular" and r["course"] in blocks and r["date"].startswith("2025-1")
+    ]
+    ok, bad = tests[0]["test"], tests[1]["test"]
+    with (folder / "test_result.csv").open("a", encoding="utf-8") as fh:
+        fh.write(f'zz-student,{ok},1.5\nzz-student,{bad},"0,5"\n')
+    r = cli("--kb", str(BUNDLED), "batch", "--doc", DOC, "--data", str(folder), "--goal", "resit_excluded",
+            "--explain", "zz-student", "--lang", "en")  # fmt: skip
+    assert r.code == 0, r.err
+    assert f'test_result("zz-student", "{ok}", 1.5)' in r.out and "0.5" not in r.out and "0,5" not in r.out

@@ -1032,12 +1032,13 @@ def student_case(cohort: Cohort, relations: Iterable[str], student: str) -> Any:
                 case.reference_date = cohort.reference_date
             continue
         raw = cohort.raw_select(f, rel)
-        bad = cohort._bad_rows_sql(rel, "r")
         typed = ", ".join(f"{_typed(fl.name, fl.type)} AS {quote(fl.name)}" for fl in rel.fields)
         has_student = any(fl.name == "student" for fl in rel.fields)
-        cond = f" AND {quote('student')} = {sql_literal(student)}" if has_student else ""
+        cond = f"{quote('student')} = {sql_literal(student)} AND " if has_student else ""
+        bad = " OR ".join(f"({c})" for fl in rel.fields for c, _ in _checks(fl.name, fl.type, fl.values))
+        # the student's rows first, then the checks on those only (the bad ones stay out, as in the batch run)
         sql = (
-            f"WITH r AS ({raw}) SELECT _line, {typed} FROM r WHERE _line NOT IN (SELECT _line FROM ({bad})){cond} "
+            f"WITH r AS ({raw}) SELECT _line, {typed} FROM r WHERE {cond}NOT coalesce({bad or 'FALSE'}, TRUE) "
             f"ORDER BY _line"
         )
         for line, *vals in cohort.con.execute(sql).fetchall():
