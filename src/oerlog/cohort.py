@@ -35,6 +35,7 @@ from .sqlgen import (
     SqlProgram,
     compile_plan,
     quote,
+    share_unchanged,
     sql_literal,
 )
 from .values import Value, format_literal, is_working_day
@@ -834,6 +835,13 @@ class WhatIfResult:
     changes: list[Change]
     counts: list[dict[str, Any]]
     seconds: float
+    shared: list[str] = field(default_factory=list)  # relations the overrides cannot change (computed once)
+    relations: list[str] = field(default_factory=list)  # every derived relation of the run
+
+    def recomputed(self) -> list[str]:
+        """The derived relations that depend on the parameters changed (evaluated twice)."""
+        shared = set(self.shared)
+        return [r for r in self.relations if r not in shared]
 
     def students(self) -> list[str]:
         """Distinct first arguments (students) of the changed conclusions."""
@@ -866,6 +874,7 @@ def whatif(
     try:
         base = c.compile(doc, goal_names, None, "base")
         alt = c.compile(doc, goal_names, overrides, "alt")
+        shared = share_unchanged(base, alt)  # what the overrides cannot change is computed once
         c.run(base)
         c.run(alt)
         changes: list[Change] = []
@@ -914,6 +923,8 @@ def whatif(
             changes,
             counts,
             time.perf_counter() - t0,
+            shared,
+            sorted(alt.derived),
         )
     finally:
         c.close()
@@ -944,6 +955,9 @@ def whatif_markdown(res: WhatIfResult) -> str:
         "",
         f"Document `{res.document}`; conclusions compared: {', '.join(f'`{g}`' for g in res.goals)}.",
         f"{len(res.students())} student(s) affected, {len(res.changes)} conclusion(s) change.",
+        f"Recomputed with the change: {len(res.recomputed())} of {len(res.relations)} relations "
+        f"({', '.join(f'`{r}`' for r in res.recomputed() if not r.startswith('_')) or 'none'}); the others do not "
+        "depend on the parameters changed.",
         "",
         "| conclusion | before | after | gained | lost | students affected |",
         "|---|---:|---:|---:|---:|---:|",
@@ -995,6 +1009,7 @@ def whatif_json(res: WhatIfResult) -> str:
             "baseline": {k: _fmt(v) for k, v in res.baseline.items()},
             "goals": res.goals,
             "counts": res.counts,
+            "recomputed": res.recomputed(),
             "students_affected": res.students(),
             "changes": [
                 {

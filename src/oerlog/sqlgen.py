@@ -1062,6 +1062,30 @@ def _inline_candidates(comp: _Compiler, plan: Plan, derived: set[str]) -> set[st
     return views
 
 
+def share_unchanged(base: SqlProgram, alt: SqlProgram) -> list[str]:
+    """Let ``alt`` read from ``base`` every relation it would compute exactly as ``base`` does: its statement is
+    the same (up to the schema name) and every derived relation it reads is shared too, so a parameter override
+    recomputes only what depends on it. The shared relations become views on ``base``'s (which must be evaluated
+    first, in the same database); returns their names."""
+    own, other = quote(alt.schema) + ".", quote(base.schema) + "."
+    base_sql = {tuple(st.preds): st.sql for st in base.statements}
+    shared: set[str] = set()
+    statements = []
+    for st in alt.statements:
+        text = st.sql.replace(own, other)
+        reads = {q for q in alt.derived if q not in st.preds and f"{other}{quote(q)}" in text}
+        if base_sql.get(tuple(st.preds)) == text and reads <= shared:
+            shared.update(st.preds)
+            st = Statement(
+                st.preds,
+                [f"CREATE OR REPLACE VIEW {own}{quote(p)} AS SELECT * FROM {other}{quote(p)}" for p in st.preds],
+                st.rules,
+            )
+        statements.append(st)
+    alt.statements = statements
+    return sorted(shared)
+
+
 def transpile(sql: str, dialect: str) -> str:
     """The DuckDB script in another dialect (``spark``, ``trino``) via sqlglot; ``duckdb`` returns it as is."""
     if dialect == "duckdb":
@@ -1085,4 +1109,13 @@ def _cite_text(c: ir.Citation) -> str:
     return f"{c.doc}: {s}" if c.doc else s
 
 
-__all__ = ["SqlCompileError", "SqlProgram", "compile_plan", "div_select", "quote", "sql_literal", "transpile"]
+__all__ = [
+    "SqlCompileError",
+    "SqlProgram",
+    "compile_plan",
+    "div_select",
+    "quote",
+    "share_unchanged",
+    "sql_literal",
+    "transpile",
+]
