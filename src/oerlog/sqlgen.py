@@ -6,7 +6,8 @@ SELECT`` statements, one per derived predicate (one per recursive component), lo
 - A goal's table has the predicate's columns plus ``_rule``: the id of the rule that derived the row (a fact
   derived by two rules has two rows), so a batch result says which rule and article produced it. Every other
   derived relation is a set (its rules' rows deduplicated once with ``UNION``, no rule column), stored as a
-  table when it is read more than once, and otherwise a view the database plans together with its reader.
+  table when it is read more than once, and otherwise a view the database plans together with its reader (a view
+  whose one reader removes duplicates anyway passes its rows on as they come: ``UNION ALL``, no ``DISTINCT``).
 - Positive atoms become joins, comparisons ``WHERE`` conditions, ``X = expr`` an expression bound to X.
 - Negation (existential where the plan reads it so) and exceptions become ``NOT EXISTS``.
 - Aggregates become ``GROUP BY`` subqueries over the plan's auxiliary relation, joined on the group key
