@@ -12,9 +12,10 @@ import duckdb
 import pytest
 
 from oerlog.cohort import _checks, _fast, _typed, batch, csv_header
-from oerlog.errors import ValidationError
+from oerlog.errors import Location, ValidationError
 from oerlog.generate import generate
 from oerlog.kb import load_kb
+from oerlog.vocabulary import Field, Relation, convert
 
 BUNDLED = Path(__file__).parent.parent / "kb"
 DOC = "uu-gnk-ba-2025"
@@ -81,6 +82,42 @@ def test_fast_path_is_taken_for_clean_exports_and_misses_the_odd_ones() -> None:
             assert con.execute(f"SELECT {ok} FROM (SELECT ? AS v)", [v]).fetchone() == (True,), (ftype, v)
         for v in odd:
             assert con.execute(f"SELECT coalesce({ok}, false) FROM (SELECT ? AS v)", [v]).fetchone() == (False,)
+
+
+SQL_LIMITS = ("more than 4 decimals (the SQL back end keeps 4)", "too large")  # documented in the README
+
+
+@pytest.mark.parametrize("ftype", ["id", "string", "grade", "decimal", "ec", "integer", "date", "boolean", "enum"])
+def test_the_sql_back_end_reads_values_as_case_files_do(ftype: str) -> None:
+    """A value is accepted by the cohort loader (fast test, else full checks) exactly when a case file accepts
+    it (vocabulary.convert), with the same value, but for the SQL back end's documented limits (4 decimals, 13
+    integer digits of a decimal, 18 digits of an integer). Whitespace is stripped as Python's str.strip() does."""
+    values = TRICKY + ["\t5.45", "5.45\n", "\t", "\u2003", "2025-09-01\t", "\x1cx", "x\x85"]
+    values += _random_values(2000, seed=7 + len(ftype))
+    enum_values = ("regular", "resit")
+    fld = Field("v", ftype, values=enum_values if ftype == "enum" else ())
+    rel = Relation("r", (fld,))
+    con = duckdb.connect()
+    con.execute("CREATE TABLE vals (v VARCHAR)")
+    con.executemany("INSERT INTO vals VALUES (?)", [(v,) for v in values])
+    ok, fast_value = _fast("v", ftype, enum_values)
+    checks = _checks("v", ftype, enum_values)
+    reason = "CASE " + " ".join(f"WHEN {c} THEN '{r}'" for c, r in checks) + " END"
+    rows = con.execute(
+        f"SELECT v, CASE WHEN coalesce({ok}, false) THEN NULL ELSE {reason} END, "
+        f"CASE WHEN coalesce({ok}, false) THEN {fast_value} ELSE {_typed('v', ftype)} END FROM vals"
+    ).fetchall()
+    for v, sql_reason, sql_value in rows:
+        try:
+            py_value = convert(v, None, fld, rel, Location("t"))
+        except ValidationError:
+            py_value = None
+        if py_value is None:
+            assert sql_reason is not None, f"{ftype}: {v!r} is refused in a case file but read by the cohort loader"
+        elif sql_reason is not None:
+            assert sql_reason in SQL_LIMITS, f"{ftype}: {v!r} is read from a case file, refused in SQL: {sql_reason}"
+        else:
+            assert py_value == sql_value, f"{ftype}: {v!r} is {py_value!r} in a case file, {sql_value!r} in SQL"
 
 
 # --- reading CSV files -------------------------------------------------------------------------------------------

@@ -78,3 +78,19 @@ def test_aggregates():
     assert aggregate("sum", []) == 0
     assert aggregate("min", []) is None
     assert aggregate("mean", [(Decimal("6"),), (Decimal("7"),)]) == Decimal("6.5")
+
+
+def test_numbers_and_dates_are_written_one_way() -> None:
+    """Decimal() and date.fromisoformat() read more than a vocabulary value may be: exponents, digit separators,
+    NaN, non-ASCII digits and the ISO basic / week forms are refused (as the SQL back end refuses them)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from oerlog.values import parse_date, to_number
+
+    assert to_number(" 5,45 ") == Decimal("5.45") and to_number("+.5") == Decimal("0.5") and to_number("7") == 7
+    for text in ("1e1", "1E1", "1_0", "NaN", "Infinity", "\u0663", "5.4.5", "", "0x10"):
+        assert to_number(text) is None, text
+    assert parse_date(" 2025-09-01\t") == dt.date(2025, 9, 1)
+    for text in ("20250901", "2025-W36-1", "2025-9-1", "2025-02-30", "0000-01-01"):
+        assert parse_date(text) is None, text

@@ -269,14 +269,23 @@ class LoadReport:
     ignored_columns: dict[str, list[str]] = field(default_factory=dict)
 
 
+# the characters Python's str.strip() removes (str.isspace), as an RE2 class: values are trimmed as case files are
+_WS = r"[\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+
+
+def _strip(v: str) -> str:
+    """SQL for ``v.strip()``."""
+    return f"regexp_replace({v}, '^{_WS}+|{_WS}+$', '', 'g')"
+
+
 def _checks(field_name: str, ftype: str, values: Sequence[str]) -> list[tuple[str, str]]:
     """(SQL condition on column ``v`` that makes the value bad, reason) in the order convert() checks."""
     v = quote(field_name)
-    num = f"replace(trim({v}), ',', '.')"
+    num = f"replace({_strip(v)}, ',', '.')"
     number_re = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)$"
     out: list[tuple[str, str]] = [(f"{v} IS NULL", "a value is required")]
     if ftype == "id":
-        out.append((f"trim({v}) = ''", "an identifier cannot be empty"))
+        out.append((f"{_strip(v)} = ''", "an identifier cannot be empty"))
     elif ftype in ("grade", "decimal", "integer", "ec"):
         out.append((f"NOT regexp_full_match({num}, '{number_re}')", "not a number"))
         if ftype == "integer":
@@ -299,8 +308,8 @@ def _checks(field_name: str, ftype: str, values: Sequence[str]) -> list[tuple[st
     elif ftype == "date":
         out.append(
             (
-                f"NOT regexp_full_match(trim({v}), '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$') "
-                f"OR TRY_CAST(trim({v}) AS DATE) IS NULL",
+                f"NOT regexp_full_match({_strip(v)}, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$') "
+                f"OR TRY_CAST({_strip(v)} AS DATE) IS NULL OR starts_with({_strip(v)}, '0000')",  # no year 0
                 "not a date that exists (YYYY-MM-DD)",
             )
         )
@@ -333,7 +342,7 @@ def _fast(field_name: str, ftype: str, values: Sequence[str]) -> tuple[str, str]
         return f"regexp_full_match({v}, '^[0-9]{{1,18}}$')", f"TRY_CAST({v} AS BIGINT)"
     if ftype == "date":  # the date's own ISO text: YYYY-MM-DD, a day that exists
         return f"length({v}) = 10 AND CAST(TRY_CAST({v} AS DATE) AS VARCHAR) = {v}", f"TRY_CAST({v} AS DATE)"
-    if ftype == "id":  # starts with a printable ASCII character other than a space: trim() leaves it non-empty
+    if ftype == "id":  # starts with a printable ASCII character other than a space: not empty once stripped
         return f"ascii({v}) BETWEEN 33 AND 126", v
     checks = _checks(field_name, ftype, values)
     return "NOT (" + " OR ".join(f"({c})" for c, _ in checks) + ")", _typed(field_name, ftype)
@@ -342,11 +351,11 @@ def _fast(field_name: str, ftype: str, values: Sequence[str]) -> tuple[str, str]
 def _typed(field_name: str, ftype: str) -> str:
     v = quote(field_name)
     if ftype in ("grade", "decimal", "ec"):
-        return f"TRY_CAST(replace(trim({v}), ',', '.') AS DECIMAL(18,{INPUT_DECIMAL_SCALE}))"
+        return f"TRY_CAST(replace({_strip(v)}, ',', '.') AS DECIMAL(18,{INPUT_DECIMAL_SCALE}))"
     if ftype == "integer":
-        return f"TRY_CAST(TRY_CAST(replace(trim({v}), ',', '.') AS DECIMAL(38,{INPUT_DECIMAL_SCALE})) AS BIGINT)"
+        return f"TRY_CAST(TRY_CAST(replace({_strip(v)}, ',', '.') AS DECIMAL(38,{INPUT_DECIMAL_SCALE})) AS BIGINT)"
     if ftype == "date":
-        return f"TRY_CAST(trim({v}) AS DATE)"
+        return f"TRY_CAST({_strip(v)} AS DATE)"
     if ftype == "boolean":
         return f"lower({v}) = 'true'"
     return v

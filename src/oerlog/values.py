@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
@@ -40,14 +41,20 @@ def to_number(v: object) -> Decimal | int | None:
         return normalize(Decimal(repr(v)))
     if isinstance(v, str):
         s = v.strip().replace(",", ".")
+        if not NUMBER_TEXT.fullmatch(s):  # Decimal() would also read 1e3, 1_000, NaN and non-ASCII digits
+            return None
         try:
             d = Decimal(s)
         except InvalidOperation:
             return None
-        if not d.is_finite():
-            return None
         return normalize(d)
     return None
+
+
+# what a number or date written in a case file, a CSV export or a --param may look like (after strip(), with a
+# decimal comma read as a point); the SQL back end's checks (oerlog.cohort) follow the same patterns
+NUMBER_TEXT = re.compile(r"[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)")
+DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def normalize(d: Decimal) -> Decimal | int:
@@ -56,9 +63,13 @@ def normalize(d: Decimal) -> Decimal | int:
 
 
 def parse_date(s: str) -> dt.date | None:
-    """ISO date ``YYYY-MM-DD``; None when malformed or not a real day (2025-02-30)."""
+    """ISO date ``YYYY-MM-DD``; None when malformed or not a real day (2025-02-30). Other ISO 8601 forms that
+    ``date.fromisoformat`` reads (``20250901``, ``2025-W36-1``) are refused: a vocabulary date is written one way."""
+    text = s.strip()
+    if not DATE_TEXT.fullmatch(text):
+        return None
     try:
-        return dt.date.fromisoformat(s.strip())
+        return dt.date.fromisoformat(text)
     except ValueError:
         return None
 
