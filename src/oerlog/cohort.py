@@ -38,7 +38,7 @@ from .sqlgen import (
     share_unchanged,
     sql_literal,
 )
-from .values import Value, format_literal, is_working_day
+from .values import DATE_TEXT, NUMBER_TEXT, Value, format_literal, is_working_day
 from .vocabulary import Field, Relation, Vocabulary
 
 Progress = Callable[[int, int, str], None]
@@ -71,7 +71,7 @@ def _connect(memory_limit: str | None = None, threads: int | None = None) -> Any
 CSV_DELIMITERS = (",", ";", "\t", "|")
 
 
-def csv_header(path: str) -> tuple[list[str], str]:
+def csv_header(path: str, example: str = "student,test,grade") -> tuple[list[str], str]:
     """The column names of a CSV file's header line and its delimiter (the one of ``, ; tab |`` that splits the
     header into the most names; a comma when none does). Read here rather than sniffed by DuckDB: the header of
     a vocabulary relation names its fields, which is all a reader needs, and sniffing costs a pass over a sample
@@ -87,9 +87,9 @@ def csv_header(path: str) -> tuple[list[str], str]:
         raise ValidationError(
             f"{path}: the file is not UTF-8 text ({exc.reason} at byte {exc.start})",
             loc,
-            value=repr(exc.object[max(0, exc.start - 10) : exc.end + 10]),
+            value=exc.object[max(0, exc.start - 10) : exc.end + 10].decode("utf-8", "replace"),
             hint="export the table as CSV UTF-8",
-            example="student,test,grade",
+            example=example,
         ) from None
     if not line.strip():
         raise ValidationError(
@@ -97,7 +97,7 @@ def csv_header(path: str) -> tuple[list[str], str]:
             loc,
             value="",
             hint="the first line names the columns",
-            example="student,test,grade",
+            example=example,
         )
     best, delim = [line.strip()], ","
     for d in CSV_DELIMITERS:
@@ -113,7 +113,7 @@ def csv_header(path: str) -> tuple[list[str], str]:
                 loc,
                 value=n,
                 hint="name each column once",
-                example="student,test,grade",
+                example=example,
             )
         seen.add(n)
     return names, delim
@@ -126,14 +126,19 @@ class InputFile:
     relation: str
     path: str
     kind: str  # csv | parquet | duckdb
+    example: str = "student,test,grade"  # a valid header, for error messages
     header: list[str] = field(default_factory=list)  # CSV: the column names of the header line
     delimiter: str = ","
 
+    def columns(self) -> list[str]:
+        """CSV: the names of the header line (read once)."""
+        if not self.header:
+            self.header, self.delimiter = csv_header(self.path, self.example)
+        return self.header
+
     def csv_reader(self) -> str:
         """``read_csv`` with the dialect and columns (all text) known from the header: no sniffing."""
-        if not self.header:
-            self.header, self.delimiter = csv_header(self.path)
-        cols = ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in self.header)
+        cols = ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in self.columns())
         return (
             f"read_csv({sql_literal(self.path)}, header = true, auto_detect = false, delim = "
             f"{sql_literal(self.delimiter)}, quote = '\"', escape = '\"', columns = {{{cols}}})"
@@ -198,7 +203,8 @@ def open_source(path: Path | str, voc: Vocabulary) -> DataSource:
                     value=f.name,
                     hint="keep one file per relation",
                 )
-            files[name] = InputFile(name, str(f), suffix[1:])
+            example = ",".join(fl.name for fl in voc.relations[name].fields)
+            files[name] = InputFile(name, str(f), suffix[1:], example)
         return DataSource(path, files)
     con = _connect()
     try:
@@ -282,7 +288,7 @@ def _checks(field_name: str, ftype: str, values: Sequence[str]) -> list[tuple[st
     """(SQL condition on column ``v`` that makes the value bad, reason) in the order convert() checks."""
     v = quote(field_name)
     num = f"replace({_strip(v)}, ',', '.')"
-    number_re = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)$"
+    number_re = f"^{NUMBER_TEXT.pattern}$"  # as case files read numbers and dates (oerlog.values)
     out: list[tuple[str, str]] = [(f"{v} IS NULL", "a value is required")]
     if ftype == "id":
         out.append((f"{_strip(v)} = ''", "an identifier cannot be empty"))
@@ -308,7 +314,7 @@ def _checks(field_name: str, ftype: str, values: Sequence[str]) -> list[tuple[st
     elif ftype == "date":
         out.append(
             (
-                f"NOT regexp_full_match({_strip(v)}, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$') "
+                f"NOT regexp_full_match({_strip(v)}, '^{DATE_TEXT.pattern}$') "
                 f"OR TRY_CAST({_strip(v)} AS DATE) IS NULL OR starts_with({_strip(v)}, '0000')",  # no year 0
                 "not a date that exists (YYYY-MM-DD)",
             )
@@ -319,6 +325,11 @@ def _checks(field_name: str, ftype: str, values: Sequence[str]) -> list[tuple[st
         allowed = ", ".join(sql_literal(x) for x in values)
         out.append((f"{v} NOT IN ({allowed})", "value is not allowed"))
     return out
+
+
+def _any_bad(fields: Iterable[Field]) -> str:
+    """SQL that holds when some field breaks one of its :func:`_checks` (NULL-safe: wrap in coalesce)."""
+    return " OR ".join(f"({c})" for fl in fields for c, _ in _checks(fl.name, fl.type, fl.values)) or "FALSE"
 
 
 def _fast(field_name: str, ftype: str, values: Sequence[str]) -> tuple[str, str]:
@@ -344,8 +355,7 @@ def _fast(field_name: str, ftype: str, values: Sequence[str]) -> tuple[str, str]
         return f"length({v}) = 10 AND CAST(TRY_CAST({v} AS DATE) AS VARCHAR) = {v}", f"TRY_CAST({v} AS DATE)"
     if ftype == "id":  # starts with a printable ASCII character other than a space: not empty once stripped
         return f"ascii({v}) BETWEEN 33 AND 126", v
-    checks = _checks(field_name, ftype, values)
-    return "NOT (" + " OR ".join(f"({c})" for c, _ in checks) + ")", _typed(field_name, ftype)
+    return f"NOT ({_any_bad([Field(field_name, ftype, values=tuple(values))])})", _typed(field_name, ftype)
 
 
 def _typed(field_name: str, ftype: str) -> str:
@@ -423,9 +433,7 @@ class Cohort:
 
     def _columns(self, f: InputFile, rel: Relation) -> list[str]:
         if f.kind == "csv":
-            if not f.header:
-                f.header, f.delimiter = csv_header(f.path)
-            cols = ["_line", *f.header]
+            cols = ["_line", *f.columns()]
         else:
             cols = [r[0] for r in self.con.execute(f"DESCRIBE {f.reader()}").fetchall()]
         have = set(cols)
@@ -509,18 +517,18 @@ class Cohort:
         Each field is first given the cheap test of :func:`_fast` (computed once, in an inner projection); only
         rows where some field fails it get the full checks of :func:`_checks`, and only their fields are typed
         the slow way (spaces trimmed, a decimal comma read)."""
-        oks = [f"coalesce({_fast(fl.name, fl.type, fl.values)[0]}, false) AS _ok{i}" for i, fl in enumerate(rel.fields)]
+        fast = [_fast(fl.name, fl.type, fl.values) for fl in rel.fields]
+        oks = [f"coalesce({ok}, false) AS _ok{i}" for i, (ok, _) in enumerate(fast)]
         names = ", ".join(quote(fl.name) for fl in rel.fields)
         inner = f"SELECT {names}, {', '.join(oks)} FROM ({self.raw_select(f, rel, lines=False)}) AS r"
 
         def value(i: int, fl: Field) -> str:
-            fast, slow = _fast(fl.name, fl.type, fl.values)[1], _typed(fl.name, fl.type)
-            return slow if fast == slow else f"CASE WHEN _ok{i} THEN {fast} ELSE {slow} END"
+            quick, slow = fast[i][1], _typed(fl.name, fl.type)
+            return slow if quick == slow else f"CASE WHEN _ok{i} THEN {quick} ELSE {slow} END"
 
         typed = ", ".join(f"{value(i, fl)} AS {quote(fl.name)}" for i, fl in enumerate(rel.fields))
         all_ok = " AND ".join(f"_ok{i}" for i in range(len(rel.fields))) or "TRUE"
-        full = " OR ".join(f"({c})" for fl in rel.fields for c, _ in _checks(fl.name, fl.type, fl.values))
-        bad = f"CASE WHEN {all_ok} THEN FALSE ELSE coalesce({full or 'FALSE'}, TRUE) END"
+        bad = f"CASE WHEN {all_ok} THEN FALSE ELSE coalesce({_any_bad(rel.fields)}, TRUE) END"
         return f"SELECT {typed}, {bad} AS _bad FROM ({inner}) AS v"
 
     def bad_rows_error(self) -> ValidationError:
@@ -639,8 +647,10 @@ def _read_error(f: InputFile, rel: Relation, exc: Exception) -> ValidationError:
     m = re.search(r"CSV Error on Line: (\d+)", text)
     line = int(m.group(1)) if m else 0
     orig = re.search(r"Original Line: ?(.*)", text)
-    detail = next((x.strip() for x in text.splitlines()[2:3] if x.strip() and "fixes" not in x), "")
     first = text.splitlines()[0] if text else type(exc).__name__
+    # DuckDB's explanation: the first line after "CSV Error on Line" and "Original Line", before its fixes
+    head = text.split("Possible fixes")[0].splitlines()[1:]
+    detail = next((x.strip() for x in head if x.strip() and not x.startswith("Original Line")), "")
     return ValidationError(
         f"{rel.name}: {f.path} cannot be read as a table: " + (detail or first.split(":", 1)[-1].strip()),
         Location(f.path, line),
@@ -766,6 +776,8 @@ def batch(
     """Run the document over the cohort in ``data`` and write the goals' conclusions to ``output`` (sorted when
     ``sort``; by default a CSV file is sorted and a Parquet file is not, see :func:`write_results`)."""
     t0 = time.perf_counter()
+    if output is not None:
+        output_suffix(output)
     doc = kb.document(doc_id)
     goal_names = parse_goals(doc, goals)
     own = cohort is None
@@ -799,6 +811,18 @@ def batch(
             c.close()
 
 
+def output_suffix(output: Path) -> str:
+    """``.csv`` or ``.parquet``: the kind of output file, checked before a run rather than after it."""
+    suffix = output.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise UsageError(
+            f"the output must be a .csv or .parquet file, not {output.name}",
+            value=str(output),
+            example="-o results.parquet",
+        )
+    return suffix
+
+
 def write_results(
     cohort: Cohort, prog: SqlProgram, goals: Sequence[str], output: Path, *, sort: bool | None = None
 ) -> None:
@@ -806,14 +830,8 @@ def write_results(
 
     ``sort`` orders the rows by conclusion, arguments and rule; by default a CSV file (read by people, compared
     with diff) is sorted and a Parquet file (read by programs) is written in the order the rows are produced."""
-    suffix = output.suffix.lower()
+    suffix = output_suffix(output)
     sql, _ = _result_select(prog, goals, sort=suffix == ".csv" if sort is None else sort)
-    if suffix not in (".csv", ".parquet"):
-        raise UsageError(
-            f"the output must be a .csv or .parquet file, not {output.name}",
-            value=str(output),
-            example="-o results.parquet",
-        )
     fmt = "(FORMAT parquet)" if suffix == ".parquet" else "(HEADER, DELIMITER ',')"
     output.parent.mkdir(parents=True, exist_ok=True)
     cohort.con.execute(f"COPY ({sql}) TO {sql_literal(str(output))} {fmt}")
@@ -1059,10 +1077,9 @@ def student_case(cohort: Cohort, relations: Iterable[str], student: str) -> Any:
         typed = ", ".join(f"{_typed(fl.name, fl.type)} AS {quote(fl.name)}" for fl in rel.fields)
         has_student = any(fl.name == "student" for fl in rel.fields)
         cond = f"{quote('student')} = {sql_literal(student)} AND " if has_student else ""
-        bad = " OR ".join(f"({c})" for fl in rel.fields for c, _ in _checks(fl.name, fl.type, fl.values))
         # the student's rows first, then the checks on those only (the bad ones stay out, as in the batch run)
         sql = (
-            f"WITH r AS ({raw}) SELECT _line, {typed} FROM r WHERE {cond}NOT coalesce({bad or 'FALSE'}, TRUE) "
+            f"WITH r AS ({raw}) SELECT _line, {typed} FROM r WHERE {cond}NOT coalesce({_any_bad(rel.fields)}, TRUE) "
             f"ORDER BY _line"
         )
         for line, *vals in cohort.con.execute(sql).fetchall():

@@ -807,13 +807,17 @@ class _Compiler:
             )
         return "\nUNION\n".join(rows)
 
-    def statement(self, group: list[str]) -> Statement:
-        recursive = len(group) > 1 or any(
+    def is_recursive(self, group: Sequence[str]) -> bool:
+        """Whether the component's relations depend on themselves (``WITH RECURSIVE``)."""
+        return len(group) > 1 or any(
             st.atom is not None and st.atom.pred in group
             for p in group
             for cr in self.by_head.get(p, [])
             for st in cr.steps
         )
+
+    def statement(self, group: list[str]) -> Statement:
+        recursive = self.is_recursive(group)
         rule_ids = [cr.id for p in group for cr in self.by_head.get(p, [])]
         if not recursive:
             pred = group[0]
@@ -1036,14 +1040,8 @@ def _inline_candidates(comp: _Compiler, plan: Plan, derived: set[str]) -> set[st
     and nothing is inlined into a recursive component, whose body is evaluated once per iteration."""
     recursive: set[str] = set()
     for group in plan.groups:
-        members = [p for p in group if p in derived]
-        if len(members) > 1 or any(
-            a.pred in members
-            for p in members
-            for cr in comp.by_head.get(p, [])
-            for st in cr.steps
-            for a in _step_atoms(st)
-        ):
+        members = [p for p in group if p in derived and not _is_ex(p)]  # as compile_plan makes its statements
+        if comp.is_recursive(members):
             recursive.update(members)
     reads: dict[str, int] = {}
     reader: dict[str, tuple[str, str]] = {}  # relation -> (head of the rule reading it, kind of step)
