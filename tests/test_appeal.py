@@ -150,7 +150,7 @@ def test_html_dossier_in_headless_chromium(cli, tmp_path):
     )
     assert r.code == 0, r.err
     text = page.read_text()
-    assert "<link" not in text and "<script src" not in text and "http" not in text  # self-contained
+    assert "<link" not in text and "<script" not in text and "://" not in text  # self-contained, no script
     flags = chromium_flags(tmp_path)
     shot = tmp_path / "d.png"
     subprocess.run(

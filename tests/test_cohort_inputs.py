@@ -32,6 +32,26 @@ TRICKY = [
 ]  # fmt: skip
 
 
+# the characters of the id / text rule (oerlog.values.id_problem, text_problem): controls, invisible and bidi
+# characters, spaces at either end, formula starts
+SPECIAL = [
+    "\x00", "\x1b", "\x7f", "\x85", "\x9f", "\u200b", "\u200f", "\u2028", "\u202a", "\u202e", "\u2060", "\u2066",
+    "\u2069", "\ufeff", "\u00a0", "\u1680", "\u2000", "\u200a", "\u202f", "\u205f", "\u3000", " ", "\t", "\r", "\n",
+    "=", "+", "-", "@",
+]  # fmt: skip
+ID_TRICKY = [
+    "=1+1", "+31612345678", "-5", "@SUM(A1)", "\ts1", "\rs1", "s1\n", "s\x1b[31m1", "a\u202eb", "a\u2066b", "s\u200b1",
+    "\ufeffs1", "s1\u00a0", "\u2000s1", "a b", "s-1", "s=1", "s@x", "é", "s\u00e91", "x\u2029", "\u00a0", "_x", ".x",
+]  # fmt: skip
+
+
+def _random_ids(n: int, seed: int) -> list[str]:
+    """Short texts of ordinary characters mixed with those of the id rule."""
+    rng = random.Random(seed)
+    alphabet = ["a", "Z", "1", "_", ".", "é", "ß"] + SPECIAL
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 5))) for _ in range(n)]
+
+
 def _random_values(n: int, seed: int) -> list[str]:
     rng = random.Random(seed)
     alphabet = "0123456789.,+- e_x\u00a0-:/T"
@@ -49,7 +69,7 @@ def _random_values(n: int, seed: int) -> list[str]:
 def test_fast_path_accepts_only_what_the_full_checks_accept(ftype: str) -> None:
     """Where the cheap test holds, the full checks find nothing wrong and both give the same typed value; so
     'fast test, else full checks' decides every value exactly as the full checks alone."""
-    values = TRICKY + _random_values(3000, seed=len(ftype))
+    values = TRICKY + ID_TRICKY + _random_values(3000, seed=len(ftype)) + _random_ids(3000, seed=len(ftype))
     enum_values = ["regular", "resit"]
     con = duckdb.connect()
     con.execute("CREATE TABLE vals (v VARCHAR)")
@@ -93,7 +113,7 @@ def test_the_sql_back_end_reads_values_as_case_files_do(ftype: str) -> None:
     it (vocabulary.convert), with the same value, but for the SQL back end's documented limits (4 decimals, 13
     integer digits of a decimal, 18 digits of an integer). Whitespace is stripped as Python's str.strip() does."""
     values = TRICKY + ["\t5.45", "5.45\n", "\t", "\u2003", "2025-09-01\t", "\x1cx", "x\x85"]
-    values += _random_values(2000, seed=7 + len(ftype))
+    values += ID_TRICKY + _random_values(2000, seed=7 + len(ftype)) + _random_ids(3000, seed=7 + len(ftype))
     enum_values = ("regular", "resit")
     fld = Field("v", ftype, values=enum_values if ftype == "enum" else ())
     rel = Relation("r", (fld,))

@@ -1,13 +1,14 @@
 """The ``oerlog`` command line (click). The only module that imports click.
 
 Exit codes: 0 success, 1 a check or test found problems, 2 bad input (with file:line:column, the bad value
-and a valid example).
+and a valid example), 3 an internal error; 130 / 143 / 129 interrupted by SIGINT / SIGTERM / SIGHUP.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -18,10 +19,12 @@ import click
 
 from . import __version__, ir
 from .cases import Case, load_case
-from .errors import OerlogError, UsageError
+from .errors import Interrupted, Location, OerlogError, UsageError, raise_on_signals
+from .escape import md_code, md_text
 from .explain import Explainer, Node
+from .goals import parse_goal
 from .kb import KnowledgeBase, open_kb
-from .parser import parse_atom
+from .outputs import prepare_target, write_text
 from .render import to_json, to_markdown, to_text
 from .session import Judgement, judge, parse_overrides
 from .values import format_value, json_value
@@ -94,47 +97,42 @@ def case_options(f: F) -> F:
         "--case",
         "case_path",
         required=True,
-        type=click.Path(dir_okay=False),
+        type=click.Path(),
         help="YAML case file with the facts.",
     )(f)
     return f
 
 
-def _judge(ctx: Ctx, case_path: str, doc_id: str | None, params: tuple[str, ...]) -> Judgement:
-    kb = ctx.kb
+CASE_EXAMPLE = "--case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml"
+
+
+def _load_case(kb: KnowledgeBase, case_path: str) -> Case:
+    """The case file of --case; a located error for a folder (a missing or unreadable file is the reader's)."""
+    if Path(case_path).is_dir():
+        raise UsageError(
+            "--case names a folder, not a case file", Location(case_path), value=case_path, example=CASE_EXAMPLE
+        )
     case = load_case(Path(case_path), kb.vocabulary)
+    for note in case.notes:  # a fact stated twice
+        click.echo(f"note: {note}", err=True)
+    return case
+
+
+def _judge(
+    ctx: Ctx, case_path: str, doc_id: str | None, params: tuple[str, ...], *goals: str
+) -> tuple[Judgement, list[ir.Atom]]:
+    """Judge the case of --case, and the goals checked and typed for the document: before the evaluation, so that
+    a mistyped goal is reported at once."""
+    kb = ctx.kb
+    case = _load_case(kb, case_path)
     from .session import select_document
 
     doc, how, _ = select_document(kb, case, doc_id)
     overrides = parse_overrides(doc, list(params))
+    atoms = [parse_goal(doc, g) for g in goals]
     j = judge(kb, case, doc.id, overrides)
     j.selection = how
-    return j
-
-
-def _goal(text: str, j: Judgement) -> ir.Atom:
-    atom = parse_atom(text)
-    known = {cr.head.pred: cr.head.arity for cr in j.document.plan().rules}
-    known.update({r.head.pred: r.head.arity for r in j.document.plan().blocked_rules})
-    known.update(j.kb.vocabulary.input_arities())
-    if atom.pred not in known or atom.pred.startswith("_"):
-        import difflib
-
-        close = difflib.get_close_matches(atom.pred, sorted(p for p in known if not p.startswith("_")), n=3)
-        err = UsageError(
-            f"unknown predicate {atom.pred!r} in document {j.document.id}",
-            value=atom.pred,
-            hint=("did you mean " + ", ".join(close) + "? " if close else "") + "see: oerlog docs " + j.document.id,
-            example='resit_excluded("anna", C)',
-        )
-        raise err
-    if known[atom.pred] != atom.arity:
-        raise UsageError(
-            f"{atom.pred} takes {known[atom.pred]} argument(s), the goal gives {atom.arity}",
-            value=text,
-            example=f"{atom.pred}(" + ", ".join(f"X{i + 1}" for i in range(known[atom.pred])) + ")",
-        )
-    return atom
+    return j, atoms
 
 
 def _doc_info(j: Judgement) -> dict[str, Any]:
@@ -175,8 +173,8 @@ def _emit(kind: str, goal_text: str, trees: list[Node], j: Judgement, fmt: str, 
         title = {("why", "nl"): "Waarom", ("why", "en"): "Why", ("whynot", "nl"): "Waarom niet"}.get(
             (kind, lang), "Why not"
         )
-        click.echo(f"# {title}: `{goal_text}`\n")
-        click.echo(f"_{_header(j, lang)}_\n")
+        click.echo(f"# {title}: {md_code(goal_text)}\n")
+        click.echo(f"_{md_text(_header(j, lang))}_\n")
         for t in trees:
             click.echo(to_markdown(t, lang))
         return
@@ -210,8 +208,7 @@ def why(ctx: Ctx, goal: str, case_path: str, doc_id: str | None, params: tuple[s
       oerlog why 'resit_excluded("anna", C)' --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml
     Exit code 1 when nothing matches GOAL (use whynot to see why).
     """
-    j = _judge(ctx, case_path, doc_id, params)
-    atom = _goal(goal, j)
+    j, (atom,) = _judge(ctx, case_path, doc_id, params, goal)
     ex = Explainer(j.model, j.document, j.case.sources, lang)
     rows = j.answers(atom)
     if not rows:
@@ -235,8 +232,7 @@ def whynot(
     Example:
       oerlog whynot 'resit_invited("anna", C)' --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml
     """
-    j = _judge(ctx, case_path, doc_id, params)
-    atom = _goal(goal, j)
+    j, (atom,) = _judge(ctx, case_path, doc_id, params, goal)
     ex = Explainer(j.model, j.document, j.case.sources, lang)
     _emit("whynot", goal, [ex.whynot(atom)], j, fmt, lang)
 
@@ -255,8 +251,7 @@ def query(
     Example:
       oerlog query 'resit_excluded(S, C)' --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml
     """
-    j = _judge(ctx, case_path, doc_id, params)
-    atom = _goal(goal, j)
+    j, (atom,) = _judge(ctx, case_path, doc_id, params, goal)
     _print_rows(atom, j.answers(atom), fmt, lang, j)
 
 
@@ -474,7 +469,7 @@ def test_cmd(ctx: Ctx, doc_ids: tuple[str, ...], verbose: bool) -> None:
     "--case",
     "case_path",
     default=None,
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
     help="Case file (default: the one named in the query file).",
 )
 @click.option("--doc", "doc_id", default=None)
@@ -502,7 +497,7 @@ def run(ctx: Ctx, query_file: str, case_path: str | None, doc_id: str | None, la
                 json.dumps({"title": title, "concepts": q.concepts, "documents": data}, indent=2, ensure_ascii=False)
             )
         else:
-            click.echo(("# " if fmt == "md" else "") + title + "\n")
+            click.echo(("# " + md_text(title) if fmt == "md" else title) + "\n")
             click.echo(compare_text(data, markdown=fmt == "md"))
         return
     path = case_path or (str(q.case) if q.case else None)
@@ -513,13 +508,14 @@ def run(ctx: Ctx, query_file: str, case_path: str | None, doc_id: str | None, la
             example=f"oerlog run {query_file} --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml",
         )
     kb = ctx.kb
-    case: Case = load_case(Path(path), kb.vocabulary)
+    case: Case = _load_case(kb, path)
     from .session import select_document
 
     doc, how, _ = select_document(kb, case, doc_id or q.document)
-    j = judge(kb, case, doc.id, parse_overrides(doc, q.params))
+    overrides = parse_overrides(doc, q.params)
+    atom = parse_goal(doc, q.goal_text, q.goal.loc)
+    j = judge(kb, case, doc.id, overrides)
     j.selection = how
-    atom = _goal(q.goal_text, j)
     click.echo(f"{q.title if lang == 'nl' or not q.title_en else q.title_en}\n") if fmt == "text" else None
     rows = j.answers(atom)
     ex = Explainer(j.model, j.document, j.case.sources, lang)
@@ -571,9 +567,10 @@ def appeal(
     from .dossier_render import to_html as dossier_html
     from .dossier_render import to_markdown as dossier_md
 
-    j = _judge(ctx, case_path, doc_id, params)
-    atom = _goal(decision, j)
-    wanted = _goal(want, j) if want else None
+    if output:
+        prepare_target(Path(output))  # before the work: an unwritable path is reported at once
+    j, (atom, *rest) = _judge(ctx, case_path, doc_id, params, decision, *([want] if want else []))
+    wanted = rest[0] if rest else None
     d = build(j, atom, lang, wanted)
     if fmt == "json":
         text = json.dumps(d.to_dict(), indent=2, ensure_ascii=False, default=str)
@@ -582,7 +579,7 @@ def appeal(
     else:
         text = dossier_md(d)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        write_text(Path(output), text)
         click.echo(f"{output}: dossier for {d.decision_atom} ({d.seconds:.1f} s)", err=True)
     else:
         click.echo(text)
@@ -833,6 +830,8 @@ def check(
     )
 
     kb = ctx.kb
+    if output:
+        prepare_target(Path(output))  # before the work: an unwritable path is reported at once
     accepted = load_accepted(Path(accept_file)) if accept_file else {}
     report = Checker(kb, list(doc_ids) or None, against, seed=seed, budget=budget, lang=lang).run()
     apply_accepted(report, accepted)
@@ -844,7 +843,7 @@ def check(
     else:
         text = to_text_report(report, lang, proofs=not no_proofs)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        write_text(Path(output), text)
         click.echo(f"{output}: {len(report.findings)} finding(s), {len(report.open_findings(strict))} open", err=True)
     else:
         click.echo(text)
@@ -921,6 +920,16 @@ def cohort_options(f: F) -> F:
     return f
 
 
+def _load_notes(rep: Any) -> None:
+    """What a cohort run read and did not read, and what it noticed (duplicates, an overridden reference date)."""
+    for name, cols in rep.ignored_columns.items():
+        click.echo(f"note: {name}: column(s) {', '.join(cols)} ignored", err=True)
+    if rep.unread:
+        click.echo(f"note: not read (the goals do not depend on them): {', '.join(rep.unread)}", err=True)
+    for note in rep.notes:
+        click.echo(f"note: {note}", err=True)
+
+
 @cli.command()
 @cohort_options
 @click.option("--goal", "goals", multiple=True, help="Conclusion to compute (repeatable), e.g. resit_excluded.")
@@ -981,7 +990,7 @@ def batch(
       oerlog batch --doc uu-gnk-ba-2025 --data cohort/ --goal resit_excluded --emit-sql --dialect spark
     """
     from .cohort import batch as run_batch
-    from .cohort import explain_student
+    from .cohort import explain_student, names_of, parse_goals
 
     kb = ctx.kb
     doc = kb.document(doc_id)
@@ -991,8 +1000,12 @@ def batch(
     if emit_sql:
         from .sqlgen import compile_plan, transpile
 
-        prog = compile_plan(doc.plan(overrides or None), kb.vocabulary, [g.split("(")[0] for g in goals])
+        atoms = parse_goals(doc, goals)
+        prog = compile_plan(doc.plan(overrides or None), kb.vocabulary, names_of(atoms))
         click.echo(transpile(prog.script(), dialect))
+        for a in atoms:
+            if any(not isinstance(t, ir.Var) for t in a.args):
+                click.echo(f"note: the script computes every row of {a.pred}; select those of {a} from it", err=True)
         return
     if explain:
         click.echo(
@@ -1010,20 +1023,14 @@ def batch(
         reference_date=ref,
         progress=_progress_printer(progress),
         sort=sort,
+        rejects=Path(rejects) if rejects else None,
     )
     rep = res.report
-    if rep.bad:
-        path = (
-            Path(rejects) if rejects else (Path(output).with_suffix(".rejects.csv") if output else Path("rejects.csv"))
-        )
-        from .cohort import write_rejects
-
-        write_rejects(rep, path)
-        click.echo(f"{rep.bad_count} bad row(s) rejected, listed in {path}", err=True)
-    for name in rep.missing:
-        click.echo(f"note: no table for {name}: it is empty in this run", err=True)
-    for name, cols in rep.ignored_columns.items():
-        click.echo(f"note: {name}: column(s) {', '.join(cols)} ignored", err=True)
+    if res.rejects:
+        click.echo(f"{rep.bad_count} bad row(s) rejected, listed in {res.rejects}", err=True)
+    if res.stale_rejects:
+        click.echo(f"removed {res.stale_rejects}: the rejects of an earlier run (this run rejected nothing)", err=True)
+    _load_notes(rep)
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -1034,6 +1041,9 @@ def batch(
                     "by_rule": res.by_rule,
                     "input_rows": rep.rows,
                     "rejected_rows": rep.bad_count,
+                    "rejects": str(res.rejects) if res.rejects else None,
+                    "not_read": rep.unread,
+                    "notes": rep.notes,
                     "seconds": {k: round(v, 3) for k, v in res.seconds.items()},
                 },
                 indent=2,
@@ -1093,10 +1103,16 @@ def whatif(
         on_error=on_error,
         reference_date=_reference_date(reference_date),
         progress=_progress_printer(progress),
+        output=Path(output) if output else None,
     )
+    rep = res.report
+    if rep.bad_count:
+        shown = "; ".join(f"{b.file.where(b.line)}: {b.file.relation}.{b.field}: {b.reason}" for b in rep.bad[:5])
+        click.echo(f"{rep.bad_count} bad row(s) rejected (left out of both runs): {shown}", err=True)
+    _load_notes(rep)
     text = {"md": whatif_markdown, "csv": whatif_csv, "json": whatif_json}[fmt](res)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        write_text(Path(output), text)
         click.echo(f"{output}: {len(res.changes)} change(s), {len(res.students())} student(s)", err=True)
     else:
         click.echo(text, nl=False)
@@ -1111,16 +1127,27 @@ def whatif(
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Folder to write the tables to.")
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: when a terminal).")
+@click.option("--force", is_flag=True, help="Replace the output folder (of tables) if it is not empty.")
 @click.pass_obj
 def generate(
-    ctx: Ctx, students: int, seed: int, doc_ids: tuple[str, ...], fmt: str, output: str, progress: bool | None
+    ctx: Ctx,
+    students: int,
+    seed: int,
+    doc_ids: tuple[str, ...],
+    fmt: str,
+    output: str,
+    progress: bool | None,
+    force: bool,
 ) -> None:
     """Write a synthetic, seeded cohort (Osiris-like tables, one file per input relation) with boundary cases.
+
+    The folder is written whole or not at all; a folder that is not empty is refused unless --force, which
+    replaces it (only a folder of tables).
 
     \b
     Example:
       oerlog generate --students 100000 --seed 1 -o cohort/
-      oerlog generate --students 1000 --doc uu-gnk-ba-2025 --format parquet -o small/
+      oerlog generate --students 1000 --doc uu-gnk-ba-2025 --format parquet -o small/ --force
     """
     from .generate import generate as run_generate
 
@@ -1129,7 +1156,14 @@ def generate(
         kb.document(d)
     start = time.perf_counter()
     counts = run_generate(
-        kb, output, students, seed=seed, doc_ids=list(doc_ids) or None, fmt=fmt, progress=_progress_printer(progress)
+        kb,
+        output,
+        students,
+        seed=seed,
+        doc_ids=list(doc_ids) or None,
+        fmt=fmt,
+        progress=_progress_printer(progress),
+        force=force,
     )
     click.echo(
         f"{output}: {students} students, {sum(counts.values())} rows in {len(counts)} tables "
@@ -1138,31 +1172,58 @@ def generate(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: runs the CLI and turns oerlog errors into located messages with exit code 2."""
+    """Entry point: runs the CLI and turns oerlog errors into located messages with exit code 2; a run stopped by
+    SIGINT, SIGTERM or SIGHUP is reported as interrupted, with exit code 130, 143 or 129 (128 + the signal)."""
+    with raise_on_signals() as received:
+        try:
+            code = _run(argv, received)
+        except Interrupted:  # the signal came after the command, while its outcome was being reported
+            code = None
+        if received:
+            code = _interrupted(Interrupted(received[0]))
+    sys.exit(code)
+
+
+def _run(argv: list[str] | None, received: list[int]) -> int | str | None:
+    """Run the command; its exit code (a failure reported on stderr; an interruption is left to :func:`main`)."""
     try:
         cli.main(args=argv, prog_name="oerlog", standalone_mode=False)
-    except OerlogError as exc:
+    except SystemExit as exc:
+        return exc.code
+    except BaseException as exc:  # noqa: BLE001 - every way a command can end is reported
+        if received:  # whatever a library made of the interruption (an error of its own, a failed read), it is one
+            return None
+        return _failed(exc)
+    return 0
+
+
+def _interrupted(exc: Interrupted) -> int:
+    click.echo(exc.render(), err=True)
+    return exc.exit_code
+
+
+def _failed(exc: BaseException) -> int:
+    """Report an exception that ended a command; the exit code."""
+    if isinstance(exc, Interrupted):
+        return _interrupted(exc)
+    if isinstance(exc, OerlogError):
         click.echo(exc.render(), err=True)
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
+        return exc.exit_code
+    if isinstance(exc, click.exceptions.Abort):  # click's form of KeyboardInterrupt (no handler of ours was set)
+        return _interrupted(Interrupted(signal.SIGINT))
+    if isinstance(exc, click.ClickException):
         exc.show()
-        sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
-    except BrokenPipeError:
-        sys.exit(0)
-    except SystemExit:
-        raise
-    except Exception as exc:  # an oerlog bug, not bad input: say so plainly
-        if os.environ.get("OERLOG_DEBUG"):
-            raise
-        click.echo(
-            f"internal error: {type(exc).__name__}: {exc}\n(set OERLOG_DEBUG=1 for the traceback; please report it)",
-            err=True,
-        )
-        sys.exit(3)
-    sys.exit(0)
+        return 2 if exc.exit_code == 2 else exc.exit_code
+    if isinstance(exc, BrokenPipeError):
+        return 0
+    if not isinstance(exc, Exception) or os.environ.get("OERLOG_DEBUG"):
+        raise exc
+    # an oerlog bug, not bad input: say so plainly
+    click.echo(
+        f"internal error: {type(exc).__name__}: {exc}\n(set OERLOG_DEBUG=1 for the traceback; please report it)",
+        err=True,
+    )
+    return 3
 
 
 if __name__ == "__main__":

@@ -24,11 +24,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from . import ir
+from .cases import REFERENCE_RELATION
 from .errors import Location, UsageError, ValidationError
+from .escape import md_cell, md_code, md_text
 from .kb import Document, KnowledgeBase
+from .outputs import atomic_path, prepare_target, write_text
 from .sqlgen import (
     CALENDAR,
-    FIELD_TYPES,
     INPUT_DECIMAL_SCALE,
     RULE_COLUMN,
     SQL_TYPES,
@@ -38,7 +41,18 @@ from .sqlgen import (
     share_unchanged,
     sql_literal,
 )
-from .values import DATE_TEXT, NUMBER_TEXT, Value, format_literal, is_working_day
+from .values import (
+    CONTROL_RANGES,
+    DATE_TEXT,
+    EDGE_SPACE_RANGES,
+    FORMULA_PREFIXES,
+    NUMBER_TEXT,
+    Value,
+    char_class,
+    format_literal,
+    is_working_day,
+    text_problem,
+)
 from .vocabulary import Field, Relation, Vocabulary
 
 Progress = Callable[[int, int, str], None]
@@ -53,7 +67,7 @@ def _connect(memory_limit: str | None = None, threads: int | None = None) -> Any
         import duckdb
     except ImportError as exc:  # pragma: no cover - duckdb is a dependency
         raise UsageError(
-            "the cohort commands need DuckDB", hint="pip install 'duckdb>=1.0'", example="pip install -e ."
+            "the cohort commands need DuckDB", hint="pip install 'duckdb>=2.0'", example="pip install -e ."
         ) from exc
     config: dict[str, Any] = {}
     mem = memory_limit or os.environ.get("OERLOG_DUCKDB_MEMORY")
@@ -101,7 +115,16 @@ def csv_header(path: str, example: str = "student,test,grade") -> tuple[list[str
         )
     best, delim = [line.strip()], ","
     for d in CSV_DELIMITERS:
-        names = next(csv.reader([line.rstrip("\r\n")], delimiter=d))
+        try:
+            names = next(csv.reader([line.rstrip("\r\n")], delimiter=d))
+        except csv.Error as exc:  # a carriage return inside the header line
+            raise ValidationError(
+                f"{path}: the header line cannot be read: {exc}",
+                loc,
+                value=line.rstrip("\n"),
+                hint="the first line names the columns, separated by one delimiter, and ends the line",
+                example=example,
+            ) from None
         if len(names) > len(best):
             best, delim = names, d
     names = [n.strip() for n in best]
@@ -156,8 +179,9 @@ class InputFile:
         if self.kind == "csv":
             return f"SELECT CAST(row_number() OVER () + 1 AS BIGINT) AS _line, * FROM {self.csv_reader()}"
         if self.kind == "parquet":
-            return (
-                f"SELECT CAST(file_row_number + 1 AS BIGINT) AS _line, * FROM read_parquet({p}, file_row_number = true)"
+            return (  # the row number DuckDB adds is the line, not a column of the file
+                f"SELECT CAST(file_row_number + 1 AS BIGINT) AS _line, * EXCLUDE (file_row_number) "
+                f"FROM read_parquet({p}, file_row_number = true)"
             )
         return f"SELECT CAST(rowid + 1 AS BIGINT) AS _line, * FROM _src.{quote(self.relation)}"
 
@@ -194,8 +218,7 @@ def open_source(path: Path | str, voc: Vocabulary) -> DataSource:
             if suffix not in (".csv", ".parquet") or f.name.startswith("."):
                 continue
             name = f.stem
-            if name not in voc.relations:
-                raise _unknown(voc, name, Location(str(f)))
+            voc.stated_relation(name, Location(str(f)), "test_result.csv with header student,test,grade")
             if name in files:
                 raise UsageError(
                     f"two files for relation {name}: {files[name].path} and {f}",
@@ -222,24 +245,11 @@ def open_source(path: Path | str, voc: Vocabulary) -> DataSource:
         ) from None
     finally:
         con.close()
-    for t in tables:
+    for t in tables:  # tables named after no input relation are not read
         if t in voc.relations:
+            voc.stated_relation(t, Location(str(path)), "a table test_result(student, test, grade)")
             files[t] = InputFile(t, str(path), "duckdb")
     return DataSource(path, files, database=str(path))
-
-
-def _unknown(voc: Vocabulary, name: str, loc: Location) -> UsageError:
-    import difflib
-
-    close = difflib.get_close_matches(name, sorted(voc.relations), n=2)
-    return UsageError(
-        f"{loc.file}: {name!r} is not an input relation of the vocabulary",
-        loc,
-        value=name,
-        hint=("did you mean " + " or ".join(repr(c) for c in close) + "? " if close else "")
-        + "name each file after an input relation (oerlog docs --vocabulary)",
-        example="test_result.csv with header student,test,grade",
-    )
 
 
 @dataclass
@@ -251,6 +261,7 @@ class BadRow:
     field: str
     value: str | None
     reason: str
+    hint: str | None = None  # by default: what the field must be
 
     def error(self, rel: Relation) -> ValidationError:
         """The located error, worded as for case files."""
@@ -259,24 +270,31 @@ class BadRow:
             f"{rel.name}.{self.field}: {self.reason}",
             Location(self.file.path, self.line if self.file.kind == "csv" else 0),
             value=self.value if self.file.kind == "csv" else f"row {self.line}: {self.value!r}",
-            hint=f"{self.field} must be {fld.describe()}" if fld else None,
+            hint=self.hint or (f"{self.field} must be {fld.describe()}" if fld else None),
             example=f"{rel.name}: {rel.example_record()}",
         )
 
 
 @dataclass
 class LoadReport:
-    """What was loaded: rows per relation, the bad rows (rejected or fatal), relations without a file."""
+    """What was loaded: rows per relation, the bad rows (rejected or fatal), what was not read, notes."""
 
     rows: dict[str, int] = field(default_factory=dict)
     bad: list[BadRow] = field(default_factory=list)
     bad_count: int = 0
-    missing: list[str] = field(default_factory=list)
+    conflicting: dict[str, int] = field(default_factory=dict)  # rows sharing a key with different values
     ignored_columns: dict[str, list[str]] = field(default_factory=dict)
+    unread: list[str] = field(default_factory=list)  # relations with a file that the goals do not read
+    notes: list[str] = field(default_factory=list)  # duplicates, a --reference-date overriding the file
 
 
 # the characters Python's str.strip() removes (str.isspace), as an RE2 class: values are trimmed as case files are
 _WS = r"[\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+
+
+# what no text value holds, and what an id neither starts nor ends with (oerlog.values.id_problem / text_problem)
+_CONTROL = char_class(CONTROL_RANGES, "re2")
+_EDGE_SPACE = char_class(EDGE_SPACE_RANGES, "re2")
 
 
 def _strip(v: str) -> str:
@@ -290,8 +308,21 @@ def _checks(field_name: str, ftype: str, values: Sequence[str]) -> list[tuple[st
     num = f"replace({_strip(v)}, ',', '.')"
     number_re = f"^{NUMBER_TEXT.pattern}$"  # as case files read numbers and dates (oerlog.values)
     out: list[tuple[str, str]] = [(f"{v} IS NULL", "a value is required")]
-    if ftype == "id":
-        out.append((f"{_strip(v)} = ''", "an identifier cannot be empty"))
+    if ftype == "id":  # oerlog.values.id_problem, in the same order
+        formula = ", ".join(sql_literal(c) for c in FORMULA_PREFIXES)
+        out.append((f"{v} = ''", "an identifier cannot be empty"))
+        out.append((f"regexp_matches({v}, '{_CONTROL}')", "an identifier holds a control or invisible character"))
+        out.append(
+            (f"regexp_matches({v}, '^{_EDGE_SPACE}|{_EDGE_SPACE}$')", "an identifier cannot start or end with a space")
+        )
+        out.append(
+            (
+                f"left({v}, 1) IN ({formula})",
+                f"an identifier cannot start with {' '.join(FORMULA_PREFIXES)} (a spreadsheet reads it as a formula)",
+            )
+        )
+    elif ftype == "string":  # oerlog.values.text_problem
+        out.append((f"regexp_matches({v}, '{_CONTROL}')", "holds a control or invisible character"))
     elif ftype in ("grade", "decimal", "integer", "ec"):
         out.append((f"NOT regexp_full_match({num}, '{number_re}')", "not a number"))
         if ftype == "integer":
@@ -337,24 +368,23 @@ def _fast(field_name: str, ftype: str, values: Sequence[str]) -> tuple[str, str]
     the typed value when it holds. Clean exports pass it in one simple match per field; a value that fails it is
     judged by the full checks (so the two together accept exactly what :func:`_checks` accepts)."""
     v = quote(field_name)
-    if ftype == "grade":  # 1 .. 10, at most INPUT_DECIMAL_SCALE decimals, no sign, no spaces, a point
-        s = INPUT_DECIMAL_SCALE
-        return (
-            f"regexp_full_match({v}, '^([1-9]([.][0-9]{{1,{s}}})?|10([.]0{{1,{s}}})?)$')",
-            f"TRY_CAST({v} AS DECIMAL(18,{s}))",
-        )
+    s = INPUT_DECIMAL_SCALE
+    # a number is read as DuckDB reads it, and accepted when the text is how DuckDB writes that number back (up to
+    # its trailing zeros): plain digits and a point, no sign, spaces, comma, exponent or leading zero (a round
+    # trip costs less than a regular expression)
+    if ftype == "grade":
+        d = f"TRY_CAST({v} AS DECIMAL(18,{s}))"
+        return f"{d} BETWEEN 1 AND 10 AND starts_with(CAST({d} AS VARCHAR), {v})", d
     if ftype in ("decimal", "ec"):
-        s = INPUT_DECIMAL_SCALE
-        return (
-            f"regexp_full_match({v}, '^[0-9]{{1,13}}([.][0-9]{{1,{s}}})?$')",
-            f"TRY_CAST({v} AS DECIMAL(18,{s}))",
-        )
+        d = f"TRY_CAST({v} AS DECIMAL(18,{s}))"
+        return f"{d} BETWEEN 0 AND 9999999999999 AND starts_with(CAST({d} AS VARCHAR), {v})", d
     if ftype == "integer":
-        return f"regexp_full_match({v}, '^[0-9]{{1,18}}$')", f"TRY_CAST({v} AS BIGINT)"
+        n = f"TRY_CAST({v} AS BIGINT)"
+        return f"{n} BETWEEN 0 AND 999999999999999999 AND CAST({n} AS VARCHAR) = {v}", n
     if ftype == "date":  # the date's own ISO text: YYYY-MM-DD, a day that exists
         return f"length({v}) = 10 AND CAST(TRY_CAST({v} AS DATE) AS VARCHAR) = {v}", f"TRY_CAST({v} AS DATE)"
-    if ftype == "id":  # starts with a printable ASCII character other than a space: not empty once stripped
-        return f"ascii({v}) BETWEEN 33 AND 126", v
+    if ftype == "id":  # printable ASCII without spaces, starting with a letter, digit or _: what ids usually are
+        return f"regexp_full_match({v}, '[0-9A-Za-z_][!-~]*')", v
     return f"NOT ({_any_bad([Field(field_name, ftype, values=tuple(values))])})", _typed(field_name, ftype)
 
 
@@ -441,7 +471,7 @@ class Cohort:
         if missing:
             raise ValidationError(
                 f"{rel.name}: column(s) {', '.join(missing)} missing "
-                f"(the header has {', '.join(cols[1:]) or 'nothing'})",
+                f"(the header has {_visible(', '.join(cols[1:])) or 'nothing'})",
                 Location(f.path, 1 if f.kind == "csv" else 0),
                 value=", ".join(cols[1:]),
                 hint=f"{rel.name} has the fields {', '.join(fl.name for fl in rel.fields)}",
@@ -449,7 +479,7 @@ class Cohort:
             )
         extra = [c for c in cols[1:] if c not in {fl.name for fl in rel.fields}]
         if extra:
-            self.report.ignored_columns[rel.name] = extra
+            self.report.ignored_columns[rel.name] = [_visible(c) for c in extra]
         return cols
 
     def raw_select(self, f: InputFile, rel: Relation, lines: bool = True) -> str:
@@ -458,69 +488,229 @@ class Cohort:
         return f"SELECT {'_line, ' if lines else ''}{cols} FROM ({f.reader(lines)}) AS r"
 
     def load(self, relations: Iterable[str]) -> LoadReport:
-        """Load and validate the input relations (each once). Raises ValidationError when on_error is stop."""
+        """Load and validate the input relations (each once). Raises ValidationError when on_error is stop.
+
+        Every relation asked for must have a file (a header-only file is an empty relation); the reference date
+        comes from ``--reference-date`` or from exactly one row of its file."""
         start = time.perf_counter()
-        todo = [r for r in relations if r not in self.loaded and r in self.voc.relations]
+        todo = [r for r in dict.fromkeys(relations) if r not in self.loaded and r in self.voc.relations]
+        self.require(todo)
         for i, name in enumerate(todo):
             if self.progress:
                 self.progress(i, len(todo), f"loading {name}")
-            rel = self.voc.relations[name]
-            cols = ", ".join(f"{quote(fl.name)} {SQL_TYPES[FIELD_TYPES.get(fl.type, 'str')]}" for fl in rel.fields)
-            target = f"{quote(INPUT_SCHEMA)}.{quote(name)}"
-            self.con.execute(f"CREATE OR REPLACE TABLE {target} ({cols})")
-            f = self.source.files.get(name)
             self.loaded.add(name)
-            if f is None or (name == "reference_date" and self.reference_date is not None):
-                if name == "reference_date" and self.reference_date is not None:
-                    self.con.execute(f"INSERT INTO {target} VALUES ({sql_literal(self.reference_date)})")
-                    self.report.rows[name] = 1
-                else:
-                    self.report.missing.append(name)
-                    self.report.rows[name] = 0
-                continue
-            self._columns(f, rel)
-            # one pass: typed values and whether the row fits the vocabulary; line numbers only when it does not
-            stage = f"{quote(INPUT_SCHEMA)}.{quote('_stage_' + name)}"
-            try:
-                self.con.execute(f"CREATE OR REPLACE TABLE {stage} AS {self.validate_select(f, rel)}")
-            except Exception as exc:  # duckdb's own error classes: a file that is not a table of rows
-                raise _read_error(f, rel, exc) from None
-            total, n_bad = self.con.execute(f"SELECT count(*), count(*) FILTER (WHERE _bad) FROM {stage}").fetchone()
-            if n_bad:
-                raw = quote(f"_raw_{name}")
-                self.con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS {self.raw_select(f, rel)}")
-                bad_sql = self._bad_rows_sql(rel, raw)
-                rows = self.con.execute(f"SELECT * FROM ({bad_sql}) ORDER BY _line LIMIT 100000").fetchall()
-                seen: set[int] = set()
-                for line, fld, val, why in rows:
-                    if line in seen:
-                        continue
-                    seen.add(line)
-                    self.report.bad.append(BadRow(f, int(line), fld, val, why))
-                self.report.bad_count += int(n_bad)
-                self.con.execute(f"DROP TABLE {raw}")
-            if not n_bad or self.on_error == "reject":
-                # the input relation is a view on the staged rows that fit (no second copy of a large table)
-                cols_ = ", ".join(quote(fl.name) for fl in rel.fields)
-                self.con.execute(f"DROP TABLE {target}")
-                where = " WHERE NOT _bad" if n_bad else ""
-                self.con.execute(f"CREATE OR REPLACE VIEW {target} AS SELECT {cols_} FROM {stage}{where}")
-            self.report.rows[name] = int(total) - int(n_bad)
+            f = self.source.files.get(name)
+            if name == REFERENCE_RELATION and self.reference_date is not None:
+                self._given_reference_date(f)
+            elif f is not None:
+                self._load_file(f, self.voc.relations[name])
         self.seconds_load += time.perf_counter() - start
         if self.report.bad_count and self.on_error == "stop":
             raise self.bad_rows_error()
+        if REFERENCE_RELATION in todo:
+            self._one_reference_date()
         return self.report
 
-    def validate_select(self, f: InputFile, rel: Relation) -> str:
-        """The file's rows typed, with ``_bad``: whether the row breaks a rule of the vocabulary.
+    def require(self, relations: Sequence[str]) -> None:
+        """A located error naming every relation of ``relations`` without a file (the run reads them all)."""
+        missing = sorted(
+            r
+            for r in relations
+            if r not in self.source.files and not (r == REFERENCE_RELATION and self.reference_date is not None)
+        )
+        if not missing:
+            return
+        where = self.source.path
+        fields = {r: ",".join(fl.name for fl in self.voc.relations[r].fields) for r in missing}
+        if self.source.database:
+            expected = ", ".join(f"table {r}" for r in missing) + "; a relation without rows is an empty table"
+            example = "; ".join(f"a table {r}({f})" for r, f in list(fields.items())[:3])
+        else:
+            expected = ", ".join(str(where / f"{r}.csv") for r in missing) + " (or .parquet); a relation without "
+            expected += "rows is a file with only its header line"
+            example = "; ".join(f"{r}.csv with the header {f}" for r, f in list(fields.items())[:3])
+        message = f"no input for {', '.join(missing)}: the goals depend on " + ("them" if len(missing) > 1 else "it")
+        if not self.source.files:
+            message += f", and {where} holds no <relation>.csv / .parquet file at all"
+        raise ValidationError(
+            message,
+            Location(str(where)),
+            value=", ".join(missing),
+            hint=f"expected {expected}"
+            + (", or give the date with --reference-date" if REFERENCE_RELATION in missing else ""),
+            example=example,
+        )
+
+    def _given_reference_date(self, f: InputFile | None) -> None:
+        """``--reference-date`` is the reference date of the run: the file, if any, is not read (a note says so)."""
+        assert self.reference_date is not None
+        target = f"{quote(INPUT_SCHEMA)}.{quote(REFERENCE_RELATION)}"
+        col = quote(self.voc.relations[REFERENCE_RELATION].fields[0].name)
+        self.con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT {sql_literal(self.reference_date)} AS {col}")
+        self.report.rows[REFERENCE_RELATION] = 1
+        if f is not None:
+            self.report.notes.append(f"--reference-date {self.reference_date} overrides {f.path} (not read)")
+
+    def _one_reference_date(self) -> None:
+        """The run has exactly one reference date: a header-only file (or one whose rows were all rejected) is an
+        error (two different dates are refused by the relation's key, as conflicting rows)."""
+        n = self.con.execute(f"SELECT count(*) FROM {quote(INPUT_SCHEMA)}.{quote(REFERENCE_RELATION)}").fetchone()[0]
+        if n:
+            return
+        bad = [b for b in self.report.bad if b.file.relation == REFERENCE_RELATION]
+        if bad:  # every row was rejected: say why
+            err = bad[0].error(self.voc.relations[REFERENCE_RELATION])
+            err.message = f"no reference date is left: {err.message}"
+            err.hint = "the run needs exactly one reference date; " + "; ".join(
+                f"{b.file.where(b.line)}: {b.reason}" for b in bad[:MAX_REPORTED]
+            )
+            raise err
+        f = self.source.files[REFERENCE_RELATION]
+        raise ValidationError(
+            f"{REFERENCE_RELATION}: {f.path} has no row: the run needs exactly one reference date",
+            Location(f.path, 1 if f.kind == "csv" else 0),
+            value="",
+            hint="add one line with the date the question is asked on, or give it with --reference-date",
+            example="date\n2026-02-02",
+        )
+
+    def _load_file(self, f: InputFile, rel: Relation) -> None:
+        """Stage one input file typed and checked, report its bad rows (values that do not fit, rows that
+        conflict on the relation's key) and identical duplicates, and make the relation a view on its good rows."""
+        name = rel.name
+        self._columns(f, rel)
+        # one pass: typed values and whether the row fits the vocabulary; line numbers only when it does not
+        stage = f"{quote(INPUT_SCHEMA)}.{quote('_stage_' + name)}"
+        try:
+            self.con.execute(
+                f"CREATE OR REPLACE TABLE {stage} AS SELECT *, {_key_hash(rel)} AS _key "
+                f"FROM ({self.validate_select(f, rel)}) AS t"
+            )
+        except Exception as exc:  # duckdb's own error classes: a file that is not a table of rows
+            if str(exc) == "Query interrupted":  # SIGINT: not a problem of the file
+                raise KeyboardInterrupt from exc
+            raise _read_error(f, rel, exc) from None
+        # one scan: rows, bad rows, and distinct keys among the good rows (by a hash of the key: fewer distinct
+        # hashes than good rows, and only then, some rows may share a key, which _key_check then finds exactly)
+        total, n_bad, n_keys = self.con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE _bad), count(DISTINCT _key) FILTER (WHERE NOT _bad) FROM {stage}"
+        ).fetchone()
+        if n_bad:
+            self._report_bad_values(f, rel, int(n_bad))
+        conflicts = self._key_check(f, rel, stage, bool(n_bad)) if n_keys < total - n_bad else None
+        target = f"{quote(INPUT_SCHEMA)}.{quote(name)}"
+        cols = ", ".join(quote(fl.name) for fl in rel.fields)
+        if (n_bad or conflicts) and self.on_error == "stop":  # the run stops once every relation is checked
+            self.con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT {cols} FROM {stage} WHERE FALSE")
+        else:
+            # the input relation is a view on the staged rows that fit (no second copy of a large table)
+            conds = ["NOT _bad"] if n_bad else []
+            if conflicts:
+                conds.append(
+                    f"NOT EXISTS (SELECT 1 FROM {conflicts} AS k WHERE k._conflict AND {_key_match(rel, 'k', 's')})"
+                )
+            where = f" WHERE {' AND '.join(conds)}" if conds else ""
+            self.con.execute(f"CREATE OR REPLACE VIEW {target} AS SELECT {cols} FROM {stage} AS s{where}")
+        self.report.rows[name] = int(total) - int(n_bad) - self.report.conflicting.get(name, 0)
+
+    def _report_bad_values(self, f: InputFile, rel: Relation, n_bad: int) -> None:
+        """List the rows whose values do not fit the vocabulary (with line numbers: the file is read again)."""
+        raw = quote(f"_raw_{rel.name}")
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS {self.raw_select(f, rel)}")
+        bad_sql = self._bad_rows_sql(rel, raw)
+        rows = self.con.execute(f"SELECT * FROM ({bad_sql}) ORDER BY _line LIMIT 100000").fetchall()
+        seen: set[int] = set()
+        for line, fld, val, why in rows:
+            if line in seen:
+                continue
+            seen.add(line)
+            self.report.bad.append(BadRow(f, int(line), fld, val, why))
+        self.report.bad_count += n_bad
+        self.con.execute(f"DROP TABLE {raw}")
+
+    def _key_check(self, f: InputFile, rel: Relation, stage: str, has_bad: bool) -> str | None:
+        """Rows with the same key (``rel.key``; every field for a plain set) among the good rows: different other
+        values are bad rows (every row of such a key, each naming another), identical rows a note. Run only when
+        the cheap count of distinct key hashes says some key may repeat: one GROUP BY over the staged rows, and
+        the file is read again with line numbers only for what it finds. Returns the temporary table of the keys
+        found (their ``_conflict`` column tells conflicts from duplicates), None when no key conflicts."""
+        key = _key_fields(rel)
+        others = [fl for fl in rel.fields if fl.name not in key]
+        by = ", ".join(quote(k) for k in key)
+        differ = " OR ".join(f"min({quote(o.name)}) <> max({quote(o.name)})" for o in others) or "FALSE"
+        groups = quote(f"_groups_{rel.name}")
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {groups} AS SELECT {by + ', ' if by else ''}count(*) AS _n, "
+            f"({differ}) AS _conflict FROM {stage}{' WHERE NOT _bad' if has_bad else ''}"
+            f"{' GROUP BY ' + by if by else ''} HAVING count(*) > 1"
+        )
+        n_conflict, n_dup = self.con.execute(
+            f"SELECT coalesce(sum(_n) FILTER (WHERE _conflict), 0), coalesce(sum(_n - 1) FILTER (WHERE NOT "
+            f"_conflict), 0) FROM {groups}"
+        ).fetchone()
+        if n_dup:
+            self._note_duplicates(f, rel, groups, int(n_dup))
+        if not n_conflict:
+            self.con.execute(f"DROP TABLE {groups}")
+            return None
+        self._report_conflicts(f, rel, groups, int(n_conflict))
+        return groups
+
+    def _rows_of_groups(self, f: InputFile, rel: Relation, groups: str, conflict: bool, limit: int) -> list[Any]:
+        """``(line, typed values...)`` of the good rows whose key is in ``groups`` (conflicting or duplicate ones),
+        ordered by key and line: the file is read again, with line numbers."""
+        lined = self.validate_select(f, rel, lines=True)
+        cols = ", ".join(f"l.{quote(fl.name)}" for fl in rel.fields)
+        order = ", ".join([f"l.{quote(k)}" for k in _key_fields(rel)] + ["l._line"])
+        return list(
+            self.con.execute(
+                f"SELECT l._line, {cols} FROM ({lined}) AS l WHERE NOT l._bad AND EXISTS (SELECT 1 FROM {groups} "
+                f"AS g WHERE g._conflict = {'TRUE' if conflict else 'FALSE'} AND {_key_match(rel, 'g', 'l')}) "
+                f"ORDER BY {order} LIMIT {limit}"
+            ).fetchall()
+        )
+
+    def _note_duplicates(self, f: InputFile, rel: Relation, groups: str, n_dup: int) -> None:
+        rows = self._rows_of_groups(f, rel, groups, False, 40)
+        examples = []
+        for _, same in _by_key(rel, rows)[:3]:
+            lines = ", ".join(str(r[0]) for r in same)
+            examples.append(f"{f.path} lines {lines}: {rel.name}({', '.join(_fmt(v) for v in same[0][1:])})")
+        self.report.notes.append(
+            f"{rel.name}: {n_dup} identical duplicate row(s), counted once (a relation is a set); e.g. "
+            + "; ".join(examples)
+        )
+
+    def _report_conflicts(self, f: InputFile, rel: Relation, groups: str, n_conflict: int) -> None:
+        """Every row of a conflicting key is a bad row, naming the key, the field that differs and the other row."""
+        key = _key_fields(rel)
+        rows = self._rows_of_groups(f, rel, groups, True, 100000)
+        names = [fl.name for fl in rel.fields]
+        rule = f"{rel.name} has one row per {', '.join(key)}" if key else f"{rel.name} has at most one row"
+        hint = f"keep one of the rows: {rule} (key: [{', '.join(key)}] in the vocabulary)"
+        for key_values, same in _by_key(rel, rows):
+            shown_key = ", ".join(f"{k} {_fmt(v)}" for k, v in zip(key, key_values, strict=True))
+            for row in same:
+                other = next(r for r in same if r is not row and r[1:] != row[1:])
+                i = next(i for i, (a, b) in enumerate(zip(row[1:], other[1:], strict=True)) if a != b)
+                reason = f"{f.where(int(other[0]))} has " + (f"the same {shown_key} with " if key else "")
+                reason += f"{names[i]} {_fmt(other[1 + i])}: {rule}"
+                self.report.bad.append(BadRow(f, int(row[0]), names[i], _fmt(row[1 + i]), reason, hint))
+        self.report.bad.sort(key=lambda b: (b.file.path, b.line))
+        self.report.bad_count += n_conflict
+        self.report.conflicting[rel.name] = n_conflict
+
+    def validate_select(self, f: InputFile, rel: Relation, lines: bool = False) -> str:
+        """The file's rows typed, with ``_bad``: whether the row breaks a rule of the vocabulary (and ``_line``
+        first when ``lines``).
 
         Each field is first given the cheap test of :func:`_fast` (computed once, in an inner projection); only
         rows where some field fails it get the full checks of :func:`_checks`, and only their fields are typed
         the slow way (spaces trimmed, a decimal comma read)."""
         fast = [_fast(fl.name, fl.type, fl.values) for fl in rel.fields]
         oks = [f"coalesce({ok}, false) AS _ok{i}" for i, (ok, _) in enumerate(fast)]
-        names = ", ".join(quote(fl.name) for fl in rel.fields)
-        inner = f"SELECT {names}, {', '.join(oks)} FROM ({self.raw_select(f, rel, lines=False)}) AS r"
+        names = ("_line, " if lines else "") + ", ".join(quote(fl.name) for fl in rel.fields)
+        inner = f"SELECT {names}, {', '.join(oks)} FROM ({self.raw_select(f, rel, lines=lines)}) AS r"
 
         def value(i: int, fl: Field) -> str:
             quick, slow = fast[i][1], _typed(fl.name, fl.type)
@@ -529,7 +719,7 @@ class Cohort:
         typed = ", ".join(f"{value(i, fl)} AS {quote(fl.name)}" for i, fl in enumerate(rel.fields))
         all_ok = " AND ".join(f"_ok{i}" for i in range(len(rel.fields))) or "TRUE"
         bad = f"CASE WHEN {all_ok} THEN FALSE ELSE coalesce({_any_bad(rel.fields)}, TRUE) END"
-        return f"SELECT {typed}, {bad} AS _bad FROM ({inner}) AS v"
+        return f"SELECT {'_line, ' if lines else ''}{typed}, {bad} AS _bad FROM ({inner}) AS v"
 
     def bad_rows_error(self) -> ValidationError:
         """One error for every bad row found (the first ones shown in full)."""
@@ -651,10 +841,15 @@ def _read_error(f: InputFile, rel: Relation, exc: Exception) -> ValidationError:
     # DuckDB's explanation: the first line after "CSV Error on Line" and "Original Line", before its fixes
     head = text.split("Possible fixes")[0].splitlines()[1:]
     detail = next((x.strip() for x in head if x.strip() and not x.startswith("Original Line")), "")
+    value = orig.group(1) if orig else first
+    if not line and f.kind == "csv":  # DuckDB names no line (a stray carriage return, ...): find it
+        found = _first_unreadable_line(f)
+        if found:
+            line, value, detail = found
     return ValidationError(
-        f"{rel.name}: {f.path} cannot be read as a table: " + (detail or first.split(":", 1)[-1].strip()),
+        f"{rel.name}: {f.path} cannot be read as a table: " + _visible(detail or first.split(":", 1)[-1].strip()),
         Location(f.path, line),
-        value=orig.group(1) if orig else first,
+        value=value,
         hint=f"every line has the {len(f.header) or len(rel.fields)} fields of the header"
         + (f" ({','.join(f.header)})" if f.header else "")
         + "; quote a value that contains the delimiter. --on-error reject leaves out bad values, not lines "
@@ -665,16 +860,134 @@ def _read_error(f: InputFile, rel: Relation, exc: Exception) -> ValidationError:
     )
 
 
-def write_rejects(report: LoadReport, path: Path) -> None:
-    """Write every bad row (file, line, relation, field, value, reason) as CSV."""
+def _first_unreadable_line(f: InputFile) -> tuple[int, str, str] | None:
+    """(line, its text, why) of the first line of a CSV file that cannot be a row: a carriage return where the
+    file's lines end otherwise, or (read as Python's csv module does) a number of fields other than the header's."""
     import csv
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["file", "line", "relation", "field", "value", "reason"])
-        for b in report.bad:
-            w.writerow([b.file.path, b.line, b.file.relation, b.field, b.value, b.reason])
+    with open(f.path, "rb") as fh:
+        crlf = False
+        for n, raw in enumerate(fh, start=1):
+            crlf = crlf or (n == 1 and raw.endswith(b"\r\n"))
+            body = raw[:-1] if raw.endswith(b"\n") else raw
+            if crlf and body.endswith(b"\r"):
+                body = body[:-1]
+            if b"\r" in body:
+                text = body.decode("utf-8", "replace")
+                return (
+                    n,
+                    text,
+                    "a carriage return inside the line (" + ("CR LF" if crlf else "LF") + " ends a line here)",
+                )
+    width = len(f.columns())
+    with open(f.path, encoding="utf-8", errors="replace", newline="") as fh:
+        reader = csv.reader(fh, delimiter=f.delimiter)
+        start = 1
+        try:
+            for row in reader:
+                if reader.line_num > 1 and len(row) != width:
+                    return start, f.delimiter.join(row), f"{len(row)} field(s) where the header has {width}"
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            return start, "", str(exc)
+    return None
+
+
+def _key_fields(rel: Relation) -> list[str]:
+    """The fields that determine a row: the declared key, or every field of a plain set."""
+    return list(rel.key) if rel.key is not None else [fl.name for fl in rel.fields]
+
+
+def _key_hash(rel: Relation) -> str:
+    """SQL: a hash of the row's key (a constant for the empty key: every row has the same key)."""
+    key = _key_fields(rel)
+    return f"hash({', '.join(quote(k) for k in key)})" if key else "0"
+
+
+def _key_match(rel: Relation, a: str, b: str) -> str:
+    """SQL: the rows ``a`` and ``b`` have the same key."""
+    return " AND ".join(f"{a}.{quote(k)} = {b}.{quote(k)}" for k in _key_fields(rel)) or "TRUE"
+
+
+def _by_key(rel: Relation, rows: Sequence[Any]) -> list[tuple[tuple[Any, ...], list[Any]]]:
+    """``(line, values...)`` rows ordered by key, grouped by key."""
+    names = [fl.name for fl in rel.fields]
+    pos = [1 + names.index(k) for k in _key_fields(rel)]
+    out: list[tuple[tuple[Any, ...], list[Any]]] = []
+    for row in rows:
+        k = tuple(row[i] for i in pos)
+        if out and out[-1][0] == k:
+            out[-1][1].append(row)
+        else:
+            out.append((k, [row]))
+    return out
+
+
+def write_rejects(report: LoadReport, path: Path) -> None:
+    """Write every bad row (file, line, relation, field, value, reason) as CSV, atomically. A value is shown as
+    text a spreadsheet does not run and a terminal does not obey: a leading ``= + - @`` gets a quote before it,
+    control and invisible characters are written as escapes (``\\x1b``)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["file", "line", "relation", "field", "value", "reason"])
+    for b in report.bad:
+        w.writerow([b.file.path, b.line, b.file.relation, b.field, _inert(b.value), b.reason])
+    write_text(path, buf.getvalue())
+
+
+def _inert(value: str | None) -> str | None:
+    """``value`` for a CSV cell: control and invisible characters escaped, a formula start quoted (OWASP)."""
+    if value is None:
+        return None
+    out = _visible(value)
+    return "'" + out if out[:1] in tuple(FORMULA_PREFIXES) else out
+
+
+def _visible(text: str) -> str:
+    """``text`` with its control and invisible characters written as escapes (``\\x1b``, ``\\u202e``): shown,
+    never obeyed by a terminal."""
+    return "".join(c.encode("unicode_escape").decode("ascii") if text_problem(c) else c for c in text)
+
+
+def check_outputs(source: DataSource, outputs: Mapping[str, Path | None]) -> None:
+    """Before a run: no output (by option name) is an input file or a table file in the ``--data`` folder (the
+    next run would read it as a relation, or refuse it), no two outputs are one file, and each can be written
+    (its folder is created). A located error otherwise."""
+    inputs = {Path(f.path).resolve() for f in source.files.values()}
+    folder = source.path.resolve() if source.database is None else None
+    seen: dict[Path, str] = {}
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        target = path.resolve()
+        example = f"{option} results/{path.name}  (a file outside --data {source.path})"
+        if target in inputs or (source.database is not None and target == source.path.resolve()):
+            raise UsageError(
+                f"the output {path} is an input of this run (--data {source.path}): writing it would destroy it",
+                Location(str(path)),
+                value=str(path),
+                example=example,
+            )
+        if target.parent == folder and target.suffix.lower() in (".csv", ".parquet") and not path.name.startswith("."):
+            raise UsageError(
+                f"the output {path} is in the --data folder {source.path}: the next run would read it as the input "
+                f"relation {target.stem!r}",
+                Location(str(path)),
+                value=str(path),
+                example=example,
+            )
+        if target in seen:
+            raise UsageError(
+                f"{option} and {seen[target]} name the same file {path}",
+                Location(str(path)),
+                value=str(path),
+                example="-o results.csv --rejects results.rejects.csv",
+            )
+        seen[target] = option
+        prepare_target(path)
 
 
 # --- batch ---------------------------------------------------------------------------------------------------
@@ -691,15 +1004,59 @@ class BatchResult:
     output: Path | None
     seconds: dict[str, float]
     report: LoadReport
+    rejects: Path | None = None  # where the bad rows were listed (--on-error reject)
+    stale_rejects: Path | None = None  # a rejects file of an earlier run, removed by this clean one
 
 
-def parse_goals(doc: Document, goals: Sequence[str]) -> list[str]:
-    """Goal predicate names (``resit_excluded`` or ``resit_excluded(S, C)``), checked against the document."""
-    out = []
+def parse_goals(doc: Document, goals: Sequence[str]) -> list[ir.Atom]:
+    """The goals (``resit_excluded`` or ``resit_excluded("s0000001", C)``), checked against the document, their
+    constants read by their fields' types (:func:`oerlog.goals.parse_goal`)."""
+    from .goals import parse_goal
+
+    atoms = []
     for g in goals:
-        name = g.split("(", 1)[0].strip()
-        out.append(name)
-    return out
+        text = g.strip()
+        atoms.append(parse_goal(doc, text) if "(" in text else ir.Atom(text, ()))
+    return atoms
+
+
+def names_of(atoms: Sequence[ir.Atom]) -> list[str]:
+    """The goals' predicates, each once, in the order given."""
+    return list(dict.fromkeys(a.pred for a in atoms))
+
+
+def goal_filters(prog: SqlProgram, atoms: Sequence[ir.Atom]) -> dict[str, str]:
+    """Per goal predicate, the SQL condition its constants and repeated variables put on its rows (several
+    goals on one predicate: any of them); a goal written without them (``resit_excluded``, ``p(S, C)``) asks for
+    every row."""
+    conds: dict[str, list[str | None]] = {}
+    for atom in atoms:
+        conds.setdefault(atom.pred, []).append(_goal_condition(prog, atom))
+    return {p: " OR ".join(f"({c})" for c in cs) for p, cs in conds.items() if all(cs)}
+
+
+def _goal_condition(prog: SqlProgram, atom: ir.Atom) -> str | None:
+    if not atom.args:
+        return None
+    rel = prog.derived[atom.pred]
+    conds: list[str] = []
+    first: dict[str, str] = {}
+    for col, arg in zip(rel.columns, atom.args, strict=True):
+        c = quote(col)
+        if isinstance(arg, ir.Const):
+            conds.append(f"{c} = {sql_literal(arg.value)}")
+        elif isinstance(arg, ir.Var) and not arg.anonymous:
+            if arg.name in first:
+                conds.append(f"{c} = {first[arg.name]}")
+            first.setdefault(arg.name, c)
+        elif isinstance(arg, ir.Param):
+            raise UsageError(
+                f"a goal's argument is a constant or a variable, not the parameter {arg}",
+                arg.loc,
+                value=str(arg),
+                example=f"--goal '{atom.pred}({', '.join('_' for _ in atom.args)})'",
+            )
+    return " AND ".join(conds) or None
 
 
 def _result_select(prog: SqlProgram, goals: Sequence[str], sort: bool = True) -> tuple[str, list[str]]:
@@ -716,7 +1073,8 @@ def _result_select(prog: SqlProgram, goals: Sequence[str], sort: bool = True) ->
         names = list(rel.columns) + ["rule", "articles"]
         order = ", ".join(str(i + 1) for i in range(len(cols) + 1))
         sql = (
-            f"SELECT {', '.join(cols + [f'd.{quote(RULE_COLUMN)} AS rule', 'c.articles'])} FROM {prog.table(g)} AS d "
+            f"SELECT {', '.join(cols + [f'd.{quote(RULE_COLUMN)} AS rule', 'c.articles'])} "
+            f"FROM {prog.goal_rows(g)} AS d "
             f"LEFT JOIN ({cites}) AS c ON c.rule = d.{quote(RULE_COLUMN)}" + (f" ORDER BY {order}" if sort else "")
         )
         return sql, names
@@ -728,7 +1086,7 @@ def _result_select(prog: SqlProgram, goals: Sequence[str], sort: bool = True) ->
         vals += [f"CAST(NULL AS VARCHAR) AS arg{i + 1}" for i in range(len(rel.columns), width)]
         parts.append(
             f"SELECT {sql_literal(g)} AS conclusion, {', '.join(vals)}, d.{quote(RULE_COLUMN)} AS rule "
-            f"FROM {prog.table(g)} AS d"
+            f"FROM {prog.goal_rows(g)} AS d"
         )
     names = ["conclusion"] + [f"arg{i + 1}" for i in range(width)] + ["rule", "articles"]
     sql = f"SELECT u.*, c.articles FROM ({' UNION ALL '.join(parts)}) AS u LEFT JOIN ({cites}) AS c ON c.rule = u.rule"
@@ -748,12 +1106,12 @@ def summary(
         cols = ", ".join(quote(c) for c in rel.columns)
         first = quote(rel.columns[0]) if rel.columns else "1"
         facts, students = cohort.con.execute(
-            f"SELECT (SELECT count(*) FROM (SELECT DISTINCT {cols or '1'} FROM {prog.table(g)})), "
-            f"(SELECT count(DISTINCT {first}) FROM {prog.table(g)})"
+            f"SELECT (SELECT count(*) FROM (SELECT DISTINCT {cols or '1'} FROM {prog.goal_rows(g)})), "
+            f"(SELECT count(DISTINCT {first}) FROM {prog.goal_rows(g)})"
         ).fetchone()
         counts.append({"conclusion": g, "facts": int(facts), rel.columns[0] if rel.columns else "rows": int(students)})
         for rule, n in cohort.con.execute(
-            f"SELECT {quote(RULE_COLUMN)}, count(*) FROM {prog.table(g)} GROUP BY 1 ORDER BY 1"
+            f"SELECT {quote(RULE_COLUMN)}, count(*) FROM {prog.goal_rows(g)} GROUP BY 1 ORDER BY 1"
         ).fetchall():
             by_rule.append({"conclusion": g, "rule": rule, "articles": prog.rule_cites.get(rule, ""), "rows": int(n)})
     return counts, by_rule
@@ -772,40 +1130,49 @@ def batch(
     progress: Progress | None = None,
     cohort: Cohort | None = None,
     sort: bool | None = None,
+    rejects: Path | None = None,
 ) -> BatchResult:
     """Run the document over the cohort in ``data`` and write the goals' conclusions to ``output`` (sorted when
-    ``sort``; by default a CSV file is sorted and a Parquet file is not, see :func:`write_results`)."""
+    ``sort``; by default a CSV file is sorted and a Parquet file is not, see :func:`write_results`).
+
+    Rejected rows (``on_error="reject"``) are listed in ``rejects`` (by default ``OUT.rejects.csv`` beside the
+    output, or ``rejects.csv``); a clean run removes a rejects file an earlier run left there. Every file is
+    written whole or not at all (:mod:`oerlog.outputs`)."""
     t0 = time.perf_counter()
     if output is not None:
         output_suffix(output)
     doc = kb.document(doc_id)
-    goal_names = parse_goals(doc, goals)
+    atoms = parse_goals(doc, goals)
+    names = names_of(atoms)
     own = cohort is None
     c = cohort or Cohort(kb, data, on_error=on_error, reference_date=reference_date, progress=progress)
     try:
-        prog = c.compile(doc, goal_names, overrides, "derived")
+        companion = rejects or (output.with_suffix(".rejects.csv") if output is not None else None)
+        check_outputs(c.source, {"-o": output, "--rejects": companion})
+        prog = c.compile(doc, names, overrides, "derived")
+        prog.filters = goal_filters(prog, atoms)
         t_compile = time.perf_counter() - t0
         seconds_eval = c.run(prog)
+        c.report.unread = sorted(set(c.source.files) - c.loaded)
         t_out = time.perf_counter()
         if output is not None:
-            write_results(c, prog, goal_names, output, sort=sort)
-        counts, by_rule = summary(c, prog, goal_names)
+            write_results(c, prog, names, output, sort=sort)
+        res = BatchResult(doc.id, prog, *summary(c, prog, names), output, {}, c.report)
+        if c.report.bad:
+            res.rejects = companion or Path("rejects.csv")
+            write_rejects(c.report, res.rejects)
+        elif companion is not None and companion.is_file():
+            companion.unlink()
+            res.stale_rejects = companion
         t_end = time.perf_counter()
-        return BatchResult(
-            doc.id,
-            prog,
-            counts,
-            by_rule,
-            output,
-            {
-                "compile": t_compile,
-                "load": c.seconds_load,
-                "evaluate": seconds_eval,
-                "output": t_end - t_out,
-                "total": t_end - t0,
-            },
-            c.report,
-        )
+        res.seconds = {
+            "compile": t_compile,
+            "load": c.seconds_load,
+            "evaluate": seconds_eval,
+            "output": t_end - t_out,
+            "total": t_end - t0,
+        }
+        return res
     finally:
         if own:
             c.close()
@@ -832,9 +1199,9 @@ def write_results(
     with diff) is sorted and a Parquet file (read by programs) is written in the order the rows are produced."""
     suffix = output_suffix(output)
     sql, _ = _result_select(prog, goals, sort=suffix == ".csv" if sort is None else sort)
-    fmt = "(FORMAT parquet)" if suffix == ".parquet" else "(HEADER, DELIMITER ',')"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    cohort.con.execute(f"COPY ({sql}) TO {sql_literal(str(output))} {fmt}")
+    fmt = "(FORMAT parquet)" if suffix == ".parquet" else "(FORMAT csv, HEADER, DELIMITER ',')"
+    with atomic_path(output) as tmp:  # COPY writes as it goes: into a temporary file, renamed when complete
+        cohort.con.execute(f"COPY ({sql}) TO {sql_literal(str(tmp))} {fmt}")
 
 
 # --- what-if ----------------------------------------------------------------------------------------------
@@ -864,6 +1231,7 @@ class WhatIfResult:
     seconds: float
     shared: list[str] = field(default_factory=list)  # relations the overrides cannot change (computed once)
     relations: list[str] = field(default_factory=list)  # every derived relation of the run
+    report: LoadReport = field(default_factory=LoadReport)  # what was loaded, rejected, not read, noted
 
     def recomputed(self) -> list[str]:
         """The derived relations that depend on the parameters changed (evaluated twice)."""
@@ -885,25 +1253,32 @@ def whatif(
     on_error: str = "stop",
     reference_date: dt.date | None = None,
     progress: Progress | None = None,
+    output: Path | None = None,
 ) -> WhatIfResult:
     """Evaluate the cohort with the document's parameters and with ``overrides``; list every conclusion that
-    differs (gained: holds only with the overrides; lost: holds only without)."""
+    differs (gained: holds only with the overrides; lost: holds only without). ``output``, the file the caller
+    writes the result to, is checked against the inputs before the run (:func:`check_outputs`)."""
     t0 = time.perf_counter()
     doc = kb.document(doc_id)
     if goals:
-        goal_names = parse_goals(doc, goals)
+        atoms = parse_goals(doc, goals)
+        goal_names = names_of(atoms)
     else:
         concepts = set(kb.vocabulary.concepts)
         goal_names = sorted(p for p in doc.predicates() if p in concepts) or sorted(
             p for p in doc.predicates() if not p.startswith("_")
         )
+        atoms = [ir.Atom(g, ()) for g in goal_names]
     c = Cohort(kb, data, on_error=on_error, reference_date=reference_date, progress=progress)
     try:
+        check_outputs(c.source, {"-o": output})
         base = c.compile(doc, goal_names, None, "base")
         alt = c.compile(doc, goal_names, overrides, "alt")
         shared = share_unchanged(base, alt)  # what the overrides cannot change is computed once
+        base.filters = alt.filters = goal_filters(base, atoms)
         c.run(base)
         c.run(alt)
+        c.report.unread = sorted(set(c.source.files) - c.loaded)
         changes: list[Change] = []
         counts = []
         columns: dict[str, list[str]] = {}
@@ -915,11 +1290,11 @@ def whatif(
             gained = lost = 0
             for direction, a, b in (("gained", alt, base), ("lost", base, alt)):
                 sql = (
-                    f"SELECT {cols}, {rule_list} FROM {a.table(g)} WHERE ({cols}) NOT IN "
-                    f"(SELECT ({cols}) FROM {b.table(g)}) GROUP BY {cols} ORDER BY {cols}"
+                    f"SELECT {cols}, {rule_list} FROM {a.goal_rows(g)} AS x WHERE ({cols}) NOT IN "
+                    f"(SELECT ({cols}) FROM {b.goal_rows(g)} AS y) GROUP BY {cols} ORDER BY {cols}"
                     if len(rel.columns) > 1
-                    else f"SELECT {cols}, {rule_list} FROM {a.table(g)} AS x WHERE NOT EXISTS (SELECT 1 FROM "
-                    f"{b.table(g)} AS y WHERE y.{cols} = x.{cols}) GROUP BY {cols} ORDER BY {cols}"
+                    else f"SELECT {cols}, {rule_list} FROM {a.goal_rows(g)} AS x WHERE NOT EXISTS (SELECT 1 FROM "
+                    f"{b.goal_rows(g)} AS y WHERE y.{cols} = x.{cols}) GROUP BY {cols} ORDER BY {cols}"
                 )
                 for row in c.con.execute(sql).fetchall():
                     changes.append(Change(g, tuple(row[:-1]), direction, row[-1]))
@@ -927,8 +1302,10 @@ def whatif(
                         gained += 1
                     else:
                         lost += 1
-            n_base = c.con.execute(f"SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {base.table(g)})").fetchone()[0]
-            n_alt = c.con.execute(f"SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {alt.table(g)})").fetchone()[0]
+            n_base, n_alt = (
+                c.con.execute(f"SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {p.goal_rows(g)})").fetchone()[0]
+                for p in (base, alt)
+            )
             students = len({ch.args[0] for ch in changes if ch.conclusion == g})
             counts.append(
                 {
@@ -952,6 +1329,7 @@ def whatif(
             time.perf_counter() - t0,
             shared,
             sorted(alt.derived),
+            c.report,
         )
     finally:
         c.close()
@@ -976,22 +1354,24 @@ def _plain_decimal(d: Decimal) -> str:
 
 def whatif_markdown(res: WhatIfResult) -> str:
     """A policy-memo section: the change, the counts, and every affected student."""
-    changes = ", ".join(f"`{k}` {_fmt(res.baseline.get(k, '?'))} → {_fmt(v)}" for k, v in res.overrides.items())
+    changes = ", ".join(
+        f"{md_code(k)} {md_text(_fmt(res.baseline.get(k, '?')))} → {md_text(_fmt(v))}" for k, v in res.overrides.items()
+    )
+    recomputed = ", ".join(md_code(r) for r in res.recomputed() if not r.startswith("_")) or "none"
     out = [
         f"# What if: {changes}",
         "",
-        f"Document `{res.document}`; conclusions compared: {', '.join(f'`{g}`' for g in res.goals)}.",
+        f"Document {md_code(res.document)}; conclusions compared: {', '.join(md_code(g) for g in res.goals)}.",
         f"{len(res.students())} student(s) affected, {len(res.changes)} conclusion(s) change.",
         f"Recomputed with the change: {len(res.recomputed())} of {len(res.relations)} relations "
-        f"({', '.join(f'`{r}`' for r in res.recomputed() if not r.startswith('_')) or 'none'}); the others do not "
-        "depend on the parameters changed.",
+        f"({recomputed}); the others do not depend on the parameters changed.",
         "",
         "| conclusion | before | after | gained | lost | students affected |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for c in res.counts:
         out.append(
-            f"| `{c['conclusion']}` | {c['before']} | {c['after']} | {c['gained']} | {c['lost']} | "
+            f"| {md_code(c['conclusion'], cell=True)} | {c['before']} | {c['after']} | {c['gained']} | {c['lost']} | "
             f"{c['students_affected']} |"
         )
     for g in res.goals:
@@ -1001,14 +1381,14 @@ def whatif_markdown(res: WhatIfResult) -> str:
         cols = res.columns[g]
         out += [
             "",
-            f"## `{g}`",
+            f"## {md_code(g)}",
             "",
-            "| change | " + " | ".join(cols) + " | rule(s) |",
+            "| change | " + " | ".join(md_cell(c) for c in cols) + " | rule(s) |",
             "|---|" + "---|" * (len(cols) + 1),
         ]
         for ch in rows:
             sign = "+ gained" if ch.direction == "gained" else "− lost"
-            out.append(f"| {sign} | " + " | ".join(_fmt(v) for v in ch.args) + f" | {ch.rules} |")
+            out.append(f"| {sign} | " + " | ".join(md_cell(_fmt(v)) for v in ch.args) + f" | {md_cell(ch.rules)} |")
     return "\n".join(out) + "\n"
 
 
@@ -1059,7 +1439,7 @@ def whatif_json(res: WhatIfResult) -> str:
 def student_case(cohort: Cohort, relations: Iterable[str], student: str) -> Any:
     """The student's records (and every record of relations without a student field) as a :class:`Case`,
     each fact located at its file and line."""
-    from .cases import REFERENCE_RELATION, Case
+    from .cases import Case
 
     case = Case(path=f"{cohort.source.path} (student {student})")
     voc = cohort.voc
@@ -1121,8 +1501,9 @@ def explain_student(
     doc = kb.document(doc_id)
     c = Cohort(kb, data, on_error="reject", reference_date=reference_date)
     try:
-        goal_names = parse_goals(doc, goals)
+        goal_names = names_of(parse_goals(doc, goals))
         prog = c.compile(doc, goal_names, overrides, "derived")
+        c.require([r for r in prog.inputs if r in c.voc.relations])
         case = student_case(c, prog.inputs, student)
     finally:
         c.close()

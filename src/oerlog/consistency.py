@@ -43,6 +43,7 @@ from .cases import Case, load_case
 from .counterfactual import input_sources
 from .engine import Model, Row, evaluate
 from .errors import EvaluationError, Location, OerlogError, ValidationError
+from .escape import html_text, md_cell, md_code, md_fence, md_quote, md_text
 from .explain import Explainer, Node, RuleInfo, ground
 from .kb import Document, KnowledgeBase, Provision
 from .plan import CompiledRule, Plan, Step, build_plan, eval_expr, rule_params
@@ -1305,13 +1306,14 @@ def witness_yaml(
 
 
 def write_witnesses(report: Report, folder: Path) -> None:
-    """Write every finding's witness case to ``folder/<id>.yaml``."""
+    """Write every finding's witness case to ``folder/<id>.yaml`` (each whole or not at all)."""
+    from .outputs import write_text
+
     for f in report.findings:
         if not f.witness:
             continue
-        folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{f.id}.yaml"
-        path.write_text(f.witness, encoding="utf-8")
+        write_text(path, f.witness)
         f.witness_file = str(path)
 
 
@@ -1433,9 +1435,12 @@ def to_markdown_report(r: Report, lang: str = "nl") -> str:
     out = [
         "# Consistentiecontrole" if lang == "nl" else "# Consistency check",
         "",
-        f"Documents: {', '.join(f'`{d}`' for d in r.documents)}  ",
+        f"Documents: {', '.join(md_code(d) for d in r.documents)}  ",
         "Pairs: "
-        + (", ".join(f"`{a}` ↔ `{b}`{' (frame)' if rel == 'frame' else ''}" for a, b, rel in r.pairs) or "none")
+        + (
+            ", ".join(f"{md_code(a)} ↔ {md_code(b)}{' (frame)' if rel == 'frame' else ''}" for a, b, rel in r.pairs)
+            or "none"
+        )
         + "  ",
         _summary_line(r),
         "",
@@ -1444,7 +1449,7 @@ def to_markdown_report(r: Report, lang: str = "nl") -> str:
     ]
     for f in r.findings:
         out.append(
-            f"| {f.severity} | {f.kind} | [{f.id}](#{f.id}) | {_md_cell(f.title)} | {_md_cell(f.accepted or '')} |"
+            f"| {f.severity} | {f.kind} | [{f.id}](#{f.id}) | {md_cell(f.title)} | {md_cell(f.accepted or '')} |"
         )
     out.append("")
     for sev in SEVERITIES:
@@ -1456,37 +1461,34 @@ def to_markdown_report(r: Report, lang: str = "nl") -> str:
             out.append("")
             for f in group:
                 out.append(f'<a id="{f.id}"></a>')
-                out.append(f"### {f.id}: {_md_cell(f.title)}")
+                out.append(f"### {f.id}: {md_cell(f.title)}")
                 out.append("")
                 if f.accepted is not None:
-                    out.append(f"**Accepted:** {f.accepted}")
+                    out.append(f"**Accepted:** {md_text(f.accepted)}")
                     out.append("")
                 for s in f.sides:
-                    rules = f" (rules {', '.join(f'`{x}`' for x in s.rules)})" if s.rules else ""
-                    out.append(f"**{s.document}**: {_md_cell(s.statement)}{rules}")
+                    rules = f" (rules {', '.join(md_code(x) for x in s.rules)})" if s.rules else ""
+                    out.append(f"**{md_text(s.document)}**: {md_cell(s.statement)}{rules}")
                     out.append("")
                     for label, text in s.citations:
-                        out.append(f"> {text} ({label})")
+                        out.append(md_quote(f"{text} ({label})"))
                         out.append("")
                 if f.note:
-                    out.append(f"_{f.note}_")
+                    out.append(f"_{md_text(f.note)}_")
                     out.append("")
                 if f.witness:
-                    out.append(f"Witness{' `' + f.witness_file + '`' if f.witness_file else ''} ({f.scenario or ''}):")
+                    where = " " + md_code(f.witness_file) if f.witness_file else ""
+                    out.append(f"Witness{where} ({md_text(f.scenario or '')}):")
                     out.append("")
-                    out.append("```yaml")
-                    out.append(f.witness.rstrip())
-                    out.append("```")
+                    out.append(md_fence(f.witness.rstrip(), "yaml"))
                     out.append("")
                     cmds = [c for c in (_rerun(f, s) for s in f.sides) if c]
                     if cmds:
-                        out.append("```sh")
-                        out.extend(cmds)
-                        out.append("```")
+                        out.append(md_fence("\n".join(cmds), "sh"))
                         out.append("")
                 for s in f.sides:
                     if s.proof is not None:
-                        out.append(f"<details><summary>Proof ({s.document})</summary>")
+                        out.append(f"<details><summary>Proof ({html_text(s.document)})</summary>")
                         out.append("")
                         out.append(to_markdown(s.proof, lang))
                         out.append("</details>")
@@ -1494,9 +1496,9 @@ def to_markdown_report(r: Report, lang: str = "nl") -> str:
     out.append(_counts(r) + f"; {len(r.open_findings())} open.")
     out.append("")
     for n in r.notes:
-        out.append(f"- note: {n}")
+        out.append(f"- note: {md_text(n)}")
     for sid in r.stale_acceptances:
-        out.append(f"- note: accepted finding `{sid}` no longer occurs")
+        out.append(f"- note: accepted finding {md_code(sid)} no longer occurs")
     return "\n".join(out) + "\n"
 
 
@@ -1611,19 +1613,19 @@ def compare_text(data: list[dict[str, Any]], markdown: bool = False) -> str:
     out: list[str] = []
     concepts: list[str] = list(data[0]["concepts"]) if data else []
     for c in concepts:
-        out.append(f"## {c}" if markdown else f"=== {c} " + "=" * 60)
+        out.append(f"## {md_text(c)}" if markdown else f"=== {c} " + "=" * 60)
         out.append("")
         for entry in data:
             info = entry["concepts"].get(c)
             head = f"{entry['document']} ({entry['kind']})"
             if info is None:
-                out.append(f"- **{head}**: no rule" if markdown else f"{head}: no rule")
+                out.append(f"- **{md_text(head)}**: no rule" if markdown else f"{head}: no rule")
                 continue
             params = ", ".join(
                 f"${k} = {'unfilled' if v is None else v}" for k, v in info["rests_on_parameters"].items()
             )
             out.append(
-                f"- **{head}**" + (f": {params}" if params else "")
+                f"- **{md_text(head)}**" + (f": {md_text(params)}" if params else "")
                 if markdown
                 else f"{head}" + (f"  [{params}]" if params else "")
             )
@@ -1631,9 +1633,9 @@ def compare_text(data: list[dict[str, Any]], markdown: bool = False) -> str:
                 exc = f" (exception to {r['exception_to']})" if r["exception_to"] else ""
                 cites = "; ".join(x["label"] for x in r["citations"])
                 if markdown:
-                    out.append(f"  - `{r['id']}`{exc} — {cites}")
+                    out.append(f"  - {md_code(r['id'])}{md_text(exc)} — {md_text(cites)}")
                     for x in r["citations"]:
-                        out.append(f"    > {x['quote']} ({x['label']})")
+                        out.append(md_quote(f"{x['quote']} ({x['label']})", "    "))
                 else:
                     out.append(f"  {r['id']}{exc}  [{cites}]")
                     for x in r["citations"]:
@@ -1730,10 +1732,6 @@ def _depending(doc: Document, preds: set[str]) -> list[str]:
 
 def _doc_rule_infos(doc: Document, pred: str) -> list[RuleInfo]:
     return [RuleInfo.of(r, doc) for r in doc.program.rules if r.head.pred == pred and not r.defeats]
-
-
-def _md_cell(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", " ")
 
 
 __all__ = [

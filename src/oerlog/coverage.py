@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .escape import md_cell, md_code, md_text
 from .kb import Document, Provision
 
 
@@ -111,7 +112,7 @@ def to_text(cov: DocumentCoverage, markdown: bool = False) -> str:
     d = cov.document
     lines: list[str] = []
     if markdown:
-        lines += [f"# Coverage of {d.id}", "", f"_{d.title}_", ""]
+        lines += [f"# Coverage of {md_text(d.id)}", "", f"_{md_text(d.title)}_", ""]
         lines += [
             f"{t['total']} provisions: **{t['encoded']} encoded**, {t['not_computable']} not computable, "
             f"{t['not_encoded']} not yet encoded, {t['problems']} problem(s).",
@@ -121,15 +122,14 @@ def to_text(cov: DocumentCoverage, markdown: bool = False) -> str:
         ]
         for it in cov.items:
             what = ", ".join(it.rules + it.parameters) if it.status == "encoded" else (it.provision.reason or "")
-            if it.problem:
-                what += f" **{it.problem}**"
-            lines.append(f"| {it.provision.label} {it.provision.title} | {it.status} | {what} |")
+            what = md_cell(what) + (f" **{md_cell(it.problem)}**" if it.problem else "")
+            lines.append(f"| {md_cell(it.provision.label + ' ' + it.provision.title)} | {it.status} | {what} |")
         if cov.interpretations:
             lines += ["", "## Interpretations", ""]
-            lines += [f"- `{r}`: {i}" for r, i in cov.interpretations]
+            lines += [f"- {md_code(r)}: {md_text(i)}" for r, i in cov.interpretations]
         if cov.discretion:
             lines += ["", "## Discretion left to people", ""]
-            lines += [f"- `{r}`: {i}" for r, i in cov.discretion]
+            lines += [f"- {md_code(r)}: {md_text(i)}" for r, i in cov.discretion]
         return "\n".join(lines) + "\n"
     lines.append(f"{d.id}: {d.title}")
     for it in cov.items:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import html
-
 from .appeal import Dossier
+from .escape import html_text, md_code, md_quote, md_text
 from .explain import Node
 from .render import statement, to_text
 from .values import format_value
@@ -86,103 +85,127 @@ T = {
 }
 
 
+# the page needs no script, no network and no external resource: forbid them all (a second line of defence
+# behind the escaping of every value)
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
 def _ay(year: object) -> str:
     return f"{year}-{int(year) + 1}" if isinstance(year, int) else "?"
 
 
 def to_markdown(d: Dossier) -> str:
-    """The dossier as Markdown."""
+    """The dossier as Markdown; every value from the case, the KB or the command line is escaped as text."""
     w = T[d.lang]
-    doc = d.document
     out = [f"# {w['title']}", ""]
+    out += _decision_md(d, w)
+    out += [f"## {w['facts']}", ""]
+    out += [f"- {md_code(f)} — {w['source']}: {md_text(s)}" if s else f"- {md_code(f)}" for f, s in d.facts] or ["-"]
+    out += ["", f"## {w['reasoning']}", ""]
+    for s in d.steps:
+        out.append(f"{s.number}. **{md_text(s.statement)}** ({md_text('; '.join(s.citations))}, {md_text(s.rule)})")
+        if s.because:
+            out.append(f"   - {w['because']}: " + "; ".join(md_text(b) for b in s.because))
+        for i in s.interpretations:
+            out.append(f"   - {w['interpretation']}: {md_text(i)}")
+        if s.discretion:
+            out.append(f"   - {w['discretion']}: {md_text(s.discretion)}")
+    out += ["", f"## {w['exceptions']}", ""]
+    for e in d.exceptions:
+        out.append(
+            f"- {md_text(e['statement'])} ({md_text('; '.join(e['citations']))}) — {w['exc_not']}: "
+            + ", ".join(md_code(m) for m in e["missing"])
+        )
+    if not d.exceptions:
+        out.append(w["none_exc"])
+    if d.wanted:
+        out += ["", f"## {w['wanted']}: {md_code(d.wanted)}", ""]
+        out += [f"- {md_text(line)}" for line in d.wanted_why_not] or ["-"]
+    if d.holds:
+        out += _counterfactuals_md(d, w)
+    out += ["", f"## {w['appeal']}", ""]
+    out += _appeal_md(d, w)
+    out += [n for n in d.notes]
+    out += ["", f"## {w['discretionary']}", "", w["disc_intro"], ""]
     out += [
+        f"- {md_text(x['text'])} ({md_text(x['citations'] + (', ' + x['rule'] if x['rule'] else ''))})"
+        for x in d.discretion
+    ] or ["-"]
+    out += ["", f"## {w['receipt']}", ""]
+    out += [f"- {k}: {md_code(v)}" for k, v in d.receipt.items()]
+    out += ["", f"## {w['annex']}", ""]
+    for p in d.annex:
+        out += [f"**{md_text(p.label)}** {md_text(p.title)}", "", md_quote(p.text), ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _decision_md(d: Dossier, w: dict[str, str]) -> list[str]:
+    doc = d.document
+    out = [
         f"## {w['decision']}",
         "",
-        f"**{d.decision}**  \n`{d.decision_atom}`" if d.holds else f"**{w['not_holds']}** `{d.decision_atom}`",
+        f"**{md_text(d.decision)}**  \n{md_code(d.decision_atom)}"
+        if d.holds
+        else f"**{w['not_holds']}** {md_code(d.decision_atom)}",
         "",
     ]
     who = []
     if d.student:
-        who.append(f"{w['student']} {d.student}")
+        who.append(f"{w['student']} {md_text(d.student)}")
     if d.programme:
-        who.append(f"{w['programme']} {d.programme}")
+        who.append(f"{w['programme']} {md_text(d.programme)}")
+    under = ", ".join(md_text(x) for x in (doc["id"], doc.get("institution") or ""))
     out += [
-        f"{w['under']}: *{doc['title']}* ({doc['id']}, {doc.get('institution') or ''}, {w['year']} "
+        f"{w['under']}: *{md_text(doc['title'])}* ({under}, {w['year']} "
         f"{_ay(doc.get('academic_year'))}){'; ' + ', '.join(who) if who else ''}.",
         "",
     ]
-    out += [f"## {w['facts']}", ""]
-    out += [f"- `{f}` — {w['source']}: {s}" if s else f"- `{f}`" for f, s in d.facts] or ["-"]
-    out += ["", f"## {w['reasoning']}", ""]
-    for s in d.steps:
-        out.append(f"{s.number}. **{s.statement}** ({'; '.join(s.citations)}, {s.rule})")
-        if s.because:
-            out.append(f"   - {w['because']}: " + "; ".join(s.because))
-        for i in s.interpretations:
-            out.append(f"   - {w['interpretation']}: {i}")
-        if s.discretion:
-            out.append(f"   - {w['discretion']}: {s.discretion}")
-    out += ["", f"## {w['exceptions']}", ""]
-    if d.exceptions:
-        for e in d.exceptions:
-            out.append(
-                f"- {e['statement']} ({'; '.join(e['citations'])}) — {w['exc_not']}: "
-                + ", ".join(f"`{m}`" for m in e["missing"])
-            )
-    else:
-        out.append(w["none_exc"])
-    if d.wanted:
-        out += ["", f"## {w['wanted']}: `{d.wanted}`", ""]
-        out += [f"- {line}" for line in d.wanted_why_not] or ["-"]
-    if d.holds:
-        out += ["", f"## {w['cf']}", "", w["cf_intro"], ""]
-        for cf in d.counterfactuals:
-            tail = w["cf_then"] + (f" {w['cf_wanted']} (`{d.wanted}`)" if cf.wanted_after else "")
-            out.append("- " + " + ".join(c.describe(d.lang) for c in cf.changes) + f": {tail}.")
-        if not d.counterfactuals:
-            out.append(w["cf_none"])
-        out += [
-            "",
-            "_"
-            + w["cf_stats"].format(c=d.counterfactual_stats["candidates"], e=d.counterfactual_stats["evaluations"])
-            + "_",
-        ]
-    out += ["", f"## {w['appeal']}", ""]
-    if d.appeal:
-        a = d.appeal
-        via = f" via {a['via']}" if a.get("via") else ""
-        start = format_value(a["from"], d.lang) if a.get("from") else "?"
-        where = f" ({a['provision']})" if a.get("provision") else ""
-        if a.get("weeks"):
-            text = w["appeal_text"].format(
-                body=a.get("body"), via=via, weeks=a.get("weeks"), start=start, deadline=a.get("deadline_text") or "?"
-            )
-            out.append(text + (w["appeal_ref"] if a.get("from_is_reference_date") else "") + where + ".")
-        else:
-            out.append(w["appeal_no_term"].format(body=a.get("body"), via=via) + where + ".")
-    out += [n for n in d.notes]
-    out += ["", f"## {w['discretionary']}", "", w["disc_intro"], ""]
-    out += [f"- {x['text']} ({x['citations']}{', ' + x['rule'] if x['rule'] else ''})" for x in d.discretion] or ["-"]
-    out += ["", f"## {w['receipt']}", ""]
-    out += [f"- {k}: `{v}`" for k, v in d.receipt.items()]
-    out += ["", f"## {w['annex']}", ""]
-    for p in d.annex:
-        out += [f"**{p.label}** {p.title}", "", f"> {p.text}", ""]
-    return "\n".join(out).rstrip() + "\n"
+    return out
+
+
+def _counterfactuals_md(d: Dossier, w: dict[str, str]) -> list[str]:
+    out = ["", f"## {w['cf']}", "", w["cf_intro"], ""]
+    for cf in d.counterfactuals:
+        tail = w["cf_then"] + (f" {w['cf_wanted']} ({md_code(d.wanted)})" if cf.wanted_after else "")
+        out.append("- " + " + ".join(md_text(c.describe(d.lang)) for c in cf.changes) + f": {tail}.")
+    if not d.counterfactuals:
+        out.append(w["cf_none"])
+    stats = w["cf_stats"].format(c=d.counterfactual_stats["candidates"], e=d.counterfactual_stats["evaluations"])
+    return out + ["", f"_{stats}_"]
+
+
+def _appeal_md(d: Dossier, w: dict[str, str]) -> list[str]:
+    if not d.appeal:
+        return []
+    a = d.appeal
+    body = md_text(a.get("body"))
+    via = f" via {md_text(a['via'])}" if a.get("via") else ""
+    where = f" ({md_text(a['provision'])})" if a.get("provision") else ""
+    if not a.get("weeks"):
+        return [w["appeal_no_term"].format(body=body, via=via) + where + "."]
+    start = format_value(a["from"], d.lang) if a.get("from") else "?"
+    text = w["appeal_text"].format(
+        body=body,
+        via=via,
+        weeks=md_text(a.get("weeks")),
+        start=md_text(start),
+        deadline=md_text(a.get("deadline_text") or "?"),
+    )
+    return [text + (w["appeal_ref"] if a.get("from_is_reference_date") else "") + where + "."]
 
 
 def _tree_html(n: Node, lang: str) -> str:
     if n.kind == "derived":
-        label = html.escape(statement(n, lang))
+        label = html_text(statement(n, lang))
         cite = "; ".join(p.label if p else str(c) for c, p in (n.rule.citations if n.rule else []))
         inner = "".join(_tree_html(c, lang) for c in n.children)
         return (
-            f'<details open><summary>✔ {label} <span class="cite">[{html.escape(cite)}]</span></summary>'
+            f'<details open><summary>✔ {label} <span class="cite">[{html_text(cite)}]</span></summary>'
             f"<div>{inner}</div></details>"
         )
     lines = to_text(Node(n.kind, n.atom, n.pred, n.args, n.rule, n.binding, n.text, n.source), lang, quotes=False)
     inner = "".join(_tree_html(c, lang) for c in n.children)
-    return f'<div class="leaf">{html.escape(lines.strip())}</div>{inner}'
+    return f'<div class="leaf">{html_text(lines.strip())}</div>{inner}'
 
 
 def to_html(d: Dossier) -> str:
@@ -190,9 +213,11 @@ def to_html(d: Dossier) -> str:
     body = _md_to_html(to_markdown(d))
     tree = _tree_html(d.proof, d.lang) if d.proof is not None else ""
     w = T[d.lang]
-    title = f"{html.escape(w['title'])}: {html.escape(d.decision_atom)}"
+    title = f"{html_text(w['title'])}: {html_text(d.decision_atom)}"
     return f"""<!DOCTYPE html>
-<html lang="{d.lang}"><head><meta charset="utf-8"><title>{title}</title>
+<html lang="{html_text(d.lang)}"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<title>{title}</title>
 <style>
 body{{font-family:Georgia,serif;max-width:52em;margin:2em auto;padding:0 1em;line-height:1.45;color:#222}}
 h1{{border-bottom:2px solid #333}} h2{{margin-top:1.6em;border-bottom:1px solid #ccc}}
@@ -203,14 +228,14 @@ details{{margin-left:1em}} summary{{cursor:pointer}} .cite{{color:#666;font-size
 @media print{{details{{display:block}} summary{{list-style:none}}}}
 </style></head><body>
 {body}
-<h2>{html.escape(w["proof"])}</h2>
+<h2>{html_text(w["proof"])}</h2>
 <div class="proof">{tree}</div>
 </body></html>
 """
 
 
 def _md_to_html(md: str) -> str:
-    """Markdown to HTML with markdown-it (CommonMark)."""
+    """Markdown to HTML with markdown-it (CommonMark), raw HTML off: any tag left in the text shows as text."""
     from markdown_it import MarkdownIt
 
-    return str(MarkdownIt("commonmark").render(md))
+    return str(MarkdownIt("commonmark", {"html": False}).render(md))

@@ -9,27 +9,42 @@ is fixed in this package; they receive bound values and compute with exact decim
 pyDatalog keeps per-thread global state and can run long on large programs while holding the GIL, so by
 default each evaluation runs in a forked child process with a fresh engine: a time limit kills the child and
 reports which relation was being computed, and nothing leaks between knowledge bases.
+
+The child never outlives its parent: the parent kills it when evaluation ends in any way (a result, an error, a
+time limit, an :class:`~oerlog.errors.Interrupted` raised by a signal handler), and the child itself exits when the
+parent dies without cleaning up (SIGKILL): the kernel sends it SIGKILL (``PR_SET_PDEATHSIG`` on Linux), and a
+watchdog thread that sees its parent change exits it everywhere else. It holds no copy of the result pipe's
+reading end, so a result sent to a dead parent fails instead of blocking.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import math
 import multiprocessing as mp
 import os
+import signal
+import sys
+import threading
 import time
 import traceback
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from . import ir
-from .errors import EvaluationError, EvaluationTimeout
+from .errors import STOP_SIGNALS, EvaluationError, EvaluationTimeout, Interrupted, Location, UsageError
 from .plan import CompiledRule, Plan, Step, run_builtin
-from .values import BuiltinTypeError, Value, aggregate, format_literal
+from .values import BuiltinTypeError, Value, aggregate, format_literal, to_number
 
 Row = tuple[Value, ...]
 
-DEFAULT_TIMEOUT = float(os.environ.get("OERLOG_TIMEOUT", "30"))
+DEFAULT_TIMEOUT = 30.0
+TIMEOUT_VARIABLE = "OERLOG_TIMEOUT"
+PARENT_CHECK_SECONDS = 0.2  # how often the child's watchdog looks whether its parent is still alive
 
 
 @dataclass
@@ -91,6 +106,24 @@ def _same(a: object, b: object) -> bool:
     return a == b and isinstance(a, bool) == isinstance(b, bool)
 
 
+def default_timeout() -> float:
+    """The time limit of one evaluation in seconds: ``$OERLOG_TIMEOUT`` (a positive number), or 30."""
+    raw = os.environ.get(TIMEOUT_VARIABLE, "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT
+    n = to_number(raw)
+    seconds = float(n) if n is not None else math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise UsageError(
+            f"{TIMEOUT_VARIABLE} must be a positive number of seconds, not {raw!r}",
+            Location(TIMEOUT_VARIABLE),
+            value=raw,
+            hint=f"the time limit of one evaluation; unset {TIMEOUT_VARIABLE} for the default of {DEFAULT_TIMEOUT:g} s",
+            example=f"{TIMEOUT_VARIABLE}=30",
+        )
+    return seconds
+
+
 # --- evaluation ---------------------------------------------------------------------------------------
 
 
@@ -106,7 +139,7 @@ def evaluate(
     ``isolate`` runs pyDatalog in a forked child so that a time limit can stop it; ``timeout`` defaults to
     ``$OERLOG_TIMEOUT`` or 30 seconds.
     """
-    limit = DEFAULT_TIMEOUT if timeout is None else timeout
+    limit = default_timeout() if timeout is None else timeout
     start = time.perf_counter()
     import pyDatalog.pyParser  # noqa: F401 - imported once here, so forked children inherit it
 
@@ -120,58 +153,150 @@ def evaluate(
 
 def _evaluate_forked(plan: Plan, facts: Mapping[str, set[Row]], limit: float) -> tuple[Any, Any]:
     ctx = mp.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(plan, facts, child), daemon=True)
-    proc.start()
-    child.close()
+    reader, writer = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(plan, facts, writer, reader, os.getpid()), daemon=True)
     current = "loading the rules"
-    deadline = time.monotonic() + limit
     try:
+        with _stop_signals_blocked():  # the child starts with them blocked, and unblocks once it has its own
+            proc.start()
+        writer.close()
+        deadline = time.monotonic() + limit
         while True:
             left = deadline - time.monotonic()
-            if left <= 0 or not parent.poll(left):
+            if left <= 0:
                 raise EvaluationTimeout(
                     f"evaluation did not finish within {limit:g} s while computing {current}",
                     value=current,
                     hint="the facts may be too many for the time limit (a recursive relation may grow very "
-                    "large); raise the limit with OERLOG_TIMEOUT",
+                    f"large); raise the limit with {TIMEOUT_VARIABLE}",
+                    example=f"{TIMEOUT_VARIABLE}={max(60, 2 * math.ceil(limit))}",
                 )
+            if not reader.poll(min(left, 60.0)):  # in steps: a very long limit does not overflow poll()
+                continue
             try:
-                kind, payload = parent.recv()
+                kind, payload = reader.recv()
             except EOFError:
-                raise EvaluationError(
-                    f"the engine process ended unexpectedly while computing {current}", value=current
-                ) from None
+                raise _ended(proc, current) from None
             if kind == "progress":
                 current = payload
             elif kind == "done":
                 return payload  # type: ignore[no-any-return]
             else:
-                raise _rebuild_error(payload)
+                raise payload
     finally:
-        if proc.is_alive():
-            proc.kill()
-        proc.join(1)
-        parent.close()
+        _end(proc)
+        reader.close()
+        writer.close()
 
 
-def _rebuild_error(payload: Any) -> EvaluationError:
-    msg, value, tb = payload
-    err = EvaluationError(msg, value=value, hint="check the types of the facts the rule compares")
-    err.detail = tb  # type: ignore[attr-defined]
-    return err
+@contextlib.contextmanager
+def _stop_signals_blocked() -> Iterator[None]:
+    """Hold back SIGINT/SIGTERM/SIGHUP in this thread (and so in a child forked meanwhile) until the block ends;
+    a signal that came in the meantime is then delivered."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _child(plan: Plan, facts: Mapping[str, set[Row]], conn: Connection) -> None:
+def _end(proc: BaseProcess) -> None:
+    """Kill the engine's child process (when it was started and still runs) and reap it."""
+    if proc.pid is None:
+        return
+    if proc.is_alive():
+        proc.kill()
+    proc.join(5)
+
+
+def _ended(proc: BaseProcess, current: str) -> BaseException:
+    """The error for a child that closed its pipe without a result: stopped by a signal (the terminal's Ctrl-C
+    reaches the whole process group; ``timeout`` signals the group), or it failed."""
+    proc.join(5)
+    code = proc.exitcode
+    if code is not None and -code in STOP_SIGNALS:
+        return Interrupted(-code)
+    how = f" (killed by signal {-code})" if code is not None and code < 0 else ""
+    return EvaluationError(f"the engine process ended unexpectedly{how} while computing {current}", value=current)
+
+
+def _child(
+    plan: Plan, facts: Mapping[str, set[Row]], conn: Connection, parent_end: Connection, parent_pid: int
+) -> None:
+    parent_end.close()
+    _follow_parent(parent_pid)
     try:
         result = _evaluate_here(plan, facts, lambda what: conn.send(("progress", what)))
-        conn.send(("done", result))
+        reply: tuple[str, Any] = ("done", result)
     except EvaluationError as exc:
-        conn.send(("error", (exc.message, exc.value, "")))
+        reply = ("error", exc)
+    except ConnectionError:  # the pipe to the parent broke: the parent is gone
+        os._exit(1)
     except Exception as exc:  # noqa: BLE001 - reported to the parent, never swallowed
-        conn.send(("error", (f"engine failure: {exc}", None, traceback.format_exc())))
-    finally:
+        err = EvaluationError(f"engine failure: {exc}")
+        err.detail = traceback.format_exc()  # type: ignore[attr-defined]
+        reply = ("error", err)
+    try:
+        conn.send(reply)
         conn.close()
+    except ConnectionError:
+        os._exit(1)
+
+
+def _follow_parent(parent_pid: int) -> None:
+    """In the child: end with the parent. Default actions for the stop signals (the parent's handlers raise
+    :class:`Interrupted`, which has no meaning here), death with the parent, and a watchdog."""
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before the line above took effect
+        os._exit(1)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="oerlog-parent-watchdog", daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Exit this (child) process as soon as its parent is no longer ``parent_pid``: the parent died."""
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
+
+
+# what a built-in or an aggregate raises on values it cannot compute with: a wrong type (BuiltinTypeError), or a
+# value out of range (a date before year 1 or after 9999: OverflowError, ValueError; a decimal: ArithmeticError)
+COMPUTE_ERRORS = (BuiltinTypeError, ArithmeticError, ValueError)
+
+
+def builtin_error(
+    rule: CompiledRule, literal: ir.Literal, values: Mapping[str, Value], exc: Exception
+) -> EvaluationError:
+    """A located error for a built-in or aggregate that cannot compute with the values of one rule instance:
+    the literal's position, the rule's id and position, the values, and what went wrong."""
+    src = rule.source
+    where = f"rule {rule.id}" + (f" ({src.loc.file}:{src.loc.line})" if src.loc else "")
+    bound = ", ".join(f"{k} = {format_literal(v)}" for k, v in values.items())
+    if isinstance(exc, BuiltinTypeError):
+        what = str(exc)
+        hint = "check the types of the facts the rule compares"
+    else:
+        what = f"a value is out of range ({exc})"
+        hint = (
+            "dates run from 0001-01-01 to 9999-12-31: check the dates and day counts in the case and the "
+            "--param values this rule computes with"
+        )
+    return EvaluationError(
+        f"{what} in '{literal}' of {where}" + (f", with {bound}" if bound else ""),
+        getattr(literal, "loc", None) or src.loc,
+        value=bound or str(literal),
+        hint=hint,
+    )
 
 
 class _Resolvers:
@@ -182,7 +307,7 @@ class _Resolvers:
         self.tables: dict[str, set[Row]] = {}
         self.registered: dict[str, Any] = {}
 
-    def builtin(self, name: str, step: Step) -> None:
+    def builtin(self, name: str, rule: CompiledRule, step: Step) -> None:
         needs = step.needs
         binds = step.binds
 
@@ -194,12 +319,8 @@ class _Resolvers:
                 values[v] = t.id
             try:
                 result = run_builtin(step, values)
-            except BuiltinTypeError as exc:
-                raise EvaluationError(
-                    f"{exc} in '{step.literal}'",
-                    step.literal.loc if hasattr(step.literal, "loc") else None,
-                    value=str(step.literal),
-                ) from None
+            except COMPUTE_ERRORS as exc:
+                raise builtin_error(rule, step.literal, values, exc) from None
             ins = tuple(values[v] for v in needs)
             if step.kind == "assign":
                 out = terms[len(needs)]
@@ -211,7 +332,7 @@ class _Resolvers:
 
         self.registered[f"{name}/{len(needs) + len(binds)}"] = resolve
 
-    def aggregate(self, name: str, step: Step) -> None:
+    def aggregate(self, name: str, rule: CompiledRule, step: Step) -> None:
         lit = step.literal
         assert isinstance(lit, ir.Aggregate) and step.atom is not None
         aux = step.atom.pred
@@ -233,8 +354,8 @@ class _Resolvers:
                 try:
                     vals = [tuple(eval_expr(a, dict(zip(cols, r, strict=True))) for a in lit.args) for r in members]
                     res = aggregate(lit.func, vals)
-                except BuiltinTypeError as exc:
-                    raise EvaluationError(f"{exc} in '{lit}'", lit.loc, value=str(lit)) from None
+                except COMPUTE_ERRORS as exc:
+                    raise builtin_error(rule, lit, dict(zip(group, k, strict=True)), exc) from None
                 if res is None:
                     continue
                 out = terms[len(group)]
@@ -313,11 +434,11 @@ def _evaluate_here(plan: Plan, facts: Mapping[str, set[Row]], progress: Any) -> 
                         lits.append(lit if st.kind == "atom" else ~lit)
                     elif st.kind in ("test", "assign"):
                         name = f"_b{cr.index}_{i}"
-                        resolvers.builtin(name, st)
+                        resolvers.builtin(name, cr, st)
                         lits.append(query(name, [term("V_" + v) for v in st.needs + st.binds]))
                     else:
                         name = f"_a{cr.index}_{i}"
-                        resolvers.aggregate(name, st)
+                        resolvers.aggregate(name, cr, st)
                         lits.append(query(name, [term("V_" + v) for v in st.agg_group + st.binds]))
                 return lits
 

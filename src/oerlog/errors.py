@@ -2,13 +2,19 @@
 
 Every error raised on bad input is an :class:`OerlogError` that knows where the bad input is (file, line,
 column), what the bad value was, and what a valid example looks like. The CLI turns them into a located
-message and exit code 2; nothing else in the package prints a traceback for bad input.
+message and exit code 2; nothing else in the package prints a traceback for bad input. A run stopped by a
+signal is not an error: it raises :class:`Interrupted` (see :func:`raise_on_signals`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,7 @@ class OerlogError(Exception):
         src = self.source_line()
         if src is not None and self.location is not None:
             col = max(1, self.location.column)
-            out.append("  | " + src)
+            out.append("  | " + "".join(c if c.isprintable() or c == "\t" else "\ufffd" for c in src))  # no ESC
             out.append("  | " + " " * (col - 1) + "^" * min(self.span, max(1, len(src) - col + 1)))
         if self.hint:
             out.append(f"  hint: {self.hint}")
@@ -169,3 +175,68 @@ class EvaluationTimeout(EvaluationError):
     """Evaluation ran over its time limit; the message names the query that was running."""
 
     code = "timeout"
+
+
+# signals that end a run: Ctrl-C, `kill` / `timeout`, a closed terminal (those the platform has)
+STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
+    getattr(signal.Signals, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal.Signals, name)
+)
+
+
+class Interrupted(BaseException):  # noqa: N818 - named for what happened, like KeyboardInterrupt
+    """The run was stopped by a signal (SIGINT, SIGTERM, SIGHUP): not an error in the input.
+
+    A ``BaseException``, like ``KeyboardInterrupt``, so that no ``except Exception`` turns it into an error
+    message, while every ``finally`` (temporary output files, the engine's child process) still cleans up. The
+    CLI reports it as ``interrupted`` with exit code 128 + the signal number (130, 143, 129)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal number, as a shell reports a process ended by that signal."""
+        return 128 + self.signum
+
+    def render(self) -> str:
+        """``interrupted (SIGTERM)``."""
+        try:
+            name = signal.Signals(self.signum).name
+        except ValueError:
+            name = f"signal {self.signum}"
+        return f"interrupted ({name})"
+
+
+@contextlib.contextmanager
+def raise_on_signals() -> Iterator[list[int]]:
+    """While active, SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted` (in the main thread; elsewhere this does
+    nothing). Yields the list of signals received, so that a caller can tell an error that a library made of the
+    interruption from a real one. A second signal while the first is being handled is ignored: the clean-up runs
+    to its end. The previous handlers are restored on exit."""
+    received: list[int] = []
+
+    def handler(signum: int, _frame: object) -> None:
+        if received:
+            return
+        received.append(signum)
+        raise Interrupted(signum)
+
+    previous: dict[signal.Signals, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in STOP_SIGNALS:
+            previous[sig] = signal.signal(sig, handler)
+    try:
+        yield received
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def did_you_mean(name: str, options: list[str] | tuple[str, ...] | set[str], n: int = 2) -> str:
+    """``"did you mean 'x' or 'y'? "`` for the options closest to ``name`` (empty when none is close): the start of a
+    hint that then lists what is allowed."""
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(options), n=n)
+    return "did you mean " + " or ".join(repr(c) for c in close) + "? " if close else ""

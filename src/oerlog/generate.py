@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import ir
+from .errors import Location, UsageError
 from .kb import KnowledgeBase
+from .outputs import atomic_folder
 from .values import Value
 from .vocabulary import Field, Relation, Vocabulary
 
@@ -46,7 +48,6 @@ STRUCTURED = {
     "placement_cancellation",
     "study_adviser_approval",
 }
-SKIP = {"document_scope"}  # generated from document.yaml, never stated by data
 
 
 def _d(v: str) -> Decimal:
@@ -108,6 +109,23 @@ def _constants(kb: KnowledgeBase, doc_ids: Iterable[str]) -> tuple[list[Decimal]
             for b in r.body:
                 lit(b)
     return sorted(grades), sorted(dates), sorted(ints)
+
+
+def one_per_key(voc: Vocabulary, tables: dict[str, list[Row]]) -> dict[str, list[Row]]:
+    """The tables with one row per key (the first; ``key:`` of the vocabulary, every field of a plain set): the
+    generated rows never state two values where the vocabulary allows one, nor one fact twice."""
+    out: dict[str, list[Row]] = {}
+    for name, rows in tables.items():
+        rel = voc.relations.get(name)
+        pos = rel.key_positions if rel is not None else None
+        seen: set[tuple[Value, ...]] = set()
+        kept = out.setdefault(name, [])
+        for row in rows:
+            k = row if pos is None else tuple(row[i] for i in pos)
+            if k not in seen:
+                seen.add(k)
+                kept.append(row)
+    return out
 
 
 def used_relations(kb: KnowledgeBase, doc_ids: Iterable[str] | None = None) -> set[str]:
@@ -222,7 +240,7 @@ class Generator:
                 out["test"].append((t, c, sitting, d))
         y = max(s.year for s in self.scopes)
         out["reference_date"].append((dt.date(y + 1, 2, 2),))
-        return out
+        return one_per_key(self.voc, out)
 
     # -- students -----------------------------------------------------------------------------------------
 
@@ -311,12 +329,16 @@ class Generator:
                 matters = self._enum("study_adviser_approval", "matter") or ["other"]
                 add("study_adviser_approval", (s, c, rng.choice(matters), self.near(start, (20, 50))))
         for rel in self.voc.relations.values():
-            if rel.name in STRUCTURED or rel.name in SKIP or (self.used is not None and rel.name not in self.used):
+            if (
+                rel.name in STRUCTURED
+                or rel.stated_by != "data"
+                or (self.used is not None and rel.name not in self.used)
+            ):
                 continue
             if any(f.name == "student" for f in rel.fields) and rng.random() < 0.5:
                 for _ in range(rng.choice([1, 1, 2, 3])):
                     out.setdefault(rel.name, []).append(self.generic_row(rel, s, mine, y, prog))
-        return out
+        return one_per_key(self.voc, out)
 
     def generic_row(
         self, rel: Relation, student: str, courses: list[tuple[str, int, str]], year: int, prog: str
@@ -368,7 +390,7 @@ class Generator:
         y = min(s.year for s in self.scopes)
         prog = self.scopes[0].programme
         for rel in self.voc.relations.values():
-            if rel.name in STRUCTURED or rel.name in SKIP or any(f.name == "student" for f in rel.fields):
+            if rel.name in STRUCTURED or rel.stated_by != "data" or any(f.name == "student" for f in rel.fields):
                 continue
             if self.used is not None and rel.name not in self.used:
                 continue
@@ -381,7 +403,7 @@ class Generator:
                 for _ in range(3):
                     rows.append(self.generic_row(rel, "", self.courses, y, prog))
             out[rel.name] = rows
-        return out
+        return one_per_key(self.voc, out)
 
 
 # --- writing -------------------------------------------------------------------------------------------------
@@ -405,7 +427,6 @@ class _Writers:
         self.files: dict[str, TextIO] = {}
         self.writers: dict[str, Any] = {}
         self.counts: dict[str, int] = {}
-        folder.mkdir(parents=True, exist_ok=True)
 
     def write(self, rel: str, rows: Iterable[Row]) -> None:
         w = self.writers.get(rel)
@@ -425,6 +446,38 @@ class _Writers:
             fh.close()
 
 
+def check_folder(folder: Path, voc: Vocabulary, force: bool) -> None:
+    """A cohort is written into a new or empty folder: a folder with files in it is refused (old and new tables
+    would mix), unless ``force``, which replaces it as a whole, and only when it holds nothing but tables
+    (``<relation>.csv`` / ``.parquet``): ``--force`` never deletes other files."""
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return
+    example = f"-o {folder.name}-new/  (a new folder), or --force to replace the tables in {folder}"
+    if not force:
+        raise UsageError(
+            f"the output folder {folder} is not empty: the new tables would mix with the files in it",
+            Location(str(folder)),
+            value=str(folder),
+            hint="--force replaces the folder as a whole",
+            example=example,
+        )
+    other = sorted(
+        f.name
+        for f in folder.iterdir()
+        if not (f.is_file() and f.suffix.lower() in (".csv", ".parquet") and f.stem in voc.relations)
+    )
+    if other:
+        raise UsageError(
+            f"--force replaces only a folder of tables (<relation>.csv / .parquet); {folder} also holds "
+            + ", ".join(other[:5])
+            + (" ..." if len(other) > 5 else ""),
+            Location(str(folder)),
+            value=str(folder),
+            hint="move those files, or write the cohort to another folder",
+            example=f"-o {folder.name}-new/",
+        )
+
+
 def generate(
     kb: KnowledgeBase,
     out: Path | str,
@@ -434,51 +487,73 @@ def generate(
     doc_ids: Iterable[str] | None = None,
     fmt: str = "csv",
     progress: Callable[[int, int, str], None] | None = None,
+    force: bool = False,
 ) -> dict[str, int]:
     """Write a cohort of ``students`` to the folder ``out`` (CSV, or Parquet via DuckDB) and return the row
-    counts per relation. Same seed, size and KB: same files."""
-    folder = Path(out)
-    gen = Generator(kb.vocabulary, scopes(kb, doc_ids), seed, used_relations(kb, doc_ids))
-    writers = _Writers(kb.vocabulary, folder)
-    try:
-        for rel, rows in {**gen.catalogue(), **gen.extra_catalogue()}.items():
-            if rel in kb.vocabulary.relations:
-                writers.write(rel, rows)
-        step = max(1, students // 100)
-        for i in range(students):
-            for rel, rows in gen.student(i).items():
-                writers.write(rel, rows)
-            if progress and i % step == 0:
-                progress(i, students, "students")
-        for rel in sorted(used_relations(kb, doc_ids) | (STRUCTURED & set(kb.vocabulary.relations))):
-            if rel not in SKIP and rel not in writers.counts:
-                writers.write(rel, [])
-    finally:
-        writers.close()
-    if fmt == "parquet":
-        import duckdb
+    counts per relation. Same seed, size and KB: same files.
 
-        con = duckdb.connect()
+    The tables are written into a temporary folder beside ``out`` that becomes ``out`` when complete: an
+    interrupted run leaves the folder as it was. ``out`` must be new or empty unless ``force`` (see
+    :func:`check_folder`)."""
+    folder = Path(out)
+    check_folder(folder, kb.vocabulary, force)
+    gen = Generator(kb.vocabulary, scopes(kb, doc_ids), seed, used_relations(kb, doc_ids))
+    with atomic_folder(folder, replace=force) as tmp:
+        writers = _Writers(kb.vocabulary, tmp)
         try:
-            for rel in writers.counts:
-                src = folder / f"{rel}.csv"
-                con.execute(
-                    f"COPY (SELECT * FROM read_csv('{src}', header = true, all_varchar = true)) "
-                    f"TO '{folder / (rel + '.parquet')}' (FORMAT parquet)"
-                )
-                src.unlink()
+            for rel, rows in {**gen.catalogue(), **gen.extra_catalogue()}.items():
+                if rel in kb.vocabulary.relations:
+                    writers.write(rel, rows)
+            step = max(1, students // 100)
+            for i in range(students):
+                for rel, rows in gen.student(i).items():
+                    writers.write(rel, rows)
+                if progress and i % step == 0:
+                    progress(i, students, "students")
+            for rel in _always(kb.vocabulary, used_relations(kb, doc_ids)):
+                if rel not in writers.counts:
+                    writers.write(rel, [])
         finally:
-            con.close()
+            writers.close()
+        if fmt == "parquet":
+            _to_parquet(tmp, writers.counts)
     if progress:
         progress(students, students, "students")
     return dict(writers.counts)
 
 
+def _always(voc: Vocabulary, used: set[str]) -> list[str]:
+    """The relations a cohort has a file for even without rows: those the documents read and the structured
+    ones (a missing file is an error for a run that reads it; an empty relation is a header-only file)."""
+    return sorted(r for r in used | STRUCTURED if r in voc.relations and voc.relations[r].stated_by == "data")
+
+
+def _to_parquet(folder: Path, relations: Iterable[str]) -> None:
+    """Turn the CSV tables in ``folder`` into Parquet files (the CSV files are removed)."""
+    import duckdb
+
+    from .sqlgen import sql_literal
+
+    con = duckdb.connect()
+    try:
+        for rel in relations:
+            src = folder / f"{rel}.csv"
+            con.execute(
+                f"COPY (SELECT * FROM read_csv({sql_literal(str(src))}, header = true, all_varchar = true)) "
+                f"TO {sql_literal(str(folder / (rel + '.parquet')))} (FORMAT parquet, USE_TMP_FILE false)"
+            )
+            src.unlink()
+    finally:
+        con.close()
+
+
 def generate_tables(
     kb: KnowledgeBase, students: int, *, seed: int = 0, doc_ids: Iterable[str] | None = None
 ) -> dict[str, list[Row]]:
-    """A small cohort in memory (relation -> rows), the same rows :func:`generate` writes."""
-    gen = Generator(kb.vocabulary, scopes(kb, doc_ids), seed, used_relations(kb, doc_ids))
+    """A small cohort in memory (relation -> rows), the same rows :func:`generate` writes (a relation without
+    rows that :func:`generate` writes a header-only file for is an empty list)."""
+    used = used_relations(kb, doc_ids)
+    gen = Generator(kb.vocabulary, scopes(kb, doc_ids), seed, used)
     tables: dict[str, list[Row]] = {}
     for rel, rows in {**gen.catalogue(), **gen.extra_catalogue()}.items():
         if rel in kb.vocabulary.relations:
@@ -486,17 +561,23 @@ def generate_tables(
     for i in range(students):
         for rel, rows in gen.student(i).items():
             tables.setdefault(rel, []).extend(rows)
+    for rel in _always(kb.vocabulary, used):
+        tables.setdefault(rel, [])
     return tables
 
 
 def write_tables(voc: Vocabulary, tables: Mapping[str, Iterable[Row]], out: Path | str) -> None:
-    """Write tables (relation -> rows) as CSV files with the vocabulary's headers."""
-    w = _Writers(voc, Path(out))
-    try:
-        for rel, rows in tables.items():
-            w.write(rel, rows)
-    finally:
-        w.close()
+    """Write tables (relation -> rows) as CSV files with the vocabulary's headers into the folder ``out`` (which
+    they replace: see :func:`check_folder`), whole or not at all."""
+    folder = Path(out)
+    check_folder(folder, voc, True)
+    with atomic_folder(folder, replace=True) as tmp:
+        w = _Writers(voc, tmp)
+        try:
+            for rel, rows in tables.items():
+                w.write(rel, rows)
+        finally:
+            w.close()
 
 
 def iter_rows(tables: Mapping[str, Iterable[Row]]) -> Iterator[tuple[str, Row]]:

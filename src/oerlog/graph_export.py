@@ -8,8 +8,10 @@ document and stratum.
 
 from __future__ import annotations
 
-import html
+import base64
+import hashlib
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import Any
 import networkx as nx
 
 from .errors import UsageError
+from .escape import html_text, script_json
 
 FORMATS = ("dot", "graphml", "json", "svg", "png", "html")
 
@@ -118,7 +121,11 @@ def render_dot(dot: str, fmt: str) -> bytes:
 
 def to_html(g: nx.MultiDiGraph, title: str) -> str:
     """One offline HTML page: the Graphviz SVG inline, pan (drag), zoom (wheel), click a node for its rules and
-    the article text."""
+    the article text.
+
+    Every label, rule text and quote is text: the SVG is Graphviz's (which escapes them), the node details are
+    JSON in a data block that no string can close (:func:`script_json`), and the page puts them into the DOM with
+    ``textContent``. Its Content-Security-Policy allows its own script (by hash) and nothing else."""
     svg = render_dot(to_dot(g, title), "svg").decode()
     svg = svg[svg.find("<svg") :]
     details: dict[str, dict[str, Any]] = {
@@ -129,23 +136,32 @@ def to_html(g: nx.MultiDiGraph, title: str) -> str:
         }
         for n, d in g.nodes(data=True)
     }
-    data = json.dumps(details, ensure_ascii=False).replace("</", "<\\/")
-    return (
-        _PAGE.replace("__TITLE__", html.escape(title))
-        .replace("__SVG__", svg)
-        .replace("__DATA__", data)
-        .replace("__COUNT__", str(g.number_of_nodes()))
-    )
+    fields = {
+        "TITLE": html_text(title),
+        "CSP": html_text(PAGE_CSP),
+        "SVG": svg,
+        "DATA": script_json(details),
+        "COUNT": str(g.number_of_nodes()),
+        "SCRIPT": _SCRIPT,
+    }
+    # one pass: a value that happens to contain "__DATA__" is not substituted again
+    return re.sub(r"__(TITLE|CSP|SVG|DATA|COUNT|SCRIPT)__", lambda m: fields[m.group(1)], _PAGE)
 
 
 def write(g: nx.MultiDiGraph, fmt: str, path: Path | None, title: str) -> bytes | None:
-    """Export in ``fmt``; returns the bytes when ``path`` is None (stdout) and the format is textual."""
+    """Export in ``fmt``; returns the bytes when ``path`` is None (stdout). A file is written whole or not at
+    all (:mod:`oerlog.outputs`)."""
+    from .outputs import atomic_path, prepare_target, write_bytes
+
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}", value=fmt, hint="formats: " + ", ".join(FORMATS))
+    if path is not None:
+        prepare_target(path)  # before rendering: an unwritable path is reported at once
     if fmt == "graphml":
         if path is None:
             raise UsageError("GraphML needs -o FILE", example="oerlog graph --format graphml -o rules.graphml")
-        to_graphml(g, path)
+        with atomic_path(path) as tmp:
+            to_graphml(g, tmp)
         return None
     if fmt == "dot":
         out = to_dot(g, title).encode()
@@ -157,12 +173,14 @@ def write(g: nx.MultiDiGraph, fmt: str, path: Path | None, title: str) -> bytes 
         out = to_html(g, title).encode()
     if path is None:
         return out
-    path.write_bytes(out)
+    write_bytes(path, out)
     return None
 
 
 _PAGE = """<!DOCTYPE html>
-<html lang="nl"><head><meta charset="utf-8"><title>__TITLE__</title>
+<html lang="nl"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="__CSP__">
+<title>__TITLE__</title>
 <style>
  body{margin:0;font-family:Helvetica,Arial,sans-serif;display:flex;height:100vh}
  #view{flex:1;overflow:hidden;cursor:grab;background:#fafafa}
@@ -178,8 +196,13 @@ _PAGE = """<!DOCTYPE html>
 <span style="color:#d9822b">··· uitzondering</span></p>
 <p><span id="count">__COUNT__</span> knopen. Sleep om te verschuiven, scroll om te zoomen, klik op een knoop.</p>
 <div id="info"></div></div>
-<script>
-const DATA = __DATA__;
+<script type="application/json" id="oerlog-data">__DATA__</script>
+<script>__SCRIPT__</script></body></html>
+"""
+
+# the page's own script: constant (the data comes from the JSON block), so the CSP can name it by its hash
+_SCRIPT = """
+const DATA = JSON.parse(document.getElementById('oerlog-data').textContent);
 const svg = document.querySelector('#view svg');
 let vb = svg.viewBox.baseVal; let box = {x: vb.x, y: vb.y, w: vb.width, h: vb.height};
 function apply(){ svg.setAttribute('viewBox', box.x+' '+box.y+' '+box.w+' '+box.h); }
@@ -194,19 +217,26 @@ window.addEventListener('mouseup', () => { drag = null; });
 window.addEventListener('mousemove', e => { if (!drag) return; const r = svg.getBoundingClientRect();
   box.x = drag.bx - (e.clientX - drag.x) / r.width * box.w;
   box.y = drag.by - (e.clientY - drag.y) / r.height * box.h; apply(); });
-function esc(s){ return String(s).replace(/[&<>]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;'}[c])); }
+// every value goes into the DOM as text, never as markup
+function el(tag, text){ const e = document.createElement(tag); if (text !== undefined) e.textContent = text; return e; }
+function labelled(label, text){ const p = el('p'); p.append(el('b', label), ' ' + text); return p; }
+function block(label, text){ const p = el('p'); p.append(el('b', label)); return [p, el('pre', text)]; }
 document.querySelectorAll('g.node').forEach(g => g.addEventListener('click', () => {
   document.querySelectorAll('g.node.sel').forEach(x => x.classList.remove('sel')); g.classList.add('sel');
-  const d = DATA[g.id] || {}; let h = '<h4>' + esc(d.label || g.id) + '</h4><p>' + esc(d.kind || '') +
-    ' · ' + esc(d.document || '') + ' · stratum ' + esc(d.stratum || '0') + '</p>';
-  if (d.cites) h += '<p><b>Artikelen:</b> ' + esc(d.cites) + '</p>';
-  if (d.text) h += '<p><b>Regel(s)</b></p><pre>' + esc(d.text) + '</pre>';
-  if (d.quote) h += '<p><b>Tekst</b></p><pre>' + esc(d.quote) + '</pre>';
-  document.getElementById('info').innerHTML = h; }));
+  const d = Object.prototype.hasOwnProperty.call(DATA, g.id) ? DATA[g.id] : {};
+  const parts = [el('h4', d.label || g.id),
+    el('p', (d.kind || '') + ' · ' + (d.document || '') + ' · stratum ' + (d.stratum || '0'))];
+  if (d.cites) parts.push(labelled('Artikelen:', d.cites));
+  if (d.text) parts.push(...block('Regel(s)', d.text));
+  if (d.quote) parts.push(...block('Tekst', d.quote));
+  document.getElementById('info').replaceChildren(...parts); }));
 // deep link: page.html#node=<node id> opens with that node selected
 if (location.hash.startsWith('#node=')) {
-  const el = document.getElementById(decodeURIComponent(location.hash.slice(6)));
-  if (el) el.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+  const node = document.getElementById(decodeURIComponent(location.hash.slice(6)));
+  if (node) node.dispatchEvent(new MouseEvent('click', {bubbles: true}));
 }
-</script></body></html>
 """
+PAGE_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    f"script-src 'sha256-{base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()}'"
+)

@@ -66,7 +66,7 @@ class BinOp:
     loc: Location | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
-        return f"({self.left} {self.op} {self.right})"
+        return expr_text(self)
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class Call:
     loc: Location | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
-        return f"{self.func}({', '.join(map(str, self.args))})"
+        return expr_text(self)
 
 
 Expr = Var | Const | Param | BinOp | Call
@@ -255,28 +255,49 @@ class Program:
         self.params.extend(other.params)
 
 
+def expr_text(e: Expr) -> str:
+    """The source text of an expression, operations in parentheses (built in a loop, not recursively, like the
+    other walks over expressions here: an expression may be nested a hundred levels deep)."""
+    out: list[str] = []
+    todo: list[Expr | str] = [e]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, str):
+            out.append(x)
+        elif isinstance(x, BinOp):
+            todo.extend(reversed(("(", x.left, f" {x.op} ", x.right, ")")))
+        elif isinstance(x, Call):
+            parts: list[Expr | str] = [f"{x.func}("]
+            for i, a in enumerate(x.args):
+                parts.extend((", ", a) if i else (a,))
+            parts.append(")")
+            todo.extend(reversed(parts))
+        else:
+            out.append(str(x))
+    return "".join(out)
+
+
+def expr_terms(e: Expr) -> Iterator[Term]:
+    """The variables, constants and parameters of an expression, left to right."""
+    todo: list[Expr] = [e]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, BinOp):
+            todo.extend((x.right, x.left))
+        elif isinstance(x, Call):
+            todo.extend(reversed(x.args))
+        else:
+            yield x
+
+
 def expr_vars(e: Expr) -> Iterator[Var]:
     """Variables occurring in an expression."""
-    if isinstance(e, Var):
-        yield e
-    elif isinstance(e, BinOp):
-        yield from expr_vars(e.left)
-        yield from expr_vars(e.right)
-    elif isinstance(e, Call):
-        for a in e.args:
-            yield from expr_vars(a)
+    return (t for t in expr_terms(e) if isinstance(t, Var))
 
 
 def expr_params(e: Expr) -> Iterator[Param]:
     """Parameters occurring in an expression."""
-    if isinstance(e, Param):
-        yield e
-    elif isinstance(e, BinOp):
-        yield from expr_params(e.left)
-        yield from expr_params(e.right)
-    elif isinstance(e, Call):
-        for a in e.args:
-            yield from expr_params(a)
+    return (t for t in expr_terms(e) if isinstance(t, Param))
 
 
 def literal_vars(lit: Literal) -> Iterator[Var]:

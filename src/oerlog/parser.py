@@ -24,6 +24,11 @@ EXAMPLE_RULE = "resit_allowed(S, C) :- final_grade(S, C, G), G >= 4.0, not passe
 
 ANNOTATIONS = {"id", "cite", "nl", "en", "interpretation", "discretion", "doc"}
 
+# Expressions are trees that later stages (evaluation, SQL, proofs) walk recursively: one written as a chain of
+# thousands of terms (`1 + 1 + ... + 1`) or of nested calls would exhaust Python's recursion limit there, so it is
+# refused here. Regulations need a handful of operations per expression.
+MAX_EXPR_OPERATIONS = 100  # operators and function calls in one expression
+
 
 @lru_cache(maxsize=1)
 def _lark() -> lark.Lark:
@@ -167,18 +172,31 @@ class _Builder:
         return ir.Atom(pred, tuple(args), self.loc(name))
 
     def expr(self, node: Tree[Token]) -> ir.Expr:
+        """An expression (refused, located, when it has more than ``MAX_EXPR_OPERATIONS`` operations)."""
+        n = _operations(node)
+        if n > MAX_EXPR_OPERATIONS:
+            raise self.error(
+                f"expression too long or too deeply nested: {n} operations (operators and function calls), "
+                f"at most {MAX_EXPR_OPERATIONS}",
+                _first_token(node),
+                hint="split the computation over several comparisons: 'X1 = A + B, X = X1 + C'",
+                value=f"{n} operations",
+            )
+        return self._expr(node)
+
+    def _expr(self, node: Tree[Token]) -> ir.Expr:
         kind = node.data
         if kind in ("var", "param", "string", "number", "neg_number", "date", "boolean", "symbol"):
             return self.term(node)
         if kind == "binop":
             left, op, right = node.children
             assert isinstance(left, Tree) and isinstance(right, Tree) and isinstance(op, Token)
-            return ir.BinOp(str(op), self.expr(left), self.expr(right), self.loc(op))
+            return ir.BinOp(str(op), self._expr(left), self._expr(right), self.loc(op))
         if kind == "call":
             name = node.children[0]
             assert isinstance(name, Token)
             fname = str(name)
-            args = tuple(self.expr(c) for c in node.children[1:] if isinstance(c, Tree))
+            args = tuple(self._expr(c) for c in node.children[1:] if isinstance(c, Tree))
             if fname not in FUNCTIONS:
                 raise self.error(
                     f"unknown function '{fname}'",
@@ -334,12 +352,25 @@ class _Builder:
 
 
 def _first_token(node: Tree[Token] | Token) -> Token:
-    if isinstance(node, Token):
-        return node
-    for c in node.children:
-        if isinstance(c, (Tree, Token)):
-            return _first_token(c)
-    return Token("X", "?")
+    """The first token of a subtree (a loop: an expression tree can be deep)."""
+    while isinstance(node, Tree):
+        child = next((c for c in node.children if isinstance(c, (Tree, Token))), None)
+        if child is None:
+            return Token("X", "?")
+        node = child
+    return node
+
+
+def _operations(node: Tree[Token]) -> int:
+    """Operators and function calls in an expression tree (counted without recursion)."""
+    n = 0
+    todo = [node]
+    while todo:
+        t = todo.pop()
+        if t.data in ("binop", "call"):
+            n += 1
+        todo.extend(c for c in t.children if isinstance(c, Tree))
+    return n
 
 
 def _unquote(s: str) -> str:
@@ -449,13 +480,14 @@ def parse_atom(text: str, file: str = "<goal>") -> ir.Atom:
     """Parse a goal such as ``resit_excluded("s1", C)``."""
     try:
         tree = _lark().parse(text.strip(), start="goal")
+        node = tree.children[0]
+        assert isinstance(node, Tree)
+        return _Builder(file, False).atom(node)
     except lark.exceptions.LarkError as exc:
         err = _syntax_error(exc, file, text)
-        err.example = 'resit_excluded("s1", C)'
-        if file == "<goal>":
-            err.source_text = text.strip()
-        raise err from None
-    b = _Builder(file, False)
-    node = tree.children[0]
-    assert isinstance(node, Tree)
-    return b.atom(node)
+    except KBSyntaxError as exc:
+        err = exc
+    err.example = 'resit_excluded("s1", C)'
+    if file == "<goal>":
+        err.source_text = text.strip()
+    raise err from None

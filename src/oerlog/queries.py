@@ -17,6 +17,7 @@ EXAMPLE = """title: Waarom is een student uitgesloten van de herkansing?
 goal: resit_excluded(S, C)
 mode: why
 case: ../kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml"""
+QUERY_KEYS = ("title", "title_en", "description", "goal", "mode", "document", "case", "params", "concepts", "documents")
 
 
 @dataclass
@@ -42,27 +43,7 @@ def load_query(path: Path) -> SavedQuery:
     data = yamlpos.load(path)
     if not isinstance(data, yamlpos.YDict):
         raise ValidationError("a query file must be a mapping", Location(str(path), 1, 1), example=EXAMPLE)
-    allowed = {
-        "title",
-        "title_en",
-        "description",
-        "goal",
-        "mode",
-        "document",
-        "case",
-        "params",
-        "concepts",
-        "documents",
-    }
-    for k in data:
-        if k not in allowed:
-            raise ValidationError(
-                f"unknown key {k!r} in query file",
-                data.key_locs[k],
-                value=k,
-                hint="keys: " + ", ".join(sorted(allowed)),
-                example=EXAMPLE,
-            )
+    yamlpos.check_keys(data, QUERY_KEYS, "a query file", EXAMPLE)
     if data.get("mode") == "compare":
         return _compare_query(path, data)
     if "goal" not in data:

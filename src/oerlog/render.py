@@ -11,6 +11,7 @@ import json
 import re
 from typing import Any
 
+from .escape import md_quote, md_text
 from .explain import Node, RuleInfo
 from .values import Value, format_value, json_value
 
@@ -227,7 +228,7 @@ def _rule_details(info: RuleInfo | None, pad: str, lang: str, out: list[str], qu
 
 
 def to_markdown(node: Node, lang: str = "nl") -> str:
-    """Nested Markdown list with quoted provisions as block quotes."""
+    """Nested Markdown list with quoted provisions as block quotes; every line is text (escaped)."""
     out: list[str] = []
     _md(node, lang, 0, out)
     return "\n".join(out) + "\n"
@@ -258,9 +259,9 @@ def _md(node: Node, lang: str, level: int, out: list[str]) -> None:
     )
     pad = "  " * level
     first, *rest = lines or [""]
-    out.append(f"{pad}- {_md_escape(first)}")
+    out.append(f"{pad}- {md_text(first)}")
     for r in rest:
-        out.append(f"{pad}  {_md_escape(r.strip())}  ")
+        out.append(f"{pad}  {md_text(r.strip())}  ")
     if node.rule is not None and node.kind in (
         "derived",
         "rule_failed",
@@ -270,13 +271,9 @@ def _md(node: Node, lang: str, level: int, out: list[str]) -> None:
     ):
         for _, p in node.rule.citations:
             if p is not None:
-                out.append(f"{pad}  > {p.text} ({p.label})")
+                out.append(md_quote(f"{p.text} ({p.label})", pad + "  "))
     for c in node.children:
         _md(c, lang, level + 1, out)
-
-
-def _md_escape(s: str) -> str:
-    return s.replace("_", "\\_").replace("*", "\\*")
 
 
 # --- json ---------------------------------------------------------------------------------------------

@@ -53,21 +53,36 @@ def _inline_case(kb: KnowledgeBase, spec: yamlpos.YDict, file: str) -> Case:
     return case_from_mapping(spec, kb.vocabulary, Path(file), Case(path=file))
 
 
+SCENARIO_EXAMPLE = 'scenarios:\n  - name: ...\n    case: {...}\n    expect: [\'passed("s1", "c1")\']'
+SCENARIO_KEYS = (
+    "name",
+    "rule",
+    "document",
+    "case",
+    "case_file",
+    "params",
+    "expect",
+    "expect_not",
+    "source_example",
+    "disagrees",
+)
+
+
 def load_scenarios(kb: KnowledgeBase, doc: Document, path: Path) -> list[Scenario]:
     """Read one scenario file of ``doc``."""
     data = yamlpos.load(path)
     if not isinstance(data, yamlpos.YDict) or not isinstance(data.get("scenarios"), yamlpos.YList):
         raise ValidationError(
-            "a scenario file needs a list 'scenarios'",
-            Location(str(path), 1, 1),
-            example='scenarios:\n  - name: ...\n    case: {...}\n    expect: [\'passed("s1", "c1")\']',
+            "a scenario file needs a list 'scenarios'", Location(str(path), 1, 1), example=SCENARIO_EXAMPLE
         )
+    yamlpos.check_keys(data, ("scenarios",), "a scenario file", SCENARIO_EXAMPLE)
     out: list[Scenario] = []
     items = data["scenarios"]
     for i, spec in enumerate(items):
         loc = items.locs[i]
         if not isinstance(spec, yamlpos.YDict) or "name" not in spec:
-            raise ValidationError("each scenario is a mapping with a 'name'", loc)
+            raise ValidationError("each scenario is a mapping with a 'name'", loc, example=SCENARIO_EXAMPLE)
+        yamlpos.check_keys(spec, SCENARIO_KEYS, "a scenario", SCENARIO_EXAMPLE)
         if "case_file" in spec:
             case = load_case((path.parent / str(spec["case_file"])).resolve(), kb.vocabulary)
         elif isinstance(spec.get("case"), yamlpos.YDict):
@@ -89,6 +104,10 @@ def load_scenarios(kb: KnowledgeBase, doc: Document, path: Path) -> list[Scenari
             return res
 
         params = spec.get("params") or {}
+        if not isinstance(params, dict):
+            raise ValidationError(
+                "'params' must be a mapping NAME: VALUE", spec.locs["params"], value=params, example="params: {x: 4.5}"
+            )
         out.append(
             Scenario(
                 str(spec["name"]),

@@ -165,6 +165,13 @@ class SqlProgram:
     uses_calendar: bool = False
     goals: list[str] = field(default_factory=list)  # the relations whose rows carry the rule id (``_rule``)
     views: list[str] = field(default_factory=list)  # relations computed where they are read (not stored)
+    filters: dict[str, str] = field(default_factory=dict)  # goal -> SQL condition on its columns (goal constants)
+
+    def goal_rows(self, pred: str) -> str:
+        """The rows of the goal ``pred`` that were asked for: its table, or the rows that match the constants (and
+        repeated variables) of the goal as written (``resit_excluded("s1", C)``), see :attr:`filters`."""
+        cond = self.filters.get(pred)
+        return f"(SELECT * FROM {self.table(pred)} WHERE {cond})" if cond else self.table(pred)
 
     def table(self, pred: str) -> str:
         """The qualified table name of a derived (or input) relation."""

@@ -56,6 +56,71 @@ def to_number(v: object) -> Decimal | int | None:
 NUMBER_TEXT = re.compile(r"[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)")
 DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
+# --- what an id or a text value may hold -------------------------------------------------------------------------
+# One rule for case files and cohort exports (the SQL back end mirrors it with the same ranges, see char_class):
+# - no text value (id or string) holds a control or invisible character: C0 controls U+0000-U+001F (tab, newline,
+#   carriage return, ESC ...), DEL and the C1 controls U+007F-U+009F, zero-width characters and direction marks
+#   U+200B-U+200F, line/paragraph separators and bidi embeddings/overrides U+2028-U+202E, word joiner and bidi
+#   isolates U+2060-U+2069, and the byte-order mark / zero-width no-break space U+FEFF;
+# - an id is not empty, neither starts nor ends with a space character (U+0020, U+00A0, U+1680, U+2000-U+200A,
+#   U+202F, U+205F, U+3000; the other white space is in the ranges above), and does not start with = + - @ (a
+#   spreadsheet reads such a cell as a formula; tab and carriage return, the other formula triggers, are controls).
+CONTROL_RANGES: tuple[tuple[int, int], ...] = (
+    (0x00, 0x1F),
+    (0x7F, 0x9F),
+    (0x200B, 0x200F),
+    (0x2028, 0x202E),
+    (0x2060, 0x2069),
+    (0xFEFF, 0xFEFF),
+)
+EDGE_SPACE_RANGES: tuple[tuple[int, int], ...] = (
+    (0x20, 0x20),
+    (0xA0, 0xA0),
+    (0x1680, 0x1680),
+    (0x2000, 0x200A),
+    (0x202F, 0x202F),
+    (0x205F, 0x205F),
+    (0x3000, 0x3000),
+)
+FORMULA_PREFIXES = "=+-@"
+
+
+def char_class(ranges: tuple[tuple[int, int], ...], syntax: str = "python") -> str:
+    """A regular-expression character class of ``ranges``: ``python`` (``re``) or ``re2`` (DuckDB's
+    ``regexp_matches``), e.g. ``[\\x{0}-\\x{1f}...]``."""
+
+    def ch(c: int) -> str:
+        return f"\\x{{{c:x}}}" if syntax == "re2" else f"\\U{c:08x}"
+
+    return "[" + "".join(ch(a) if a == b else f"{ch(a)}-{ch(b)}" for a, b in ranges) + "]"
+
+
+_CONTROL = re.compile(char_class(CONTROL_RANGES))
+_EDGE_SPACE = re.compile(char_class(EDGE_SPACE_RANGES))
+
+
+def text_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a text value (it holds a control or invisible character), or None."""
+    m = _CONTROL.search(text)
+    if m is None:
+        return None
+    return f"holds the control or invisible character U+{ord(m.group()):04X} at position {m.start() + 1}"
+
+
+def id_problem(text: str) -> str | None:
+    """Why ``text`` cannot be an identifier, or None: empty, a control or invisible character, a space at either
+    end, or a first character that makes a spreadsheet read it as a formula (see ``FORMULA_PREFIXES``)."""
+    if not text:
+        return "an identifier cannot be empty"
+    problem = text_problem(text)
+    if problem:
+        return "an identifier " + problem
+    if _EDGE_SPACE.match(text[0]) or _EDGE_SPACE.match(text[-1]):
+        return "an identifier cannot start or end with a space"
+    if text[0] in FORMULA_PREFIXES:
+        return f"an identifier cannot start with {text[0]!r} (a spreadsheet would read it as a formula)"
+    return None
+
 
 def normalize(d: Decimal) -> Decimal | int:
     """Whole decimals written without a fraction become int; others keep their digits (4.0 stays 4.0)."""

@@ -1,0 +1,115 @@
+"""Writing output files so that a reader never sees a partial one.
+
+Every file oerlog writes (results, rejects, dossiers, memos, graphs, witnesses, generated cohorts) is written to a
+temporary file beside its target and renamed into place when complete (``os.replace`` is atomic on one file
+system). An interrupted run leaves the old file, or nothing; never a truncated file that looks complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import Location, UsageError
+
+_EXAMPLE = "-o results/out.csv (a file in a folder you can write to)"
+
+
+def prepare_target(path: Path) -> None:
+    """Create the folder of ``path`` and check that the file can be written there; a located error otherwise."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise UsageError(
+            "the output path is a folder, not a file", Location(str(path)), value=str(path), example=_EXAMPLE
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot create the output folder: {exc.strerror or exc}",
+            Location(str(folder)),
+            value=str(path),
+            example=_EXAMPLE,
+        ) from None
+    if not os.access(folder, os.W_OK):
+        raise UsageError("the output folder is not writable", Location(str(folder)), value=str(path), example=_EXAMPLE)
+    if path.exists() and not os.access(path, os.W_OK):
+        raise UsageError("the output file is not writable", Location(str(path)), value=str(path), example=_EXAMPLE)
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on normal exit it replaces ``path``, otherwise it is removed.
+
+    For writers that take a path (DuckDB ``COPY``, GraphML): write to the yielded path."""
+    path = Path(path)
+    prepare_target(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent if str(path.parent) else ".")
+    os.close(fd)
+    tmp_path = Path(tmp)
+    os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the mode a plain open() would
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp_path.unlink()
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    with atomic_path(Path(path)) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_path(Path(path)) as tmp:
+        tmp.write_bytes(data)
+
+
+@contextlib.contextmanager
+def atomic_folder(path: Path, *, replace: bool = False) -> Iterator[Path]:
+    """Yield a new temporary folder beside the folder ``path``; on normal exit it becomes ``path``, otherwise it
+    is removed with everything in it. An empty folder at ``path`` is replaced; a non-empty one only when
+    ``replace`` (it is then renamed away first and removed once the new folder is in place)."""
+    import shutil
+
+    path = Path(path).resolve()  # "-o ." names the folder by its name, beside which the new one is made
+    parent = path.parent
+    if path.exists() and not path.is_dir():
+        raise UsageError(
+            "the output is a file, not a folder", Location(str(path)), value=str(path), example="-o cohort/"
+        )
+    prepare_target(parent / f".{path.name}.probe")  # the parent folder exists (is created) and is writable
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=parent))
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; give the folder the mode a plain mkdir() would
+    old: Path | None = None
+    try:
+        yield tmp
+        if path.is_dir() and any(path.iterdir()):
+            if not replace:
+                raise UsageError("the output folder is not empty", Location(str(path)), value=str(path))
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=parent))
+            os.replace(path, old / path.name)
+        elif path.is_dir():
+            path.rmdir()
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and not path.exists():  # put the old folder back
+            os.replace(old / path.name, path)
+        raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
