@@ -147,8 +147,8 @@ def rss_mb() -> float:
 
 
 def run_oerlog(data: Path, out: Path) -> dict[str, object]:
-    from oerlog.cohort import batch
-    from oerlog.kb import load_kb
+    from oerlog.cohort.batch import batch
+    from oerlog.kb.loader import load_kb
 
     kb = load_kb(ROOT / "kb")
     t = time.perf_counter()
@@ -180,12 +180,12 @@ def run_hand(data: Path, out: Path) -> dict[str, object]:
 def run_pydatalog(data: Path, out: Path) -> dict[str, object]:
     import csv
 
-    from oerlog.engine import evaluate
+    from oerlog.backends.pydatalog import evaluate
     from oerlog.errors import Location
-    from oerlog.ir import literal_atoms
-    from oerlog.kb import load_kb
-    from oerlog.plan import build_plan, restrict_program
-    from oerlog.vocabulary import convert
+    from oerlog.kb.loader import load_kb
+    from oerlog.kb.vocabulary import convert
+    from oerlog.lang.ir import literal_atoms
+    from oerlog.semantics.plan import build_plan, restrict_program
 
     kb = load_kb(ROOT / "kb")
     doc = kb.document(DOC)

@@ -17,13 +17,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from oerlog.cases import load_case  # noqa: E402
-from oerlog.engine import evaluate  # noqa: E402
-from oerlog.explain import Explainer  # noqa: E402
-from oerlog.kb import load_kb  # noqa: E402
-from oerlog.parser import parse_atom  # noqa: E402
-from oerlog.render import to_text  # noqa: E402
-from oerlog.session import select_document  # noqa: E402
+from oerlog.backends.pydatalog import evaluate  # noqa: E402
+from oerlog.evaluation.judge import select_document  # noqa: E402
+from oerlog.explain.explainer import Explainer  # noqa: E402
+from oerlog.explain.render import to_text  # noqa: E402
+from oerlog.kb.cases import load_case  # noqa: E402
+from oerlog.kb.loader import load_kb  # noqa: E402
+from oerlog.lang.parser import parse_atom  # noqa: E402
 
 
 def timed(fn, repeat):  # type: ignore[no-untyped-def]
@@ -61,7 +61,7 @@ def main() -> None:
     cmd = [sys.executable, "-m", "oerlog", "--kb", a.kb, "why", a.goal, "--case", a.case]
     t_cli, _ = timed(lambda: subprocess.run(cmd, capture_output=True, check=True), max(3, a.repeat // 3))
     t_ver, _ = timed(
-        lambda: subprocess.run([sys.executable, "-c", "import oerlog.cli"], capture_output=True, check=True),
+        lambda: subprocess.run([sys.executable, "-c", "import oerlog.cli.main"], capture_output=True, check=True),
         max(3, a.repeat // 3),
     )
 
@@ -74,7 +74,7 @@ def main() -> None:
         ("evaluate the case, forked engine (default)", t_fork),
         ("evaluate the case, in-process engine", t_here),
         ("build and render the proof(s)", t_proof),
-        ("python start + import oerlog.cli", t_ver),
+        ("python start + import oerlog.cli.main", t_ver),
         ("whole `oerlog why` command (subprocess)", t_cli),
     ]:
         print(f"{name:<44}{t * 1000:>10.1f} ms")

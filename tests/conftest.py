@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from oerlog.cli import main
-from oerlog.kb import KnowledgeBase, load_kb
+from oerlog.cli.main import main
+from oerlog.kb.loader import KnowledgeBase, load_kb
 
 HERE = Path(__file__).parent
 MINI = HERE / "fixtures" / "kb-mini"

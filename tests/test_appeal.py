@@ -8,12 +8,12 @@ import pytest
 from conftest import BUNDLED, MINI, chromium_flags, golden
 from test_graph_lint import need
 
-from oerlog.appeal import build
-from oerlog.cases import load_case
-from oerlog.counterfactual import _apply
-from oerlog.engine import evaluate
-from oerlog.parser import parse_atom
-from oerlog.session import judge
+from oerlog.appeal.dossier import build
+from oerlog.backends.pydatalog import evaluate
+from oerlog.evaluation.judge import judge
+from oerlog.explain.counterfactual import _apply
+from oerlog.kb.cases import load_case
+from oerlog.lang.parser import parse_atom
 
 ROOT = BUNDLED.parent
 ANNA = BUNDLED / "uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml"
@@ -109,7 +109,7 @@ def test_json_form(cli):
 def test_appeal_route_and_deadline_from_document_metadata(mini_kb, tmp_path):
     import shutil
 
-    from oerlog.kb import load_kb
+    from oerlog.kb.loader import load_kb
 
     kb_dir = tmp_path / "kb"
     shutil.copytree(MINI, kb_dir)

@@ -18,17 +18,17 @@ from pathlib import Path
 
 import pytest
 
-from oerlog import ir
-from oerlog.cases import Case
-from oerlog.cohort import Cohort, batch, whatif
-from oerlog.engine import evaluate
+from oerlog.backends.pydatalog import evaluate
+from oerlog.backends.sqlgen import SqlCompileError, compile_plan, div_select, transpile
+from oerlog.cohort.batch import Cohort, batch, whatif
+from oerlog.cohort.generate import generate, generate_tables, text, write_tables
 from oerlog.errors import Location, ValidationError
-from oerlog.generate import generate, generate_tables, text, write_tables
-from oerlog.kb import KnowledgeBase, load_kb
-from oerlog.parser import parse_program
-from oerlog.plan import build_plan
-from oerlog.sqlgen import SqlCompileError, compile_plan, div_select, transpile
-from oerlog.vocabulary import convert
+from oerlog.kb.cases import Case
+from oerlog.kb.loader import KnowledgeBase, load_kb
+from oerlog.kb.vocabulary import convert
+from oerlog.lang import ir
+from oerlog.lang.parser import parse_program
+from oerlog.semantics.plan import build_plan
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
@@ -168,8 +168,8 @@ MINI_TYPES = {
 def _run_sql(program: ir.Program, facts: dict[str, set[tuple[object, ...]]]) -> dict[str, set[tuple[object, ...]]]:
     import duckdb
 
-    from oerlog.cohort import INPUT_SCHEMA, create_calendar
-    from oerlog.sqlgen import SQL_TYPES, quote, sql_literal
+    from oerlog.backends.sqlgen import SQL_TYPES, quote, sql_literal
+    from oerlog.cohort.batch import INPUT_SCHEMA, create_calendar
 
     plan = build_plan(program)
     prog = compile_plan(plan, None, input_types=MINI_TYPES)

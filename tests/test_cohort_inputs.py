@@ -11,11 +11,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from oerlog.cohort import _checks, _fast, _typed, batch, csv_header
+from oerlog.cohort.batch import _checks, _fast, _typed, batch, csv_header
+from oerlog.cohort.generate import generate
 from oerlog.errors import Location, ValidationError
-from oerlog.generate import generate
-from oerlog.kb import load_kb
-from oerlog.vocabulary import Field, Relation, convert
+from oerlog.kb.loader import load_kb
+from oerlog.kb.vocabulary import Field, Relation, convert
 
 BUNDLED = Path(__file__).parent.parent / "kb"
 DOC = "uu-gnk-ba-2025"

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from oerlog.cases import load_case
-from oerlog.consistency import (
+from oerlog.analysis.consistency import (
     Checker,
     Finding,
     Report,
@@ -24,10 +23,11 @@ from oerlog.consistency import (
     to_text_report,
     write_witnesses,
 )
-from oerlog.engine import evaluate
+from oerlog.backends.pydatalog import evaluate
 from oerlog.errors import ValidationError
-from oerlog.kb import load_kb
-from oerlog.plan import build_plan
+from oerlog.kb.cases import load_case
+from oerlog.kb.loader import load_kb
+from oerlog.semantics.plan import build_plan
 from oerlog.values import FUNCTIONS
 
 VOCABULARY = """
@@ -185,7 +185,7 @@ def test_boundaries_of_a_date_deadline() -> None:
 
 
 def test_pairwise_covers_every_pair() -> None:
-    from oerlog.consistency import Dimension
+    from oerlog.analysis.consistency import Dimension
 
     dims = [Dimension(((f"r{i}", (), 0),), tuple(range(4)), f"d{i}") for i in range(4)]
     combos = pairwise_combinations(dims, 100)
@@ -416,8 +416,8 @@ def test_compare_query(tmp_path: Path, cli: Any) -> None:
 
 
 def test_bundled_compare_query_runs() -> None:
-    from oerlog.consistency import compare_rules
-    from oerlog.queries import load_query
+    from oerlog.analysis.consistency import compare_rules
+    from oerlog.analysis.queries import load_query
 
     q = load_query(Path(__file__).parent.parent / "queries" / "compare-second-chance-and-cum-laude.yaml")
     assert q.mode == "compare" and "cum_laude" in q.concepts

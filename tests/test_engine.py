@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from oerlog import checks
-from oerlog.engine import evaluate
+from oerlog.backends.pydatalog import evaluate
 from oerlog.errors import EvaluationError, EvaluationTimeout
-from oerlog.parser import parse_program
-from oerlog.plan import build_plan
+from oerlog.lang import checks
+from oerlog.lang.parser import parse_program
+from oerlog.semantics.plan import build_plan
 
 D = Decimal
 

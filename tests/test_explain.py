@@ -7,10 +7,10 @@ import jsonschema
 import pytest
 from conftest import MINI, golden
 
-from oerlog.cases import load_case
-from oerlog.explain import Explainer
-from oerlog.parser import parse_atom
-from oerlog.session import judge
+from oerlog.evaluation.judge import judge
+from oerlog.explain.explainer import Explainer
+from oerlog.kb.cases import load_case
+from oerlog.lang.parser import parse_atom
 
 CASE = MINI / "mini-doc/cases/anna.yaml"
 

@@ -10,8 +10,8 @@ import networkx as nx
 import pytest
 from conftest import BUNDLED, MINI, chromium_flags, golden
 
-from oerlog import graph as g
-from oerlog.graph_export import to_dot
+from oerlog.analysis import graph as g
+from oerlog.analysis.graph_export import to_dot
 
 ROOT = BUNDLED.parent
 NEEDS_TOOLS = os.environ.get("CI") is not None  # CI installs graphviz and chromium: there the tests must run

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from oerlog.cli import main
-from oerlog.cohort import Cohort
-from oerlog.generate import generate
-from oerlog.kb import KnowledgeBase
+from oerlog.cli.main import main
+from oerlog.cohort.batch import Cohort
+from oerlog.cohort.generate import generate
+from oerlog.kb.loader import KnowledgeBase
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402

@@ -18,10 +18,10 @@ from conftest import BUNDLED, MINI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oerlog.cli import main
+from oerlog.cli.main import main
 from oerlog.errors import ValidationError
+from oerlog.kb.vocabulary import load_vocabulary
 from oerlog.values import EDGE_SPACE_RANGES, char_class, id_problem, text_problem
-from oerlog.vocabulary import load_vocabulary
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hardening" / "input"
 BASE_CASE = BUNDLED / "uu-gnk-ba-2025" / "cases" / "anna-excluded-low-grade.yaml"

@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 
 from oerlog.errors import ValidationError
-from oerlog.goals import parse_goal, type_goal
-from oerlog.kb import load_kb
-from oerlog.parser import MAX_EXPR_OPERATIONS, parse_atom, parse_program
+from oerlog.evaluation.goals import parse_goal, type_goal
+from oerlog.kb.loader import load_kb
+from oerlog.lang.parser import MAX_EXPR_OPERATIONS, parse_atom, parse_program
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -188,7 +188,7 @@ def test_appeal_check_graph_and_witnesses_write_through_a_temporary_file(
 ) -> None:
     """Every output file is complete when it appears: written beside its target, then renamed into place."""
     import oerlog.outputs
-    from oerlog.consistency import Finding, Report, Stats, write_witnesses
+    from oerlog.analysis.consistency import Finding, Report, Stats, write_witnesses
 
     renamed: list[str] = []
     real_replace = os.replace

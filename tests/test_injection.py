@@ -20,8 +20,8 @@ import pytest
 from conftest import MINI, chromium_flags
 from markdown_it import MarkdownIt
 
+from oerlog.analysis.graph_export import to_dot
 from oerlog.escape import md_cell, md_code, md_fence, md_quote, md_text, script_json
-from oerlog.graph_export import to_dot
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hardening" / "injection"
 STUDENT = '<img src=x onerror="window.__x=1">'

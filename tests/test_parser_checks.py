@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import pytest
 
-from oerlog import checks, ir
 from oerlog.errors import (
     ArityError,
     DefinitionError,
@@ -13,7 +12,8 @@ from oerlog.errors import (
     StratificationError,
     UnknownPredicateError,
 )
-from oerlog.parser import parse_atom, parse_program
+from oerlog.lang import checks, ir
+from oerlog.lang.parser import parse_atom, parse_program
 
 
 def test_parses_rules_annotations_exceptions_params_aggregates():

@@ -10,14 +10,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from oerlog.cases import load_case
-from oerlog.cohort import Cohort, batch
-from oerlog.engine import evaluate
-from oerlog.generate import generate
-from oerlog.kb import KnowledgeBase, load_kb
-from oerlog.parser import parse_program
-from oerlog.plan import build_plan, restrict_program
-from oerlog.sqlgen import RULE_COLUMN, compile_plan
+from oerlog.backends.pydatalog import evaluate
+from oerlog.backends.sqlgen import RULE_COLUMN, compile_plan
+from oerlog.cohort.batch import Cohort, batch
+from oerlog.cohort.generate import generate
+from oerlog.kb.cases import load_case
+from oerlog.kb.loader import KnowledgeBase, load_kb
+from oerlog.lang.parser import parse_program
+from oerlog.semantics.plan import build_plan, restrict_program
 
 BUNDLED = Path(__file__).parent.parent / "kb"
 DOC = "uu-gnk-ba-2025"
@@ -163,7 +163,7 @@ def test_whatif_recomputes_only_what_depends_on_the_change(kb: KnowledgeBase, co
     result equals two independent runs."""
     from decimal import Decimal
 
-    from oerlog.cohort import whatif
+    from oerlog.cohort.batch import whatif
 
     doc = kb.document(DOC)
     res = whatif(kb, DOC, cohort, {"resit_min_grade": Decimal("4.5")}, ["resit_excluded", "refer_to_study_adviser"])

@@ -1,5 +1,5 @@
 """``python -m oerlog`` runs the command-line interface."""
 
-from .cli import main
+from oerlog.cli.main import main
 
 main()

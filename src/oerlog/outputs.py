@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import Location, UsageError
+from oerlog.errors import Location, UsageError
 
 _EXAMPLE = "-o results/out.csv (a file in a folder you can write to)"
 

@@ -52,7 +52,7 @@ def to_number(v: object) -> Decimal | int | None:
 
 
 # what a number or date written in a case file, a CSV export or a --param may look like (after strip(), with a
-# decimal comma read as a point); the SQL back end's checks (oerlog.cohort) follow the same patterns
+# decimal comma read as a point); the SQL back end's checks (oerlog.cohort.batch) follow the same patterns
 NUMBER_TEXT = re.compile(r"[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)")
 DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 

@@ -1,0 +1,1 @@
+"""Back ends that evaluate a plan: pyDatalog (single cases, proofs) and SQL (many cases, cohorts)."""

@@ -1,0 +1,1 @@
+"""Judging a case under a document: choosing the document, building facts, running a back end."""

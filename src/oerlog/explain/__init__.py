@@ -1,0 +1,1 @@
+"""Explanations: proofs (why), why-not, counterfactuals, and their renderers."""

@@ -1,0 +1,414 @@
+"""Counterfactuals: the smallest changes to a case's facts that flip a decision, each verified by re-running
+the rules.
+
+Candidate changes come from the decision's proof, never from guesses about the whole case:
+
+- a threshold comparison on a value that comes straight from an input fact (``G < 4.0`` with ``G`` the grade of
+  ``test_result``) gives "that field at the boundary" (4.0; a date one day earlier or later);
+- every input fact the proof uses may be taken away;
+- a fact whose absence the proof relies on (a negation, an exception whose condition is missing) may be added,
+  unknown fields filled with values taken from the case (a date just before the earliest date in the proof).
+
+Single changes are tried first; pairs only when no single change flips the decision. Only changes whose
+re-evaluation shows the decision gone are reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from oerlog.backends.pydatalog import Model, Row, evaluate
+from oerlog.explain.explainer import Explainer, Node, ground
+from oerlog.kb.cases import Case
+from oerlog.kb.vocabulary import Vocabulary
+from oerlog.lang import ir
+from oerlog.semantics.plan import CompiledRule, Plan, eval_expr
+from oerlog.values import BuiltinTypeError, Value, compare, format_value
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change to the case's facts."""
+
+    kind: str  # set | remove | add
+    pred: str
+    row: Row  # the fact as it is (remove, set) or as it would be added (add)
+    new_row: Row | None = None  # for set
+    field: str | None = None
+    old: Value | None = None
+    new: Value | None = None
+
+    def describe(self, lang: str = "nl") -> str:
+        """The change in words."""
+        atom = f"{self.pred}({', '.join(format_value(v, lang) for v in self.row)})"
+        if self.kind == "set":
+            new, old = format_value(self.new, lang), format_value(self.old, lang)
+            if lang == "nl":
+                return f"{self.field} {new} in plaats van {old} in {atom}"
+            return f"{self.field} {new} instead of {old} in {atom}"
+        if self.kind == "remove":
+            return f"zonder het feit {atom}" if lang == "nl" else f"without the fact {atom}"
+        return f"met daarbij het feit {atom}" if lang == "nl" else f"with the additional fact {atom}"
+
+
+@dataclass
+class Counterfactual:
+    """A verified set of changes and what it does."""
+
+    changes: list[Change]
+    decision_after: bool
+    wanted_after: bool | None = None
+
+
+@dataclass
+class Search:
+    """Result of a counterfactual search."""
+
+    found: list[Counterfactual] = field(default_factory=list)
+    tried: int = 0
+    evaluations: int = 0
+
+
+def _apply(facts: dict[str, set[Row]], changes: list[Change]) -> dict[str, set[Row]]:
+    out = {k: set(v) for k, v in facts.items()}
+    for c in changes:
+        rows = out.setdefault(c.pred, set())
+        if c.kind in ("remove", "set"):
+            rows.discard(c.row)
+        if c.kind == "set" and c.new_row is not None:
+            rows.add(c.new_row)
+        if c.kind == "add":
+            rows.add(c.row)
+    return out
+
+
+def _shift(v: Value, up: bool) -> Value | None:
+    """The next value above (or below) ``v`` at its own precision: 3.8 -> 3.9, 4 -> 5, a date -> next day."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, Decimal):
+        exp = v.as_tuple().exponent
+        places = max(1, -exp) if isinstance(exp, int) else 1
+        step = Decimal(1).scaleb(-places)
+        return v + step if up else v - step
+    if isinstance(v, int):
+        return v + 1 if up else v - 1
+    if isinstance(v, dt.date):
+        return v + dt.timedelta(days=1 if up else -1)
+    return None
+
+
+def _flip_value(op: str, var_on_left: bool, current: Value, other: Value) -> Value | None:
+    """A value for the variable side that makes ``var op other`` (or ``other op var``) change truth: the
+    boundary on the other side of the comparison."""
+    if not var_on_left:
+        op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+    if op not in ("<", "<=", ">", ">="):
+        return None
+    try:
+        holds = compare(op, current, other)
+    except BuiltinTypeError:
+        return None
+    if op == "<":
+        return other if holds else _shift(other, up=False)
+    if op == "<=":
+        return _shift(other, up=True) if holds else other
+    if op == ">":
+        return other if holds else _shift(other, up=True)
+    return _shift(other, up=False) if holds else other
+
+
+class Searcher:
+    """Finds counterfactuals for one decision of one evaluated case."""
+
+    def __init__(self, plan: Plan, model: Model, case: Case, vocabulary: Vocabulary, explainer: Explainer):
+        self.plan = plan
+        self.model = model
+        self.case = case
+        self.voc = vocabulary
+        self.ex = explainer
+        self.inputs = set(vocabulary.relations)
+
+    def candidates(self, decision: ir.Atom, wanted: ir.Atom | None) -> list[Change]:
+        """Changes suggested by the decision's proof (and by why the wanted outcome fails), limited to facts
+        about the decision's subject (the first argument, normally the student): the programme's schedule and
+        course data are not something an appeal can change."""
+        subject = next((a.value for a in decision.args if isinstance(a, ir.Const)), None)
+        return [c for c in self._candidates(decision, wanted) if subject is None or subject in c.row]
+
+    def _candidates(self, decision: ir.Atom, wanted: ir.Atom | None) -> list[Change]:
+        rows = self.model.match(decision)
+        out: list[Change] = []
+        seen_nodes: set[tuple[str, Row]] = set()
+        dates: list[dt.date] = []
+        for row in rows:
+            self._from_proof(decision.pred, row, out, seen_nodes, dates)
+        earliest = min(dates) if dates else (self.case.reference_date or dt.date.today())
+        proof_trees = [self.ex.why(decision.pred, r) for r in rows]
+        for tree in proof_trees:
+            for n in _walk(tree):
+                if n.kind == "exception_checked":
+                    for m in _walk(n):
+                        if m.kind == "missing_fact" and m.pred in self.inputs and m.atom:
+                            out.extend(self._additions(m.atom, earliest))
+                elif n.kind == "absent" and n.pred in self.inputs and n.text:
+                    pass  # adding a fact that a negation requires absent would only make the decision hold less
+        if wanted is not None:
+            tree = self.ex.whynot(wanted)
+            for n in _walk(tree):
+                if n.kind == "missing_fact" and n.pred in self.inputs and n.atom:
+                    out.extend(self._additions(n.atom, earliest))
+        out.extend(self._boundaries(seen_nodes))
+        unique: dict[tuple[object, ...], Change] = {}
+        for c in out:
+            unique.setdefault((c.kind, c.pred, c.row, c.new_row), c)
+        return list(unique.values())
+
+    def _boundaries(self, proof_facts: set[tuple[str, Row]]) -> list[Change]:
+        """Threshold crossings found by the consistency checks' boundary search, which also follows a value
+        through computations (``round_half_up(G, 0) >= 6`` gives 5,49 / 5,50), for the facts of the proof."""
+        from oerlog.analysis.consistency import Generator
+
+        doc = self.ex.doc
+        if doc is None:
+            return []
+        out: list[Change] = []
+        for dim in Generator(doc.kb, self.plan, self.model, doc).dimensions():
+            if len(dim.targets) != 1:
+                continue
+            pred, row, idx = dim.targets[0]
+            if (pred, row) not in proof_facts:
+                continue
+            name = self.voc.relations[pred].fields[idx].name
+            for v in dim.values:
+                out.append(Change("set", pred, row, row[:idx] + (v,) + row[idx + 1 :], name, row[idx], v))
+        return out
+
+    def _from_proof(
+        self, pred: str, row: Row, out: list[Change], seen: set[tuple[str, Row]], dates: list[dt.date]
+    ) -> None:
+        key = (pred, row)
+        if key in seen:
+            return
+        seen.add(key)
+        if pred in self.inputs:
+            out.append(Change("remove", pred, row))
+            dates.extend(v for v in row if isinstance(v, dt.date))
+            return
+        best = self.ex._heights().get(key)
+        if best is None:
+            return
+        _, cr, b = best
+        dates.extend(v for v in b.values() if isinstance(v, dt.date))
+        for st in cr.steps:
+            if st.kind == "atom" and st.atom is not None:
+                g = ground(st.atom, b)
+                if g is not None:
+                    self._from_proof(st.atom.pred, g, out, seen, dates)
+            elif st.kind == "test":
+                out.extend(self._threshold(cr, st.literal, b))
+
+    def _threshold(self, cr: CompiledRule, lit: ir.Literal, b: dict[str, Value]) -> list[Change]:
+        assert isinstance(lit, ir.Compare)
+        out: list[Change] = []
+        for var_side, other_side, left in ((lit.left, lit.right, True), (lit.right, lit.left, False)):
+            if not isinstance(var_side, ir.Var) or var_side.name not in b:
+                continue
+            try:
+                other = eval_expr(other_side, b)
+            except (KeyError, BuiltinTypeError):
+                continue
+            new = _flip_value(lit.op, left, b[var_side.name], other)
+            if new is None:
+                continue
+            for pred, g, i in input_sources(cr, var_side.name, b, self.inputs):
+                rel = self.voc.relations[pred]
+                fname = rel.fields[i].name
+                if rel.fields[i].type == "grade" and isinstance(new, Decimal) and not (1 <= new <= 10):
+                    continue
+                new_row = g[:i] + (new,) + g[i + 1 :]
+                out.append(Change("set", pred, g, new_row, fname, g[i], new))
+        return out
+
+    def _additions(self, atom_text: str, earliest: dt.date) -> list[Change]:
+        from oerlog.lang.parser import parse_atom
+
+        try:
+            atom = parse_atom(atom_text)
+        except Exception:  # noqa: BLE001 - a rendering we cannot parse back is simply not a candidate
+            return []
+        rel = self.voc.relations.get(atom.pred)
+        if rel is None or rel.arity != atom.arity:
+            return []
+        options: list[list[Value]] = []
+        for t, f in zip(atom.args, rel.fields, strict=True):
+            if isinstance(t, ir.Const):
+                options.append([t.value])
+            elif f.type == "date":
+                options.append([earliest - dt.timedelta(days=1)])
+            elif f.type == "enum":
+                options.append(list(f.values[:4]))
+            elif f.type in ("id", "string"):
+                options.append(["x"])
+            else:
+                return []
+        return [Change("add", atom.pred, tuple(combo)) for combo in itertools.product(*options)][:6]
+
+    def search(self, decision: ir.Atom, wanted: ir.Atom | None, max_evaluations: int = 60) -> Search:
+        """Try single changes, then pairs; keep those whose re-evaluation removes the decision."""
+        res = Search()
+        cands = self.candidates(decision, wanted)
+        res.tried = len(cands)
+
+        def check(changes: list[Change]) -> Counterfactual | None:
+            res.evaluations += 1
+            m = evaluate(self.plan, _apply(self.case.facts, changes))
+            if m.match(decision):
+                return None
+            return Counterfactual(changes, False, bool(m.match(wanted)) if wanted is not None else None)
+
+        for c in cands:
+            if res.evaluations >= max_evaluations:
+                break
+            cf = check([c])
+            if cf:
+                res.found.append(cf)
+        # a value the rules transform before comparing (rounded in one rule, compared in another) can hide its
+        # threshold from the static search: find the nearest crossing by bisection, each probe re-evaluated
+        flipped = {(c.pred, c.row, c.field) for cf in res.found for c in cf.changes if c.kind == "set"}
+        for c in cands:
+            if c.kind != "remove" or res.evaluations >= max_evaluations:
+                continue
+            rel = self.voc.relations[c.pred]
+            for idx, f in enumerate(rel.fields):
+                if f.type not in ("grade", "decimal", "ec", "integer", "date") or (c.pred, c.row, f.name) in flipped:
+                    continue
+                for up in (False, True):
+                    cf = self._bisect(c.pred, c.row, idx, f.type, up, check, max_evaluations - res.evaluations)
+                    if cf:
+                        res.found.append(cf)
+        if not res.found:
+            for a, b in itertools.combinations(cands, 2):
+                if res.evaluations >= max_evaluations:
+                    break
+                if a.pred == b.pred and a.row == b.row:
+                    continue
+                cf = check([a, b])
+                if cf:
+                    res.found.append(cf)
+        # per field keep the crossing nearest to the recorded value; prefer changes that also bring about the
+        # wanted outcome, then value changes over additions and removals
+        nearest: dict[tuple[str, Row, str | None], Counterfactual] = {}
+        rest: list[Counterfactual] = []
+        for cf in res.found:
+            if len(cf.changes) == 1 and cf.changes[0].kind == "set":
+                c = cf.changes[0]
+                key = (c.pred, c.row, c.field)
+                if key not in nearest or _distance(c) < _distance(nearest[key].changes[0]):
+                    nearest[key] = cf
+            else:
+                rest.append(cf)
+        res.found = list(nearest.values()) + rest
+        order = {"set": 0, "add": 1, "remove": 2}
+        res.found.sort(key=lambda cf: (not cf.wanted_after, len(cf.changes), [order[c.kind] for c in cf.changes]))
+        return res
+
+    def _bisect(
+        self,
+        pred: str,
+        row: Row,
+        idx: int,
+        ftype: str,
+        up: bool,
+        check: Callable[[list[Change]], Counterfactual | None],
+        budget: int,
+    ) -> Counterfactual | None:
+        """The nearest value above (or below) the recorded one that makes the decision fall away."""
+        cur = row[idx]
+        name = self.voc.relations[pred].fields[idx].name
+        if isinstance(cur, bool) or not isinstance(cur, (int, Decimal, dt.date)):
+            return None
+        if isinstance(cur, dt.date):
+            step_days = 1 if up else -1
+            far: Value = cur + dt.timedelta(days=366 * step_days)
+        elif ftype == "grade":
+            far = Decimal("10.0") if up else Decimal("1.0")
+        elif isinstance(cur, Decimal):
+            far = cur * 4 + 10 if up else Decimal(0)
+        else:
+            far = cur * 4 + 10 if up else 0
+        if far == cur or budget < 2:
+            return None
+
+        def change(v: Value) -> Change:
+            return Change("set", pred, row, row[:idx] + (v,) + row[idx + 1 :], name, cur, v)
+
+        hit = check([change(far)])
+        if hit is None:
+            return None
+        lo: Value = cur  # the decision holds at lo and falls away at hi
+        hi: Value = far
+        spent = 1
+        while spent < budget:
+            mid = _midpoint(lo, hi)
+            if mid is None:
+                break
+            spent += 1
+            cf = check([change(mid)])
+            if cf is None:
+                lo = mid
+            else:
+                hi, hit = mid, cf
+        return hit
+
+
+def _distance(c: Change) -> float:
+    a, b = c.old, c.new
+    if isinstance(a, dt.date) and isinstance(b, dt.date):
+        return abs((b - a).days)
+    if isinstance(a, (int, Decimal)) and isinstance(b, (int, Decimal)) and not isinstance(a, bool):
+        return float(abs(Decimal(b) - Decimal(a)))
+    return float("inf")
+
+
+def _midpoint(lo: Value, hi: Value) -> Value | None:
+    """The value halfway between two (dates: days; decimals: at two decimals), None when they are adjacent."""
+    if isinstance(lo, dt.date) and isinstance(hi, dt.date):
+        days = (hi - lo).days
+        return lo + dt.timedelta(days=days // 2) if abs(days) > 1 else None
+    if isinstance(lo, int) and isinstance(hi, int) and not isinstance(lo, bool):
+        return (lo + hi) // 2 if abs(hi - lo) > 1 else None
+    if isinstance(lo, (int, Decimal)) and isinstance(hi, (int, Decimal)):
+        step = Decimal("0.01")
+        if abs(Decimal(hi) - Decimal(lo)) <= step:
+            return None
+        mid = ((Decimal(lo) + Decimal(hi)) / 2).quantize(step)
+        return None if mid in (lo, hi) else mid
+    return None
+
+
+def input_sources(cr: CompiledRule, var: str, b: dict[str, Value], inputs: set[str]) -> list[tuple[str, Row, int]]:
+    """The input facts that supplied ``var`` in an instance (or partial instance) ``b`` of rule ``cr``:
+    ``(relation, fact, field index)`` for every input-relation atom of the body that binds ``var``. Shared by the
+    counterfactual search and the consistency checks' boundary scenarios."""
+    out: list[tuple[str, Row, int]] = []
+    for st in cr.steps:
+        if st.kind != "atom" or st.atom is None or st.atom.pred not in inputs:
+            continue
+        for i, a in enumerate(st.atom.args):
+            if isinstance(a, ir.Var) and a.name == var:
+                g = ground(st.atom, b)
+                if g is not None:
+                    out.append((st.atom.pred, g, i))
+    return out
+
+
+def _walk(n: Node) -> list[Node]:
+    out = [n]
+    for c in n.children:
+        out.extend(_walk(c))
+    return out

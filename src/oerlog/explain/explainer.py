@@ -1,0 +1,497 @@
+"""Explanations over a computed model: ``why`` (proof trees) and ``why not`` (what failed).
+
+``why`` rebuilds the minimal proof of a derived fact from the rule instances the engine recorded: every fact
+gets the derivation height of its lowest instance (as Soufflé does), and the proof follows lowest instances down
+to the input facts, which carry their source (file and line). Built-ins are shown with their values.
+
+``why not`` tries, for every rule that could conclude the goal, to match the body over the model literal by
+literal; the deepest partial match is reported with the first literal that fails, explained recursively.
+Exceptions that fired are reported as such ("rule A would apply; exception B overrides it").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from oerlog.backends.pydatalog import Model, Row, unify
+from oerlog.errors import Location
+from oerlog.kb.loader import Document, Provision
+from oerlog.lang import checks, ir
+from oerlog.semantics.plan import CompiledRule, Step, eval_expr, run_builtin
+from oerlog.values import BuiltinTypeError, Value, format_literal
+
+MAX_WHYNOT_DEPTH = 4
+MAX_SEARCH = 20000
+
+
+@dataclass
+class RuleInfo:
+    """What a proof shows about a rule: id, citations with their verbatim text, templates, notes."""
+
+    id: str
+    citations: list[tuple[ir.Citation, Provision | None]]
+    nl: str | None
+    en: str | None
+    interpretations: tuple[str, ...]
+    discretion: str | None
+    source: str
+    loc: Location | None
+    document: str | None
+
+    @classmethod
+    def of(cls, rule: ir.Rule, doc: Document | None) -> RuleInfo:
+        """Collect the rule's annotations and resolve its citations."""
+        cites = [(c, doc.provision(c) if doc else None) for c in rule.ann.cites]
+        return cls(
+            rule.id,
+            cites,
+            rule.ann.nl,
+            rule.ann.en,
+            rule.ann.interpretations,
+            rule.ann.discretion,
+            str(rule),
+            rule.loc,
+            rule.document,
+        )
+
+
+@dataclass
+class Node:
+    """A node of a proof (``why``) or of a failure explanation (``why not``).
+
+    kind (why): ``derived`` (rule instance), ``fact`` (input fact), ``builtin`` (comparison / computation),
+    ``absent`` (a negated atom that indeed does not hold), ``aggregate``, ``exception_checked`` (an exception that
+    was considered and did not apply).
+    kind (why not): ``goal`` (the goal with one child per rule tried), ``rule_failed``, ``missing_fact``,
+    ``builtin_false``, ``present`` (a negated atom that holds), ``defeated`` (an exception overrode the rule),
+    ``blocked`` (needs an unfilled parameter), ``no_rule``, ``holds`` (the goal is actually true), ``head_mismatch``.
+    """
+
+    kind: str
+    atom: str | None = None
+    pred: str | None = None
+    args: tuple[Value, ...] = ()
+    rule: RuleInfo | None = None
+    binding: dict[str, Value] = field(default_factory=dict)
+    text: str | None = None  # builtins: the comparison with values; others: a short statement
+    source: Location | None = None
+    children: list[Node] = field(default_factory=list)
+    height: int | None = None
+    failed_literal: str | None = None
+    params: list[str] = field(default_factory=list)
+
+
+def ground(atom: ir.Atom, binding: dict[str, Value]) -> tuple[Value, ...] | None:
+    """The atom's argument values under a binding (None if a variable is unbound)."""
+    out: list[Value] = []
+    for a in atom.args:
+        if isinstance(a, ir.Var):
+            if a.name not in binding:
+                return None
+            out.append(binding[a.name])
+        elif isinstance(a, ir.Const):
+            out.append(a.value)
+        else:
+            return None
+    return tuple(out)
+
+
+def atom_text(pred: str, args: tuple[Value, ...]) -> str:
+    """``pred("a", 4.0)`` in rule-language syntax."""
+    if not args:
+        return pred
+    return f"{pred}({', '.join(format_literal(v) for v in args)})"
+
+
+def partial_text(atom: ir.Atom, binding: dict[str, Value]) -> str:
+    """An atom with bound variables replaced by their values."""
+    parts = []
+    for a in atom.args:
+        if isinstance(a, ir.Var) and a.name in binding:
+            parts.append(format_literal(binding[a.name]))
+        elif isinstance(a, ir.Var) and a.anonymous:
+            parts.append("_")
+        else:
+            parts.append(str(a))
+    return f"{atom.pred}({', '.join(parts)})" if parts else atom.pred
+
+
+def builtin_text(step: Step, binding: dict[str, Value], lang: str = "nl") -> str:
+    """A comparison or computation with its values, e.g. ``3,8 < 4,0`` or ``D = add_days(...) = 25 augustus 2025``."""
+    from oerlog.values import format_value
+
+    lit = step.literal
+    assert isinstance(lit, ir.Compare)
+
+    def show(e: ir.Expr) -> str:
+        if isinstance(e, (ir.Var, ir.Const)):
+            try:
+                return format_value(eval_expr(e, binding), lang)
+            except KeyError:
+                return str(e)
+        try:
+            return f"{_expr_with_values(e, binding, lang)} → {format_value(eval_expr(e, binding), lang)}"
+        except (KeyError, BuiltinTypeError):
+            return str(e)
+
+    if step.kind == "assign":
+        target = step.binds[0]
+        expr = lit.right if isinstance(lit.left, ir.Var) and lit.left.name == target else lit.left
+        return f"{target} = {show(expr)}"
+    return f"{show(lit.left)} {lit.op} {show(lit.right)}"
+
+
+def _expr_with_values(e: ir.Expr, binding: dict[str, Value], lang: str) -> str:
+    from oerlog.values import format_value
+
+    if isinstance(e, ir.Var):
+        return format_value(binding[e.name], lang) if e.name in binding else e.name
+    if isinstance(e, ir.Const):
+        return format_value(e.value, lang)
+    if isinstance(e, ir.BinOp):
+        return f"{_expr_with_values(e.left, binding, lang)} {e.op} {_expr_with_values(e.right, binding, lang)}"
+    if isinstance(e, ir.Call):
+        return f"{e.func}({', '.join(_expr_with_values(a, binding, lang) for a in e.args)})"
+    return str(e)
+
+
+class Explainer:
+    """Builds ``why`` and ``why not`` trees for one model of one document."""
+
+    def __init__(
+        self,
+        model: Model,
+        doc: Document | None,
+        sources: dict[tuple[str, Row], Location] | None = None,
+        lang: str = "nl",
+    ):
+        self.lang = lang
+        self.model = model
+        self.plan = model.plan
+        self.doc = doc
+        self.sources = sources or {}
+        self._best: dict[tuple[str, Row], tuple[int, CompiledRule, dict[str, Value]]] | None = None
+        self._info: dict[int, RuleInfo] = {}
+
+    # --- heights and minimal proofs -----------------------------------------------------------------
+
+    def _heights(self) -> dict[tuple[str, Row], tuple[int, CompiledRule, dict[str, Value]]]:
+        if self._best is not None:
+            return self._best
+        derived = {cr.head.pred for cr in self.plan.rules}
+        height: dict[tuple[str, Row], int] = {}
+        for pred, rows in self.model.relations.items():
+            if pred not in derived or any(f.pred == pred for f in self.plan.facts):
+                for r in rows:
+                    height[(pred, r)] = 0
+        best: dict[tuple[str, Row], tuple[int, CompiledRule, dict[str, Value]]] = {}
+        insts = [(cr, b) for cr in self.plan.rules for b in self.model.instance_bindings(cr)]
+        changed = True
+        while changed:
+            changed = False
+            for cr, b in insts:
+                h = 0
+                ok = True
+                for st in cr.steps:
+                    if st.kind == "atom" and st.atom is not None:
+                        g = ground(st.atom, b)
+                        hh = height.get((st.atom.pred, g)) if g is not None else None
+                        if hh is None:
+                            ok = False
+                            break
+                        h = max(h, hh)
+                if not ok:
+                    continue
+                head = ground(cr.head, b)
+                if head is None:
+                    continue
+                key = (cr.head.pred, head)
+                if key not in height or h + 1 < height[key]:
+                    height[key] = h + 1
+                    best[key] = (h + 1, cr, b)
+                    changed = True
+        self._best = best
+        return best
+
+    def info(self, cr: CompiledRule) -> RuleInfo:
+        """RuleInfo of a compiled rule (cached)."""
+        if cr.index not in self._info:
+            self._info[cr.index] = RuleInfo.of(cr.source, self.doc)
+        return self._info[cr.index]
+
+    def why(self, pred: str, args: tuple[Value, ...], _seen: frozenset[tuple[str, Row]] = frozenset()) -> Node:
+        """The minimal proof of ``pred(args)``; raises KeyError when it does not hold."""
+        key = (pred, tuple(args))
+        if not self.model.holds(pred, key[1]):
+            raise KeyError(atom_text(pred, key[1]))
+        best = self._heights().get(key)
+        if best is None:
+            return Node("fact", atom_text(pred, key[1]), pred, key[1], source=self.sources.get(key), height=0)
+        h, cr, b = best
+        node = Node("derived", atom_text(pred, key[1]), pred, key[1], self.info(cr), dict(b), height=h)
+        for st in cr.steps:
+            node.children.extend(self._why_step(cr, st, b, _seen | {key}))
+        return node
+
+    def _why_step(
+        self, cr: CompiledRule, st: Step, b: dict[str, Value], seen: frozenset[tuple[str, Row]]
+    ) -> Iterator[Node]:
+        if st.kind == "atom" and st.atom is not None:
+            g = ground(st.atom, b)
+            assert g is not None
+            if st.atom.pred.startswith("_"):
+                return
+            yield self.why(st.atom.pred, g, seen)
+        elif st.kind in ("test", "assign"):
+            yield Node(
+                "builtin",
+                str(st.literal),
+                text=builtin_text(st, b, self.lang),
+                binding={v: b[v] for v in st.needs if v in b},
+            )
+        elif st.kind == "not":
+            lit = st.literal
+            assert isinstance(lit, ir.Negative)
+            yield Node("absent", "not " + partial_text(lit.atom, b), lit.atom.pred, text=partial_text(lit.atom, b))
+        elif st.kind == "defeat":
+            assert st.atom is not None
+            g = ground(st.atom, b) or ()
+            for ex in self._exceptions_of(cr):
+                n = Node("exception_checked", atom_text(cr.head.pred, g), rule=self.info(ex))
+                n.children = self.whynot_rule(ex, ir.Atom(ex.head.pred, tuple(ir.Const(v) for v in g)), 1)[1:]
+                yield n
+        elif st.kind == "agg":
+            lit = st.literal
+            assert isinstance(lit, ir.Aggregate) and st.atom is not None
+            key = tuple(b[v] for v in st.agg_group)
+            members = [r for r in self.model.tuples(st.atom.pred) if r[: len(key)] == key]
+            node = Node(
+                "aggregate",
+                str(lit),
+                text=f"{lit.result} = {format_literal(b.get(lit.result.name))}",
+                binding={lit.result.name: b[lit.result.name]} if lit.result.name in b else {},
+            )
+            aux = next((r for r in self.plan.rules if r.head.pred == st.atom.pred), None)
+            for r in sorted(members, key=lambda row: tuple(format_literal(v) for v in row)):
+                mb = dict(zip(st.agg_columns, r, strict=True))
+                for sub in aux.steps if aux else ():
+                    if sub.kind == "atom" and sub.atom is not None:
+                        gg = ground(sub.atom, mb)
+                        if gg is not None and not sub.atom.pred.startswith("_"):
+                            node.children.append(self.why(sub.atom.pred, gg, seen))
+            yield node
+
+    def _exceptions_of(self, cr: CompiledRule) -> list[CompiledRule]:
+        return [r for r in self.plan.rules if r.kind == "exception" and r.source.defeats == cr.id]
+
+    # --- why not ------------------------------------------------------------------------------------
+
+    def whynot(self, goal: ir.Atom, depth: int = 0) -> Node:
+        """Explain why no fact matching ``goal`` holds (or, if some do, say so)."""
+        root = Node("goal", str(goal), goal.pred)
+        matches = self.model.match(goal)
+        if matches:
+            root.kind = "holds"
+            root.text = f"{len(matches)} fact(s) match"
+            root.children = [self.why(goal.pred, r) for r in matches[:5]]
+            return root
+        rules = [r for r in self.plan.rules if r.head.pred == goal.pred and r.kind != "aux"]
+        blocked = [r for r in self.plan.blocked_rules if r.head.pred == goal.pred and not r.defeats]
+        for r in blocked:
+            root.children.append(
+                Node(
+                    "blocked",
+                    str(goal),
+                    goal.pred,
+                    rule=RuleInfo.of(r, self.doc),
+                    params=self.plan.blocked[r.id],
+                    text="depends on a choice the document leaves unfilled: "
+                    + ", ".join("$" + p for p in self.plan.blocked[r.id]),
+                )
+            )
+        if not rules and not blocked:
+            if any(f.pred == goal.pred for f in self.plan.facts) or goal.pred not in {
+                cr.head.pred for cr in self.plan.rules
+            }:
+                root.children.append(Node("missing_fact", str(goal), goal.pred, text="no such fact in the case"))
+            else:
+                root.children.append(Node("no_rule", str(goal), goal.pred, text="no rule concludes this"))
+            return root
+        for cr in rules:
+            root.children.append(self.whynot_rule(cr, goal, depth)[0])
+        return root
+
+    def whynot_rule(self, cr: CompiledRule, goal: ir.Atom, depth: int) -> list[Node]:
+        """[rule node, *its failure children]: the first failing literal under the best partial binding."""
+        info = self.info(cr)
+        head_binding = _unify_atoms(cr.head, goal)
+        node = Node("rule_failed", str(goal), goal.pred, rule=info)
+        if head_binding is None:
+            node.kind = "head_mismatch"
+            node.text = f"this rule concludes {cr.head}, which cannot match {goal}"
+            return [node]
+        # explanation order: joins first, then computations, tests and negations, the exception check last;
+        # so the failure reported is a condition on facts that exist, not a join with the wrong row
+        steps = sorted(cr.steps, key=lambda s: _EXPLAIN_ORDER[s.kind])
+        best_depth = -1
+        best: tuple[int, dict[str, Value]] = (0, head_binding)
+        searched = 0
+        fired: dict[str, Value] | None = None
+
+        def search(i: int, b: dict[str, Value]) -> bool:
+            nonlocal best_depth, best, searched, fired
+            searched += 1
+            if searched > MAX_SEARCH:
+                return True
+            if i > best_depth:
+                best_depth, best = i, (i, b)
+            if i == len(steps):
+                fired = b
+                return True
+            st = steps[i]
+            for nb in self._step_bindings(st, b):
+                if search(i + 1, nb):
+                    return True
+            return False
+
+        search(0, head_binding)
+        if fired is not None:
+            node.kind = "derived"
+            node.text = "the rule applies"
+            node.binding = fired
+            return [node]
+        i, b = best
+        st = steps[i]
+        node.binding = b
+        node.failed_literal = str(st.literal)
+        child = self._failure(cr, st, b, depth)
+        node.children.append(child)
+        return [node, child]
+
+    def _step_bindings(self, st: Step, b: dict[str, Value]) -> Iterator[dict[str, Value]]:
+        if st.kind == "atom" and st.atom is not None:
+            for row in self.model.tuples(st.atom.pred):
+                nb = unify(st.atom, row, b)
+                if nb is not None:
+                    yield nb
+        elif st.kind in ("not", "defeat"):
+            assert st.atom is not None
+            g = ground(st.atom, b)
+            if g is not None and not self.model.holds(st.atom.pred, g):
+                yield b
+        elif st.kind in ("test", "assign"):
+            if not all(v in b for v in st.needs):
+                return
+            try:
+                res = run_builtin(st, b)
+            except BuiltinTypeError:
+                return
+            if st.kind == "assign":
+                target = st.binds[0]
+                if target in b:
+                    if b[target] == res:
+                        yield b
+                else:
+                    yield {**b, target: res}
+            elif res:
+                yield b
+        elif st.kind == "agg":
+            assert st.atom is not None
+            key = tuple(b.get(v) for v in st.agg_group)
+            lit = st.literal
+            assert isinstance(lit, ir.Aggregate)
+            from oerlog.values import aggregate
+
+            rows = [r for r in self.model.tuples(st.atom.pred) if r[: len(key)] == key]
+            try:
+                vals = [tuple(eval_expr(a, dict(zip(st.agg_columns, r, strict=True))) for a in lit.args) for r in rows]
+                agg_value = aggregate(lit.func, vals)
+            except BuiltinTypeError:
+                return
+            if agg_value is None:
+                return
+            name = lit.result.name
+            if name in b and b[name] != agg_value:
+                return
+            yield {**b, name: agg_value}
+
+    def _failure(self, cr: CompiledRule, st: Step, b: dict[str, Value], depth: int) -> Node:
+        if st.kind == "atom" and st.atom is not None:
+            atom = _bind_atom(st.atom, b)
+            pred = st.atom.pred
+            if pred.startswith("_ex_"):
+                return Node("missing_fact", str(atom), pred, text="no match")
+            is_input = not any(r.head.pred == pred for r in self.plan.rules) and not any(
+                r.head.pred == pred for r in self.plan.blocked_rules
+            )
+            if is_input:
+                return Node("missing_fact", partial_text(st.atom, b), pred, text="no such fact in the case")
+            if depth + 1 >= MAX_WHYNOT_DEPTH:
+                return Node("not_derived", partial_text(st.atom, b), pred, text="not derived (not explored further)")
+            sub = self.whynot(atom, depth + 1)
+            sub.atom = partial_text(st.atom, b)
+            return sub
+        if st.kind in ("test", "assign"):
+            return Node("builtin_false", str(st.literal), text=builtin_text(st, b, self.lang))
+        if st.kind == "not":
+            lit = st.literal
+            assert isinstance(lit, ir.Negative)
+            matches = self.model.match(_bind_atom(lit.atom, b))
+            n = Node("present", partial_text(lit.atom, b), lit.atom.pred, text="holds, so the negation fails")
+            n.children = [self.why(lit.atom.pred, r) for r in matches[:3]]
+            return n
+        if st.kind == "defeat":
+            assert st.atom is not None
+            g = ground(st.atom, b) or ()
+            n = Node("defeated", atom_text(cr.head.pred, g), cr.head.pred, binding=b, failed_literal=cr.id)
+            proof = self.why(st.atom.pred, g)
+            n.children = proof.children
+            n.rule = proof.rule
+            n.text = f"rule {cr.id} would apply; exception {proof.rule.id if proof.rule else '?'} overrides it"
+            return n
+        lit = st.literal
+        return Node("builtin_false", str(lit), text=str(lit), failed_literal="agg")
+
+
+_EXPLAIN_ORDER = {"atom": 0, "assign": 1, "agg": 1, "test": 2, "not": 2, "defeat": 3}
+
+
+def _unify_atoms(head: ir.Atom, goal: ir.Atom) -> dict[str, Value] | None:
+    """Bind the head's variables to the goal's constants; None when constants clash."""
+    if head.arity != goal.arity:
+        return None
+    b: dict[str, Value] = {}
+    goal_vars: dict[str, ir.Term] = {}
+    for h, g in zip(head.args, goal.args, strict=True):
+        if isinstance(g, ir.Const):
+            if isinstance(h, ir.Const):
+                if h.value != g.value:
+                    return None
+            elif isinstance(h, ir.Var):
+                if h.name in b and b[h.name] != g.value:
+                    return None
+                b[h.name] = g.value
+        elif isinstance(g, ir.Var) and not g.anonymous:
+            if g.name in goal_vars and isinstance(h, ir.Const):
+                prev = goal_vars[g.name]
+                if isinstance(prev, ir.Const) and prev.value != h.value:
+                    return None
+            goal_vars[g.name] = h
+    return b
+
+
+def _bind_atom(atom: ir.Atom, b: dict[str, Value]) -> ir.Atom:
+    return ir.Atom(
+        atom.pred,
+        tuple(ir.Const(b[a.name]) if isinstance(a, ir.Var) and a.name in b else a for a in atom.args),
+        atom.loc,
+    )
+
+
+def is_internal(pred: str) -> bool:
+    """Auxiliary relations created by the compiler (not shown to people)."""
+    return pred.startswith("_")
+
+
+__all__ = ["Explainer", "Node", "RuleInfo", "checks"]

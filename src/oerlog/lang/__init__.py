@@ -1,0 +1,1 @@
+"""The rule language: grammar, parser, intermediate representation (IR) and static analysis."""

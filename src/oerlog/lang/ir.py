@@ -1,0 +1,346 @@
+"""Intermediate representation of rules, facts and parameters, with source positions.
+
+The parser produces these objects; checks, the engine and the explainers consume them. They are plain frozen
+dataclasses: nothing here evaluates anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from oerlog.errors import Location
+from oerlog.values import Value
+
+
+@dataclass(frozen=True)
+class Var:
+    """A logic variable; ``_`` variables are renamed apart by the parser (``_1``, ``_2`` ...)."""
+
+    name: str
+    loc: Location | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def anonymous(self) -> bool:
+        """True for variables written ``_`` (or starting with ``_``)."""
+        return self.name.startswith("_")
+
+
+@dataclass(frozen=True)
+class Const:
+    """A constant: string, Decimal, int, date or bool."""
+
+    value: Value
+    loc: Location | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        from oerlog.values import format_literal
+
+        return format_literal(self.value)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A reference ``$name`` to a declared parameter."""
+
+    name: str
+    loc: Location | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        return f"${self.name}"
+
+
+Term = Var | Const | Param
+
+
+@dataclass(frozen=True)
+class BinOp:
+    """Arithmetic ``left op right`` with op in + - * /."""
+
+    op: str
+    left: Expr
+    right: Expr
+    loc: Location | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        return expr_text(self)
+
+
+@dataclass(frozen=True)
+class Call:
+    """A built-in function call such as ``add_days(D, 7)``."""
+
+    func: str
+    args: tuple[Expr, ...]
+    loc: Location | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        return expr_text(self)
+
+
+Expr = Var | Const | Param | BinOp | Call
+
+
+@dataclass(frozen=True)
+class Atom:
+    """``pred(t1, ..., tn)``."""
+
+    pred: str
+    args: tuple[Term, ...]
+    loc: Location | None = field(default=None, compare=False)
+
+    @property
+    def arity(self) -> int:
+        """Number of arguments."""
+        return len(self.args)
+
+    @property
+    def key(self) -> str:
+        """``pred/arity``."""
+        return f"{self.pred}/{len(self.args)}"
+
+    def __str__(self) -> str:
+        if not self.args:
+            return self.pred
+        return f"{self.pred}({', '.join(map(str, self.args))})"
+
+
+@dataclass(frozen=True)
+class Positive:
+    """A positive body literal."""
+
+    atom: Atom
+
+    @property
+    def loc(self) -> Location | None:
+        """Source position."""
+        return self.atom.loc
+
+    def __str__(self) -> str:
+        return str(self.atom)
+
+
+@dataclass(frozen=True)
+class Negative:
+    """``not atom``."""
+
+    atom: Atom
+    loc: Location | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        return f"not {self.atom}"
+
+
+@dataclass(frozen=True)
+class Compare:
+    """``left op right``; ``op`` in = != < <= > >=. ``X = expr`` with X unbound assigns."""
+
+    op: str
+    left: Expr
+    right: Expr
+    loc: Location | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        return f"{self.left} {self.op} {self.right}"
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """``result = func arg : { body }``."""
+
+    result: Var
+    func: str  # count | sum | min | max | mean | wmean
+    args: tuple[Expr, ...]
+    body: tuple[Literal, ...]
+    loc: Location | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        arg = ""
+        if self.func == "wmean":
+            arg = "(" + ", ".join(map(str, self.args)) + ")"
+        elif self.args:
+            arg = " " + str(self.args[0])
+        return f"{self.result} = {self.func}{arg} : {{ {', '.join(map(str, self.body))} }}"
+
+
+Literal = Positive | Negative | Compare | Aggregate
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A reference to a provision: document (None = the rule's own), article key, optional lid."""
+
+    article: str
+    lid: str | None = None
+    doc: str | None = None
+    loc: Location | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        s = f"art. {self.article}"
+        if self.lid:
+            s += f" lid {self.lid}"
+        if self.doc:
+            s += f" ({self.doc})"
+        return s
+
+
+@dataclass(frozen=True)
+class Annotations:
+    """Per-rule metadata written as ``@name(...)`` lines before the rule."""
+
+    id: str | None = None
+    cites: tuple[Citation, ...] = ()
+    nl: str | None = None
+    en: str | None = None
+    interpretations: tuple[str, ...] = ()
+    discretion: str | None = None
+    doc: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule or fact (empty body). ``defeats`` names the rule an exception overrides."""
+
+    head: Atom
+    body: tuple[Literal, ...]
+    ann: Annotations = field(default_factory=Annotations)
+    defeats: str | None = None
+    loc: Location | None = field(default=None, compare=False)
+    document: str | None = None
+
+    @property
+    def id(self) -> str:
+        """The rule id (generated ids look like ``file:line``)."""
+        if self.ann.id:
+            return self.ann.id
+        loc = self.loc
+        return f"{loc.file.rsplit('/', 1)[-1]}:{loc.line}" if loc else "rule"
+
+    @property
+    def is_fact(self) -> bool:
+        """True for a ground fact written in a .dl file."""
+        return not self.body and all(isinstance(a, Const) for a in self.head.args)
+
+    def __str__(self) -> str:
+        prefix = f"except {self.defeats}: " if self.defeats else ""
+        if not self.body:
+            return f"{prefix}{self.head}."
+        return f"{prefix}{self.head} :- {', '.join(map(str, self.body))}."
+
+
+@dataclass(frozen=True)
+class ParamDecl:
+    """``param name : type = value.``; value None means unfilled (a template choice not made)."""
+
+    name: str
+    type: str
+    value: Value | None
+    ann: Annotations = field(default_factory=Annotations)
+    loc: Location | None = field(default=None, compare=False)
+
+
+@dataclass
+class Program:
+    """Everything parsed from one or more .dl files."""
+
+    rules: list[Rule] = field(default_factory=list)
+    params: list[ParamDecl] = field(default_factory=list)
+
+    def extend(self, other: Program) -> None:
+        """Append another program's rules and parameters."""
+        self.rules.extend(other.rules)
+        self.params.extend(other.params)
+
+
+def expr_text(e: Expr) -> str:
+    """The source text of an expression, operations in parentheses (built in a loop, not recursively, like the
+    other walks over expressions here: an expression may be nested a hundred levels deep)."""
+    out: list[str] = []
+    todo: list[Expr | str] = [e]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, str):
+            out.append(x)
+        elif isinstance(x, BinOp):
+            todo.extend(reversed(("(", x.left, f" {x.op} ", x.right, ")")))
+        elif isinstance(x, Call):
+            parts: list[Expr | str] = [f"{x.func}("]
+            for i, a in enumerate(x.args):
+                parts.extend((", ", a) if i else (a,))
+            parts.append(")")
+            todo.extend(reversed(parts))
+        else:
+            out.append(str(x))
+    return "".join(out)
+
+
+def expr_terms(e: Expr) -> Iterator[Term]:
+    """The variables, constants and parameters of an expression, left to right."""
+    todo: list[Expr] = [e]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, BinOp):
+            todo.extend((x.right, x.left))
+        elif isinstance(x, Call):
+            todo.extend(reversed(x.args))
+        else:
+            yield x
+
+
+def expr_vars(e: Expr) -> Iterator[Var]:
+    """Variables occurring in an expression."""
+    return (t for t in expr_terms(e) if isinstance(t, Var))
+
+
+def expr_params(e: Expr) -> Iterator[Param]:
+    """Parameters occurring in an expression."""
+    return (t for t in expr_terms(e) if isinstance(t, Param))
+
+
+def literal_vars(lit: Literal) -> Iterator[Var]:
+    """Variables occurring in a literal (for aggregates: the result and the group-visible body variables)."""
+    if isinstance(lit, (Positive, Negative)):
+        for t in lit.atom.args:
+            if isinstance(t, Var):
+                yield t
+    elif isinstance(lit, Compare):
+        yield from expr_vars(lit.left)
+        yield from expr_vars(lit.right)
+    else:
+        yield lit.result
+        for sub in lit.body:
+            yield from literal_vars(sub)
+        for a in lit.args:
+            yield from expr_vars(a)
+
+
+def literal_params(lit: Literal) -> Iterator[Param]:
+    """Parameters occurring in a literal."""
+    if isinstance(lit, (Positive, Negative)):
+        for t in lit.atom.args:
+            if isinstance(t, Param):
+                yield t
+    elif isinstance(lit, Compare):
+        yield from expr_params(lit.left)
+        yield from expr_params(lit.right)
+    else:
+        for sub in lit.body:
+            yield from literal_params(sub)
+        for a in lit.args:
+            yield from expr_params(a)
+
+
+def literal_atoms(lit: Literal) -> Iterator[tuple[Atom, bool]]:
+    """(atom, positive?) pairs of a literal, looking inside aggregates (aggregate atoms count as negative
+    dependencies for stratification purposes and are reported with positive=False)."""
+    if isinstance(lit, Positive):
+        yield lit.atom, True
+    elif isinstance(lit, Negative):
+        yield lit.atom, False
+    elif isinstance(lit, Aggregate):
+        for sub in lit.body:
+            for a, _ in literal_atoms(sub):
+                yield a, False

@@ -1,0 +1,493 @@
+"""Parse rule-language text (``.dl`` files, goals) into the IR, keeping file, line and column.
+
+The grammar is ``grammar.lark`` beside this module. Syntax errors become :class:`KBSyntaxError` with the
+position, the offending token, what was expected, and an example of valid syntax.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from itertools import count
+from pathlib import Path
+
+import lark
+from lark import Token, Tree
+
+from oerlog.errors import KBSyntaxError, Location
+from oerlog.lang import ir
+from oerlog.values import AGGREGATES, FUNCTIONS, Value
+
+EXAMPLE_RULE = "resit_allowed(S, C) :- final_grade(S, C, G), G >= 4.0, not passed(S, C)."
+
+ANNOTATIONS = {"id", "cite", "nl", "en", "interpretation", "discretion", "doc"}
+
+# Expressions are trees that later stages (evaluation, SQL, proofs) walk recursively: one written as a chain of
+# thousands of terms (`1 + 1 + ... + 1`) or of nested calls would exhaust Python's recursion limit there, so it is
+# refused here. Regulations need a handful of operations per expression.
+MAX_EXPR_OPERATIONS = 100  # operators and function calls in one expression
+
+
+@lru_cache(maxsize=1)
+def _lark() -> lark.Lark:
+    text = resources.files("oerlog.lang").joinpath("grammar.lark").read_text(encoding="utf-8")
+    return lark.Lark(text, parser="lalr", start=["start", "goal"], propagate_positions=True, cache=False)
+
+
+_EXPECT_NAMES = {
+    "DOT": "'.'",
+    "COMMA": "','",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "IF": "':-'",
+    "__ANON_0": "':-'",
+    "NAME": "a name",
+    "VARIABLE": "a variable",
+    "STRING": "a string",
+    "NUMBER": "a number",
+    "COMPARATOR": "a comparison",
+    "EQ": "'='",
+    "COLON": "':'",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "AT": "'@'",
+}
+
+
+class _Builder:
+    """Turns lark trees into IR objects (a hand-written walker: clearer positions than a Transformer)."""
+
+    def __init__(self, file: str, souffle_vars: bool) -> None:
+        self.file = file
+        self.souffle_vars = souffle_vars
+        self._anon = count(1)
+
+    def loc(self, node: Tree[Token] | Token) -> Location:
+        if isinstance(node, Token):
+            return Location(self.file, node.line or 0, node.column or 0)
+        meta = node.meta
+        return Location(self.file, getattr(meta, "line", 0), getattr(meta, "column", 0))
+
+    def error(
+        self, msg: str, node: Tree[Token] | Token, hint: str | None = None, value: object = None
+    ) -> KBSyntaxError:
+        span = len(node) if isinstance(node, Token) else 1
+        return KBSyntaxError(msg, self.loc(node), value=value, hint=hint, example=EXAMPLE_RULE, span=span)
+
+    # --- terms --------------------------------------------------------------------------------------
+
+    def const_value(self, node: Tree[Token]) -> Value:
+        kind = node.data
+        tok = node.children[-1]
+        assert isinstance(tok, Token)
+        s = str(tok)
+        if kind == "string":
+            return _unquote(s)
+        if kind == "number":
+            return _number(s)
+        if kind == "neg_number":
+            v = _number(s)
+            return -v
+        if kind == "date":
+            try:
+                return dt.date.fromisoformat(s)
+            except ValueError:
+                raise self.error(f"{s} is not a date that exists", tok, hint="dates are YYYY-MM-DD", value=s) from None
+        if kind == "boolean":
+            return s == "true"
+        if kind == "symbol":
+            return s
+        raise self.error(f"unexpected constant {s}", tok)
+
+    def term(self, node: Tree[Token]) -> ir.Term:
+        kind = node.data
+        tok = node.children[0]
+        assert isinstance(tok, Token)
+        if kind == "var":
+            return self.var(tok)
+        if kind == "param":
+            return ir.Param(str(tok)[1:], self.loc(tok))
+        if kind == "symbol" and self.souffle_vars:
+            return self.var(tok)
+        return ir.Const(self.const_value(node), self.loc(node))
+
+    def var(self, tok: Token) -> ir.Var:
+        name = str(tok)
+        if name == "_":
+            name = f"_{next(self._anon)}"
+        return ir.Var(name, self.loc(tok))
+
+    def pred_name(self, tok: Token) -> str:
+        """A predicate name; upper-case names (a VARIABLE token) only in Souffle mode."""
+        if tok.type == "VARIABLE" and not self.souffle_vars:
+            raise self.error(
+                f"predicate names start with a lower-case letter, not '{tok}'",
+                tok,
+                value=str(tok),
+                hint="write the predicate in lower case; upper-case names are variables",
+            )
+        return str(tok)
+
+    def atom(self, node: Tree[Token]) -> ir.Atom:
+        name = node.children[0]
+        assert isinstance(name, Token)
+        pred = self.pred_name(name)
+        args = tuple(self.term(c) for c in node.children[1:] if c is not None and isinstance(c, Tree))
+        return ir.Atom(pred, args, self.loc(name))
+
+    def call_as_atom(self, node: Tree[Token]) -> ir.Atom:
+        """A body literal parsed as an expression: must be ``pred(terms)`` or a bare ``pred``."""
+        if node.data == "symbol":
+            tok = node.children[0]
+            assert isinstance(tok, Token)
+            return ir.Atom(str(tok), (), self.loc(tok))
+        if node.data != "call":
+            hint = "write 'p(X, Y)', 'not p(X)', or a comparison such as 'G >= 4.0'"
+            if node.data == "number":
+                hint = "decimals use a dot in rules: 4.0, not 4,0 (a comma separates literals)"
+            raise self.error("a body literal must be an atom or a comparison", _first_token(node), hint=hint)
+        name = node.children[0]
+        assert isinstance(name, Token)
+        pred = self.pred_name(name)
+        if pred in FUNCTIONS:
+            raise self.error(
+                f"'{name}' is a built-in function, not a predicate",
+                name,
+                hint=f"use it in a comparison: 'D = {name}(...)'",
+            )
+        args: list[ir.Term] = []
+        for c in node.children[1:]:
+            if c is None:
+                continue
+            assert isinstance(c, Tree)
+            if c.data not in ("var", "param", "string", "number", "neg_number", "date", "boolean", "symbol"):
+                raise self.error(
+                    "atom arguments must be variables, constants or parameters, not expressions",
+                    _first_token(c),
+                    hint="compute the value first: 'X = E + 1, p(X)'",
+                )
+            args.append(self.term(c))
+        return ir.Atom(pred, tuple(args), self.loc(name))
+
+    def expr(self, node: Tree[Token]) -> ir.Expr:
+        """An expression (refused, located, when it has more than ``MAX_EXPR_OPERATIONS`` operations)."""
+        n = _operations(node)
+        if n > MAX_EXPR_OPERATIONS:
+            raise self.error(
+                f"expression too long or too deeply nested: {n} operations (operators and function calls), "
+                f"at most {MAX_EXPR_OPERATIONS}",
+                _first_token(node),
+                hint="split the computation over several comparisons: 'X1 = A + B, X = X1 + C'",
+                value=f"{n} operations",
+            )
+        return self._expr(node)
+
+    def _expr(self, node: Tree[Token]) -> ir.Expr:
+        kind = node.data
+        if kind in ("var", "param", "string", "number", "neg_number", "date", "boolean", "symbol"):
+            return self.term(node)
+        if kind == "binop":
+            left, op, right = node.children
+            assert isinstance(left, Tree) and isinstance(right, Tree) and isinstance(op, Token)
+            return ir.BinOp(str(op), self._expr(left), self._expr(right), self.loc(op))
+        if kind == "call":
+            name = node.children[0]
+            assert isinstance(name, Token)
+            fname = str(name)
+            args = tuple(self._expr(c) for c in node.children[1:] if isinstance(c, Tree))
+            if fname not in FUNCTIONS:
+                raise self.error(
+                    f"unknown function '{fname}'",
+                    name,
+                    value=fname,
+                    hint="built-in functions: " + ", ".join(sorted(FUNCTIONS)),
+                )
+            arity = FUNCTIONS[fname][0]
+            if len(args) != arity:
+                raise self.error(f"{fname} takes {arity} argument(s), got {len(args)}", name)
+            return ir.Call(fname, args, self.loc(name))
+        raise self.error("unexpected expression", _first_token(node))
+
+    # --- literals -----------------------------------------------------------------------------------
+
+    def literal(self, node: Tree[Token]) -> ir.Literal:
+        kind = node.data
+        if kind == "positive":
+            sub = node.children[0]
+            assert isinstance(sub, Tree)
+            return ir.Positive(self.call_as_atom(sub))
+        if kind == "negative":
+            sub = node.children[0]
+            assert isinstance(sub, Tree)
+            return ir.Negative(self.atom(sub), self.loc(node))
+        if kind == "comparison":
+            left, op, right = node.children
+            assert isinstance(left, Tree) and isinstance(right, Tree) and isinstance(op, Token)
+            return ir.Compare(str(op), self.expr(left), self.expr(right), self.loc(op))
+        if kind == "aggregate_lit":
+            left, _eq, agg = node.children
+            assert isinstance(left, Tree) and isinstance(agg, Tree)
+            if left.data != "var":
+                raise self.error(
+                    "the result of an aggregate must be a variable",
+                    _first_token(left),
+                    hint="N = count : { p(X) }",
+                )
+            res = self.term(left)
+            assert isinstance(res, ir.Var)
+            func_tok = agg.children[0]
+            assert isinstance(func_tok, Token)
+            func = str(func_tok)
+            args_node = agg.children[1]
+            args: tuple[ir.Expr, ...] = ()
+            if isinstance(args_node, Tree):
+                args = tuple(self.expr(c) for c in args_node.children if isinstance(c, Tree))
+            need = AGGREGATES[func]
+            if len(args) != need:
+                raise self.error(
+                    f"aggregate {func} takes {need} argument(s), got {len(args)}",
+                    func_tok,
+                    hint="count : {...}, sum X : {...}, wmean(G, EC) : {...}",
+                )
+            body_node = agg.children[2]
+            assert isinstance(body_node, Tree)
+            body = tuple(self.literal(c) for c in body_node.children if isinstance(c, Tree))
+            for b in body:
+                if isinstance(b, ir.Aggregate):
+                    raise self.error("aggregates cannot be nested", func_tok)
+            return ir.Aggregate(res, func, args, body, self.loc(func_tok))
+        raise self.error("unexpected literal", _first_token(node))
+
+    def body(self, node: Tree[Token] | None) -> tuple[ir.Literal, ...]:
+        if node is None:
+            return ()
+        return tuple(self.literal(c) for c in node.children if isinstance(c, Tree))
+
+    # --- statements ---------------------------------------------------------------------------------
+
+    def annotations(self, nodes: list[Tree[Token]]) -> ir.Annotations:
+        single: dict[str, str] = {}
+        cites: list[ir.Citation] = []
+        interpretations: list[str] = []
+        for n in nodes:
+            name_tok = n.children[0]
+            assert isinstance(name_tok, Token)
+            name = str(name_tok)
+            if name not in ANNOTATIONS:
+                raise self.error(
+                    f"unknown annotation @{name}",
+                    name_tok,
+                    value=name,
+                    hint="annotations: " + ", ".join("@" + a for a in sorted(ANNOTATIONS)),
+                )
+            pos: list[str] = []
+            kw: dict[str, str] = {}
+            for a in n.children[1:]:
+                if not isinstance(a, Tree):
+                    continue
+                if a.data == "annot_pos":
+                    tok = a.children[0]
+                    assert isinstance(tok, Token)
+                    pos.append(_unquote(str(tok)) if tok.type == "STRING" else str(tok))
+                else:
+                    k, _eq, v = a.children
+                    assert isinstance(k, Token) and isinstance(v, Token)
+                    kw[str(k)] = _unquote(str(v)) if v.type == "STRING" else str(v)
+            if name == "cite":
+                doc = kw.pop("doc", None)
+                article = kw.pop("article", None) or (pos.pop(0) if pos else None)
+                lid = kw.pop("lid", None) or (pos.pop(0) if pos else None)
+                if article is None or pos or kw:
+                    raise self.error(
+                        "@cite takes an article and an optional lid",
+                        name_tok,
+                        hint='@cite("A.5", "1")  or  @cite(doc="other-doc", "8.1")',
+                    )
+                cites.append(ir.Citation(article, lid, doc, self.loc(n)))
+                continue
+            if len(pos) != 1 or kw:
+                raise self.error(f"@{name} takes exactly one argument", name_tok, hint=f'@{name}("...")')
+            if name == "interpretation":
+                interpretations.append(pos[0])
+                continue
+            if name in single:
+                raise self.error(f"@{name} given twice", name_tok)
+            single[name] = pos[0]
+        return ir.Annotations(
+            id=single.get("id"),
+            cites=tuple(cites),
+            nl=single.get("nl"),
+            en=single.get("en"),
+            interpretations=tuple(interpretations),
+            discretion=single.get("discretion"),
+            doc=single.get("doc"),
+        )
+
+    def statement(self, node: Tree[Token], document: str | None) -> ir.Rule | ir.ParamDecl:
+        anns = [c for c in node.children if isinstance(c, Tree) and c.data == "annotation"]
+        rest = [c for c in node.children if not (isinstance(c, Tree) and c.data == "annotation")]
+        ann = self.annotations(anns)
+        if node.data == "clause":
+            head_node, body_node = rest
+            assert isinstance(head_node, Tree)
+            head = self.atom(head_node)
+            body = self.body(body_node if isinstance(body_node, Tree) else None)
+            return ir.Rule(head, body, ann, None, self.loc(head_node), document)
+        if node.data == "exception":
+            target, head_node, body_node = rest
+            assert isinstance(target, Token) and isinstance(head_node, Tree) and isinstance(body_node, Tree)
+            return ir.Rule(self.atom(head_node), self.body(body_node), ann, str(target), self.loc(node), document)
+        # param_decl
+        name, type_tok, _eq, value = rest
+        assert isinstance(name, Token) and isinstance(type_tok, Token)
+        val: Value | None
+        if isinstance(value, Tree) and value.data == "unfilled":
+            val = None
+        else:
+            assert isinstance(value, Tree)
+            val = self.const_value(value)
+        return ir.ParamDecl(str(name), str(type_tok), val, ann, self.loc(name))
+
+
+def _first_token(node: Tree[Token] | Token) -> Token:
+    """The first token of a subtree (a loop: an expression tree can be deep)."""
+    while isinstance(node, Tree):
+        child = next((c for c in node.children if isinstance(c, (Tree, Token))), None)
+        if child is None:
+            return Token("X", "?")
+        node = child
+    return node
+
+
+def _operations(node: Tree[Token]) -> int:
+    """Operators and function calls in an expression tree (counted without recursion)."""
+    n = 0
+    todo = [node]
+    while todo:
+        t = todo.pop()
+        if t.data in ("binop", "call"):
+            n += 1
+        todo.extend(c for c in t.children if isinstance(c, Tree))
+    return n
+
+
+def _unquote(s: str) -> str:
+    if len(s) >= 2 and s[0] == '"' and s[-1] == '"':
+        body = s[1:-1]
+        out = []
+        i = 0
+        while i < len(body):
+            ch = body[i]
+            if ch == "\\" and i + 1 < len(body):
+                nxt = body[i + 1]
+                out.append({"n": "\n", "t": "\t"}.get(nxt, nxt))
+                i += 2
+                continue
+            out.append(ch)
+            i += 1
+        return "".join(out)
+    return s
+
+
+def _number(s: str) -> Decimal | int:
+    return Decimal(s) if "." in s else int(s)
+
+
+def _syntax_error(exc: lark.exceptions.LarkError, file: str, text: str) -> KBSyntaxError:
+    line = getattr(exc, "line", 0) or 0
+    col = getattr(exc, "column", 0) or 0
+    if isinstance(exc, lark.exceptions.UnexpectedToken):
+        tok = exc.token
+        expected = sorted({_EXPECT_NAMES.get(e, e) for e in exc.expected})
+        got = "end of file" if tok.type == "$END" else repr(str(tok))
+        hint = "expected " + ", ".join(expected[:8])
+        if tok.type == "$END":
+            hint += " (is a '.' missing at the end of the last rule?)"
+        return KBSyntaxError(
+            f"unexpected {got}",
+            Location(file, line, col),
+            value=str(tok),
+            hint=hint,
+            example=EXAMPLE_RULE,
+            span=max(1, len(str(tok))),
+        )
+    if isinstance(exc, lark.exceptions.UnexpectedCharacters):
+        pos = exc.pos_in_stream or 0
+        ch = text[pos] if 0 <= pos < len(text) else "?"
+        hint = 'variables start with an upper-case letter, constants are "quoted", decimals use a dot (4.0)'
+        if ch == ",":
+            hint = "decimals use a dot in rules: 4.0, not 4,0"
+        return KBSyntaxError(
+            f"unexpected character {ch!r}",
+            Location(file, line, col),
+            value=ch,
+            hint=hint,
+            example=EXAMPLE_RULE,
+        )
+    if isinstance(exc, lark.exceptions.UnexpectedEOF):
+        return KBSyntaxError(
+            "unexpected end of input",
+            Location(file, line, col),
+            hint="is a '.' missing?",
+            example=EXAMPLE_RULE,
+        )
+    return KBSyntaxError(str(exc), Location(file, line, col), example=EXAMPLE_RULE)
+
+
+def parse_program(
+    text: str, file: str = "<string>", *, document: str | None = None, souffle_vars: bool = False
+) -> ir.Program:
+    """Parse a whole ``.dl`` text into a :class:`Program`.
+
+    ``souffle_vars`` reads bare lower-case identifiers in argument positions as variables and accepts
+    upper-case predicate names (Soufflé style, used by the conformance adapter); by default bare identifiers
+    are symbols (string constants) and predicate names must start with a lower-case letter.
+    """
+    try:
+        tree = _lark().parse(text, start="start")
+        b = _Builder(file, souffle_vars)
+        prog = ir.Program()
+        for st in tree.children:
+            assert isinstance(st, Tree)
+            item = b.statement(st, document)
+            if isinstance(item, ir.Rule):
+                prog.rules.append(item)
+            else:
+                prog.params.append(item)
+        return prog
+    except lark.exceptions.LarkError as exc:
+        err = _syntax_error(exc, file, text)
+    except KBSyntaxError as exc:
+        err = exc
+    lines = text.splitlines()
+    if err.location and 0 < err.location.line <= len(lines):
+        err.source_text = lines[err.location.line - 1]
+    raise err
+
+
+def parse_file(path: Path, *, document: str | None = None) -> ir.Program:
+    """Parse a ``.dl`` file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KBSyntaxError(f"cannot read {path}: {exc}", Location(str(path))) from None
+    return parse_program(text, str(path), document=document)
+
+
+def parse_atom(text: str, file: str = "<goal>") -> ir.Atom:
+    """Parse a goal such as ``resit_excluded("s1", C)``."""
+    try:
+        tree = _lark().parse(text.strip(), start="goal")
+        node = tree.children[0]
+        assert isinstance(node, Tree)
+        return _Builder(file, False).atom(node)
+    except lark.exceptions.LarkError as exc:
+        err = _syntax_error(exc, file, text)
+    except KBSyntaxError as exc:
+        err = exc
+    err.example = 'resit_excluded("s1", C)'
+    if file == "<goal>":
+        err.source_text = text.strip()
+    raise err from None

@@ -1,0 +1,1 @@
+"""The one semantics core: evaluation plans, and what every back end and the explainer share."""

@@ -1,0 +1,365 @@
+"""Compile a checked program into an evaluation plan: the rules as the engine runs them.
+
+The plan is pure Python (no engine import). It
+
+- substitutes parameter values (after overrides) and sets aside rules that need an unfilled parameter;
+- compiles exceptions to stratified negation: the defeated rule gets ``not _defeated_<id>(head args)``, the
+  exception derives ``_defeated_<id>``;
+- reads variables that occur only inside a negated atom existentially, through an auxiliary predicate;
+- compiles aggregates to an auxiliary predicate over the aggregate's body plus a computed step;
+- orders body literals so that every built-in, negation and aggregate runs with its inputs bound, positive
+  atoms in written order (the engine runs recursion itself, so recursive atoms need no special place);
+- gives every rule a rule-instance relation holding all body bindings (the provenance of each derived fact).
+
+The explainers use the same :class:`Step` objects to re-check a rule body over a computed model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from oerlog.lang import checks, ir
+from oerlog.semantics.scc import components
+from oerlog.values import FUNCTIONS, Value, arith, compare
+
+
+@dataclass(frozen=True)
+class Step:
+    """One body literal as evaluated.
+
+    kind: ``atom`` (positive), ``not`` (negated atom, possibly through an existential auxiliary),
+    ``test`` (comparison), ``assign`` (``X = expr`` binding X), ``agg`` (aggregate), ``defeat`` (the check that no
+    exception overrides the rule).
+    """
+
+    kind: str
+    literal: ir.Literal
+    atom: ir.Atom | None = None  # the atom the engine evaluates (aux atom for existential negation / aggregates)
+    needs: tuple[str, ...] = ()  # variables that must be bound before this step
+    binds: tuple[str, ...] = ()  # variables this step binds
+    agg_group: tuple[str, ...] = ()
+    agg_columns: tuple[str, ...] = ()  # columns of the aggregate's auxiliary relation
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A rule ready for evaluation; ``index`` names its instance relation ``_ri_<index>``."""
+
+    index: int
+    source: ir.Rule
+    head: ir.Atom
+    steps: tuple[Step, ...]
+    columns: tuple[str, ...]  # variables kept in the rule-instance relation, in order
+    kind: str = "rule"  # rule | exception | aux
+    defeated_by: tuple[str, ...] = ()  # ids of the exceptions that can defeat this rule
+
+    @property
+    def instance_pred(self) -> str:
+        """Name of the rule-instance relation."""
+        return f"_ri_{self.index}"
+
+    @property
+    def id(self) -> str:
+        """Rule id of the source rule."""
+        return self.source.id
+
+
+@dataclass
+class Plan:
+    """The whole compiled program of one document."""
+
+    rules: list[CompiledRule] = field(default_factory=list)
+    facts: list[ir.Atom] = field(default_factory=list)  # ground facts written in .dl files
+    params: dict[str, Value | None] = field(default_factory=dict)
+    blocked: dict[str, list[str]] = field(default_factory=dict)  # rule id -> unfilled parameters it needs
+    blocked_rules: list[ir.Rule] = field(default_factory=list)
+    strata: dict[str, int] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)  # derived predicates in evaluation order (lower strata first)
+    groups: list[list[str]] = field(default_factory=list)  # the same, grouped by recursive component
+    aggregates: dict[str, Step] = field(default_factory=dict)  # aux relation -> its aggregate step
+
+    def rules_for(self, pred: str) -> list[CompiledRule]:
+        """Compiled rules whose head predicate is ``pred``."""
+        return [r for r in self.rules if r.head.pred == pred]
+
+    def by_id(self, rule_id: str) -> CompiledRule | None:
+        """The compiled rule with this id (the main one, not an auxiliary)."""
+        for r in self.rules:
+            if r.id == rule_id and r.kind != "aux":
+                return r
+        return None
+
+
+def eval_expr(e: ir.Expr, binding: Mapping[str, Value]) -> Value:
+    """Evaluate an expression under a binding (all its variables must be bound)."""
+    if isinstance(e, ir.Var):
+        return binding[e.name]
+    if isinstance(e, ir.Const):
+        return e.value
+    if isinstance(e, ir.Param):
+        raise KeyError(f"${e.name}")  # parameters are substituted before evaluation
+    if isinstance(e, ir.BinOp):
+        return arith(e.op, eval_expr(e.left, binding), eval_expr(e.right, binding))
+    fn = FUNCTIONS[e.func][1]
+    return fn(*(eval_expr(a, binding) for a in e.args))
+
+
+def run_builtin(step: Step, binding: Mapping[str, Value]) -> Value | bool:
+    """For ``assign`` the computed value; for ``test`` whether the comparison holds."""
+    lit = step.literal
+    assert isinstance(lit, ir.Compare)
+    if step.kind == "assign":
+        target = step.binds[0]
+        expr = lit.right if isinstance(lit.left, ir.Var) and lit.left.name == target else lit.left
+        return eval_expr(expr, binding)
+    return compare(lit.op, eval_expr(lit.left, binding), eval_expr(lit.right, binding))
+
+
+def _subst_term(t: ir.Term, params: Mapping[str, Value | None]) -> ir.Term:
+    if isinstance(t, ir.Param):
+        v = params[t.name]
+        assert v is not None
+        return ir.Const(v, t.loc)
+    return t
+
+
+def _subst_expr(e: ir.Expr, params: Mapping[str, Value | None]) -> ir.Expr:
+    if isinstance(e, ir.Param):
+        return _subst_term(e, params)
+    if isinstance(e, ir.BinOp):
+        return replace(e, left=_subst_expr(e.left, params), right=_subst_expr(e.right, params))
+    if isinstance(e, ir.Call):
+        return replace(e, args=tuple(_subst_expr(a, params) for a in e.args))
+    return e
+
+
+def _subst_atom(a: ir.Atom, params: Mapping[str, Value | None]) -> ir.Atom:
+    return replace(a, args=tuple(_subst_term(t, params) for t in a.args))
+
+
+def _subst_lit(lit: ir.Literal, params: Mapping[str, Value | None]) -> ir.Literal:
+    if isinstance(lit, ir.Positive):
+        return ir.Positive(_subst_atom(lit.atom, params))
+    if isinstance(lit, ir.Negative):
+        return replace(lit, atom=_subst_atom(lit.atom, params))
+    if isinstance(lit, ir.Compare):
+        return replace(lit, left=_subst_expr(lit.left, params), right=_subst_expr(lit.right, params))
+    return replace(
+        lit,
+        args=tuple(_subst_expr(a, params) for a in lit.args),
+        body=tuple(_subst_lit(b, params) for b in lit.body),
+    )
+
+
+def rule_params(rule: ir.Rule) -> list[str]:
+    """Names of the parameters a rule refers to."""
+    names = [a.name for a in rule.head.args if isinstance(a, ir.Param)]
+    for lit in rule.body:
+        names.extend(p.name for p in ir.literal_params(lit))
+    return list(dict.fromkeys(names))
+
+
+def restrict_program(program: ir.Program, goals: Iterable[str]) -> ir.Program:
+    """The rules (and exceptions) the goal predicates depend on, through every body atom (positive, negated or
+    aggregated); the other rules cannot change the goals' facts. Parameters are kept whole."""
+    by_head: dict[str, list[ir.Rule]] = {}
+    for r in program.rules:
+        by_head.setdefault(r.head.pred, []).append(r)
+    needed: set[str] = set()
+    todo = list(goals)
+    while todo:
+        p = todo.pop()
+        if p in needed:
+            continue
+        needed.add(p)
+        for r in by_head.get(p, []):
+            for lit in r.body:
+                todo.extend(a.pred for a, _ in ir.literal_atoms(lit))
+    return ir.Program([r for r in program.rules if r.head.pred in needed], list(program.params))
+
+
+def build_plan(
+    program: ir.Program,
+    overrides: Mapping[str, Value] | None = None,
+    recursive_preds: set[str] | None = None,
+) -> Plan:
+    """Compile a (checked) program. ``overrides`` replace declared parameter values for this run."""
+    plan = Plan()
+    params: dict[str, Value | None] = {p.name: p.value for p in program.params}
+    for k, v in (overrides or {}).items():
+        params[k] = v
+    plan.params = params
+    strata, _ = checks.stratify(program.rules)
+    plan.strata = strata
+    sccs = _recursive_groups(program.rules)
+    exceptions: dict[str, list[str]] = {}
+    for r in program.rules:
+        if r.defeats:
+            exceptions.setdefault(r.defeats, []).append(r.id)
+    counter = 0
+    for r in program.rules:
+        if r.is_fact and not r.defeats:
+            plan.facts.append(r.head)
+            continue
+        missing = [p for p in rule_params(r) if params.get(p) is None]
+        if missing:
+            plan.blocked[r.id] = missing
+            plan.blocked_rules.append(r)
+            continue
+        head = _subst_atom(r.head, params)
+        body = [_subst_lit(lit, params) for lit in r.body]
+        kind = "rule"
+        if r.defeats:
+            head = ir.Atom(checks.defeat_pred(r.defeats), head.args, head.loc)
+            kind = "exception"
+        defeaters = tuple(exceptions.get(r.id, ()))
+        if defeaters and r.ann.id:
+            body.append(ir.Negative(ir.Atom(checks.defeat_pred(r.id), head.args, head.loc), head.loc))
+        rec = sccs.get(head.pred, set())
+        steps, aux = _order_steps(r, head, body, rec, counter)
+        counter += len(aux)
+        for a in aux:
+            plan.rules.append(replace(a, index=len(plan.rules)))
+            if a.steps and a.kind == "aux" and a.head.pred.startswith("_agg"):
+                pass
+        columns = _columns(head, steps)
+        plan.rules.append(CompiledRule(len(plan.rules), r, head, tuple(steps), columns, kind, defeaters))
+        for s in steps:
+            if s.kind == "agg" and s.atom is not None:
+                plan.aggregates[s.atom.pred] = s
+    plan.groups = _evaluation_groups(plan)
+    plan.order = [p for g in plan.groups for p in g]
+    for cr in plan.rules:
+        plan.strata.setdefault(cr.head.pred, 0)
+    return plan
+
+
+def _recursive_groups(rules: list[ir.Rule]) -> dict[str, set[str]]:
+    comps, deps = checks.predicate_components(rules)
+    self_loops = {d.head for d in deps if d.head == d.body}
+    out: dict[str, set[str]] = {}
+    for comp in comps:
+        if len(comp) > 1 or comp[0] in self_loops:
+            for p in comp:
+                out[p] = set(comp)
+    return out
+
+
+def _evaluation_groups(plan: Plan) -> list[list[str]]:
+    """Head predicates of the compiled rules, grouped by SCC, dependencies first."""
+    heads = {cr.head.pred for cr in plan.rules}
+    edges: dict[str, list[str]] = {}
+    for cr in plan.rules:
+        for s in cr.steps:
+            if s.atom is not None:
+                edges.setdefault(s.atom.pred, []).append(cr.head.pred)
+    return [[p for p in comp if p in heads] for comp in components(heads, edges) if set(comp) & heads]
+
+
+def _columns(head: ir.Atom, steps: list[Step]) -> tuple[str, ...]:
+    cols: list[str] = []
+    for s in steps:
+        for v in s.binds:
+            if v not in cols:
+                cols.append(v)
+    for a in head.args:
+        if isinstance(a, ir.Var) and a.name not in cols:
+            cols.append(a.name)
+    return tuple(cols)
+
+
+def _atom_vars(atom: ir.Atom) -> list[str]:
+    return list(dict.fromkeys(a.name for a in atom.args if isinstance(a, ir.Var)))
+
+
+def _order_steps(
+    rule: ir.Rule, head: ir.Atom, body: list[ir.Literal], recursive: set[str], counter: int
+) -> tuple[list[Step], list[CompiledRule]]:
+    """Order the body (see module doc) and create auxiliary rules for existential negation and aggregates."""
+    aux: list[CompiledRule] = []
+    counts = checks.var_occurrences(ir.Rule(head, tuple(body)))
+    pending = list(body)  # positive atoms in written order
+    steps: list[Step] = []
+    bound: set[str] = set()
+
+    def ready(lit: ir.Literal) -> Step | None:
+        if isinstance(lit, ir.Negative):
+            local = [v for v in _atom_vars(lit.atom) if counts[v] == 1 or v.startswith("_")]
+            shared = [v for v in _atom_vars(lit.atom) if v not in local]
+            if not set(shared) <= bound:
+                return None
+            atom = lit.atom
+            if local:
+                name = f"_ex_{counter + len(aux)}"
+                atom = ir.Atom(name, tuple(ir.Var(v) for v in shared), lit.atom.loc)
+                sub = ir.Rule(atom, (ir.Positive(lit.atom),), rule.ann, loc=lit.loc, document=rule.document)
+                step = Step("atom", ir.Positive(lit.atom), lit.atom, (), tuple(_atom_vars(lit.atom)))
+                aux.append(CompiledRule(-1, sub, atom, (step,), tuple(_atom_vars(lit.atom)), "aux"))
+            kind = "defeat" if lit.atom.pred.startswith("_defeated_") else "not"
+            return Step(kind, lit, atom, tuple(shared))
+        if isinstance(lit, ir.Compare):
+            lv = [v.name for v in ir.expr_vars(lit.left)]
+            rv = [v.name for v in ir.expr_vars(lit.right)]
+            if lit.op == "=":
+                if isinstance(lit.left, ir.Var) and lit.left.name not in bound and set(rv) <= bound:
+                    return Step("assign", lit, None, tuple(dict.fromkeys(rv)), (lit.left.name,))
+                if isinstance(lit.right, ir.Var) and lit.right.name not in bound and set(lv) <= bound:
+                    return Step("assign", lit, None, tuple(dict.fromkeys(lv)), (lit.right.name,))
+            if set(lv) | set(rv) <= bound:
+                return Step("test", lit, None, tuple(dict.fromkeys(lv + rv)))
+            return None
+        if isinstance(lit, ir.Aggregate):
+            group = sorted(checks.group_vars(ir.Rule(head, tuple(body)), lit))
+            if not set(group) <= bound:
+                return None
+            inner_rule = ir.Rule(ir.Atom("_agg", ()), lit.body)
+            inner_vars: list[str] = []
+            for b in lit.body:
+                for v in ir.literal_vars(b):
+                    if v.name not in inner_vars:
+                        inner_vars.append(v.name)
+            cols = tuple(group + [v for v in inner_vars if v not in group])
+            name = f"_agg_{counter + len(aux)}"
+            atom = ir.Atom(name, tuple(ir.Var(v) for v in cols), lit.loc)
+            # the group key is bound by the rule's other positive atoms: the auxiliary relation repeats them so
+            # that the aggregate's body may compare with outer variables (D2 < TD)
+            outer = [
+                b
+                for b in body
+                if isinstance(b, ir.Positive) and b.atom.pred not in recursive and set(_atom_vars(b.atom)) & set(group)
+            ]
+            sub_body = outer + list(lit.body)
+            sub = replace(
+                inner_rule, head=atom, body=tuple(sub_body), ann=rule.ann, loc=lit.loc, document=rule.document
+            )
+            sub_steps, sub_aux = _order_steps(sub, atom, sub_body, set(), counter + len(aux) + 1)
+            aux.extend(sub_aux)
+            aux.append(CompiledRule(-1, sub, atom, tuple(sub_steps), _columns(atom, sub_steps), "aux"))
+            return Step("agg", lit, atom, tuple(group), (lit.result.name,), tuple(group), cols)
+        return None
+
+    while pending:
+        progressed = True
+        while progressed:
+            progressed = False
+            for lit in list(pending):
+                if isinstance(lit, ir.Positive):
+                    continue
+                st = ready(lit)
+                if st is not None:
+                    steps.append(st)
+                    bound.update(st.binds)
+                    pending.remove(lit)
+                    progressed = True
+        pos = next((lit for lit in pending if isinstance(lit, ir.Positive)), None)
+        if pos is None:
+            if pending:  # unsafe leftovers: checks report them; keep them so nothing is silently lost
+                lit = pending.pop(0)
+                steps.append(Step("test", lit, None))
+            continue
+        pending.remove(pos)
+        vs = tuple(_atom_vars(pos.atom))
+        steps.append(Step("atom", pos, pos.atom, (), vs))
+        bound.update(vs)
+    return steps, aux

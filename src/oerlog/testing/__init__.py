@@ -1,0 +1,1 @@
+"""Scenario tests (and their pytest plugin) and the datalog-conformance adapter."""

@@ -1,0 +1,189 @@
+"""Scenario tests of a document (``kb/<doc>/tests/*.yaml``): cases with expected conclusions.
+
+Run by ``oerlog test`` and collected by the pytest plugin. A scenario that encodes one of the document's own
+worked examples may say that the example disagrees with its rule (``disagrees:``); the scenario then asserts
+what the rule concludes and the report shows the disagreement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from oerlog.errors import Location, OerlogError, ValidationError
+from oerlog.evaluation.judge import judge, parse_overrides
+from oerlog.kb import yamlpos
+from oerlog.kb.cases import Case, case_from_mapping, load_case
+from oerlog.kb.loader import Document, KnowledgeBase
+from oerlog.lang.parser import parse_atom
+
+
+@dataclass
+class Scenario:
+    """One scenario of a scenario file."""
+
+    name: str
+    document: str
+    case: Case
+    expect: list[tuple[str, Location]]
+    expect_not: list[tuple[str, Location]]
+    params: dict[str, str] = field(default_factory=dict)
+    rule: str | None = None
+    source_example: str | None = None
+    disagrees: str | None = None
+    loc: Location | None = None
+
+
+@dataclass
+class Outcome:
+    """The result of running one scenario."""
+
+    scenario: Scenario
+    failures: list[str]
+
+    @property
+    def passed(self) -> bool:
+        """True when every expectation held."""
+        return not self.failures
+
+
+def _inline_case(kb: KnowledgeBase, spec: yamlpos.YDict, file: str) -> Case:
+    return case_from_mapping(spec, kb.vocabulary, Path(file), Case(path=file))
+
+
+SCENARIO_EXAMPLE = 'scenarios:\n  - name: ...\n    case: {...}\n    expect: [\'passed("s1", "c1")\']'
+SCENARIO_KEYS = (
+    "name",
+    "rule",
+    "document",
+    "case",
+    "case_file",
+    "params",
+    "expect",
+    "expect_not",
+    "source_example",
+    "disagrees",
+)
+
+
+def load_scenarios(kb: KnowledgeBase, doc: Document, path: Path) -> list[Scenario]:
+    """Read one scenario file of ``doc``."""
+    data = yamlpos.load(path)
+    if not isinstance(data, yamlpos.YDict) or not isinstance(data.get("scenarios"), yamlpos.YList):
+        raise ValidationError(
+            "a scenario file needs a list 'scenarios'", Location(str(path), 1, 1), example=SCENARIO_EXAMPLE
+        )
+    yamlpos.check_keys(data, ("scenarios",), "a scenario file", SCENARIO_EXAMPLE)
+    out: list[Scenario] = []
+    items = data["scenarios"]
+    for i, spec in enumerate(items):
+        loc = items.locs[i]
+        if not isinstance(spec, yamlpos.YDict) or "name" not in spec:
+            raise ValidationError("each scenario is a mapping with a 'name'", loc, example=SCENARIO_EXAMPLE)
+        yamlpos.check_keys(spec, SCENARIO_KEYS, "a scenario", SCENARIO_EXAMPLE)
+        if "case_file" in spec:
+            case = load_case((path.parent / str(spec["case_file"])).resolve(), kb.vocabulary)
+        elif isinstance(spec.get("case"), yamlpos.YDict):
+            case = _inline_case(kb, spec["case"], str(path))
+        else:
+            raise ValidationError(f"scenario {spec['name']!r} needs 'case' or 'case_file'", loc)
+
+        def goals(key: str, spec: yamlpos.YDict = spec, loc: Location = loc) -> list[tuple[str, Location]]:
+            raw = spec.get(key)
+            if raw is None:
+                return []
+            if not isinstance(raw, yamlpos.YList):
+                raise ValidationError(f"'{key}' must be a list of atoms", spec.locs.get(key, loc))
+            res = []
+            for j, g in enumerate(raw):
+                gl = raw.locs[j]
+                parse_atom(str(g), f"{gl}")  # validate now, located
+                res.append((str(g), gl))
+            return res
+
+        params = spec.get("params") or {}
+        if not isinstance(params, dict):
+            raise ValidationError(
+                "'params' must be a mapping NAME: VALUE", spec.locs["params"], value=params, example="params: {x: 4.5}"
+            )
+        out.append(
+            Scenario(
+                str(spec["name"]),
+                str(spec.get("document") or doc.id),
+                case,
+                goals("expect"),
+                goals("expect_not"),
+                {str(k): str(v) for k, v in params.items()},
+                str(spec["rule"]) if spec.get("rule") else None,
+                str(spec["source_example"]) if spec.get("source_example") else None,
+                str(spec["disagrees"]) if spec.get("disagrees") else None,
+                loc,
+            )
+        )
+    return out
+
+
+def scenario_files(doc: Document) -> list[Path]:
+    """The scenario files of a document."""
+    return sorted((doc.path / "tests").glob("*.yaml"))
+
+
+def run_scenario(kb: KnowledgeBase, sc: Scenario) -> Outcome:
+    """Evaluate the scenario's case and check each expectation."""
+    doc = kb.document(sc.document)
+    overrides = parse_overrides(doc, sc.params)
+    j = judge(kb, sc.case, doc.id, overrides)
+    failures: list[str] = []
+    for text, loc in sc.expect:
+        atom = parse_atom(text, str(loc))
+        if not j.answers(atom):
+            failures.append(f"{loc}: expected {text} to hold, but it does not")
+    for text, loc in sc.expect_not:
+        atom = parse_atom(text, str(loc))
+        found = j.answers(atom)
+        if found:
+            failures.append(f"{loc}: expected {text} not to hold, but it does ({len(found)} match(es))")
+    return Outcome(sc, failures)
+
+
+def rule_coverage(kb: KnowledgeBase, doc: Document, scenarios: list[Scenario]) -> dict[str, dict[str, int]]:
+    """Per rule id, how many scenarios name it with a positive and a negative expectation."""
+    cov: dict[str, dict[str, int]] = {
+        r.id: {"positive": 0, "negative": 0} for r in doc.program.rules if r.ann.id and not r.is_fact
+    }
+    for sc in scenarios:
+        if sc.rule and sc.rule in cov:
+            if sc.expect:
+                cov[sc.rule]["positive"] += 1
+            if sc.expect_not:
+                cov[sc.rule]["negative"] += 1
+    return cov
+
+
+def collect(kb: KnowledgeBase, doc_ids: list[str] | None = None) -> list[tuple[Document, Path, list[Scenario]]]:
+    """All scenario files of the chosen documents, loaded."""
+    out = []
+    for doc_id in doc_ids or sorted(kb.documents):
+        doc = kb.document(doc_id)
+        for p in scenario_files(doc):
+            out.append((doc, p, load_scenarios(kb, doc, p)))
+    return out
+
+
+def today() -> dt.date:
+    """The current date (used when a case gives no reference date)."""
+    return dt.date.today()
+
+
+__all__ = [
+    "Scenario",
+    "Outcome",
+    "load_scenarios",
+    "run_scenario",
+    "collect",
+    "rule_coverage",
+    "OerlogError",
+    "Any",
+]
