@@ -47,7 +47,7 @@ def main() -> None:
     t_load, kb = timed(lambda: load_kb(a.kb), a.repeat)
     case = load_case(Path(a.case), kb.vocabulary)
     doc, _, _ = select_document(kb, case)
-    t_plan, plan = timed(lambda: doc.plan({}) if False else doc._plan, 1)
+    plan = doc.plan()
     goal = parse_atom(a.goal)
     t_fork, model = timed(lambda: evaluate(plan, case.facts, isolate=True), a.repeat)
     t_here, _ = timed(lambda: evaluate(plan, case.facts, isolate=False), a.repeat)

@@ -19,9 +19,11 @@ from pathlib import Path
 import pytest
 
 from oerlog.backends.pydatalog import evaluate
-from oerlog.backends.sqlgen import SqlCompileError, compile_plan, div_select, transpile
-from oerlog.cohort.batch import Cohort, batch, whatif
+from oerlog.backends.sql import SqlCompileError, compile_plan, div_select, transpile
+from oerlog.cohort.batch import batch
+from oerlog.cohort.database import Cohort
 from oerlog.cohort.generate import generate, generate_tables, text, write_tables
+from oerlog.cohort.whatif import whatif
 from oerlog.errors import Location, ValidationError
 from oerlog.kb.cases import Case
 from oerlog.kb.loader import KnowledgeBase, load_kb
@@ -168,8 +170,9 @@ MINI_TYPES = {
 def _run_sql(program: ir.Program, facts: dict[str, set[tuple[object, ...]]]) -> dict[str, set[tuple[object, ...]]]:
     import duckdb
 
-    from oerlog.backends.sqlgen import SQL_TYPES, quote, sql_literal
-    from oerlog.cohort.batch import INPUT_SCHEMA, create_calendar
+    from oerlog.backends.sql import SQL_TYPES, quote, sql_literal
+    from oerlog.cohort.calendar import create_calendar
+    from oerlog.cohort.inputs import INPUT_SCHEMA
 
     plan = build_plan(program)
     prog = compile_plan(plan, None, input_types=MINI_TYPES)

@@ -11,8 +11,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from oerlog.cohort.batch import _checks, _fast, _typed, batch, csv_header
+from oerlog.cohort.batch import batch
 from oerlog.cohort.generate import generate
+from oerlog.cohort.inputs import csv_header
+from oerlog.cohort.validate import fast_check as _fast
+from oerlog.cohort.validate import field_checks as _checks
+from oerlog.cohort.validate import typed_value as _typed
 from oerlog.errors import Location, ValidationError
 from oerlog.kb.loader import load_kb
 from oerlog.kb.vocabulary import Field, Relation, convert

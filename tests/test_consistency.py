@@ -416,7 +416,7 @@ def test_compare_query(tmp_path: Path, cli: Any) -> None:
 
 
 def test_bundled_compare_query_runs() -> None:
-    from oerlog.analysis.consistency import compare_rules
+    from oerlog.analysis.compare import compare_rules
     from oerlog.analysis.queries import load_query
 
     q = load_query(Path(__file__).parent.parent / "queries" / "compare-second-chance-and-cum-laude.yaml")

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from oerlog.cli.main import main
-from oerlog.cohort.batch import Cohort
+from oerlog.cohort.database import Cohort
 from oerlog.cohort.generate import generate
 from oerlog.kb.loader import KnowledgeBase
 

@@ -11,8 +11,9 @@ import duckdb
 import pytest
 
 from oerlog.backends.pydatalog import evaluate
-from oerlog.backends.sqlgen import RULE_COLUMN, compile_plan
-from oerlog.cohort.batch import Cohort, batch
+from oerlog.backends.sql import RULE_COLUMN, compile_plan
+from oerlog.cohort.batch import batch
+from oerlog.cohort.database import Cohort
 from oerlog.cohort.generate import generate
 from oerlog.kb.cases import load_case
 from oerlog.kb.loader import KnowledgeBase, load_kb
@@ -163,7 +164,7 @@ def test_whatif_recomputes_only_what_depends_on_the_change(kb: KnowledgeBase, co
     result equals two independent runs."""
     from decimal import Decimal
 
-    from oerlog.cohort.batch import whatif
+    from oerlog.cohort.whatif import whatif
 
     doc = kb.document(DOC)
     res = whatif(kb, DOC, cohort, {"resit_min_grade": Decimal("4.5")}, ["resit_excluded", "refer_to_study_adviser"])

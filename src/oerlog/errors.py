@@ -9,9 +9,10 @@ signal is not an error: it raises :class:`Interrupted` (see :func:`raise_on_sign
 from __future__ import annotations
 
 import contextlib
+import difflib
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -233,10 +234,11 @@ def raise_on_signals() -> Iterator[list[int]]:
             signal.signal(sig, old)
 
 
-def did_you_mean(name: str, options: list[str] | tuple[str, ...] | set[str], n: int = 2) -> str:
+def did_you_mean(
+    name: str, options: Iterable[str], n: int = 2, *, cutoff: float = 0.6, quote: bool = True, sep: str = " or "
+) -> str:
     """``"did you mean 'x' or 'y'? "`` for the options closest to ``name`` (empty when none is close): the start of a
-    hint that then lists what is allowed."""
-    import difflib
-
-    close = difflib.get_close_matches(name, sorted(options), n=n)
-    return "did you mean " + " or ".join(repr(c) for c in close) + "? " if close else ""
+    hint that then lists what is allowed. The one place oerlog suggests names; ``quote=False`` and ``sep`` shape
+    the list (``did you mean a, b? ``)."""
+    close = difflib.get_close_matches(name, sorted(options), n=n, cutoff=cutoff)
+    return "did you mean " + sep.join(repr(c) if quote else c for c in close) + "? " if close else ""

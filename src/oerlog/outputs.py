@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,8 +84,6 @@ def atomic_folder(path: Path, *, replace: bool = False) -> Iterator[Path]:
     """Yield a new temporary folder beside the folder ``path``; on normal exit it becomes ``path``, otherwise it
     is removed with everything in it. An empty folder at ``path`` is replaced; a non-empty one only when
     ``replace`` (it is then renamed away first and removed once the new folder is in place)."""
-    import shutil
-
     path = Path(path).resolve()  # "-o ." names the folder by its name, beside which the new one is made
     parent = path.parent
     if path.exists() and not path.is_dir():

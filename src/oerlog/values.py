@@ -52,7 +52,7 @@ def to_number(v: object) -> Decimal | int | None:
 
 
 # what a number or date written in a case file, a CSV export or a --param may look like (after strip(), with a
-# decimal comma read as a point); the SQL back end's checks (oerlog.cohort.batch) follow the same patterns
+# decimal comma read as a point); the SQL back end's checks (oerlog.cohort.validate) follow the same patterns
 NUMBER_TEXT = re.compile(r"[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)")
 DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -189,21 +189,11 @@ def type_name(v: object) -> str:
 
 @lru_cache(maxsize=64)
 def _nl_holidays(year: int) -> frozenset[dt.date]:
-    import holidays
+    import holidays  # deferred: about 60 ms to import, needed only by rules that count working days
 
     days = set(holidays.country_holidays("NL", years=year).keys())
     days.add(dt.date(year, 5, 5))  # Bevrijdingsdag: a day off at Dutch universities every year
     return frozenset(days)
-
-
-def public_holiday_name(d: dt.date) -> str | None:
-    """Name of the Dutch public holiday on ``d`` (None on an ordinary day)."""
-    import holidays
-
-    if d.month == 5 and d.day == 5:
-        return "Bevrijdingsdag"
-    name = holidays.country_holidays("NL", years=d.year).get(d)
-    return str(name) if name else None
 
 
 def is_working_day(d: dt.date) -> bool:

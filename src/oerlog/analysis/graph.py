@@ -2,19 +2,23 @@
 
 Node ids are ``doc::name`` so several documents can share one picture. Edge attribute ``polarity`` is
 ``positive``, ``negative`` (negation or aggregation) or ``exception`` (an exception defeating a rule).
+Impact analysis (:mod:`oerlog.analysis.impact`) needs no networkx; its names are re-exported here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
 
-from oerlog.errors import UsageError
+from oerlog.analysis.impact import Impact as Impact
+from oerlog.analysis.impact import impact as impact
+from oerlog.analysis.impact import rests_on as rests_on
+from oerlog.errors import UsageError, did_you_mean
 from oerlog.kb.loader import Document, KnowledgeBase
-from oerlog.lang import checks, ir
+from oerlog.lang import ir
+from oerlog.lang.depgraph import DependencyGraph
 
 LEVELS = ("predicate", "rule", "article")
 
@@ -61,7 +65,7 @@ def _quote(doc: Document, cites: Iterable[ir.Citation]) -> str:
 def predicate_graph(doc: Document) -> nx.MultiDiGraph:
     """Predicates of one document; an edge per rule body literal (body predicate -> head predicate)."""
     g: nx.MultiDiGraph = nx.MultiDiGraph()
-    strata, _ = checks.stratify(doc.program.rules)
+    strata = DependencyGraph.of_rules(doc.program.rules).strata()
     rules_by_head: dict[str, list[ir.Rule]] = {}
     for r in doc.program.rules:
         if not r.defeats:
@@ -99,7 +103,7 @@ def predicate_graph(doc: Document) -> nx.MultiDiGraph:
 def rule_graph(doc: Document) -> nx.MultiDiGraph:
     """Rules of one document; r1 -> r2 when r2's body uses r1's head; exceptions point at the rule they defeat."""
     g: nx.MultiDiGraph = nx.MultiDiGraph()
-    strata, _ = checks.stratify(doc.program.rules)
+    strata = DependencyGraph.of_rules(doc.program.rules).strata()
     producers: dict[str, list[ir.Rule]] = {}
     for r in doc.program.rules:
         if not r.defeats:
@@ -175,13 +179,10 @@ def focus(g: nx.MultiDiGraph, target: str, depth: int | None) -> nx.MultiDiGraph
     seeds = [n for n, d in g.nodes(data=True) if d.get("label") == name or n == name or n.endswith("::" + name)]
     if not seeds:
         labels = sorted({str(d.get("label")) for _, d in g.nodes(data=True)})
-        import difflib
-
-        close = difflib.get_close_matches(name, labels, n=3)
         raise UsageError(
             f"nothing in the graph is called {name!r}",
             value=name,
-            hint=("did you mean " + ", ".join(close) + "? " if close else "") + "give a predicate, rule id or article",
+            hint=did_you_mean(name, labels, n=3, quote=False, sep=", ") + "give a predicate, rule id or article",
             example="--focus resit_excluded",
         )
     keep: set[str] = set(seeds)
@@ -199,88 +200,12 @@ def focus(g: nx.MultiDiGraph, target: str, depth: int | None) -> nx.MultiDiGraph
     return sub
 
 
-# --- impact -------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Impact:
-    """What depends on an article or parameter (or what a conclusion rests on)."""
-
-    target: str
-    document: str
-    rules: list[str]  # the rules that cite the article / use the parameter
-    conclusions: dict[str, list[list[str]]]  # predicate -> paths (rule ids) from a seed rule to it
-    articles: list[str]
-    parameters: list[str]
-
-
-def impact(doc: Document, target: str) -> Impact:
-    """Every predicate that depends on ``target`` (an article key, ``article lid``, or ``$parameter``)."""
-    seeds: list[ir.Rule] = []
-    t = target.strip()
-    if t.startswith("$") or doc.param_decl(t):
-        name = t.lstrip("$")
-        if doc.param_decl(name) is None:
-            raise UsageError(
-                f"{doc.id} has no parameter {name!r}",
-                value=t,
-                hint="parameters: " + ", ".join(p.name for p in doc.program.params),
-            )
-        from oerlog.semantics.plan import rule_params
-
-        seeds = [r for r in doc.program.rules if name in rule_params(r)]
-    else:
-        art, _, lid = t.replace("art.", "").strip().partition(" ")
-        lid = lid.replace("lid", "").strip()
-        if art not in doc.articles:
-            raise UsageError(f"{doc.id} has no article {art!r}", value=t, example="oerlog impact A.8 --doc " + doc.id)
-        seeds = [
-            r
-            for r in doc.program.rules
-            for c in r.ann.cites
-            if c.article == art and (not lid or c.lid in (lid, None)) and (not c.doc or c.doc == doc.id)
-        ]
-    g = rule_graph(doc)
-    conclusions: dict[str, list[list[str]]] = {}
-    for s in seeds:
-        src = _rid(doc, s.id)
-        paths = nx.single_source_shortest_path(g, src)
-        for node, path in paths.items():
-            rule = doc.rule(g.nodes[node]["label"])
-            if rule is None:
-                continue
-            pred = rule.head.pred  # an exception's head has the defeated rule's predicate
-            conclusions.setdefault(pred, []).append([g.nodes[n]["label"] for n in path])
-    for k, paths in conclusions.items():
-        unique = sorted({tuple(p) for p in paths}, key=lambda p: (len(p), p))
-        conclusions[k] = [list(p) for p in unique[:3]]
-    return Impact(t, doc.id, sorted({s.id for s in seeds}), dict(sorted(conclusions.items())), [], [])
-
-
-def rests_on(doc: Document, conclusion: str) -> Impact:
-    """Every article and parameter the conclusion (a predicate) depends on, with the rules in between."""
-    from oerlog.semantics.plan import rule_params
-
-    pred = conclusion.split("(")[0].strip()
-    heads = [r for r in doc.program.rules if r.head.pred == pred and not r.defeats]
-    if not heads:
-        raise UsageError(f"no rule of {doc.id} concludes {pred!r}", value=pred, example="--on resit_excluded")
-    g = rule_graph(doc)
-    keep: set[str] = set()
-    for r in heads:
-        keep |= nx.ancestors(g, _rid(doc, r.id)) | {_rid(doc, r.id)}
-    rules = [doc.rule(g.nodes[n]["label"]) for n in keep]
-    arts = sorted({str(c) for r in rules if r for c in r.ann.cites})
-    params = sorted({"$" + p for r in rules if r for p in rule_params(r)})
-    return Impact(pred, doc.id, sorted(r.id for r in rules if r), {}, arts, params)
-
-
 # --- statistics ---------------------------------------------------------------------------------------
 
 
 def stats(doc: Document) -> dict[str, Any]:
     """Rules, predicates, strata and the longest dependency chain of a document."""
-    strata, _ = checks.stratify(doc.program.rules)
+    strata = DependencyGraph.of_rules(doc.program.rules).strata()
     g = predicate_graph(doc)
     simple = nx.DiGraph(g)
     cond = nx.condensation(simple)

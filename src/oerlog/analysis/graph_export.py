@@ -21,6 +21,7 @@ import networkx as nx
 
 from oerlog.errors import UsageError
 from oerlog.escape import html_text, script_json
+from oerlog.outputs import atomic_path, prepare_target, write_bytes
 
 FORMATS = ("dot", "graphml", "json", "svg", "png", "html")
 
@@ -151,8 +152,6 @@ def to_html(g: nx.MultiDiGraph, title: str) -> str:
 def write(g: nx.MultiDiGraph, fmt: str, path: Path | None, title: str) -> bytes | None:
     """Export in ``fmt``; returns the bytes when ``path`` is None (stdout). A file is written whole or not at
     all (:mod:`oerlog.outputs`)."""
-    from oerlog.outputs import atomic_path, prepare_target, write_bytes
-
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}", value=fmt, hint="formats: " + ", ".join(FORMATS))
     if path is not None:

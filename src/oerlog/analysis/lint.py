@@ -1,14 +1,16 @@
 """``oerlog lint``: every problem in a KB, errors and warnings, each located.
 
 Errors are what stops the KB from loading (syntax, arity, unknown predicates, unsafe variables, negation through
-recursion, citations that do not resolve, duplicate ids, parameters declared twice). Warnings are found on a KB
-that loads: rules without citation, unused derived predicates, parameters never used, rules that cannot fire
-(unreachable: comparisons that no value satisfies), and, for information, rules that cannot fire until an
-unfilled template choice is made.
+recursion, type errors such as a date compared with a number (:mod:`oerlog.lang.types`, with the rule's id),
+citations that do not resolve, duplicate ids, parameters declared twice). Warnings are found on a KB that loads:
+rules without citation, unused derived predicates, parameters never used, rules that cannot fire (unreachable:
+comparisons that no value satisfies), and, for information, rules that cannot fire until an unfilled template
+choice is made.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from oerlog.errors import Location, OerlogError
 from oerlog.kb.loader import KnowledgeBase, load_kb
 from oerlog.lang import checks, ir
 from oerlog.semantics.plan import rule_params
+from oerlog.values import compare
 
 
 @dataclass(frozen=True)
@@ -176,8 +179,6 @@ def document_warnings(kb: KnowledgeBase, doc_id: str) -> list[Finding]:
 
 def _contradictory_bounds(rule: ir.Rule) -> str | None:
     """A variable the body bounds from both sides with constants that leave no value (G > 5.5, G < 4.0)."""
-    from oerlog.values import compare
-
     lows: dict[str, tuple[object, bool, str]] = {}
     highs: dict[str, tuple[object, bool, str]] = {}
     for lit in rule.body:
@@ -212,8 +213,6 @@ def _flip(op: str) -> str:
 
 
 def _gt(a: object, b: object) -> bool:
-    from oerlog.values import compare
-
     try:
         return bool(compare(">", a, b))
     except Exception:  # noqa: BLE001
@@ -221,8 +220,6 @@ def _gt(a: object, b: object) -> bool:
 
 
 def _scenario_predicates(folder: Path) -> set[str]:
-    import re
-
     preds: set[str] = set()
     if not folder.is_dir():
         return preds

@@ -18,8 +18,8 @@ from typing import Any
 from oerlog.errors import UsageError
 from oerlog.evaluation.judge import Judgement
 from oerlog.explain.counterfactual import Counterfactual, Searcher
-from oerlog.explain.explainer import Explainer, Node
-from oerlog.explain.render import statement
+from oerlog.explain.explainer import Explainer, Node, NodeKind
+from oerlog.explain.render import node_dict, statement
 from oerlog.kb.loader import Provision
 from oerlog.lang import ir
 from oerlog.values import format_value, json_value
@@ -67,8 +67,6 @@ class Dossier:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (schema ``oerlog.dossier/1``)."""
-        from oerlog.explain.render import node_dict
-
         return {
             "schema": "oerlog.dossier/1",
             "language": self.lang,
@@ -115,11 +113,11 @@ def _post_order(n: Node, out: list[Node], seen: set[str] | None = None) -> None:
     """Derived nodes, premises before conclusions, each conclusion once (a proof tree repeats shared
     sub-proofs; the reasoning states each step once)."""
     seen = set() if seen is None else seen
-    if n.kind == "derived" and n.atom in seen:
+    if n.kind is NodeKind.DERIVED and n.atom in seen:
         return
     for c in n.children:
         _post_order(c, out, seen)
-    if n.kind == "derived" and n.atom not in seen:
+    if n.kind is NodeKind.DERIVED and n.atom not in seen:
         seen.add(str(n.atom))
         out.append(n)
 
@@ -138,18 +136,18 @@ def _wanted_for(j: Judgement, decision: ir.Atom) -> ir.Atom | None:
 def _first_reason(rule_node: Node, lang: str, depth: int = 0) -> str:
     """The failure of one tried rule in words, following a failed sub-goal one level down."""
     for c in rule_node.children:
-        if c.kind == "builtin_false":
+        if c.kind is NodeKind.BUILTIN_FALSE:
             return f"de voorwaarde {c.text} is niet vervuld" if lang == "nl" else f"the condition {c.text} is not met"
-        if c.kind == "missing_fact":
+        if c.kind is NodeKind.MISSING_FACT:
             return f"er is geen {c.atom}" if lang == "nl" else f"there is no {c.atom}"
-        if c.kind == "present":
+        if c.kind is NodeKind.PRESENT:
             return f"{c.atom} geldt" if lang == "nl" else f"{c.atom} holds"
-        if c.kind == "defeated":
+        if c.kind is NodeKind.DEFEATED:
             rid = c.rule.id if c.rule else "?"
             return f"uitzondering {rid} is van toepassing" if lang == "nl" else f"exception {rid} applies"
-        if c.kind in ("goal", "not_derived"):
+        if c.kind in (NodeKind.GOAL, NodeKind.NOT_DERIVED):
             head = f"{c.atom} geldt niet" if lang == "nl" else f"{c.atom} does not hold"
-            subs = [_first_reason(r, lang, depth + 1) for r in c.children if r.kind == "rule_failed"]
+            subs = [_first_reason(r, lang, depth + 1) for r in c.children if r.kind is NodeKind.RULE_FAILED]
             subs = [x for x in subs if x]
             if subs and depth < 1:
                 return head + (" (" + "; ".join(dict.fromkeys(subs)) + ")")
@@ -161,10 +159,10 @@ def _plain_why_not(tree: Node, lang: str) -> list[str]:
     """One line per rule that could give the wanted outcome: what fails, in words."""
     lines: list[str] = []
     for rule_node in tree.children:
-        if rule_node.kind == "blocked":
+        if rule_node.kind is NodeKind.BLOCKED:
             lines.append(statement(rule_node, lang) + ": " + ", ".join("$" + p for p in rule_node.params))
             continue
-        if rule_node.kind != "rule_failed" or not rule_node.rule:
+        if rule_node.kind is not NodeKind.RULE_FAILED or not rule_node.rule:
             continue
         cite = "; ".join(p.label if p else str(c) for c, p in rule_node.rule.citations)
         reason = _first_reason(rule_node, lang)
@@ -255,13 +253,13 @@ def build(
             assert n.rule is not None
             because: list[str] = []
             for c in n.children:
-                if c.kind == "fact":
+                if c.kind is NodeKind.FACT:
                     because.append(f"{c.atom} ({c.source})" if c.source else str(c.atom))
-                elif c.kind in ("builtin", "aggregate"):
+                elif c.kind in (NodeKind.BUILTIN, NodeKind.AGGREGATE):
                     because.append(str(c.text))
-                elif c.kind == "absent":
+                elif c.kind is NodeKind.ABSENT:
                     because.append(("niet aanwezig: " if lang == "nl" else "absent: ") + str(c.text))
-                elif c.kind == "derived":
+                elif c.kind is NodeKind.DERIVED:
                     because.append(statement(c, lang))
             for cit, p in n.rule.citations:
                 if p:
@@ -279,10 +277,14 @@ def build(
                 )
             )
         for n in _walk(proof):
-            if n.kind == "fact" and n.atom:
+            if n.kind is NodeKind.FACT and n.atom:
                 facts.setdefault(n.atom, str(n.source) if n.source else "")
-            if n.kind == "exception_checked" and n.rule:
-                missing = [m.atom or "" for m in _walk(n) if m.kind in ("missing_fact", "builtin_false", "not_derived")]
+            if n.kind is NodeKind.EXCEPTION_CHECKED and n.rule:
+                missing = [
+                    m.atom or ""
+                    for m in _walk(n)
+                    if m.kind in (NodeKind.MISSING_FACT, NodeKind.BUILTIN_FALSE, NodeKind.NOT_DERIVED)
+                ]
                 for cit, p in n.rule.citations:
                     if p:
                         used.setdefault(p.label + (cit.doc or ""), p)
@@ -298,7 +300,7 @@ def build(
     wanted_lines: list[str] = []
     if wanted is not None:
         wtree = ex.whynot(wanted)
-        if wtree.kind == "holds":
+        if wtree.kind is NodeKind.HOLDS:
             wanted_lines = ["geldt wel" if lang == "nl" else "holds"]
         else:
             wanted_lines = _plain_why_not(wtree, lang)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from oerlog.appeal.dossier import Dossier
 from oerlog.escape import html_text, md_code, md_quote, md_text
-from oerlog.explain.explainer import Node
+from oerlog.explain.explainer import Node, NodeKind
 from oerlog.explain.render import statement, to_text
 from oerlog.values import format_value
 
@@ -195,7 +195,7 @@ def _appeal_md(d: Dossier, w: dict[str, str]) -> list[str]:
 
 
 def _tree_html(n: Node, lang: str) -> str:
-    if n.kind == "derived":
+    if n.kind is NodeKind.DERIVED:
         label = html_text(statement(n, lang))
         cite = "; ".join(p.label if p else str(c) for c, p in (n.rule.citations if n.rule else []))
         inner = "".join(_tree_html(c, lang) for c in n.children)
@@ -236,6 +236,6 @@ details{{margin-left:1em}} summary{{cursor:pointer}} .cite{{color:#666;font-size
 
 def _md_to_html(md: str) -> str:
     """Markdown to HTML with markdown-it (CommonMark), raw HTML off: any tag left in the text shows as text."""
-    from markdown_it import MarkdownIt
+    from markdown_it import MarkdownIt  # deferred: markdown-it, needed only for the HTML dossier
 
     return str(MarkdownIt("commonmark", {"html": False}).render(md))

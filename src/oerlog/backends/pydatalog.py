@@ -30,80 +30,20 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
 from oerlog.errors import STOP_SIGNALS, EvaluationError, EvaluationTimeout, Interrupted, Location, UsageError
 from oerlog.lang import ir
-from oerlog.semantics.plan import CompiledRule, Plan, Step, run_builtin
-from oerlog.values import BuiltinTypeError, Value, aggregate, format_literal, to_number
-
-Row = tuple[Value, ...]
+from oerlog.semantics.evaluate import aggregate_value, run_builtin
+from oerlog.semantics.model import Model, Row, row_key
+from oerlog.semantics.plan import CompiledRule, Plan, Step, StepKind
+from oerlog.values import BuiltinTypeError, Value, format_literal, to_number
 
 DEFAULT_TIMEOUT = 30.0
 TIMEOUT_VARIABLE = "OERLOG_TIMEOUT"
 PARENT_CHECK_SECONDS = 0.2  # how often the child's watchdog looks whether its parent is still alive
-
-
-@dataclass
-class Model:
-    """The result of an evaluation: every relation's tuples and every rule's instances (body bindings)."""
-
-    plan: Plan
-    relations: dict[str, set[Row]] = field(default_factory=dict)
-    instances: dict[int, list[Row]] = field(default_factory=dict)
-    seconds: float = 0.0
-
-    def holds(self, pred: str, args: Row) -> bool:
-        """Is ``pred(args)`` in the model (an input fact or derived)?"""
-        return tuple(args) in self.relations.get(pred, set())
-
-    def tuples(self, pred: str) -> set[Row]:
-        """All tuples of a relation (empty when none)."""
-        return self.relations.get(pred, set())
-
-    def instance_bindings(self, rule: CompiledRule) -> Iterator[dict[str, Value]]:
-        """The variable bindings of every instance of a compiled rule."""
-        for row in self.instances.get(rule.index, []):
-            yield dict(zip(rule.columns, row, strict=True))
-
-    def match(self, atom: ir.Atom) -> list[Row]:
-        """Tuples of ``atom.pred`` that match the atom's constants (variables match anything, consistently)."""
-        out = []
-        for row in self.relations.get(atom.pred, set()):
-            if unify(atom, row, {}) is not None:
-                out.append(row)
-        return sorted(out, key=_row_key)
-
-
-def _row_key(row: Row) -> tuple[str, ...]:
-    return tuple(format_literal(v) for v in row)
-
-
-def unify(atom: ir.Atom, row: Row, binding: Mapping[str, Value]) -> dict[str, Value] | None:
-    """Extend ``binding`` so that ``atom`` matches ``row``; None when it cannot."""
-    if len(row) != len(atom.args):
-        return None
-    b = dict(binding)
-    for t, v in zip(atom.args, row, strict=True):
-        if isinstance(t, ir.Var):
-            if t.name in b:
-                if not _same(b[t.name], v):
-                    return None
-            else:
-                b[t.name] = v
-        elif isinstance(t, ir.Const):
-            if not _same(t.value, v):
-                return None
-        else:
-            return None
-    return b
-
-
-def _same(a: object, b: object) -> bool:
-    return a == b and isinstance(a, bool) == isinstance(b, bool)
 
 
 def default_timeout() -> float:
@@ -322,7 +262,7 @@ class _Resolvers:
             except COMPUTE_ERRORS as exc:
                 raise builtin_error(rule, step.literal, values, exc) from None
             ins = tuple(values[v] for v in needs)
-            if step.kind == "assign":
+            if step.kind is StepKind.ASSIGN:
                 out = terms[len(needs)]
                 if out.is_const() and not (out.id == result):
                     return
@@ -337,8 +277,6 @@ class _Resolvers:
         assert isinstance(lit, ir.Aggregate) and step.atom is not None
         aux = step.atom.pred
         group = step.agg_group
-        cols = step.agg_columns
-        from oerlog.semantics.plan import eval_expr
 
         def resolve(*terms: Any) -> Iterator[tuple[Any, ...]]:
             rows = self.tables.get(aux, set())
@@ -352,8 +290,7 @@ class _Resolvers:
                     groups.setdefault(k, []).append(row)
             for k, members in groups.items():
                 try:
-                    vals = [tuple(eval_expr(a, dict(zip(cols, r, strict=True))) for a in lit.args) for r in members]
-                    res = aggregate(lit.func, vals)
+                    res = aggregate_value(step, members)
                 except COMPUTE_ERRORS as exc:
                     raise builtin_error(rule, lit, dict(zip(group, k, strict=True)), exc) from None
                 if res is None:
@@ -374,9 +311,9 @@ def _evaluate_here(plan: Plan, facts: Mapping[str, set[Row]], progress: Any) -> 
     component's rules only define rule-instance relations, asked here (to a semi-naive fixpoint when the
     component is recursive), and the derived tuples are asserted as facts for the components above.
     """
-    from pyDatalog import pyDatalog as api
-    from pyDatalog import pyEngine, pyParser
-    from pyDatalog.Logic import Logic
+    from pyDatalog import pyDatalog as api  # deferred: pyDatalog, loaded only when a plan is evaluated
+    from pyDatalog import pyEngine, pyParser  # deferred: pyDatalog
+    from pyDatalog.Logic import Logic  # deferred: pyDatalog
 
     Logic()  # a fresh engine for this thread
     term = pyParser.Term
@@ -400,7 +337,7 @@ def _evaluate_here(plan: Plan, facts: Mapping[str, set[Row]], progress: Any) -> 
     for cr in plan.rules:
         mentioned.add((cr.head.pred, cr.head.arity))
         for st in cr.steps:
-            if st.atom is not None and st.kind != "agg":
+            if st.atom is not None and st.kind is not StepKind.AGG:
                 mentioned.add((st.atom.pred, st.atom.arity))
     for pred, rows in relations.items():
         for row in rows:
@@ -427,12 +364,12 @@ def _evaluate_here(plan: Plan, facts: Mapping[str, set[Row]], progress: Any) -> 
                 order = range(len(cr.steps)) if delta_at is None else _delta_order(cr.steps, delta_at)
                 for i in order:
                     st = cr.steps[i]
-                    if st.kind in ("atom", "not", "defeat"):
+                    if st.kind in (StepKind.ATOM, StepKind.NOT, StepKind.DEFEAT):
                         assert st.atom is not None
                         pred = _delta(st.atom.pred) if i == delta_at else st.atom.pred
                         lit = query(pred, [t(a) for a in st.atom.args])
-                        lits.append(lit if st.kind == "atom" else ~lit)
-                    elif st.kind in ("test", "assign"):
+                        lits.append(lit if st.kind is StepKind.ATOM else ~lit)
+                    elif st.kind in (StepKind.TEST, StepKind.ASSIGN):
                         name = f"_b{cr.index}_{i}"
                         resolvers.builtin(name, cr, st)
                         lits.append(query(name, [term("V_" + v) for v in st.needs + st.binds]))
@@ -459,7 +396,7 @@ def _evaluate_here(plan: Plan, facts: Mapping[str, set[Row]], progress: Any) -> 
             for cr in rules:
                 define(cr.instance_pred, cr, body(cr))
                 for i, st in enumerate(cr.steps):
-                    if st.kind == "atom" and st.atom is not None and st.atom.pred in members:
+                    if st.kind is StepKind.ATOM and st.atom is not None and st.atom.pred in members:
                         name = f"{cr.instance_pred}_d{i}"
                         define(name, cr, body(cr, i))
                         variants.append((cr, name))
@@ -498,7 +435,7 @@ def _evaluate_here(plan: Plan, facts: Mapping[str, set[Row]], progress: Any) -> 
                         api.assert_fact(_delta(pred), *row)
                 asks = variants if new else []
             for cr in rules:
-                instances[cr.index] = sorted(found[cr.index], key=_row_key)
+                instances[cr.index] = sorted(found[cr.index], key=row_key)
             for pred in group:
                 if pred in plan.aggregates:
                     resolvers.tables[pred] = relations[pred]
@@ -516,9 +453,9 @@ def _delta_order(steps: tuple[Step, ...], first: int) -> list[int]:
     bound = set(steps[first].binds)
     pending = [i for i in range(len(steps)) if i != first]
     while pending:
-        ready = next((i for i in pending if steps[i].kind != "atom" and set(steps[i].needs) <= bound), None)
+        ready = next((i for i in pending if steps[i].kind is not StepKind.ATOM and set(steps[i].needs) <= bound), None)
         if ready is None:
-            atoms = [i for i in pending if steps[i].kind == "atom"]
+            atoms = [i for i in pending if steps[i].kind is StepKind.ATOM]
             ready = next((i for i in atoms if set(steps[i].binds) & bound), atoms[0] if atoms else pending[0])
         order.append(ready)
         bound.update(steps[ready].binds)
@@ -527,7 +464,8 @@ def _delta_order(steps: tuple[Step, ...], first: int) -> list[int]:
 
 
 def _delta(pred: str) -> str:
-    """Name of the relation holding the tuples of ``pred`` new in the last round of a recursive component."""
+    """Name of the relation holding the tuples of ``pred`` new in the last round of a recursive component (role
+    :attr:`~oerlog.lang.ir.RelationRole.DELTA`: it lives in this back end's engine only, never in a model)."""
     return f"_delta_{pred}"
 
 

@@ -16,16 +16,18 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
+from oerlog.backends.sql import sql_literal
 from oerlog.errors import Location, UsageError
 from oerlog.kb.loader import KnowledgeBase
 from oerlog.kb.vocabulary import Field, Relation, Vocabulary
 from oerlog.lang import ir
+from oerlog.lang.checks import all_atoms
 from oerlog.outputs import atomic_folder
 from oerlog.values import Value
 
@@ -130,8 +132,6 @@ def one_per_key(voc: Vocabulary, tables: dict[str, list[Row]]) -> dict[str, list
 
 def used_relations(kb: KnowledgeBase, doc_ids: Iterable[str] | None = None) -> set[str]:
     """The input relations the documents' rules read."""
-    from oerlog.lang.checks import all_atoms
-
     out: set[str] = set()
     for d in sorted(doc_ids) if doc_ids else sorted(kb.documents):
         for r in kb.document(d).program.rules:
@@ -530,9 +530,7 @@ def _always(voc: Vocabulary, used: set[str]) -> list[str]:
 
 def _to_parquet(folder: Path, relations: Iterable[str]) -> None:
     """Turn the CSV tables in ``folder`` into Parquet files (the CSV files are removed)."""
-    import duckdb
-
-    from oerlog.backends.sqlgen import sql_literal
+    import duckdb  # deferred: DuckDB is needed only for --format parquet
 
     con = duckdb.connect()
     try:
@@ -578,13 +576,6 @@ def write_tables(voc: Vocabulary, tables: Mapping[str, Iterable[Row]], out: Path
                 w.write(rel, rows)
         finally:
             w.close()
-
-
-def iter_rows(tables: Mapping[str, Iterable[Row]]) -> Iterator[tuple[str, Row]]:
-    """(relation, row) pairs of a set of tables."""
-    for rel, rows in tables.items():
-        for r in rows:
-            yield rel, r
 
 
 __all__ = ["generate", "generate_tables", "write_tables", "scopes", "Generator", "text"]

@@ -6,26 +6,23 @@ A goal's constants are read by the type of the field they stand for, as the case
 a grade) is refused with the goal, a caret at the argument and an example, instead of silently matching nothing.
 
 The fields of a predicate: an input relation's and a shared concept's as the vocabulary declares them; any other
-derived predicate's as its rules compute them (the type inference of the SQL compiler); a field whose type cannot
-be told (a document the SQL compiler refuses) leaves its constant as written.
+derived predicate's as its rules compute them (the front end's type inference, :mod:`oerlog.lang.types`); a field
+whose type cannot be told leaves its constant as written.
 """
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import replace
 
-from oerlog.errors import Location, OerlogError, UsageError, ValidationError
+from oerlog.errors import Location, OerlogError, UsageError, ValidationError, did_you_mean
 from oerlog.kb.loader import Document
 from oerlog.kb.vocabulary import Field, Relation, convert
 from oerlog.lang import ir
 from oerlog.lang.parser import parse_atom
+from oerlog.lang.types import CLASS_FIELD_TYPES
 from oerlog.values import Value, format_literal
 
 GOAL_EXAMPLE = 'resit_excluded("anna", C)'
-
-# the SQL compiler's type classes, as vocabulary field types
-_CLASS_TYPES = {"str": "string", "int": "integer", "dec": "decimal", "date": "date", "bool": "boolean"}
 
 
 def parse_goal(doc: Document, text: str, origin: Location | None = None) -> ir.Atom:
@@ -44,13 +41,12 @@ def parse_goal(doc: Document, text: str, origin: Location | None = None) -> ir.A
 def check_goal(doc: Document, atom: ir.Atom) -> None:
     """A located error unless ``atom`` names a relation of ``doc`` (derived, or an input relation) with its arity."""
     known = predicate_arities(doc)
-    if atom.pred not in known or atom.pred.startswith("_"):
-        close = difflib.get_close_matches(atom.pred, sorted(p for p in known if not p.startswith("_")), n=3)
+    if atom.pred not in known:
         raise UsageError(
             f"unknown predicate {atom.pred!r} in document {doc.id}",
             atom.loc,
             value=atom.pred,
-            hint=("did you mean " + ", ".join(close) + "? " if close else "") + "see: oerlog docs " + doc.id,
+            hint=did_you_mean(atom.pred, known, n=3, quote=False, sep=", ") + "see: oerlog docs " + doc.id,
             example=GOAL_EXAMPLE,
             span=len(atom.pred),
         )
@@ -69,7 +65,7 @@ def predicate_arities(doc: Document) -> dict[str, int]:
     """Every relation a goal on ``doc`` may name, with its arity: derived (also by rules waiting for an unfilled
     parameter, or by facts in the rules), and the vocabulary's input relations."""
     plan = doc.plan()
-    known = {cr.head.pred: cr.head.arity for cr in plan.rules}
+    known = {cr.head.pred: cr.head.arity for cr in plan.rules if not plan.is_internal(cr.head.pred)}
     known.update({r.head.pred: r.head.arity for r in plan.blocked_rules})
     known.update({f.pred: f.arity for f in plan.facts})
     known.update(doc.kb.vocabulary.input_arities())
@@ -101,16 +97,11 @@ def goal_relation(doc: Document, pred: str, arity: int) -> Relation | None:
     for rel in (voc.relations.get(pred), voc.concepts.get(pred)):
         if rel is not None and rel.arity == arity:
             return rel
-    from oerlog.backends.sqlgen import compile_plan
-
-    try:
-        schema = compile_plan(doc.plan(), voc, [pred]).derived.get(pred)
-    except (OerlogError, ValueError):  # a rule the SQL compiler refuses: the types stay unknown
-        return None
-    if schema is None or len(schema.types) != arity:
+    inferred = doc.types.relations.get(pred)
+    if inferred is None or inferred.arity != arity:
         return None
     fields = tuple(
-        Field(name, _CLASS_TYPES.get(t, "") if t else "") for name, t in zip(schema.columns, schema.types, strict=True)
+        Field(name, CLASS_FIELD_TYPES[t] if t else "") for name, t in zip(inferred.columns, inferred.types, strict=True)
     )
     return Relation(pred, fields, kind="derived")
 

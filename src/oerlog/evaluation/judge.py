@@ -10,14 +10,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from oerlog import __version__
-from oerlog.backends.pydatalog import Model, evaluate
 from oerlog.errors import UsageError
+from oerlog.evaluation.engine import evaluate
 from oerlog.kb.cases import Case
 from oerlog.kb.loader import Document, KnowledgeBase
 from oerlog.lang import ir
+from oerlog.semantics.model import Model
 from oerlog.semantics.plan import build_plan
-from oerlog.values import Value, to_number
+from oerlog.values import Value, format_literal, parse_date, to_number
+from oerlog.version import __version__
 
 
 @dataclass
@@ -93,8 +94,6 @@ _PARAM_EXAMPLES = {"date": "2025-09-01", "boolean": "true", "string": "x", "inte
 def _param_value(decl: ir.ParamDecl, text: str, option: str = "--param") -> Value:
     """``text`` read as a value of the parameter's type; a UsageError naming the option, the value and an example
     when it cannot be, or is out of range."""
-    from oerlog.values import format_literal, parse_date
-
     t = decl.type
     declared = f" with the value {format_literal(decl.value)}" if decl.value is not None else ""
 
@@ -103,9 +102,18 @@ def _param_value(decl: ir.ParamDecl, text: str, option: str = "--param") -> Valu
             f"{option} {decl.name}={text}: {decl.name} is {'an' if t[:1] in 'aeiou' else 'a'} {t}; {why}",
             value=text,
             hint=f"parameter {decl.name} is declared" + (f" at {decl.loc}" if decl.loc else "") + declared,
-            example=f"{option} {decl.name}={_PARAM_EXAMPLES.get(t, '4.5')}",
+            example=f"{option} {decl.name}="
+            + (format_literal(decl.options[0]) if decl.options else _PARAM_EXAMPLES.get(t, "4.5")),
         )
 
+    value = _typed_param_value(t, text, bad)
+    if not decl.admits(value):
+        raise bad("not one of the options the text offers: " + ", ".join(format_literal(o) for o in decl.options))
+    return value
+
+
+def _typed_param_value(t: str, text: str, bad: Callable[[str], UsageError]) -> Value:
+    """``text`` read as a value of type ``t`` (see :func:`_param_value`)."""
     if t in ("decimal", "grade", "integer", "ec"):
         n = to_number(text)
         if n is None:

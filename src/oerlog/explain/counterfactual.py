@@ -21,12 +21,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from oerlog.backends.pydatalog import Model, Row, evaluate
-from oerlog.explain.explainer import Explainer, Node, ground
+from oerlog.evaluation.engine import evaluate
+from oerlog.explain.explainer import Explainer, Node, NodeKind
+from oerlog.explain.thresholds import Generator, input_sources
 from oerlog.kb.cases import Case
 from oerlog.kb.vocabulary import Vocabulary
 from oerlog.lang import ir
-from oerlog.semantics.plan import CompiledRule, Plan, eval_expr
+from oerlog.lang.parser import parse_atom
+from oerlog.semantics.evaluate import eval_expr
+from oerlog.semantics.model import Model, Row, ground
+from oerlog.semantics.plan import CompiledRule, Plan, StepKind
 from oerlog.values import BuiltinTypeError, Value, compare, format_value
 
 
@@ -151,16 +155,16 @@ class Searcher:
         proof_trees = [self.ex.why(decision.pred, r) for r in rows]
         for tree in proof_trees:
             for n in _walk(tree):
-                if n.kind == "exception_checked":
+                if n.kind is NodeKind.EXCEPTION_CHECKED:
                     for m in _walk(n):
-                        if m.kind == "missing_fact" and m.pred in self.inputs and m.atom:
+                        if m.kind is NodeKind.MISSING_FACT and m.pred in self.inputs and m.atom:
                             out.extend(self._additions(m.atom, earliest))
-                elif n.kind == "absent" and n.pred in self.inputs and n.text:
+                elif n.kind is NodeKind.ABSENT and n.pred in self.inputs and n.text:
                     pass  # adding a fact that a negation requires absent would only make the decision hold less
         if wanted is not None:
             tree = self.ex.whynot(wanted)
             for n in _walk(tree):
-                if n.kind == "missing_fact" and n.pred in self.inputs and n.atom:
+                if n.kind is NodeKind.MISSING_FACT and n.pred in self.inputs and n.atom:
                     out.extend(self._additions(n.atom, earliest))
         out.extend(self._boundaries(seen_nodes))
         unique: dict[tuple[object, ...], Change] = {}
@@ -171,8 +175,6 @@ class Searcher:
     def _boundaries(self, proof_facts: set[tuple[str, Row]]) -> list[Change]:
         """Threshold crossings found by the consistency checks' boundary search, which also follows a value
         through computations (``round_half_up(G, 0) >= 6`` gives 5,49 / 5,50), for the facts of the proof."""
-        from oerlog.analysis.consistency import Generator
-
         doc = self.ex.doc
         if doc is None:
             return []
@@ -199,17 +201,17 @@ class Searcher:
             out.append(Change("remove", pred, row))
             dates.extend(v for v in row if isinstance(v, dt.date))
             return
-        best = self.ex._heights().get(key)
+        best = self.ex.lowest_instance(pred, row)
         if best is None:
             return
         _, cr, b = best
         dates.extend(v for v in b.values() if isinstance(v, dt.date))
         for st in cr.steps:
-            if st.kind == "atom" and st.atom is not None:
+            if st.kind is StepKind.ATOM and st.atom is not None:
                 g = ground(st.atom, b)
                 if g is not None:
                     self._from_proof(st.atom.pred, g, out, seen, dates)
-            elif st.kind == "test":
+            elif st.kind is StepKind.TEST:
                 out.extend(self._threshold(cr, st.literal, b))
 
     def _threshold(self, cr: CompiledRule, lit: ir.Literal, b: dict[str, Value]) -> list[Change]:
@@ -235,8 +237,6 @@ class Searcher:
         return out
 
     def _additions(self, atom_text: str, earliest: dt.date) -> list[Change]:
-        from oerlog.lang.parser import parse_atom
-
         try:
             atom = parse_atom(atom_text)
         except Exception:  # noqa: BLE001 - a rendering we cannot parse back is simply not a candidate
@@ -389,22 +389,6 @@ def _midpoint(lo: Value, hi: Value) -> Value | None:
         mid = ((Decimal(lo) + Decimal(hi)) / 2).quantize(step)
         return None if mid in (lo, hi) else mid
     return None
-
-
-def input_sources(cr: CompiledRule, var: str, b: dict[str, Value], inputs: set[str]) -> list[tuple[str, Row, int]]:
-    """The input facts that supplied ``var`` in an instance (or partial instance) ``b`` of rule ``cr``:
-    ``(relation, fact, field index)`` for every input-relation atom of the body that binds ``var``. Shared by the
-    counterfactual search and the consistency checks' boundary scenarios."""
-    out: list[tuple[str, Row, int]] = []
-    for st in cr.steps:
-        if st.kind != "atom" or st.atom is None or st.atom.pred not in inputs:
-            continue
-        for i, a in enumerate(st.atom.args):
-            if isinstance(a, ir.Var) and a.name == var:
-                g = ground(st.atom, b)
-                if g is not None:
-                    out.append((st.atom.pred, g, i))
-    return out
 
 
 def _walk(n: Node) -> list[Node]:

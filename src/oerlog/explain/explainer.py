@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from oerlog.backends.pydatalog import Model, Row, unify
 from oerlog.errors import Location
 from oerlog.kb.loader import Document, Provision
-from oerlog.lang import checks, ir
-from oerlog.semantics.plan import CompiledRule, Step, eval_expr, run_builtin
-from oerlog.values import BuiltinTypeError, Value, format_literal
+from oerlog.lang import ir
+from oerlog.lang.ir import RelationRole, StrEnum
+from oerlog.semantics.evaluate import assigned_expr, eval_expr, step_bindings
+from oerlog.semantics.model import Model, Row, ground
+from oerlog.semantics.plan import CompiledRule, RuleKind, Step, StepKind
+from oerlog.values import BuiltinTypeError, Value, format_literal, format_value
 
 MAX_WHYNOT_DEPTH = 4
 MAX_SEARCH = 20000
@@ -56,19 +58,39 @@ class RuleInfo:
         )
 
 
+class NodeKind(StrEnum):
+    """What a node of an explanation stands for; the value is the ``kind`` of the JSON schema."""
+
+    # why
+    DERIVED = "derived"  # a rule instance (also: why not, a rule that does apply)
+    FACT = "fact"  # an input fact
+    BUILTIN = "builtin"  # a comparison or computation, with its values
+    ABSENT = "absent"  # a negated atom that indeed does not hold
+    AGGREGATE = "aggregate"  # an aggregate, with the facts it counts
+    EXCEPTION_CHECKED = "exception_checked"  # an exception that was considered and did not apply
+    # why not
+    GOAL = "goal"  # the goal, with one child per rule tried
+    HOLDS = "holds"  # the goal is actually true
+    RULE_FAILED = "rule_failed"  # a rule tried, with the first literal that fails
+    HEAD_MISMATCH = "head_mismatch"  # a rule whose conclusion cannot match the goal
+    MISSING_FACT = "missing_fact"  # an input fact (or an existential match) that is not there
+    NOT_DERIVED = "not_derived"  # a derived atom that does not hold, not explored further
+    BUILTIN_FALSE = "builtin_false"  # a comparison that is false, or an aggregate without a value
+    PRESENT = "present"  # a negated atom that holds
+    DEFEATED = "defeated"  # an exception overrode the rule
+    BLOCKED = "blocked"  # the rule needs a parameter the document leaves unfilled
+    NO_RULE = "no_rule"  # no rule concludes the goal's relation
+
+
 @dataclass
 class Node:
-    """A node of a proof (``why``) or of a failure explanation (``why not``).
+    """A node of a proof (``why``) or of a failure explanation (``why not``); see :class:`NodeKind`.
 
-    kind (why): ``derived`` (rule instance), ``fact`` (input fact), ``builtin`` (comparison / computation),
-    ``absent`` (a negated atom that indeed does not hold), ``aggregate``, ``exception_checked`` (an exception that
-    was considered and did not apply).
-    kind (why not): ``goal`` (the goal with one child per rule tried), ``rule_failed``, ``missing_fact``,
-    ``builtin_false``, ``present`` (a negated atom that holds), ``defeated`` (an exception overrode the rule),
-    ``blocked`` (needs an unfilled parameter), ``no_rule``, ``holds`` (the goal is actually true), ``head_mismatch``.
+    ``failed_literal`` is the literal a ``rule_failed`` node fails at, and ``failed_step`` how it was evaluated
+    (an exception that overrides the rule fails at a ``defeat`` step).
     """
 
-    kind: str
+    kind: NodeKind
     atom: str | None = None
     pred: str | None = None
     args: tuple[Value, ...] = ()
@@ -80,21 +102,7 @@ class Node:
     height: int | None = None
     failed_literal: str | None = None
     params: list[str] = field(default_factory=list)
-
-
-def ground(atom: ir.Atom, binding: dict[str, Value]) -> tuple[Value, ...] | None:
-    """The atom's argument values under a binding (None if a variable is unbound)."""
-    out: list[Value] = []
-    for a in atom.args:
-        if isinstance(a, ir.Var):
-            if a.name not in binding:
-                return None
-            out.append(binding[a.name])
-        elif isinstance(a, ir.Const):
-            out.append(a.value)
-        else:
-            return None
-    return tuple(out)
+    failed_step: StepKind | None = None
 
 
 def atom_text(pred: str, args: tuple[Value, ...]) -> str:
@@ -119,8 +127,6 @@ def partial_text(atom: ir.Atom, binding: dict[str, Value]) -> str:
 
 def builtin_text(step: Step, binding: dict[str, Value], lang: str = "nl") -> str:
     """A comparison or computation with its values, e.g. ``3,8 < 4,0`` or ``D = add_days(...) = 25 augustus 2025``."""
-    from oerlog.values import format_value
-
     lit = step.literal
     assert isinstance(lit, ir.Compare)
 
@@ -135,16 +141,12 @@ def builtin_text(step: Step, binding: dict[str, Value], lang: str = "nl") -> str
         except (KeyError, BuiltinTypeError):
             return str(e)
 
-    if step.kind == "assign":
-        target = step.binds[0]
-        expr = lit.right if isinstance(lit.left, ir.Var) and lit.left.name == target else lit.left
-        return f"{target} = {show(expr)}"
+    if step.kind is StepKind.ASSIGN:
+        return f"{step.binds[0]} = {show(assigned_expr(step))}"
     return f"{show(lit.left)} {lit.op} {show(lit.right)}"
 
 
 def _expr_with_values(e: ir.Expr, binding: dict[str, Value], lang: str) -> str:
-    from oerlog.values import format_value
-
     if isinstance(e, ir.Var):
         return format_value(binding[e.name], lang) if e.name in binding else e.name
     if isinstance(e, ir.Const):
@@ -194,7 +196,7 @@ class Explainer:
                 h = 0
                 ok = True
                 for st in cr.steps:
-                    if st.kind == "atom" and st.atom is not None:
+                    if st.kind is StepKind.ATOM and st.atom is not None:
                         g = ground(st.atom, b)
                         hh = height.get((st.atom.pred, g)) if g is not None else None
                         if hh is None:
@@ -214,6 +216,11 @@ class Explainer:
         self._best = best
         return best
 
+    def lowest_instance(self, pred: str, row: Row) -> tuple[int, CompiledRule, dict[str, Value]] | None:
+        """The rule instance the proof of ``pred(row)`` shows (of the lowest derivation height), as (height, rule,
+        binding); None for an input fact or a fact that does not hold."""
+        return self._heights().get((pred, tuple(row)))
+
     def info(self, cr: CompiledRule) -> RuleInfo:
         """RuleInfo of a compiled rule (cached)."""
         if cr.index not in self._info:
@@ -227,9 +234,9 @@ class Explainer:
             raise KeyError(atom_text(pred, key[1]))
         best = self._heights().get(key)
         if best is None:
-            return Node("fact", atom_text(pred, key[1]), pred, key[1], source=self.sources.get(key), height=0)
+            return Node(NodeKind.FACT, atom_text(pred, key[1]), pred, key[1], source=self.sources.get(key), height=0)
         h, cr, b = best
-        node = Node("derived", atom_text(pred, key[1]), pred, key[1], self.info(cr), dict(b), height=h)
+        node = Node(NodeKind.DERIVED, atom_text(pred, key[1]), pred, key[1], self.info(cr), dict(b), height=h)
         for st in cr.steps:
             node.children.extend(self._why_step(cr, st, b, _seen | {key}))
         return node
@@ -237,37 +244,39 @@ class Explainer:
     def _why_step(
         self, cr: CompiledRule, st: Step, b: dict[str, Value], seen: frozenset[tuple[str, Row]]
     ) -> Iterator[Node]:
-        if st.kind == "atom" and st.atom is not None:
+        if st.kind is StepKind.ATOM and st.atom is not None:
             g = ground(st.atom, b)
             assert g is not None
-            if st.atom.pred.startswith("_"):
+            if self.plan.is_internal(st.atom.pred):
                 return
             yield self.why(st.atom.pred, g, seen)
-        elif st.kind in ("test", "assign"):
+        elif st.kind in (StepKind.TEST, StepKind.ASSIGN):
             yield Node(
-                "builtin",
+                NodeKind.BUILTIN,
                 str(st.literal),
                 text=builtin_text(st, b, self.lang),
                 binding={v: b[v] for v in st.needs if v in b},
             )
-        elif st.kind == "not":
+        elif st.kind is StepKind.NOT:
             lit = st.literal
             assert isinstance(lit, ir.Negative)
-            yield Node("absent", "not " + partial_text(lit.atom, b), lit.atom.pred, text=partial_text(lit.atom, b))
-        elif st.kind == "defeat":
+            yield Node(
+                NodeKind.ABSENT, "not " + partial_text(lit.atom, b), lit.atom.pred, text=partial_text(lit.atom, b)
+            )
+        elif st.kind is StepKind.DEFEAT:
             assert st.atom is not None
             g = ground(st.atom, b) or ()
             for ex in self._exceptions_of(cr):
-                n = Node("exception_checked", atom_text(cr.head.pred, g), rule=self.info(ex))
+                n = Node(NodeKind.EXCEPTION_CHECKED, atom_text(cr.head.pred, g), rule=self.info(ex))
                 n.children = self.whynot_rule(ex, ir.Atom(ex.head.pred, tuple(ir.Const(v) for v in g)), 1)[1:]
                 yield n
-        elif st.kind == "agg":
+        elif st.kind is StepKind.AGG:
             lit = st.literal
             assert isinstance(lit, ir.Aggregate) and st.atom is not None
             key = tuple(b[v] for v in st.agg_group)
             members = [r for r in self.model.tuples(st.atom.pred) if r[: len(key)] == key]
             node = Node(
-                "aggregate",
+                NodeKind.AGGREGATE,
                 str(lit),
                 text=f"{lit.result} = {format_literal(b.get(lit.result.name))}",
                 binding={lit.result.name: b[lit.result.name]} if lit.result.name in b else {},
@@ -276,32 +285,32 @@ class Explainer:
             for r in sorted(members, key=lambda row: tuple(format_literal(v) for v in row)):
                 mb = dict(zip(st.agg_columns, r, strict=True))
                 for sub in aux.steps if aux else ():
-                    if sub.kind == "atom" and sub.atom is not None:
+                    if sub.kind is StepKind.ATOM and sub.atom is not None:
                         gg = ground(sub.atom, mb)
-                        if gg is not None and not sub.atom.pred.startswith("_"):
+                        if gg is not None and not self.plan.is_internal(sub.atom.pred):
                             node.children.append(self.why(sub.atom.pred, gg, seen))
             yield node
 
     def _exceptions_of(self, cr: CompiledRule) -> list[CompiledRule]:
-        return [r for r in self.plan.rules if r.kind == "exception" and r.source.defeats == cr.id]
+        return [r for r in self.plan.rules if r.kind is RuleKind.EXCEPTION and r.source.defeats == cr.id]
 
     # --- why not ------------------------------------------------------------------------------------
 
     def whynot(self, goal: ir.Atom, depth: int = 0) -> Node:
         """Explain why no fact matching ``goal`` holds (or, if some do, say so)."""
-        root = Node("goal", str(goal), goal.pred)
+        root = Node(NodeKind.GOAL, str(goal), goal.pred)
         matches = self.model.match(goal)
         if matches:
-            root.kind = "holds"
+            root.kind = NodeKind.HOLDS
             root.text = f"{len(matches)} fact(s) match"
             root.children = [self.why(goal.pred, r) for r in matches[:5]]
             return root
-        rules = [r for r in self.plan.rules if r.head.pred == goal.pred and r.kind != "aux"]
+        rules = [r for r in self.plan.rules if r.head.pred == goal.pred and r.kind is not RuleKind.AUX]
         blocked = [r for r in self.plan.blocked_rules if r.head.pred == goal.pred and not r.defeats]
         for r in blocked:
             root.children.append(
                 Node(
-                    "blocked",
+                    NodeKind.BLOCKED,
                     str(goal),
                     goal.pred,
                     rule=RuleInfo.of(r, self.doc),
@@ -314,9 +323,9 @@ class Explainer:
             if any(f.pred == goal.pred for f in self.plan.facts) or goal.pred not in {
                 cr.head.pred for cr in self.plan.rules
             }:
-                root.children.append(Node("missing_fact", str(goal), goal.pred, text="no such fact in the case"))
+                root.children.append(Node(NodeKind.MISSING_FACT, str(goal), goal.pred, text="no such fact in the case"))
             else:
-                root.children.append(Node("no_rule", str(goal), goal.pred, text="no rule concludes this"))
+                root.children.append(Node(NodeKind.NO_RULE, str(goal), goal.pred, text="no rule concludes this"))
             return root
         for cr in rules:
             root.children.append(self.whynot_rule(cr, goal, depth)[0])
@@ -326,9 +335,9 @@ class Explainer:
         """[rule node, *its failure children]: the first failing literal under the best partial binding."""
         info = self.info(cr)
         head_binding = _unify_atoms(cr.head, goal)
-        node = Node("rule_failed", str(goal), goal.pred, rule=info)
+        node = Node(NodeKind.RULE_FAILED, str(goal), goal.pred, rule=info)
         if head_binding is None:
-            node.kind = "head_mismatch"
+            node.kind = NodeKind.HEAD_MISMATCH
             node.text = f"this rule concludes {cr.head}, which cannot match {goal}"
             return [node]
         # explanation order: joins first, then computations, tests and negations, the exception check last;
@@ -350,14 +359,14 @@ class Explainer:
                 fired = b
                 return True
             st = steps[i]
-            for nb in self._step_bindings(st, b):
+            for nb in step_bindings(self.model, st, b):
                 if search(i + 1, nb):
                     return True
             return False
 
         search(0, head_binding)
         if fired is not None:
-            node.kind = "derived"
+            node.kind = NodeKind.DERIVED
             node.text = "the rule applies"
             node.binding = fired
             return [node]
@@ -365,96 +374,59 @@ class Explainer:
         st = steps[i]
         node.binding = b
         node.failed_literal = str(st.literal)
+        node.failed_step = st.kind
         child = self._failure(cr, st, b, depth)
         node.children.append(child)
         return [node, child]
 
-    def _step_bindings(self, st: Step, b: dict[str, Value]) -> Iterator[dict[str, Value]]:
-        if st.kind == "atom" and st.atom is not None:
-            for row in self.model.tuples(st.atom.pred):
-                nb = unify(st.atom, row, b)
-                if nb is not None:
-                    yield nb
-        elif st.kind in ("not", "defeat"):
-            assert st.atom is not None
-            g = ground(st.atom, b)
-            if g is not None and not self.model.holds(st.atom.pred, g):
-                yield b
-        elif st.kind in ("test", "assign"):
-            if not all(v in b for v in st.needs):
-                return
-            try:
-                res = run_builtin(st, b)
-            except BuiltinTypeError:
-                return
-            if st.kind == "assign":
-                target = st.binds[0]
-                if target in b:
-                    if b[target] == res:
-                        yield b
-                else:
-                    yield {**b, target: res}
-            elif res:
-                yield b
-        elif st.kind == "agg":
-            assert st.atom is not None
-            key = tuple(b.get(v) for v in st.agg_group)
-            lit = st.literal
-            assert isinstance(lit, ir.Aggregate)
-            from oerlog.values import aggregate
-
-            rows = [r for r in self.model.tuples(st.atom.pred) if r[: len(key)] == key]
-            try:
-                vals = [tuple(eval_expr(a, dict(zip(st.agg_columns, r, strict=True))) for a in lit.args) for r in rows]
-                agg_value = aggregate(lit.func, vals)
-            except BuiltinTypeError:
-                return
-            if agg_value is None:
-                return
-            name = lit.result.name
-            if name in b and b[name] != agg_value:
-                return
-            yield {**b, name: agg_value}
-
     def _failure(self, cr: CompiledRule, st: Step, b: dict[str, Value], depth: int) -> Node:
-        if st.kind == "atom" and st.atom is not None:
+        if st.kind is StepKind.ATOM and st.atom is not None:
             atom = _bind_atom(st.atom, b)
             pred = st.atom.pred
-            if pred.startswith("_ex_"):
-                return Node("missing_fact", str(atom), pred, text="no match")
+            if self.plan.role(pred) is RelationRole.EXISTENTIAL:
+                return Node(NodeKind.MISSING_FACT, str(atom), pred, text="no match")
             is_input = not any(r.head.pred == pred for r in self.plan.rules) and not any(
                 r.head.pred == pred for r in self.plan.blocked_rules
             )
             if is_input:
-                return Node("missing_fact", partial_text(st.atom, b), pred, text="no such fact in the case")
+                return Node(NodeKind.MISSING_FACT, partial_text(st.atom, b), pred, text="no such fact in the case")
             if depth + 1 >= MAX_WHYNOT_DEPTH:
-                return Node("not_derived", partial_text(st.atom, b), pred, text="not derived (not explored further)")
+                return Node(
+                    NodeKind.NOT_DERIVED, partial_text(st.atom, b), pred, text="not derived (not explored further)"
+                )
             sub = self.whynot(atom, depth + 1)
             sub.atom = partial_text(st.atom, b)
             return sub
-        if st.kind in ("test", "assign"):
-            return Node("builtin_false", str(st.literal), text=builtin_text(st, b, self.lang))
-        if st.kind == "not":
+        if st.kind in (StepKind.TEST, StepKind.ASSIGN):
+            return Node(NodeKind.BUILTIN_FALSE, str(st.literal), text=builtin_text(st, b, self.lang))
+        if st.kind is StepKind.NOT:
             lit = st.literal
             assert isinstance(lit, ir.Negative)
             matches = self.model.match(_bind_atom(lit.atom, b))
-            n = Node("present", partial_text(lit.atom, b), lit.atom.pred, text="holds, so the negation fails")
+            n = Node(NodeKind.PRESENT, partial_text(lit.atom, b), lit.atom.pred, text="holds, so the negation fails")
             n.children = [self.why(lit.atom.pred, r) for r in matches[:3]]
             return n
-        if st.kind == "defeat":
+        if st.kind is StepKind.DEFEAT:
             assert st.atom is not None
             g = ground(st.atom, b) or ()
-            n = Node("defeated", atom_text(cr.head.pred, g), cr.head.pred, binding=b, failed_literal=cr.id)
+            n = Node(NodeKind.DEFEATED, atom_text(cr.head.pred, g), cr.head.pred, binding=b, failed_literal=cr.id)
             proof = self.why(st.atom.pred, g)
             n.children = proof.children
             n.rule = proof.rule
             n.text = f"rule {cr.id} would apply; exception {proof.rule.id if proof.rule else '?'} overrides it"
             return n
         lit = st.literal
-        return Node("builtin_false", str(lit), text=str(lit), failed_literal="agg")
+        return Node(NodeKind.BUILTIN_FALSE, str(lit), text=str(lit), failed_literal="agg")
 
 
-_EXPLAIN_ORDER = {"atom": 0, "assign": 1, "agg": 1, "test": 2, "not": 2, "defeat": 3}
+_EXPLAIN_ORDER = {
+    StepKind.ATOM: 0,
+    StepKind.ASSIGN: 1,
+    StepKind.AGG: 1,
+    StepKind.TEST: 2,
+    StepKind.NOT: 2,
+    StepKind.DEFEAT: 3,
+}
 
 
 def _unify_atoms(head: ir.Atom, goal: ir.Atom) -> dict[str, Value] | None:
@@ -489,9 +461,4 @@ def _bind_atom(atom: ir.Atom, b: dict[str, Value]) -> ir.Atom:
     )
 
 
-def is_internal(pred: str) -> bool:
-    """Auxiliary relations created by the compiler (not shown to people)."""
-    return pred.startswith("_")
-
-
-__all__ = ["Explainer", "Node", "RuleInfo", "checks"]
+__all__ = ["Explainer", "Node", "NodeKind", "RuleInfo", "ground"]  # ground: see oerlog.semantics.model

@@ -12,7 +12,9 @@ import re
 from typing import Any
 
 from oerlog.escape import md_quote, md_text
-from oerlog.explain.explainer import Node, RuleInfo
+from oerlog.explain.explainer import Node, NodeKind, RuleInfo
+from oerlog.lang import ir
+from oerlog.semantics.plan import StepKind
 from oerlog.values import Value, format_value, json_value
 
 SCHEMA_ID = "oerlog.explanation/1"
@@ -107,7 +109,7 @@ def statement(node: Node, lang: str) -> str:
         tpl = node.rule.nl if lang == "nl" else node.rule.en
         tpl = tpl or node.rule.en or node.rule.nl
         # in a failed rule the variables after the failing literal have no value: show them as "…"
-        s = fill(tpl, node.binding, lang, "…" if node.kind in ("rule_failed", "blocked") else None)
+        s = fill(tpl, node.binding, lang, "…" if node.kind in (NodeKind.RULE_FAILED, NodeKind.BLOCKED) else None)
         if s:
             return s
     return node.atom or node.text or ""
@@ -135,35 +137,35 @@ def _text(
     w = WORDS[lang]
     pad = "  " * level
     k = node.kind
-    if k == "derived" and shown is not None and node.atom in shown:
+    if k is NodeKind.DERIVED and shown is not None and node.atom in shown:
         out.append(f"{pad}✔ {statement(node, lang)}  ({'zie boven' if lang == 'nl' else 'see above'})")
         return
-    if k == "derived" and shown is not None and node.atom:
+    if k is NodeKind.DERIVED and shown is not None and node.atom:
         shown.add(node.atom)
-    if k == "derived":
+    if k is NodeKind.DERIVED:
         label = f"[{w['rule']} {node.rule.id}; {cite_label(node.rule)}]" if node.rule else ""
         out.append(f"{pad}✔ {statement(node, lang)}  {label}".rstrip())
         if node.atom and node.rule and (node.rule.nl or node.rule.en):
             out.append(f"{pad}  = {node.atom}")
         _rule_details(node.rule, pad + "  ", lang, out, quotes, quoted)
-    elif k == "fact":
+    elif k is NodeKind.FACT:
         src = f"  ({w['source']}: {node.source})" if node.source else ""
         out.append(f"{pad}• {w['fact']}: {node.atom}{src}")
-    elif k == "builtin":
+    elif k is NodeKind.BUILTIN:
         out.append(f"{pad}• {node.text}")
-    elif k == "absent":
+    elif k is NodeKind.ABSENT:
         out.append(f"{pad}• {w['absent']}: {node.text}")
-    elif k == "aggregate":
+    elif k is NodeKind.AGGREGATE:
         out.append(f"{pad}• {w['aggregate']}: {node.text}  [{node.atom}]")
-    elif k == "exception_checked":
+    elif k is NodeKind.EXCEPTION_CHECKED:
         label = f"{node.rule.id}; {cite_label(node.rule)}" if node.rule else ""
         out.append(f"{pad}◦ {w['exception_checked']}: {label}")
         _rule_details(node.rule, pad + "  ", lang, out, quotes, quoted)
-    elif k in ("goal", "holds"):
-        head = w["goal_not"] if k == "goal" else w["goal_why"]
-        state = w["not_holds"] if k == "goal" else w["holds"]
+    elif k in (NodeKind.GOAL, NodeKind.HOLDS):
+        head = w["goal_not"] if k is NodeKind.GOAL else w["goal_why"]
+        state = w["not_holds"] if k is NodeKind.GOAL else w["holds"]
         out.append(f"{pad}{head}: {node.atom} — {state}")
-    elif k == "rule_failed":
+    elif k is NodeKind.RULE_FAILED:
         label = f"{w['rule_tried']} {node.rule.id}; {cite_label(node.rule)}" if node.rule else w["rule_tried"]
         out.append(f"{pad}✘ {label}")
         if node.rule and (node.rule.nl or node.rule.en):
@@ -171,32 +173,32 @@ def _text(
         _rule_details(node.rule, pad + "  ", lang, out, quotes, quoted)
         if node.failed_literal:
             lit = node.failed_literal
-            if lit.startswith("not _defeated_"):
+            if node.failed_step is StepKind.DEFEAT:
                 lit = "uitzondering op deze regel" if lang == "nl" else "an exception to this rule"
             out.append(f"{pad}  {w['failed']}: {lit}")
-    elif k == "head_mismatch":
+    elif k is NodeKind.HEAD_MISMATCH:
         rid = node.rule.id if node.rule else ""
         head = node.rule.source.split(" :-")[0] if node.rule else "?"
         out.append(f"{pad}✘ {rid}: " + w["head_mismatch"].format(h=head, g=node.atom))
-    elif k == "missing_fact":
+    elif k is NodeKind.MISSING_FACT:
         out.append(f"{pad}✘ {w['missing']}: {node.atom} — {w['no_fact']}")
-    elif k == "not_derived":
+    elif k is NodeKind.NOT_DERIVED:
         out.append(f"{pad}✘ {node.atom} — {w['not_explored']}")
-    elif k == "builtin_false":
+    elif k is NodeKind.BUILTIN_FALSE:
         out.append(f"{pad}✘ {node.text} — {w['false'] if node.failed_literal != 'agg' else w['no_group']}")
-    elif k == "present":
+    elif k is NodeKind.PRESENT:
         out.append(f"{pad}✘ {node.atom} {w['negation_fails']}")
-    elif k == "defeated":
+    elif k is NodeKind.DEFEATED:
         label = f"{node.rule.id}; {cite_label(node.rule)}" if node.rule else ""
         rid = node.failed_literal or "?"
         out.append(f"{pad}⚑ " + w["would_apply"].format(a=rid, b=node.rule.id if node.rule else "?") + f"  [{label}]")
         _rule_details(node.rule, pad + "  ", lang, out, quotes, quoted)
-    elif k == "blocked":
+    elif k is NodeKind.BLOCKED:
         label = f"{node.rule.id}; {cite_label(node.rule)}" if node.rule else ""
         params = ", ".join("$" + p for p in node.params)
         out.append(f"{pad}? {w['blocked']}: {w['unfilled']}: {params}  [{label}]")
         _rule_details(node.rule, pad + "  ", lang, out, quotes, quoted)
-    elif k == "no_rule":
+    elif k is NodeKind.NO_RULE:
         out.append(f"{pad}✘ {w['no_rule']}")
     else:
         out.append(f"{pad}{k}: {node.atom} {node.text or ''}")
@@ -250,6 +252,7 @@ def _md(node: Node, lang: str, level: int, out: list[str]) -> None:
             node.height,
             node.failed_literal,
             node.params,
+            node.failed_step,
         ),
         lang,
         0,
@@ -263,11 +266,11 @@ def _md(node: Node, lang: str, level: int, out: list[str]) -> None:
     for r in rest:
         out.append(f"{pad}  {md_text(r.strip())}  ")
     if node.rule is not None and node.kind in (
-        "derived",
-        "rule_failed",
-        "defeated",
-        "exception_checked",
-        "blocked",
+        NodeKind.DERIVED,
+        NodeKind.RULE_FAILED,
+        NodeKind.DEFEATED,
+        NodeKind.EXCEPTION_CHECKED,
+        NodeKind.BLOCKED,
     ):
         for _, p in node.rule.citations:
             if p is not None:
@@ -282,13 +285,13 @@ def _md(node: Node, lang: str, level: int, out: list[str]) -> None:
 def node_dict(node: Node, lang: str = "nl") -> dict[str, Any]:
     """The node in the stable JSON schema."""
     d: dict[str, Any] = {
-        "kind": node.kind,
+        "kind": str(node.kind),
         "atom": node.atom,
         "predicate": node.pred,
         "args": [json_value(v) for v in node.args],
         "statement": statement(node, lang) if node.rule else None,
         "text": node.text,
-        "bindings": {k: json_value(v) for k, v in sorted(node.binding.items()) if not k.startswith("_")},
+        "bindings": {k: json_value(v) for k, v in sorted(node.binding.items()) if not ir.is_anonymous(k)},
         "source": (
             {"file": node.source.file, "line": node.source.line, "column": node.source.column} if node.source else None
         ),

@@ -305,6 +305,16 @@ def case_from_records(
         rel = voc.stated_relation(pred, Location(source), EXAMPLE_CASE)
         for i, rec in enumerate(recs):
             loc = Location(source, i + 1)
+            names = [f.name for f in rel.fields]
+            for k in rec:
+                if k not in names:
+                    raise ValidationError(
+                        f"{pred} has no field {k!r}",
+                        loc,
+                        value=k,
+                        hint=did_you_mean(str(k), names, n=1) + "fields: " + ", ".join(names),
+                        example=f"{pred}: {rel.example_record()}",
+                    )
             row = []
             for f in rel.fields:
                 if f.name not in rec:

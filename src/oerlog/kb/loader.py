@@ -1,8 +1,9 @@
 """Load a knowledge base folder: the vocabulary, the scope rules and every document.
 
 A document folder holds ``document.yaml`` (metadata), ``articles.yaml`` (verbatim text by article and lid),
-``*.dl`` (rules and parameters) and ``tests/*.yaml`` (scenarios). Loading checks everything statically and
-raises located errors; a loaded :class:`Document` is ready to evaluate.
+``*.dl`` (rules and parameters) and ``tests/*.yaml`` (scenarios). Loading checks everything statically (the
+rules' types too, :mod:`oerlog.lang.types`) and raises located errors; a loaded :class:`Document` is ready to
+evaluate.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from oerlog.kb import yamlpos
 from oerlog.kb.vocabulary import Vocabulary, load_vocabulary
 from oerlog.lang import checks, ir
 from oerlog.lang.parser import parse_file
+from oerlog.lang.types import ProgramTypes, RelationType, declared_types, infer_program_types
 from oerlog.semantics.plan import Plan, build_plan
 from oerlog.values import Value
 
@@ -113,6 +115,12 @@ class Document:
     def _plan(self) -> Plan:
         return build_plan(self.program)
 
+    @cached_property
+    def types(self) -> ProgramTypes:
+        """The type classes of every relation and rule variable (:mod:`oerlog.lang.types`), inferred from the
+        vocabulary; a loaded document has no type error."""
+        return infer_program_types(self.program, self.kb.input_types, self.kb.concept_types)
+
     def param_decl(self, name: str) -> ir.ParamDecl | None:
         """The declaration of a parameter."""
         return next((p for p in self.program.params if p.name == name), None)
@@ -175,8 +183,8 @@ class KnowledgeBase:
             )
         doc = _load_document(folder, self)
         self._loaded[doc_id] = doc
-        try:
-            checks.raise_all(check_citations(doc))
+        try:  # the rules' types (once the rules are known to be well-formed) and the citations, all at once
+            checks.raise_all([*doc.types.errors, *check_citations(doc)])
         except OerlogError:
             del self._loaded[doc_id]
             raise
@@ -190,6 +198,16 @@ class KnowledgeBase:
             return self.document(doc_id)
         except OerlogError:
             return None
+
+    @cached_property
+    def input_types(self) -> dict[str, RelationType]:
+        """The vocabulary's input relations with the type classes of their fields (for type inference)."""
+        return declared_types(self.vocabulary.relations)
+
+    @cached_property
+    def concept_types(self) -> dict[str, RelationType]:
+        """The vocabulary's shared concepts with the type classes of their fields (for type inference)."""
+        return declared_types(self.vocabulary.concepts)
 
     def files(self) -> list[Path]:
         """Every file the KB is made of (for hashing)."""
@@ -247,6 +265,8 @@ def open_kb(root: Path | str) -> KnowledgeBase:
         try:
             kb.scope = parse_file(scope_path)
             checks.raise_all(checks.check_program(kb.scope, kb.vocabulary.input_arities()))
+            type_errors: list[OerlogError] = list(infer_program_types(kb.scope, kb.input_types).errors)
+            checks.raise_all(type_errors)
         except checks.ProgramErrors as exc:
             errors.extend(exc.errors)
         except OerlogError as exc:

@@ -11,8 +11,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from oerlog.errors import Location, ValidationError, did_you_mean
+from oerlog.errors import KBSyntaxError, Location, ValidationError, did_you_mean
 from oerlog.kb import yamlpos
+from oerlog.lang import ir
+from oerlog.lang.parser import parse_program
 from oerlog.values import Value, id_problem, parse_date, text_problem, to_number
 
 TYPES = {
@@ -302,10 +304,6 @@ OUTCOME_SET_EXAMPLE = """outcome_sets:
 
 def _outcome_sets(data: Any, voc: Vocabulary) -> None:
     """Parse ``outcome_sets:``: name -> {concepts, over, when, doc}; ``when`` is a rule body in the rule language."""
-    from oerlog.errors import KBSyntaxError
-    from oerlog.lang import ir
-    from oerlog.lang.parser import parse_program
-
     block = data["outcome_sets"]
     if not isinstance(block, yamlpos.YDict):
         raise ValidationError(

@@ -18,9 +18,11 @@ from oerlog.errors import (
     SafetyError,
     StratificationError,
     UnknownPredicateError,
+    did_you_mean,
 )
 from oerlog.lang import ir
-from oerlog.semantics.scc import components
+from oerlog.lang.depgraph import DependencyGraph
+from oerlog.lang.depgraph import defeat_pred as defeat_pred  # kept here for its callers
 
 
 class ProgramErrors(OerlogError):
@@ -106,26 +108,18 @@ def check_defined(rules: list[ir.Rule], inputs: Mapping[str, int], extra: Iterab
         for lit in r.body:
             for atom, _ in ir.literal_atoms(lit):
                 if atom.pred not in defined:
-                    close = _close_names(atom.pred, defined)
                     errors.append(
                         UnknownPredicateError(
                             f"unknown predicate {atom.pred}/{atom.arity}: not an input relation of the vocabulary "
                             "and not defined by any rule of this document",
                             atom.loc,
                             value=atom.pred,
-                            hint=("did you mean " + " or ".join(close) + "?")
-                            if close
-                            else "declare it in kb/vocabulary.yaml or define it with a rule",
+                            hint=did_you_mean(atom.pred, defined, cutoff=0.7, quote=False).rstrip()
+                            or "declare it in kb/vocabulary.yaml or define it with a rule",
                             span=len(atom.pred),
                         )
                     )
     return errors
-
-
-def _close_names(name: str, names: Iterable[str]) -> list[str]:
-    import difflib
-
-    return difflib.get_close_matches(name, sorted(names), n=2, cutoff=0.7)
 
 
 def bound_order(rule: ir.Rule, prebound: set[str] | None = None) -> tuple[set[str], list[OerlogError]]:
@@ -260,77 +254,21 @@ def check_safety(rules: list[ir.Rule]) -> list[OerlogError]:
     return errors
 
 
-@dataclass(frozen=True)
-class Dependency:
-    """An edge of the predicate dependency graph: ``head`` depends on ``body`` through ``rule``."""
-
-    body: str
-    head: str
-    negative: bool
-    rule: str
-    loc: Location | None
-
-
-def dependencies(rules: list[ir.Rule]) -> list[Dependency]:
-    """Edges body-pred -> head-pred (negative for negation and aggregation); an exception's head is the
-    auxiliary ``_defeated_<rule>`` relation, on which the defeated rule's head depends negatively."""
-    deps: list[Dependency] = []
-    for r in rules:
-        head = defeat_pred(r.defeats) if r.defeats else r.head.pred
-        for lit in r.body:
-            for atom, positive in ir.literal_atoms(lit):
-                deps.append(Dependency(atom.pred, head, not positive, r.id, atom.loc))
-    by_id = {r.id: r for r in rules if not r.defeats}
-    for r in rules:
-        if r.defeats and r.defeats in by_id:
-            deps.append(Dependency(defeat_pred(r.defeats), by_id[r.defeats].head.pred, True, r.defeats, r.loc))
-    return deps
-
-
-def defeat_pred(rule_id: str) -> str:
-    """Name of the auxiliary predicate holding the instances where an exception defeats ``rule_id``."""
-    return f"_defeated_{rule_id}"
-
-
-def predicate_components(rules: list[ir.Rule]) -> tuple[list[list[str]], list[Dependency]]:
-    """SCCs of the predicate graph, dependencies first, and the edges."""
-    deps = dependencies(rules)
-    edges: dict[str, list[str]] = {}
-    nodes: set[str] = set()
-    for r in rules:
-        nodes.add(defeat_pred(r.defeats) if r.defeats else r.head.pred)
-    for d in deps:
-        edges.setdefault(d.body, []).append(d.head)
-    return components(nodes, edges), deps
-
-
 def stratify(rules: list[ir.Rule]) -> tuple[dict[str, int], list[OerlogError]]:
     """Stratum per predicate (0 = depends on nothing negatively); errors for negation through recursion."""
-    comps, deps = predicate_components(rules)
-    member = {p: i for i, comp in enumerate(comps) for p in comp}
+    graph = DependencyGraph.of_rules(rules)
     errors: list[OerlogError] = []
-    incoming: dict[int, list[Dependency]] = {}
-    for d in deps:
-        incoming.setdefault(member[d.head], []).append(d)
-        if d.negative and member[d.body] == member[d.head]:
-            errors.append(
-                StratificationError(
-                    f"{d.body} depends negatively on itself through recursion (rule {d.rule}): no stratification",
-                    d.loc,
-                    value=d.body,
-                    hint="negation and aggregation must not go through a cycle of rules; break the cycle",
-                    example="p(X) :- q(X), not r(X).   with r not depending on p",
-                )
+    for e in graph.unstratifiable():
+        errors.append(
+            StratificationError(
+                f"{e.body} depends negatively on itself through recursion (rule {e.rule}): no stratification",
+                e.loc,
+                value=e.body,
+                hint="negation and aggregation must not go through a cycle of rules; break the cycle",
+                example="p(X) :- q(X), not r(X).   with r not depending on p",
             )
-    stratum: dict[int, int] = {}
-    for i in range(len(comps)):
-        s = 0
-        for d in incoming.get(i, []):
-            j = member[d.body]
-            if j != i:
-                s = max(s, stratum[j] + (1 if d.negative else 0))
-        stratum[i] = s
-    return {p: stratum[member[p]] for p in member}, _dedupe(errors)
+        )
+    return graph.strata(), _dedupe(errors)
 
 
 def check_definitions(rules: list[ir.Rule], params: list[ir.ParamDecl]) -> list[OerlogError]:

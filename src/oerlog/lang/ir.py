@@ -6,11 +6,51 @@ dataclasses: nothing here evaluates anything.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
 
 from oerlog.errors import Location
-from oerlog.values import Value
+from oerlog.values import Value, format_literal
+
+
+class StrEnum(str, Enum):
+    """An enumeration whose members are their string values: they compare equal to, print, format and serialise
+    (JSON) as the plain word, so output that shows a kind or a role stays what it was (``enum.StrEnum`` of
+    Python 3.11, here for 3.10 too)."""
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+    def __format__(self, spec: str) -> str:
+        return str.__format__(str.__str__(self), spec)
+
+
+class RelationRole(StrEnum):
+    """What a relation is for. The rule language's own relations (input facts and the conclusions of rules) are
+    ``RELATION``; every other role belongs to a relation a tool creates, never written in a ``.dl`` file and
+    never shown to people. Whoever creates such a relation records its role (:attr:`Program.roles`, the
+    evaluation plan's ``roles``); its name is not read to find it out."""
+
+    RELATION = "relation"  # an input relation or a conclusion of the rules
+    EXISTENTIAL = "existential"  # ``_ex_N``: the shared variables of a negated atom with local variables
+    AGGREGATE = "aggregate"  # ``_agg_N``: the rows an aggregate runs over
+    DEFEATED = "defeated"  # ``_defeated_<rule>``: the instances of a rule an exception overrides
+    GAP = "gap"  # ``_gap_<set>``: cases where no outcome of an exhaustive set holds (consistency checks)
+    INSTANCE = "instance"  # ``_ri_N``: the body bindings of every instance of a rule (provenance)
+    DELTA = "delta"  # ``_delta_<pred>``: tuples new in the last round of a recursive component (pyDatalog)
+
+    @property
+    def internal(self) -> bool:
+        """True for relations a tool created (not written in the rules, not shown to people)."""
+        return self is not RelationRole.RELATION
+
+
+def is_anonymous(name: str) -> bool:
+    """True for the name of a variable written ``_`` (renamed apart as ``_1``, ``_2`` ...) or starting with ``_``."""
+    return name.startswith("_")
 
 
 @dataclass(frozen=True)
@@ -26,7 +66,7 @@ class Var:
     @property
     def anonymous(self) -> bool:
         """True for variables written ``_`` (or starting with ``_``)."""
-        return self.name.startswith("_")
+        return is_anonymous(self.name)
 
 
 @dataclass(frozen=True)
@@ -37,8 +77,6 @@ class Const:
     loc: Location | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
-        from oerlog.values import format_literal
-
         return format_literal(self.value)
 
 
@@ -231,28 +269,79 @@ class Rule:
         return f"{prefix}{self.head} :- {', '.join(map(str, self.body))}."
 
 
+PARAM_UNITS = ("days", "working_days", "weeks", "months", "ec", "grade")
+"""What a parameter's number can count (``@unit(...)``): calendar days, working days (Monday to Friday, not a Dutch
+public holiday), weeks, months, study points (EC), or a grade. The durations are whole numbers."""
+
+DURATION_UNITS = frozenset({"days", "working_days", "weeks", "months"})
+
+
+def value_fits(type_: str, value: Value) -> bool:
+    """Whether ``value`` is a value of the parameter type ``type_`` (any value fits a type the language does not
+    know)."""
+    if type_ == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if type_ in ("decimal", "grade", "ec"):
+        return isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+    if type_ == "date":
+        return isinstance(value, dt.date)
+    if type_ == "string":
+        return isinstance(value, str)
+    if type_ == "boolean":
+        return isinstance(value, bool)
+    return True
+
+
+def unit_fits(type_: str, unit: str) -> bool:
+    """Whether a parameter of type ``type_`` can count in ``unit``: durations are integers, EC and grades numbers."""
+    if unit in DURATION_UNITS:
+        return type_ == "integer"
+    return type_ in ("integer", "decimal", "grade", "ec")
+
+
+def same_value(a: Value, b: Value) -> bool:
+    """Equal values of the same kind (``6`` and ``6.0`` are the same number; ``true`` is not the number 1)."""
+    return isinstance(a, bool) == isinstance(b, bool) and a == b
+
+
 @dataclass(frozen=True)
 class ParamDecl:
-    """``param name : type = value.``; value None means unfilled (a template choice not made)."""
+    """``param name : type = value.``; value None means unfilled (a template choice not made).
+
+    ``unit`` (one of :data:`PARAM_UNITS`, or None) says what the number counts; ``options`` lists the values the
+    text offers for a template choice (empty: any value of the type). Declared with ``@unit(...)`` and
+    ``@options(...)`` (docs/language.md)."""
 
     name: str
     type: str
     value: Value | None
     ann: Annotations = field(default_factory=Annotations)
     loc: Location | None = field(default=None, compare=False)
+    unit: str | None = None
+    options: tuple[Value, ...] = ()
+
+    def admits(self, value: Value) -> bool:
+        """Whether ``value`` may fill the parameter: one of its options, when it lists any."""
+        return not self.options or any(same_value(value, o) for o in self.options)
 
 
 @dataclass
 class Program:
-    """Everything parsed from one or more .dl files."""
+    """Everything parsed from one or more .dl files.
+
+    ``roles`` holds the role of every relation a tool added to the program with its own rules (for example
+    the consistency checks' ``_gap_<set>`` relations); relations written in ``.dl`` files have none.
+    """
 
     rules: list[Rule] = field(default_factory=list)
     params: list[ParamDecl] = field(default_factory=list)
+    roles: dict[str, RelationRole] = field(default_factory=dict)
 
     def extend(self, other: Program) -> None:
-        """Append another program's rules and parameters."""
+        """Append another program's rules, parameters and roles."""
         self.rules.extend(other.rules)
         self.params.extend(other.params)
+        self.roles.update(other.roles)
 
 
 def expr_text(e: Expr) -> str:

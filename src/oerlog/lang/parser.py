@@ -1,59 +1,34 @@
 """Parse rule-language text (``.dl`` files, goals) into the IR, keeping file, line and column.
 
-The grammar is ``grammar.lark`` beside this module. Syntax errors become :class:`KBSyntaxError` with the
-position, the offending token, what was expected, and an example of valid syntax.
+The grammar is ``grammar.lark`` beside this module (its lark parser: :mod:`oerlog.lang.grammar`). Syntax errors
+become :class:`KBSyntaxError` with the position, the offending token, what was expected, and an example of valid
+syntax; a parameter declaration whose unit or options do not fit its type is a located :class:`DefinitionError`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
-from functools import lru_cache
-from importlib import resources
 from itertools import count
 from pathlib import Path
 
 import lark
 from lark import Token, Tree
 
-from oerlog.errors import KBSyntaxError, Location
+from oerlog.errors import DefinitionError, KBSyntaxError, Location, OerlogError
 from oerlog.lang import ir
-from oerlog.values import AGGREGATES, FUNCTIONS, Value
+from oerlog.lang.grammar import EXAMPLE_RULE, lark_parser, syntax_error
+from oerlog.values import AGGREGATES, FUNCTIONS, Value, format_literal
 
-EXAMPLE_RULE = "resit_allowed(S, C) :- final_grade(S, C, G), G >= 4.0, not passed(S, C)."
-
-ANNOTATIONS = {"id", "cite", "nl", "en", "interpretation", "discretion", "doc"}
+PARAM_ANNOTATIONS = {"unit", "options"}  # only on parameter declarations
+ANNOTATIONS = {"id", "cite", "nl", "en", "interpretation", "discretion", "doc"} | PARAM_ANNOTATIONS
+EXAMPLE_PARAM = "@unit(weeks) @options(4, 6) param admission_decision_weeks : integer = unfilled."
 
 # Expressions are trees that later stages (evaluation, SQL, proofs) walk recursively: one written as a chain of
 # thousands of terms (`1 + 1 + ... + 1`) or of nested calls would exhaust Python's recursion limit there, so it is
 # refused here. Regulations need a handful of operations per expression.
 MAX_EXPR_OPERATIONS = 100  # operators and function calls in one expression
-
-
-@lru_cache(maxsize=1)
-def _lark() -> lark.Lark:
-    text = resources.files("oerlog.lang").joinpath("grammar.lark").read_text(encoding="utf-8")
-    return lark.Lark(text, parser="lalr", start=["start", "goal"], propagate_positions=True, cache=False)
-
-
-_EXPECT_NAMES = {
-    "DOT": "'.'",
-    "COMMA": "','",
-    "LPAR": "'('",
-    "RPAR": "')'",
-    "IF": "':-'",
-    "__ANON_0": "':-'",
-    "NAME": "a name",
-    "VARIABLE": "a variable",
-    "STRING": "a string",
-    "NUMBER": "a number",
-    "COMPARATOR": "a comparison",
-    "EQ": "'='",
-    "COLON": "':'",
-    "LBRACE": "'{'",
-    "RBRACE": "'}'",
-    "AT": "'@'",
-}
 
 
 class _Builder:
@@ -71,10 +46,17 @@ class _Builder:
         return Location(self.file, getattr(meta, "line", 0), getattr(meta, "column", 0))
 
     def error(
-        self, msg: str, node: Tree[Token] | Token, hint: str | None = None, value: object = None
-    ) -> KBSyntaxError:
+        self,
+        msg: str,
+        node: Tree[Token] | Token,
+        hint: str | None = None,
+        value: object = None,
+        *,
+        example: str = EXAMPLE_RULE,
+        cls: type[OerlogError] = KBSyntaxError,
+    ) -> OerlogError:
         span = len(node) if isinstance(node, Token) else 1
-        return KBSyntaxError(msg, self.loc(node), value=value, hint=hint, example=EXAMPLE_RULE, span=span)
+        return cls(msg, self.loc(node), value=value, hint=hint, example=example, span=span)
 
     # --- terms --------------------------------------------------------------------------------------
 
@@ -282,6 +264,8 @@ class _Builder:
                     value=name,
                     hint="annotations: " + ", ".join("@" + a for a in sorted(ANNOTATIONS)),
                 )
+            if name in PARAM_ANNOTATIONS:
+                continue  # read by param_annotations
             pos: list[str] = []
             kw: dict[str, str] = {}
             for a in n.children[1:]:
@@ -291,6 +275,8 @@ class _Builder:
                     tok = a.children[0]
                     assert isinstance(tok, Token)
                     pos.append(_unquote(str(tok)) if tok.type == "STRING" else str(tok))
+                elif a.data == "annot_neg":
+                    raise self.error(f"@{name} takes no negative number", _first_token(a), hint=f'@{name}("...")')
                 else:
                     k, _eq, v = a.children
                     assert isinstance(k, Token) and isinstance(v, Token)
@@ -325,10 +311,104 @@ class _Builder:
             doc=single.get("doc"),
         )
 
+    def param_annotations(self, nodes: list[Tree[Token]], type_: str) -> tuple[str | None, tuple[Value, ...]]:
+        """A parameter's ``@unit(...)`` and ``@options(...)``, checked against its type."""
+        unit: str | None = None
+        options: list[Value] | None = None
+        for n in nodes:
+            name_tok = n.children[0]
+            assert isinstance(name_tok, Token)
+            args = [a for a in n.children[1:] if isinstance(a, Tree)]
+            if str(name_tok) == "unit":
+                if unit is not None:
+                    raise self.error("@unit given twice", name_tok, example=EXAMPLE_PARAM)
+                unit = self.unit(name_tok, args, type_)
+            elif str(name_tok) == "options":
+                if options is not None:
+                    raise self.error("@options given twice", name_tok, example=EXAMPLE_PARAM)
+                if not args:
+                    raise self.error(
+                        "@options lists the values the text offers",
+                        name_tok,
+                        hint="@options(6, 5.5)",
+                        example=EXAMPLE_PARAM,
+                    )
+                options = []
+                for a in args:
+                    v, tok = self.option(a)
+                    if not ir.value_fits(type_, v):
+                        raise self.error(
+                            f"option {format_literal(v)} is not {_a(type_)}",
+                            tok,
+                            value=format_literal(v),
+                            hint=f"every option is a value of the parameter's type ({type_})",
+                            example=EXAMPLE_PARAM,
+                            cls=DefinitionError,
+                        )
+                    if any(ir.same_value(v, o) for o in options):
+                        raise self.error(
+                            f"option {format_literal(v)} is listed twice",
+                            tok,
+                            value=format_literal(v),
+                            example=EXAMPLE_PARAM,
+                            cls=DefinitionError,
+                        )
+                    options.append(v)
+        return unit, tuple(options or ())
+
+    def unit(self, name_tok: Token, args: list[Tree[Token]], type_: str) -> str:
+        """The unit named by ``@unit(...)``: one of :data:`ir.PARAM_UNITS`, fitting the parameter's type."""
+        units = ", ".join(ir.PARAM_UNITS)
+        tok = args[0].children[0] if len(args) == 1 and args[0].data == "annot_pos" else None
+        if not isinstance(tok, Token) or tok.type not in ("NAME", "STRING"):
+            raise self.error("@unit takes one unit", name_tok, hint="units: " + units, example=EXAMPLE_PARAM)
+        unit = _unquote(str(tok)) if tok.type == "STRING" else str(tok)
+        if unit not in ir.PARAM_UNITS:
+            raise self.error(
+                f"unknown unit {unit!r}",
+                tok,
+                value=unit,
+                hint="units: " + units + " (leave @unit out for a number without a unit)",
+                example=EXAMPLE_PARAM,
+                cls=DefinitionError,
+            )
+        if not ir.unit_fits(type_, unit):
+            need = "an integer" if unit in ir.DURATION_UNITS else "a number (integer or decimal)"
+            raise self.error(
+                f"a parameter with unit {unit} is {need}, not {_a(type_)}",
+                tok,
+                value=unit,
+                hint=f"declare the parameter as {'integer' if unit in ir.DURATION_UNITS else 'decimal'}",
+                example=EXAMPLE_PARAM,
+                cls=DefinitionError,
+            )
+        return unit
+
+    def option(self, node: Tree[Token]) -> tuple[Value, Token]:
+        """One value of ``@options(...)`` and its token: a constant written as in a rule."""
+        tok = node.children[-1]
+        assert isinstance(tok, Token)
+        if node.data == "annot_neg":
+            return -_number(str(tok)), tok
+        if node.data != "annot_pos" or tok.type == "VARIABLE":
+            raise self.error(
+                "an option is a constant: a number, a date, true / false, a name or a quoted string",
+                _first_token(node),
+                hint="@options(6, 5.5)  or  @options(institution, faculty, programme)",
+                example=EXAMPLE_PARAM,
+            )
+        kind = {"STRING": "string", "NUMBER": "number", "DATE": "date", "BOOLEAN": "boolean"}.get(tok.type, "symbol")
+        return self.const_value(Tree(kind, [tok])), tok
+
     def statement(self, node: Tree[Token], document: str | None) -> ir.Rule | ir.ParamDecl:
         anns = [c for c in node.children if isinstance(c, Tree) and c.data == "annotation"]
         rest = [c for c in node.children if not (isinstance(c, Tree) and c.data == "annotation")]
         ann = self.annotations(anns)
+        decl_anns = [a for a in anns if str(a.children[0]) in PARAM_ANNOTATIONS]
+        if decl_anns and node.data != "param_decl":
+            tok = decl_anns[0].children[0]
+            assert isinstance(tok, Token)
+            raise self.error(f"@{tok} belongs to a parameter declaration, not a rule", tok, example=EXAMPLE_PARAM)
         if node.data == "clause":
             head_node, body_node = rest
             assert isinstance(head_node, Tree)
@@ -341,14 +421,28 @@ class _Builder:
             return ir.Rule(self.atom(head_node), self.body(body_node), ann, str(target), self.loc(node), document)
         # param_decl
         name, type_tok, _eq, value = rest
-        assert isinstance(name, Token) and isinstance(type_tok, Token)
-        val: Value | None
-        if isinstance(value, Tree) and value.data == "unfilled":
-            val = None
-        else:
-            assert isinstance(value, Tree)
-            val = self.const_value(value)
-        return ir.ParamDecl(str(name), str(type_tok), val, ann, self.loc(name))
+        assert isinstance(name, Token) and isinstance(type_tok, Token) and isinstance(value, Tree)
+        unit, options = self.param_annotations(decl_anns, str(type_tok))
+        decl = ir.ParamDecl(str(name), str(type_tok), None, ann, self.loc(name), unit, options)
+        if value.data == "unfilled":
+            return decl
+        val = self.const_value(value)
+        if not decl.admits(val):
+            raise self.error(
+                f"{format_literal(val)} is not one of the options of {name}: "
+                + ", ".join(format_literal(o) for o in options),
+                _first_token(value),
+                value=format_literal(val),
+                hint="give one of the options, or 'unfilled' while the choice is not made",
+                example=EXAMPLE_PARAM,
+                cls=DefinitionError,
+            )
+        return replace(decl, value=val)
+
+
+def _a(word: str) -> str:
+    """``word`` with its indefinite article."""
+    return ("an " if word[:1] in "aeiou" else "a ") + word
 
 
 def _first_token(node: Tree[Token] | Token) -> Token:
@@ -395,47 +489,6 @@ def _number(s: str) -> Decimal | int:
     return Decimal(s) if "." in s else int(s)
 
 
-def _syntax_error(exc: lark.exceptions.LarkError, file: str, text: str) -> KBSyntaxError:
-    line = getattr(exc, "line", 0) or 0
-    col = getattr(exc, "column", 0) or 0
-    if isinstance(exc, lark.exceptions.UnexpectedToken):
-        tok = exc.token
-        expected = sorted({_EXPECT_NAMES.get(e, e) for e in exc.expected})
-        got = "end of file" if tok.type == "$END" else repr(str(tok))
-        hint = "expected " + ", ".join(expected[:8])
-        if tok.type == "$END":
-            hint += " (is a '.' missing at the end of the last rule?)"
-        return KBSyntaxError(
-            f"unexpected {got}",
-            Location(file, line, col),
-            value=str(tok),
-            hint=hint,
-            example=EXAMPLE_RULE,
-            span=max(1, len(str(tok))),
-        )
-    if isinstance(exc, lark.exceptions.UnexpectedCharacters):
-        pos = exc.pos_in_stream or 0
-        ch = text[pos] if 0 <= pos < len(text) else "?"
-        hint = 'variables start with an upper-case letter, constants are "quoted", decimals use a dot (4.0)'
-        if ch == ",":
-            hint = "decimals use a dot in rules: 4.0, not 4,0"
-        return KBSyntaxError(
-            f"unexpected character {ch!r}",
-            Location(file, line, col),
-            value=ch,
-            hint=hint,
-            example=EXAMPLE_RULE,
-        )
-    if isinstance(exc, lark.exceptions.UnexpectedEOF):
-        return KBSyntaxError(
-            "unexpected end of input",
-            Location(file, line, col),
-            hint="is a '.' missing?",
-            example=EXAMPLE_RULE,
-        )
-    return KBSyntaxError(str(exc), Location(file, line, col), example=EXAMPLE_RULE)
-
-
 def parse_program(
     text: str, file: str = "<string>", *, document: str | None = None, souffle_vars: bool = False
 ) -> ir.Program:
@@ -445,8 +498,9 @@ def parse_program(
     upper-case predicate names (Soufflé style, used by the conformance adapter); by default bare identifiers
     are symbols (string constants) and predicate names must start with a lower-case letter.
     """
+    err: OerlogError
     try:
-        tree = _lark().parse(text, start="start")
+        tree = lark_parser().parse(text, start="start")
         b = _Builder(file, souffle_vars)
         prog = ir.Program()
         for st in tree.children:
@@ -458,8 +512,8 @@ def parse_program(
                 prog.params.append(item)
         return prog
     except lark.exceptions.LarkError as exc:
-        err = _syntax_error(exc, file, text)
-    except KBSyntaxError as exc:
+        err = syntax_error(exc, file, text)
+    except OerlogError as exc:
         err = exc
     lines = text.splitlines()
     if err.location and 0 < err.location.line <= len(lines):
@@ -479,12 +533,12 @@ def parse_file(path: Path, *, document: str | None = None) -> ir.Program:
 def parse_atom(text: str, file: str = "<goal>") -> ir.Atom:
     """Parse a goal such as ``resit_excluded("s1", C)``."""
     try:
-        tree = _lark().parse(text.strip(), start="goal")
+        tree = lark_parser().parse(text.strip(), start="goal")
         node = tree.children[0]
         assert isinstance(node, Tree)
         return _Builder(file, False).atom(node)
     except lark.exceptions.LarkError as exc:
-        err = _syntax_error(exc, file, text)
+        err = syntax_error(exc, file, text)
     except KBSyntaxError as exc:
         err = exc
     err.example = 'resit_excluded("s1", C)'

@@ -11,7 +11,9 @@ The plan is pure Python (no engine import). It
   atoms in written order (the engine runs recursion itself, so recursive atoms need no special place);
 - gives every rule a rule-instance relation holding all body bindings (the provenance of each derived fact).
 
-The explainers use the same :class:`Step` objects to re-check a rule body over a computed model.
+Every relation the plan creates is recorded with its role (:attr:`Plan.roles`); nothing reads a relation's
+role from its name. The explainers use the same :class:`Step` objects to re-check a rule body over a computed
+model (:mod:`oerlog.semantics.evaluate`).
 """
 
 from __future__ import annotations
@@ -20,20 +22,35 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from oerlog.lang import checks, ir
-from oerlog.semantics.scc import components
-from oerlog.values import FUNCTIONS, Value, arith, compare
+from oerlog.lang.depgraph import DependencyGraph, Edge, Polarity
+from oerlog.lang.ir import RelationRole, StrEnum
+from oerlog.values import Value
+
+
+class StepKind(StrEnum):
+    """How a body literal is evaluated."""
+
+    ATOM = "atom"  # a positive atom: joins, binds its variables
+    NOT = "not"  # a negated atom, possibly through an existential auxiliary relation
+    TEST = "test"  # a comparison of bound values
+    ASSIGN = "assign"  # ``X = expr`` binding X
+    AGG = "agg"  # an aggregate over its auxiliary relation
+    DEFEAT = "defeat"  # the check that no exception overrides the rule
+
+
+class RuleKind(StrEnum):
+    """What a compiled rule is."""
+
+    RULE = "rule"  # a rule of the document
+    EXCEPTION = "exception"  # an exception: derives the ``_defeated_<rule>`` relation of the rule it overrides
+    AUX = "aux"  # an auxiliary rule the compiler made (existential negation, an aggregate's rows)
 
 
 @dataclass(frozen=True)
 class Step:
-    """One body literal as evaluated.
+    """One body literal as evaluated (see :class:`StepKind`)."""
 
-    kind: ``atom`` (positive), ``not`` (negated atom, possibly through an existential auxiliary),
-    ``test`` (comparison), ``assign`` (``X = expr`` binding X), ``agg`` (aggregate), ``defeat`` (the check that no
-    exception overrides the rule).
-    """
-
-    kind: str
+    kind: StepKind
     literal: ir.Literal
     atom: ir.Atom | None = None  # the atom the engine evaluates (aux atom for existential negation / aggregates)
     needs: tuple[str, ...] = ()  # variables that must be bound before this step
@@ -51,7 +68,7 @@ class CompiledRule:
     head: ir.Atom
     steps: tuple[Step, ...]
     columns: tuple[str, ...]  # variables kept in the rule-instance relation, in order
-    kind: str = "rule"  # rule | exception | aux
+    kind: RuleKind = RuleKind.RULE
     defeated_by: tuple[str, ...] = ()  # ids of the exceptions that can defeat this rule
 
     @property
@@ -78,42 +95,22 @@ class Plan:
     order: list[str] = field(default_factory=list)  # derived predicates in evaluation order (lower strata first)
     groups: list[list[str]] = field(default_factory=list)  # the same, grouped by recursive component
     aggregates: dict[str, Step] = field(default_factory=dict)  # aux relation -> its aggregate step
+    roles: dict[str, RelationRole] = field(default_factory=dict)  # every relation the compiler created
 
-    def rules_for(self, pred: str) -> list[CompiledRule]:
-        """Compiled rules whose head predicate is ``pred``."""
-        return [r for r in self.rules if r.head.pred == pred]
+    def role(self, pred: str) -> RelationRole:
+        """The role of a relation: recorded where the relation was created, else a relation of the rules."""
+        return self.roles.get(pred, RelationRole.RELATION)
+
+    def is_internal(self, pred: str) -> bool:
+        """True for a relation the compiler (or a tool) created: not written in the rules, not shown to people."""
+        return self.role(pred).internal
 
     def by_id(self, rule_id: str) -> CompiledRule | None:
         """The compiled rule with this id (the main one, not an auxiliary)."""
         for r in self.rules:
-            if r.id == rule_id and r.kind != "aux":
+            if r.id == rule_id and r.kind is not RuleKind.AUX:
                 return r
         return None
-
-
-def eval_expr(e: ir.Expr, binding: Mapping[str, Value]) -> Value:
-    """Evaluate an expression under a binding (all its variables must be bound)."""
-    if isinstance(e, ir.Var):
-        return binding[e.name]
-    if isinstance(e, ir.Const):
-        return e.value
-    if isinstance(e, ir.Param):
-        raise KeyError(f"${e.name}")  # parameters are substituted before evaluation
-    if isinstance(e, ir.BinOp):
-        return arith(e.op, eval_expr(e.left, binding), eval_expr(e.right, binding))
-    fn = FUNCTIONS[e.func][1]
-    return fn(*(eval_expr(a, binding) for a in e.args))
-
-
-def run_builtin(step: Step, binding: Mapping[str, Value]) -> Value | bool:
-    """For ``assign`` the computed value; for ``test`` whether the comparison holds."""
-    lit = step.literal
-    assert isinstance(lit, ir.Compare)
-    if step.kind == "assign":
-        target = step.binds[0]
-        expr = lit.right if isinstance(lit.left, ir.Var) and lit.left.name == target else lit.left
-        return eval_expr(expr, binding)
-    return compare(lit.op, eval_expr(lit.left, binding), eval_expr(lit.right, binding))
 
 
 def _subst_term(t: ir.Term, params: Mapping[str, Value | None]) -> ir.Term:
@@ -163,36 +160,24 @@ def rule_params(rule: ir.Rule) -> list[str]:
 def restrict_program(program: ir.Program, goals: Iterable[str]) -> ir.Program:
     """The rules (and exceptions) the goal predicates depend on, through every body atom (positive, negated or
     aggregated); the other rules cannot change the goals' facts. Parameters are kept whole."""
-    by_head: dict[str, list[ir.Rule]] = {}
-    for r in program.rules:
-        by_head.setdefault(r.head.pred, []).append(r)
-    needed: set[str] = set()
-    todo = list(goals)
-    while todo:
-        p = todo.pop()
-        if p in needed:
-            continue
-        needed.add(p)
-        for r in by_head.get(p, []):
-            for lit in r.body:
-                todo.extend(a.pred for a, _ in ir.literal_atoms(lit))
-    return ir.Program([r for r in program.rules if r.head.pred in needed], list(program.params))
+    graph = DependencyGraph.of_rules(program.rules)
+    needed = graph.closure(goals)
+    return ir.Program(
+        [r for r in program.rules if graph.rule_nodes[r.id] in needed], list(program.params), dict(program.roles)
+    )
 
 
-def build_plan(
-    program: ir.Program,
-    overrides: Mapping[str, Value] | None = None,
-    recursive_preds: set[str] | None = None,
-) -> Plan:
+def build_plan(program: ir.Program, overrides: Mapping[str, Value] | None = None) -> Plan:
     """Compile a (checked) program. ``overrides`` replace declared parameter values for this run."""
     plan = Plan()
     params: dict[str, Value | None] = {p.name: p.value for p in program.params}
     for k, v in (overrides or {}).items():
         params[k] = v
     plan.params = params
-    strata, _ = checks.stratify(program.rules)
-    plan.strata = strata
-    sccs = _recursive_groups(program.rules)
+    plan.roles.update(program.roles)
+    graph = DependencyGraph.of_rules(program.rules)
+    plan.strata = graph.strata()
+    sccs = _recursive_groups(graph)
     exceptions: dict[str, list[str]] = {}
     for r in program.rules:
         if r.defeats:
@@ -209,24 +194,27 @@ def build_plan(
             continue
         head = _subst_atom(r.head, params)
         body = [_subst_lit(lit, params) for lit in r.body]
-        kind = "rule"
+        kind = RuleKind.RULE
         if r.defeats:
             head = ir.Atom(checks.defeat_pred(r.defeats), head.args, head.loc)
-            kind = "exception"
+            plan.roles[head.pred] = RelationRole.DEFEATED
+            kind = RuleKind.EXCEPTION
         defeaters = tuple(exceptions.get(r.id, ()))
         if defeaters and r.ann.id:
-            body.append(ir.Negative(ir.Atom(checks.defeat_pred(r.id), head.args, head.loc), head.loc))
+            defeated = checks.defeat_pred(r.id)
+            plan.roles[defeated] = RelationRole.DEFEATED
+            body.append(ir.Negative(ir.Atom(defeated, head.args, head.loc), head.loc))
         rec = sccs.get(head.pred, set())
-        steps, aux = _order_steps(r, head, body, rec, counter)
+        steps, aux = _order_steps(r, head, body, rec, counter, plan.roles)
         counter += len(aux)
         for a in aux:
             plan.rules.append(replace(a, index=len(plan.rules)))
-            if a.steps and a.kind == "aux" and a.head.pred.startswith("_agg"):
-                pass
+            plan.roles[plan.rules[-1].instance_pred] = RelationRole.INSTANCE
         columns = _columns(head, steps)
         plan.rules.append(CompiledRule(len(plan.rules), r, head, tuple(steps), columns, kind, defeaters))
+        plan.roles[plan.rules[-1].instance_pred] = RelationRole.INSTANCE
         for s in steps:
-            if s.kind == "agg" and s.atom is not None:
+            if s.kind is StepKind.AGG and s.atom is not None:
                 plan.aggregates[s.atom.pred] = s
     plan.groups = _evaluation_groups(plan)
     plan.order = [p for g in plan.groups for p in g]
@@ -235,26 +223,36 @@ def build_plan(
     return plan
 
 
-def _recursive_groups(rules: list[ir.Rule]) -> dict[str, set[str]]:
-    comps, deps = checks.predicate_components(rules)
-    self_loops = {d.head for d in deps if d.head == d.body}
-    out: dict[str, set[str]] = {}
-    for comp in comps:
-        if len(comp) > 1 or comp[0] in self_loops:
-            for p in comp:
-                out[p] = set(comp)
-    return out
+def _recursive_groups(graph: DependencyGraph) -> dict[str, set[str]]:
+    """For every recursive predicate of the program: the predicates of its recursive component."""
+    return {p: set(group) for p, group in graph.recursive_groups().items()}
+
+
+_POLARITY = {
+    StepKind.ATOM: Polarity.POSITIVE,
+    StepKind.NOT: Polarity.NEGATIVE,
+    StepKind.AGG: Polarity.AGGREGATE,
+    StepKind.DEFEAT: Polarity.DEFEAT,
+}
+
+
+def compiled_graph(plan: Plan) -> DependencyGraph:
+    """The dependency graph of the compiled rules, auxiliary relations included: an edge from every atom a step
+    evaluates to the rule's head."""
+    edges = [
+        Edge(s.atom.pred, cr.head.pred, _POLARITY.get(s.kind, Polarity.POSITIVE), cr.id, s.atom.loc)
+        for cr in plan.rules
+        for s in cr.steps
+        if s.atom is not None
+    ]
+    return DependencyGraph(edges, [cr.head.pred for cr in plan.rules])
 
 
 def _evaluation_groups(plan: Plan) -> list[list[str]]:
     """Head predicates of the compiled rules, grouped by SCC, dependencies first."""
     heads = {cr.head.pred for cr in plan.rules}
-    edges: dict[str, list[str]] = {}
-    for cr in plan.rules:
-        for s in cr.steps:
-            if s.atom is not None:
-                edges.setdefault(s.atom.pred, []).append(cr.head.pred)
-    return [[p for p in comp if p in heads] for comp in components(heads, edges) if set(comp) & heads]
+    comps = compiled_graph(plan).components()
+    return [[p for p in comp if p in heads] for comp in comps if set(comp) & heads]
 
 
 def _columns(head: ir.Atom, steps: list[Step]) -> tuple[str, ...]:
@@ -274,9 +272,15 @@ def _atom_vars(atom: ir.Atom) -> list[str]:
 
 
 def _order_steps(
-    rule: ir.Rule, head: ir.Atom, body: list[ir.Literal], recursive: set[str], counter: int
+    rule: ir.Rule,
+    head: ir.Atom,
+    body: list[ir.Literal],
+    recursive: set[str],
+    counter: int,
+    roles: dict[str, RelationRole],
 ) -> tuple[list[Step], list[CompiledRule]]:
-    """Order the body (see module doc) and create auxiliary rules for existential negation and aggregates."""
+    """Order the body (see module doc) and create auxiliary rules for existential negation and aggregates,
+    recording the role of every auxiliary relation in ``roles`` (where the plan's defeat relations are too)."""
     aux: list[CompiledRule] = []
     counts = checks.var_occurrences(ir.Rule(head, tuple(body)))
     pending = list(body)  # positive atoms in written order
@@ -285,29 +289,30 @@ def _order_steps(
 
     def ready(lit: ir.Literal) -> Step | None:
         if isinstance(lit, ir.Negative):
-            local = [v for v in _atom_vars(lit.atom) if counts[v] == 1 or v.startswith("_")]
+            local = [v for v in _atom_vars(lit.atom) if counts[v] == 1 or ir.is_anonymous(v)]
             shared = [v for v in _atom_vars(lit.atom) if v not in local]
             if not set(shared) <= bound:
                 return None
             atom = lit.atom
             if local:
                 name = f"_ex_{counter + len(aux)}"
+                roles[name] = RelationRole.EXISTENTIAL
                 atom = ir.Atom(name, tuple(ir.Var(v) for v in shared), lit.atom.loc)
                 sub = ir.Rule(atom, (ir.Positive(lit.atom),), rule.ann, loc=lit.loc, document=rule.document)
-                step = Step("atom", ir.Positive(lit.atom), lit.atom, (), tuple(_atom_vars(lit.atom)))
-                aux.append(CompiledRule(-1, sub, atom, (step,), tuple(_atom_vars(lit.atom)), "aux"))
-            kind = "defeat" if lit.atom.pred.startswith("_defeated_") else "not"
-            return Step(kind, lit, atom, tuple(shared))
+                step = Step(StepKind.ATOM, ir.Positive(lit.atom), lit.atom, (), tuple(_atom_vars(lit.atom)))
+                aux.append(CompiledRule(-1, sub, atom, (step,), tuple(_atom_vars(lit.atom)), RuleKind.AUX))
+            defeat = roles.get(lit.atom.pred) is RelationRole.DEFEATED
+            return Step(StepKind.DEFEAT if defeat else StepKind.NOT, lit, atom, tuple(shared))
         if isinstance(lit, ir.Compare):
             lv = [v.name for v in ir.expr_vars(lit.left)]
             rv = [v.name for v in ir.expr_vars(lit.right)]
             if lit.op == "=":
                 if isinstance(lit.left, ir.Var) and lit.left.name not in bound and set(rv) <= bound:
-                    return Step("assign", lit, None, tuple(dict.fromkeys(rv)), (lit.left.name,))
+                    return Step(StepKind.ASSIGN, lit, None, tuple(dict.fromkeys(rv)), (lit.left.name,))
                 if isinstance(lit.right, ir.Var) and lit.right.name not in bound and set(lv) <= bound:
-                    return Step("assign", lit, None, tuple(dict.fromkeys(lv)), (lit.right.name,))
+                    return Step(StepKind.ASSIGN, lit, None, tuple(dict.fromkeys(lv)), (lit.right.name,))
             if set(lv) | set(rv) <= bound:
-                return Step("test", lit, None, tuple(dict.fromkeys(lv + rv)))
+                return Step(StepKind.TEST, lit, None, tuple(dict.fromkeys(lv + rv)))
             return None
         if isinstance(lit, ir.Aggregate):
             group = sorted(checks.group_vars(ir.Rule(head, tuple(body)), lit))
@@ -321,6 +326,7 @@ def _order_steps(
                         inner_vars.append(v.name)
             cols = tuple(group + [v for v in inner_vars if v not in group])
             name = f"_agg_{counter + len(aux)}"
+            roles[name] = RelationRole.AGGREGATE
             atom = ir.Atom(name, tuple(ir.Var(v) for v in cols), lit.loc)
             # the group key is bound by the rule's other positive atoms: the auxiliary relation repeats them so
             # that the aggregate's body may compare with outer variables (D2 < TD)
@@ -333,10 +339,10 @@ def _order_steps(
             sub = replace(
                 inner_rule, head=atom, body=tuple(sub_body), ann=rule.ann, loc=lit.loc, document=rule.document
             )
-            sub_steps, sub_aux = _order_steps(sub, atom, sub_body, set(), counter + len(aux) + 1)
+            sub_steps, sub_aux = _order_steps(sub, atom, sub_body, set(), counter + len(aux) + 1, roles)
             aux.extend(sub_aux)
-            aux.append(CompiledRule(-1, sub, atom, tuple(sub_steps), _columns(atom, sub_steps), "aux"))
-            return Step("agg", lit, atom, tuple(group), (lit.result.name,), tuple(group), cols)
+            aux.append(CompiledRule(-1, sub, atom, tuple(sub_steps), _columns(atom, sub_steps), RuleKind.AUX))
+            return Step(StepKind.AGG, lit, atom, tuple(group), (lit.result.name,), tuple(group), cols)
         return None
 
     while pending:
@@ -356,10 +362,10 @@ def _order_steps(
         if pos is None:
             if pending:  # unsafe leftovers: checks report them; keep them so nothing is silently lost
                 lit = pending.pop(0)
-                steps.append(Step("test", lit, None))
+                steps.append(Step(StepKind.TEST, lit, None))
             continue
         pending.remove(pos)
         vs = tuple(_atom_vars(pos.atom))
-        steps.append(Step("atom", pos, pos.atom, (), vs))
+        steps.append(Step(StepKind.ATOM, pos, pos.atom, (), vs))
         bound.update(vs)
     return steps, aux

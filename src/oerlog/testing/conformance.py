@@ -111,6 +111,7 @@ class Evaluator:
 
 def _make_model(facts: dict[str, set[Row]]) -> Any:
     try:
+        # deferred: datalog-conformance is a test extra, absent from a plain install
         from datalog_conformance.schema import Model
     except ImportError:
         return _Model(facts)

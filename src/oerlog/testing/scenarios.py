@@ -7,7 +7,6 @@ what the rule concludes and the report shows the disagreement.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -170,11 +169,6 @@ def collect(kb: KnowledgeBase, doc_ids: list[str] | None = None) -> list[tuple[D
         for p in scenario_files(doc):
             out.append((doc, p, load_scenarios(kb, doc, p)))
     return out
-
-
-def today() -> dt.date:
-    """The current date (used when a case gives no reference date)."""
-    return dt.date.today()
 
 
 __all__ = [

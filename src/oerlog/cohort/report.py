@@ -1,0 +1,92 @@
+"""What a cohort run reports: the goals' rows with the rule and articles that produced each (the result table), the
+counts per conclusion and per rule, and values shown plainly (``5.5``, ``2025-09-01``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from oerlog.backends.sql import RULE_COLUMN, SqlProgram, quote, sql_literal
+from oerlog.values import format_literal
+
+
+def show(v: object) -> str:
+    """A value as a reader writes it: a decimal without trailing zeros (``5.5``), a date ISO, text as it is."""
+    if isinstance(v, Decimal):
+        return plain_decimal(v)
+    if isinstance(v, (dt.date, bool, int)):
+        return format_literal(v).strip('"')
+    return str(v)
+
+
+def plain_decimal(d: Decimal) -> str:
+    """``d`` in plain notation without trailing zeros, keeping one decimal (``5.50`` -> ``5.5``, ``6`` -> ``6``)."""
+    s = format(d, "f")
+    if "." in s:
+        s = s.rstrip("0")
+        if s.endswith("."):
+            s += "0"
+    return s
+
+
+def result_select(prog: SqlProgram, goals: Sequence[str], sort: bool = True) -> tuple[str, list[str]]:
+    """The SQL of the result table and its column names: one goal's columns, or (several goals) ``conclusion``,
+    ``arg1..argN`` as text; then the rule and its articles."""
+    cites = (
+        " UNION ALL ".join(
+            f"SELECT {sql_literal(r)} AS rule, {sql_literal(c)} AS articles" for r, c in sorted(prog.rule_cites.items())
+        )
+        or "SELECT CAST(NULL AS VARCHAR) AS rule, CAST(NULL AS VARCHAR) AS articles WHERE FALSE"
+    )
+    if len(goals) == 1:
+        g = goals[0]
+        rel = prog.derived[g]
+        cols = [f"d.{quote(c)}" for c in rel.columns]
+        names = list(rel.columns) + ["rule", "articles"]
+        order = ", ".join(str(i + 1) for i in range(len(cols) + 1))
+        sql = (
+            f"SELECT {', '.join(cols + [f'd.{quote(RULE_COLUMN)} AS rule', 'c.articles'])} "
+            f"FROM {prog.goal_rows(g)} AS d "
+            f"LEFT JOIN ({cites}) AS c ON c.rule = d.{quote(RULE_COLUMN)}" + (f" ORDER BY {order}" if sort else "")
+        )
+        return sql, names
+    width = max(len(prog.derived[g].columns) for g in goals)
+    parts = []
+    for g in goals:
+        rel = prog.derived[g]
+        vals = [f"CAST(d.{quote(c)} AS VARCHAR) AS arg{i + 1}" for i, c in enumerate(rel.columns)]
+        vals += [f"CAST(NULL AS VARCHAR) AS arg{i + 1}" for i in range(len(rel.columns), width)]
+        parts.append(
+            f"SELECT {sql_literal(g)} AS conclusion, {', '.join(vals)}, d.{quote(RULE_COLUMN)} AS rule "
+            f"FROM {prog.goal_rows(g)} AS d"
+        )
+    names = ["conclusion"] + [f"arg{i + 1}" for i in range(width)] + ["rule", "articles"]
+    sql = f"SELECT u.*, c.articles FROM ({' UNION ALL '.join(parts)}) AS u LEFT JOIN ({cites}) AS c ON c.rule = u.rule"
+    if sort:
+        sql += f" ORDER BY {', '.join(str(i + 1) for i in range(width + 2))}"
+    return sql, names
+
+
+def conclusion_counts(
+    con: Any, prog: SqlProgram, goals: Sequence[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Counts per conclusion (facts, students) and per conclusion, rule and article (rows), from the DuckDB
+    connection ``con`` the program ran in."""
+    counts = []
+    by_rule = []
+    for g in goals:
+        rel = prog.derived[g]
+        cols = ", ".join(quote(c) for c in rel.columns)
+        first = quote(rel.columns[0]) if rel.columns else "1"
+        facts, students = con.execute(
+            f"SELECT (SELECT count(*) FROM (SELECT DISTINCT {cols or '1'} FROM {prog.goal_rows(g)})), "
+            f"(SELECT count(DISTINCT {first}) FROM {prog.goal_rows(g)})"
+        ).fetchone()
+        counts.append({"conclusion": g, "facts": int(facts), rel.columns[0] if rel.columns else "rows": int(students)})
+        for rule, n in con.execute(
+            f"SELECT {quote(RULE_COLUMN)}, count(*) FROM {prog.goal_rows(g)} GROUP BY 1 ORDER BY 1"
+        ).fetchall():
+            by_rule.append({"conclusion": g, "rule": rule, "articles": prog.rule_cites.get(rule, ""), "rows": int(n)})
+    return counts, by_rule

@@ -1,0 +1,27 @@
+"""The back end single cases are evaluated with: every proof a user reads, every counterfactual probe and every
+consistency scenario comes from :func:`evaluate`. The modules above this layer call it instead of importing a
+back end, so the choice of engine is made here, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from oerlog.backends import pydatalog
+from oerlog.semantics.model import Model, Row
+from oerlog.semantics.plan import Plan
+
+
+def evaluate(
+    plan: Plan,
+    facts: Mapping[str, set[Row]],
+    *,
+    timeout: float | None = None,
+    isolate: bool = True,
+) -> Model:
+    """Evaluate ``plan`` over input ``facts`` (relation name -> tuples) with the pyDatalog back end and return the
+    full model (every relation's tuples and every rule's instances).
+
+    ``isolate`` runs the engine in a child process so that a time limit can stop it; ``timeout`` defaults to
+    ``$OERLOG_TIMEOUT`` or 30 seconds (see :func:`oerlog.backends.pydatalog.evaluate`)."""
+    return pydatalog.evaluate(plan, facts, timeout=timeout, isolate=isolate)

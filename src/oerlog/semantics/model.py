@@ -1,0 +1,88 @@
+"""The model of a program: every relation's tuples and every rule's instances, as any back end computes them.
+
+A back end (pyDatalog for single cases) evaluates a :class:`~oerlog.semantics.plan.Plan` into a :class:`Model`;
+the explainers, counterfactuals and consistency checks read it with the functions here, never through a back
+end. :data:`Row` is the one alias for a tuple of values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from oerlog.lang import ir
+from oerlog.semantics.plan import CompiledRule, Plan
+from oerlog.values import Value, format_literal
+
+Row = tuple[Value, ...]
+
+
+@dataclass
+class Model:
+    """The result of an evaluation: every relation's tuples and every rule's instances (body bindings)."""
+
+    plan: Plan
+    relations: dict[str, set[Row]] = field(default_factory=dict)
+    instances: dict[int, list[Row]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def holds(self, pred: str, args: Row) -> bool:
+        """Is ``pred(args)`` in the model (an input fact or derived)?"""
+        return tuple(args) in self.relations.get(pred, set())
+
+    def tuples(self, pred: str) -> set[Row]:
+        """All tuples of a relation (empty when none)."""
+        return self.relations.get(pred, set())
+
+    def instance_bindings(self, rule: CompiledRule) -> Iterator[dict[str, Value]]:
+        """The variable bindings of every instance of a compiled rule."""
+        for row in self.instances.get(rule.index, []):
+            yield dict(zip(rule.columns, row, strict=True))
+
+    def match(self, atom: ir.Atom) -> list[Row]:
+        """Tuples of ``atom.pred`` that match the atom's constants (variables match anything, consistently)."""
+        out = []
+        for row in self.relations.get(atom.pred, set()):
+            if unify(atom, row, {}) is not None:
+                out.append(row)
+        return sorted(out, key=row_key)
+
+
+def row_key(row: Row) -> tuple[str, ...]:
+    """A sort key for rows of mixed value types: the values as rule-language literals."""
+    return tuple(format_literal(v) for v in row)
+
+
+def unify(atom: ir.Atom, row: Row, binding: Mapping[str, Value]) -> dict[str, Value] | None:
+    """Extend ``binding`` so that ``atom`` matches ``row``; None when it cannot."""
+    if len(row) != len(atom.args):
+        return None
+    b = dict(binding)
+    for t, v in zip(atom.args, row, strict=True):
+        if isinstance(t, ir.Var):
+            if t.name in b:
+                if not ir.same_value(b[t.name], v):
+                    return None
+            else:
+                b[t.name] = v
+        elif isinstance(t, ir.Const):
+            if not ir.same_value(t.value, v):
+                return None
+        else:
+            return None
+    return b
+
+
+def ground(atom: ir.Atom, binding: Mapping[str, Value]) -> Row | None:
+    """The atom's argument values under a binding (None if a variable is unbound)."""
+    out: list[Value] = []
+    for a in atom.args:
+        if isinstance(a, ir.Var):
+            if a.name not in binding:
+                return None
+            out.append(binding[a.name])
+        elif isinstance(a, ir.Const):
+            out.append(a.value)
+        else:
+            return None
+    return tuple(out)
