@@ -1,4 +1,4 @@
-"""The core cases of the third-party ``datalog-conformance`` suite, run against :mod:`oerlog.testing.conformance`.
+"""The core cases of the third-party ``datalog-conformance`` suite, run against :mod:`oerlog.conformance`.
 
 The wheel ships its YAML cases but no test function; this module mirrors the upstream ``test_yaml_conformance``
 (skip a case that says ``skip``, else ``YamlTestRunner.run_test_case``) for the core directories only. The
@@ -26,7 +26,7 @@ from datalog_conformance.plugin import _load_multi_case_file, get_tests_dir  # n
 from datalog_conformance.runner import YamlTestRunner  # noqa: E402
 from datalog_conformance.schema import TestCase as SuiteCase  # noqa: E402
 
-from oerlog.testing.conformance import Evaluator  # noqa: E402
+from oerlog.conformance import Evaluator  # noqa: E402
 
 CORE_DIRS = ("basic", "negation", "recursion", "errors")
 
@@ -95,5 +95,5 @@ def test_conformance(case: SuiteCase) -> None:
         pytest.skip(case.skip)
     if case.name in SKIPS:
         pytest.skip(SKIPS[case.name])
-    # as the suite's `runner` fixture does with --datalog-evaluator=oerlog.testing.conformance.Evaluator
+    # as the suite's `runner` fixture does with --datalog-evaluator=oerlog.conformance.Evaluator
     YamlTestRunner.from_import_path(f"{Evaluator.__module__}.{Evaluator.__qualname__}").run_test_case(case)
