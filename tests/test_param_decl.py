@@ -72,3 +72,16 @@ def test_parser_tables_are_cached_and_an_unwritable_cache_is_harmless(tmp_path):
         env = dict(os.environ, XDG_CACHE_HOME=home)
         r = subprocess.run([sys.executable, "-c", _PARSE], env=env, capture_output=True, text=True)
         assert r.returncode == 0 and r.stdout.strip() == "1", r.stderr
+
+
+def test_docs_show_units_options_keys_and_engine_relations(cli):  # type: ignore[no-untyped-def]
+    """`oerlog docs DOC` shows each parameter's unit and the options the text lists; `docs --vocabulary` shows the
+    keys the vocabulary declares and which relations only the engine states."""
+    r = cli("--kb", "kb", "docs", "rug-ma-oer-2019")
+    assert r.code == 0
+    assert "$admission_decision_weeks : integer = unfilled (weeks)  options: 4; 6" in r.out
+    assert "$pass_grade : decimal = unfilled (grade)  options: 6; 5,5" in r.out
+    r = cli("--kb", "kb", "docs", "--vocabulary")
+    assert r.code == 0
+    assert "key: student, programme, academic_year" in r.out
+    assert "stated by the engine" in r.out.split("document_scope(", 1)[1].split("reference_date(", 1)[0]

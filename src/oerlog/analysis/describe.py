@@ -61,7 +61,13 @@ def document_dict(d: Document) -> dict[str, Any]:
             for r in d.program.rules
         ],
         "parameters": [
-            {"name": p.name, "type": p.type, "value": json_value(p.value) if p.value is not None else None}
+            {
+                "name": p.name,
+                "type": p.type,
+                "unit": p.unit,
+                "options": [json_value(o) for o in p.options],
+                "value": json_value(p.value) if p.value is not None else None,
+            }
             for p in d.program.params
         ],
         "articles": {k: {"title": a.title, "status": a.status} for k, a in d.articles.items()},
@@ -76,7 +82,9 @@ def document_text(d: Document) -> str:
     ]
     for p in d.program.params:
         val = "unfilled" if p.value is None else format_value(p.value)
-        out.append(f"  ${p.name} : {p.type} = {val}   [{_cites(p.ann.cites)}]")
+        unit = f" ({p.unit})" if p.unit else ""
+        opts = f"  options: {'; '.join(format_value(o) for o in p.options)}" if p.options else ""
+        out.append(f"  ${p.name} : {p.type} = {val}{unit}{opts}   [{_cites(p.ann.cites)}]")
     out.append("\nRules:")
     out += [f"  {rule.id:<34} {rule.head}   [{_cites(rule.ann.cites)}]" for rule in d.program.rules]
     out.append("\nArticles:")
@@ -112,8 +120,18 @@ def vocabulary_text(voc: Vocabulary) -> str:
     out: list[str] = []
     for _, heading, rels in _sections(voc):
         out.append(f"{heading}:")
-        out += [f"  {rel.signature()}\n      {rel.doc}" for rel in rels.values()]
+        out += [f"  {rel.signature()}\n      {rel.doc}{_declares(rel)}" for rel in rels.values()]
     return "\n".join(out)
+
+
+def _declares(rel: Relation) -> str:
+    """What the vocabulary declares of a relation beyond its fields: its key, and who states its facts."""
+    out = ""
+    if rel.key is not None:
+        out += "\n      key: " + (", ".join(rel.key) if rel.key else "(none: at most one fact)")
+    if rel.stated_by == "engine":
+        out += "\n      stated by the engine (from the KB), never by a case file or an export"
+    return out
 
 
 def stats(kb: KnowledgeBase, doc_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
