@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from oerlog.errors import ValidationError
+from oerlog.errors import Interrupted, ValidationError, raise_on_signals, signals_held
 from oerlog.evaluation.goals import parse_goal, type_goal
 from oerlog.kb.loader import load_kb
 from oerlog.lang.parser import MAX_EXPR_OPERATIONS, parse_atom, parse_program
@@ -216,6 +216,25 @@ def test_appeal_check_graph_and_witnesses_write_through_a_temporary_file(
     assert (out / "d.md").read_text().startswith("# ") and "<graphml" in (out / "rules.graphml").read_text()
     assert (out / "witnesses" / f"{finding.id}.yaml").read_text() == "facts: {}\n"
     assert not list(tmp_path.rglob("*.part"))
+
+
+def test_a_signal_in_a_held_section_is_raised_when_it_ends(tmp_path: Path) -> None:
+    """The section that creates a temporary output file runs to its end; the interruption comes after it, where
+    the file is known and is removed (a CI run once left a `.part` file: the signal fell between the two)."""
+    from oerlog.outputs import atomic_path
+
+    ran_on = False
+    with raise_on_signals() as received, pytest.raises(Interrupted):
+        with signals_held():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)  # the handler runs here, between bytecodes, and must not raise inside the section
+            ran_on = True
+    assert ran_on and received == [signal.SIGTERM]
+    with raise_on_signals(), pytest.raises(Interrupted), atomic_path(tmp_path / "out.csv") as tmp:
+        tmp.write_text("half", encoding="utf-8")
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_unwritable_output_is_refused_before_the_work(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -221,6 +221,9 @@ def raise_on_signals() -> Iterator[list[int]]:
         if received:
             return
         received.append(signum)
+        if _held:
+            _held[-1].append(signum)  # raised when the held section ends
+            return
         raise Interrupted(signum)
 
     previous: dict[signal.Signals, Any] = {}
@@ -232,6 +235,25 @@ def raise_on_signals() -> Iterator[list[int]]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+_held: list[list[int]] = []
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Run a short section (creating a temporary file and taking its name) that an interruption must not split:
+    a signal that :func:`raise_on_signals` turns into :class:`Interrupted` is raised when the section ends,
+    not inside it. Blocking the signal would not do: the C library hands it to whichever thread it likes, and
+    Python runs the handler in the main thread between any two bytecodes."""
+    pending: list[int] = []
+    _held.append(pending)
+    try:
+        yield
+    finally:
+        _held.remove(pending)
+    if pending:
+        raise Interrupted(pending[0])
 
 
 def did_you_mean(

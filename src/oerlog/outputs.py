@@ -10,12 +10,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from oerlog.errors import Location, UsageError
+from oerlog.errors import Location, UsageError, signals_held
 
 _EXAMPLE = "-o results/out.csv (a file in a folder you can write to)"
 
@@ -49,35 +48,22 @@ def atomic_path(path: Path) -> Iterator[Path]:
     For writers that take a path (DuckDB ``COPY``, GraphML): write to the yielded path."""
     path = Path(path)
     prepare_target(path)
-    with _signals_deferred():  # a signal between creating the file and the try below would leave it behind
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=".part", dir=path.parent if str(path.parent) else "."
-        )
-    tmp_path = Path(tmp)
+    tmp_path: Path | None = None
     try:
+        with signals_held():  # an interruption lands after tmp_path is set, so that the file is removed
+            fd, tmp = tempfile.mkstemp(
+                prefix=f".{path.name}.", suffix=".part", dir=path.parent if str(path.parent) else "."
+            )
+            tmp_path = Path(tmp)
         os.close(fd)
         os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the mode a plain open() would
         yield tmp_path
         os.replace(tmp_path, path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            tmp_path.unlink()
+        if tmp_path is not None:
+            with contextlib.suppress(OSError):
+                tmp_path.unlink()
         raise
-
-
-_DEFERRED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-@contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold back SIGINT, SIGTERM and SIGHUP while a temporary file or folder is created and its name returned, so
-    that the interruption they cause lands inside the ``try`` that removes it. Held-back signals are delivered
-    when the block ends."""
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _umask() -> int:
@@ -110,23 +96,25 @@ def atomic_folder(path: Path, *, replace: bool = False) -> Iterator[Path]:
             "the output is a file, not a folder", Location(str(path)), value=str(path), example="-o cohort/"
         )
     prepare_target(parent / f".{path.name}.probe")  # the parent folder exists (is created) and is writable
-    with _signals_deferred():
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=parent))
+    tmp: Path | None = None
     old: Path | None = None
     try:
+        with signals_held():  # an interruption lands after tmp is set, so that the folder is removed
+            tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=parent))
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; give the folder the mode a plain mkdir() would
         yield tmp
         if path.is_dir() and any(path.iterdir()):
             if not replace:
                 raise UsageError("the output folder is not empty", Location(str(path)), value=str(path))
-            with _signals_deferred():
+            with signals_held():
                 old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=parent))
             os.replace(path, old / path.name)
         elif path.is_dir():
             path.rmdir()
         os.replace(tmp, path)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
         if old is not None and not path.exists():  # put the old folder back
             os.replace(old / path.name, path)
         raise
