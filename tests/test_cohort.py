@@ -167,7 +167,9 @@ MINI_TYPES = {
 }
 
 
-def _run_sql(program: ir.Program, facts: dict[str, set[tuple[object, ...]]]) -> dict[str, set[tuple[object, ...]]]:
+def _run_sql(
+    program: ir.Program, facts: dict[str, set[tuple[object, ...]]], types: dict[str, list[str]] | None = None
+) -> dict[str, set[tuple[object, ...]]]:
     import duckdb
 
     from oerlog.backends.sql import SQL_TYPES, quote, sql_literal
@@ -175,7 +177,7 @@ def _run_sql(program: ir.Program, facts: dict[str, set[tuple[object, ...]]]) -> 
     from oerlog.cohort.inputs import INPUT_SCHEMA
 
     plan = build_plan(program)
-    prog = compile_plan(plan, None, input_types=MINI_TYPES)
+    prog = compile_plan(plan, None, input_types=types or MINI_TYPES)
     con = duckdb.connect()
     con.execute(f"CREATE SCHEMA {INPUT_SCHEMA}")
     for name, rel in prog.inputs.items():

@@ -2,22 +2,28 @@
 
 Errors are what stops the KB from loading (syntax, arity, unknown predicates, unsafe variables, negation through
 recursion, type errors such as a date compared with a number (:mod:`oerlog.lang.types`, with the rule's id),
-citations that do not resolve, duplicate ids, parameters declared twice). Warnings are found on a KB that loads:
-rules without citation, unused derived predicates, parameters never used, rules that cannot fire (unreachable:
-comparisons that no value satisfies), and, for information, rules that cannot fire until an unfilled template
-choice is made.
+citations that do not resolve, duplicate ids, parameters declared twice). On a KB that loads, two more errors: a
+rule citing a provision that articles.yaml marks not computable, and an ``=`` / ``!=`` between values of types that
+are never equal (a date with a grade, an id with a number: the rule never fires, or the test always holds; the
+types are those :mod:`oerlog.lang.types` infers). Warnings: rules without citation, unused derived predicates,
+parameters never used, rules that cannot fire (unreachable: comparisons that no value satisfies), variables written
+once in a rule (a typo, or ``_``); and, for information, rules that cannot fire until an unfilled template choice is
+made.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from oerlog.errors import Location, OerlogError
-from oerlog.kb.loader import KnowledgeBase, load_kb
+from oerlog.kb.loader import Document, KnowledgeBase, load_kb
 from oerlog.lang import checks, ir
+from oerlog.lang.order import Step, evaluation_order
+from oerlog.lang.types import Env, ProgramTypes, RelationType, TypeClass, compatible, infer_types, type_name
 from oerlog.semantics.plan import rule_params
 from oerlog.values import compare
 
@@ -66,7 +72,10 @@ def lint(root: Path | str, doc_ids: list[str] | None = None) -> tuple[KnowledgeB
         return None, [_error(exc)]
     findings: list[Finding] = []
     for d in doc_ids or sorted(kb.documents):
+        findings.extend(document_errors(kb, d))
         findings.extend(document_warnings(kb, d))
+    if not doc_ids:
+        findings.extend(singleton_variable_warnings(kb.scope.rules, None))
     return kb, findings
 
 
@@ -172,6 +181,134 @@ def document_warnings(kb: KnowledgeBase, doc_id: str) -> list[Finding]:
                     r.loc,
                     doc.id,
                     "fill the template parameter (param ... = VALUE) or --param NAME=VALUE",
+                )
+            )
+    return out + singleton_variable_warnings(rules, doc.id)
+
+
+def document_errors(kb: KnowledgeBase, doc_id: str) -> list[Finding]:
+    """Errors only a loaded document shows: citations of provisions marked not computable, and ``=`` / ``!=``
+    between values of types that are never equal."""
+    doc = kb.document(doc_id)
+    return not_computable_citations(doc) + equality_type_mismatches(doc)
+
+
+# --- rules citing a provision marked not computable ------------------------------------------------------------
+
+
+def not_computable_citations(doc: Document) -> list[Finding]:
+    """Every ``@cite`` of a rule naming a provision (the article, or the lid cited) that articles.yaml marks
+    ``not_computable``: either the rule encodes it, and the provision is ``encoded`` (with ``@discretion`` where a
+    body decides), or the rule does not, and should not cite it."""
+    out: list[Finding] = []
+    for r in doc.program.rules:
+        for c in r.ann.cites:
+            prov = doc.provision(c)
+            if prov is None or prov.status != "not_computable":
+                continue
+            out.append(
+                Finding(
+                    "error",
+                    "cites_not_computable",
+                    f"rule {r.id} cites {c}, which articles.yaml marks not computable: {prov.reason}",
+                    c.loc or r.loc,
+                    doc.id,
+                    f"{_status_place(doc, c)}mark the provision encoded if the rule encodes it (@discretion keeps a "
+                    "body's judgement visible), or cite the provision the rule does encode",
+                )
+            )
+    return out
+
+
+def _status_place(doc: Document, c: ir.Citation) -> str:
+    """``the mark is at FILE:LINE:COL; `` for the article a citation names, or nothing when it is unknown."""
+    target = doc.kb.loaded_or_none(c.doc) if c.doc and c.doc != doc.id else doc
+    art = target.articles.get(c.article) if target else None
+    return f"the mark is at {art.loc}; " if art else ""
+
+
+# --- comparisons between values of different types ------------------------------------------------------------
+
+_OUTCOMES = {"=": "never equal: the rule never fires", "!=": "always different: the test always holds"}
+_OUTER = "_lint_group_key"  # the relation that gives an aggregate body's group key the classes it has outside
+
+
+def equality_type_mismatches(doc: Document) -> list[Finding]:
+    """Every ``=`` / ``!=`` test whose two sides have known classes that are never equal (:mod:`oerlog.lang.types`).
+    The rest is refused when the document loads: ordering comparisons and arithmetic between such values, and an
+    ``X = E`` that binds X (evaluation order, :mod:`oerlog.lang.order`) where X then joins a column of another type."""
+    types = doc.types
+    typed = [r for r in doc.program.rules if r.defeats or not r.is_fact]  # the rules infer_program_types types
+    out: list[Finding] = []
+    for rule, env in zip(typed, types.envs, strict=True):
+        for lit, lt, rt in _mismatched_tests(types, evaluation_order(rule), env):
+            out.append(
+                Finding(
+                    "error",
+                    "type_mismatch",
+                    f"rule {rule.id}: '{lit}' compares a {type_name(lt)} with a {type_name(rt)}, {_OUTCOMES[lit.op]}",
+                    _start(lit) or rule.loc,
+                    doc.id,
+                    "compare values of one type: numbers with numbers, dates with dates, text with text",
+                )
+            )
+    return out
+
+
+def _mismatched_tests(
+    types: ProgramTypes, steps: Sequence[Step], env: Env
+) -> Iterator[tuple[ir.Compare, TypeClass, TypeClass]]:
+    """The ``=`` / ``!=`` tests among ``steps`` (aggregate bodies included) between classes never equal."""
+    for st in steps:
+        lit = st.literal
+        if isinstance(lit, ir.Aggregate):
+            yield from _mismatched_tests(types, st.inner, _aggregate_env(types, lit, env))
+        elif st.kind == "test" and isinstance(lit, ir.Compare) and lit.op in ("=", "!="):
+            lt, rt = types.expr_type(lit.left, env), types.expr_type(lit.right, env)
+            if lt is not None and rt is not None and not compatible(lt, rt):
+                yield lit, lt, rt
+
+
+def _aggregate_env(types: ProgramTypes, agg: ir.Aggregate, env: Env) -> Env:
+    """The classes of an aggregate body's variables: the inference run over the body as a rule of its own (as the
+    plan compiles it), the group key given the classes it has outside."""
+    inner = dict.fromkeys(v.name for lit in agg.body for v in ir.literal_vars(lit))
+    key = [name for name in inner if name in env]
+    group = ir.Positive(ir.Atom(_OUTER, tuple(ir.Var(name) for name in key)))
+    body_rule = ir.Rule(ir.Atom("_lint_aggregate", ()), (group, *agg.body))
+    inputs = {**types.relations, _OUTER: RelationType(_OUTER, key, [env[name] for name in key])}
+    return infer_types([body_rule], inputs, params=types.params).envs[0]
+
+
+def _start(lit: ir.Compare) -> Location | None:
+    """Where a comparison's text starts: its leftmost term (the parser places a comparison at its operator)."""
+    first = next(ir.expr_terms(lit.left), None)
+    return (first.loc if first is not None else None) or lit.loc
+
+
+# --- variables written once -------------------------------------------------------------------------------------
+
+_TEMPLATE_VAR = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")  # a {Var} of an @nl / @en template
+
+
+def singleton_variable_warnings(rules: Iterable[ir.Rule], doc_id: str | None) -> list[Finding]:
+    """A warning for every named variable written once in its rule (:func:`oerlog.lang.checks.singleton_variables`),
+    unless the rule's @nl or @en template shows it: then it is used, to tell the reader the value."""
+    out: list[Finding] = []
+    for r in rules:
+        shown = set(_TEMPLATE_VAR.findall(f"{r.ann.nl or ''} {r.ann.en or ''}"))
+        for v in checks.singleton_variables(r):
+            if v.name in shown:
+                continue
+            out.append(
+                Finding(
+                    "warning",
+                    "singleton_variable",
+                    f"variable {v.name} occurs only once in rule {r.id}: a misspelt variable, or a value never used",
+                    v.loc or r.loc,
+                    doc_id,
+                    f"write _ or _{v.name} where any value will do (in a negated atom: no such fact, whatever the "
+                    "value); correct the spelling if it should match another variable",
                 )
             )
     return out

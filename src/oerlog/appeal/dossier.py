@@ -272,7 +272,7 @@ def build(
                     n.rule.id,
                     [p.label if p else str(c) for c, p in n.rule.citations],
                     because,
-                    list(n.rule.interpretations),
+                    list(n.rule.readings(lang)),
                     n.rule.discretion,
                 )
             )

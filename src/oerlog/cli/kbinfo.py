@@ -113,7 +113,8 @@ def coverage(ctx: Ctx, doc_ids: tuple[str, ...], fmt: str) -> None:
 @click.pass_obj
 def lint(ctx: Ctx, doc_ids: tuple[str, ...], fmt: str, errors_only: bool) -> None:
     """Check the KB: syntax, arity, unknown and unused predicates, unsafe variables, negation through recursion,
-    citations, duplicate ids, parameters declared twice or never used, rules without citation, unreachable rules.
+    citations, duplicate ids, parameters declared twice or never used, rules without citation, unreachable rules,
+    rules citing a provision marked not computable, = / != between types never equal, variables written once.
 
     \b
     Example:

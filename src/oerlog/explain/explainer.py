@@ -40,6 +40,13 @@ class RuleInfo:
     source: str
     loc: Location | None
     document: str | None
+    interpretations_nl: tuple[str, ...] = ()
+
+    def readings(self, lang: str) -> tuple[str, ...]:
+        """The rule's interpretations in ``lang`` (see :meth:`oerlog.lang.ir.Annotations.readings`)."""
+        return ir.Annotations(
+            interpretations=self.interpretations, interpretations_nl=self.interpretations_nl
+        ).readings(lang)
 
     @classmethod
     def of(cls, rule: ir.Rule, doc: Document | None) -> RuleInfo:
@@ -55,6 +62,7 @@ class RuleInfo:
             str(rule),
             rule.loc,
             rule.document,
+            rule.ann.readings("nl"),
         )
 
 

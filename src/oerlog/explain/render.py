@@ -220,7 +220,7 @@ def _rule_details(info: RuleInfo | None, pad: str, lang: str, out: list[str], qu
                 continue
             quoted.add(key)
             out.append(f"{pad}“{p.text}” ({p.label})")
-    for i in info.interpretations:
+    for i in info.readings(lang):
         out.append(f"{pad}{w['interpretation']}: {i}")
     if info.discretion:
         out.append(f"{pad}⚖ {w['discretion']}: {info.discretion}")
@@ -320,6 +320,7 @@ def node_dict(node: Node, lang: str = "nl") -> dict[str, Any]:
             ],
             "templates": {"nl": info.nl, "en": info.en},
             "interpretations": list(info.interpretations),
+            "interpretations_nl": list(info.interpretations_nl),
             "discretion": info.discretion,
         }
     return d

@@ -28,7 +28,19 @@ facts:
     - {student: s1, test: vf_2025_1, grade: 3.8}"""
 
 REFERENCE_RELATION = "reference_date"
-CASE_KEYS = ("reference_date", "decision_date", "document", "facts", "facts_files", "description", "title")
+CASE_KEYS = (
+    "reference_date",
+    "decision_date",
+    "document",
+    "facts",
+    "false",
+    "facts_files",
+    "description",
+    "title",
+)
+EXAMPLE_FALSE = """false:
+  discretionary_decision:
+    - {body: examencommissie, matter: cum_laude, student: s1, subject: gnk-ba}"""
 
 
 @dataclass
@@ -45,6 +57,35 @@ class Case:
     document_loc: Location | None = None  # where the case names its document
     notes: list[str] = field(default_factory=list)  # located remarks on the input (a fact stated twice)
     _by_key: dict[tuple[str, Row], tuple[Row, Location | None]] = field(default_factory=dict, repr=False)
+
+    def state_false(self, rel: Relation, row: Row, loc: Location | None = None) -> None:
+        """Add a fact the input states false (``false:``): only for an open relation (a closed one is false when
+        not stated), and never a fact also stated true."""
+        if not rel.is_open:
+            raise ValidationError(
+                f"{rel.name} is complete (closed world): a fact not stated is false, so it cannot be stated false",
+                loc,
+                value=_fact_text(rel.name, row),
+                hint="leave the fact out; only relations marked 'world: open' in kb/vocabulary.yaml take false:",
+                example=EXAMPLE_FALSE,
+            )
+        if row in self.facts.get(rel.name, ()):
+            raise ValidationError(
+                f"{_fact_text(rel.name, row)} is stated both true (at {self.sources.get((rel.name, row))}) and false",
+                loc,
+                value=_fact_text(rel.name, row),
+                hint="keep the one the record shows",
+                example=EXAMPLE_FALSE,
+            )
+        name = ir.false_name(rel.name)
+        if row in self.facts.get(name, ()):
+            self.notes.append(f"{loc or self.path}: {_fact_text(rel.name, row)} is stated false twice; it counts once")
+            return
+        self.add(name, row, loc)
+
+    def stated_false(self, pred: str) -> set[Row]:
+        """The facts of ``pred`` the input states false."""
+        return self.facts.get(ir.false_name(pred), set())
 
     def add(self, pred: str, row: Row, loc: Location | None = None) -> None:
         """Add one fact (duplicates are kept once; the first source wins)."""
@@ -66,6 +107,15 @@ class Case:
                 value=format_literal(row[0]),
                 hint="state it once, as reference_date: at the top of the case file",
                 example=EXAMPLE_CASE,
+            )
+        if row in self.stated_false(pred):
+            raise ValidationError(
+                f"{_fact_text(pred, row)} is stated both false (at {self.sources.get((ir.false_name(pred), row))})"
+                " and true",
+                loc,
+                value=_fact_text(pred, row),
+                hint="keep the one the record shows",
+                example=f"{pred}: {rel.example_record()}",
             )
         if row in self.facts.get(pred, ()):
             self.notes.append(
@@ -142,7 +192,10 @@ def _key_conflict(
     )
 
 
-def _record(voc: Vocabulary, rel: Relation, rec: Any, loc: Location, case: Case, pred: str) -> None:
+def _record(
+    voc: Vocabulary, rel: Relation, rec: Any, loc: Location, case: Case, pred: str, *, false: bool = False
+) -> None:
+    state = case.state_false if false else case.state
     if isinstance(rec, yamlpos.YList):
         if len(rec) != rel.arity:
             raise ValidationError(
@@ -154,7 +207,7 @@ def _record(voc: Vocabulary, rel: Relation, rec: Any, loc: Location, case: Case,
         row = tuple(
             convert(v, rec.raw[i], f, rel, rec.locs[i]) for i, (v, f) in enumerate(zip(rec, rel.fields, strict=True))
         )
-        case.state(rel, row, loc)
+        state(rel, row, loc)
         return
     if not isinstance(rec, yamlpos.YDict):
         raise ValidationError(
@@ -183,7 +236,7 @@ def _record(voc: Vocabulary, rel: Relation, rec: Any, loc: Location, case: Case,
                 example=f"{pred}: {rel.example_record()}",
             )
         values.append(convert(rec[f.name], rec.raw.get(f.name), f, rel, rec.locs[f.name]))
-    case.state(rel, tuple(values), loc)
+    state(rel, tuple(values), loc)
 
 
 def load_case(path: Path | str, voc: Vocabulary, text: str | None = None) -> Case:
@@ -213,28 +266,8 @@ def case_from_mapping(data: Any, voc: Vocabulary, path: Path, case: Case) -> Cas
     if "document" in data and data["document"] is not None:
         case.document = str(_setting(data, "document", "id"))
         case.document_loc = data.locs["document"]
-    facts = data.get("facts") or yamlpos.YDict()
-    if not isinstance(facts, yamlpos.YDict):
-        raise ValidationError(
-            "'facts' must map relation names to lists of records",
-            data.locs.get("facts", data.loc),
-            example=EXAMPLE_CASE,
-        )
-    if not hasattr(facts, "locs"):
-        facts.locs, facts.key_locs, facts.raw, facts.loc = {}, {}, {}, data.loc
-    for pred, records in facts.items():
-        rel = voc.stated_relation(pred, facts.key_locs[pred], EXAMPLE_CASE)
-        if records is None:
-            continue
-        if not isinstance(records, yamlpos.YList):
-            raise ValidationError(
-                f"{pred} must be a list of records",
-                facts.locs[pred],
-                value=records,
-                example=f"{pred}:\n    - {rel.example_record()}",
-            )
-        for i, rec in enumerate(records):
-            _record(voc, rel, rec, records.locs[i], case, pred)
+    _section(data, "facts", voc, case, EXAMPLE_CASE)
+    _section(data, "false", voc, case, EXAMPLE_FALSE)
     files = data.get("facts_files") or yamlpos.YList()
     if not isinstance(files, yamlpos.YList):
         raise ValidationError(
@@ -254,6 +287,30 @@ def case_from_mapping(data: Any, voc: Vocabulary, path: Path, case: Case) -> Cas
     if case.reference_date is None and stated:
         (case.reference_date,) = next(iter(stated))  # type: ignore[assignment]
     return case
+
+
+def _section(data: yamlpos.YDict, key: str, voc: Vocabulary, case: Case, example: str) -> None:
+    """The ``facts:`` section (facts stated true) or the ``false:`` section (facts of open relations stated false)."""
+    facts = data.get(key) or yamlpos.YDict()
+    if not isinstance(facts, yamlpos.YDict):
+        raise ValidationError(
+            f"'{key}' must map relation names to lists of records", data.locs.get(key, data.loc), example=example
+        )
+    if not hasattr(facts, "locs"):
+        facts.locs, facts.key_locs, facts.raw, facts.loc = {}, {}, {}, data.loc
+    for pred, records in facts.items():
+        rel = voc.stated_relation(pred, facts.key_locs[pred], example)
+        if records is None:
+            continue
+        if not isinstance(records, yamlpos.YList):
+            raise ValidationError(
+                f"{pred} must be a list of records",
+                facts.locs[pred],
+                value=records,
+                example=f"{pred}:\n    - {rel.example_record()}",
+            )
+        for i, rec in enumerate(records):
+            _record(voc, rel, rec, records.locs[i], case, pred, false=key == "false")
 
 
 def _setting(data: yamlpos.YDict, key: str, ftype: str) -> Value:

@@ -322,7 +322,9 @@ def _load_document(folder: Path, kb: KnowledgeBase) -> Document:
             errors.append(exc)
     checks.raise_all(errors)
     voc = kb.vocabulary
+    program.open_relations = frozenset(n for n, r in voc.relations.items() if r.is_open)
     errors = checks.check_program(program, voc.input_arities(), voc.concept_arities())
+    errors.extend(checks.check_open_atoms(program))
     for p in program.params:
         shared = voc.parameters.get(p.name)
         if shared and shared[0] != p.type:

@@ -219,6 +219,19 @@ def var_occurrences(rule: ir.Rule) -> dict[str, int]:
     return counts
 
 
+def singleton_variables(rule: ir.Rule) -> list[ir.Var]:
+    """Named variables (not ``_``, not starting with ``_``) written exactly once in the whole rule: the head and
+    the body, negated atoms and aggregates (their bodies, values and results) included. Each is a likely typo, or
+    a value never used that ``_`` (or ``_Name``) would say is meant to be any value."""
+    occurrences = [a for a in rule.head.args if isinstance(a, ir.Var)]
+    for lit in rule.body:
+        occurrences.extend(ir.literal_vars(lit))
+    counts: dict[str, int] = defaultdict(int)
+    for v in occurrences:
+        counts[v.name] += 1
+    return [v for v in occurrences if counts[v.name] == 1 and not v.anonymous]
+
+
 def _unsafe(v: ir.Var, why: str) -> SafetyError:
     return SafetyError(
         f"variable {v.name} is not bound: {why}",
@@ -357,4 +370,53 @@ def check_program(
     errors += check_safety(program.rules)
     _, strat_errors = stratify(program.rules)
     errors += strat_errors
+    return errors
+
+
+OPEN_ATOM_EXAMPLE = (
+    "cum_laude(S, P) :- cum_laude_conditions_met(S, P), discretionary_decision(examencommissie, cum_laude, S, P)."
+)
+
+
+def check_open_atoms(program: ir.Program) -> list[OerlogError]:
+    """An atom over an open input relation (absence means unknown) needs every variable bound by a positive atom
+    over another relation of the same body: what is unknown is whether *this* fact holds, so the fact must be
+    named; ``_`` (any value) cannot be."""
+    errors: list[OerlogError] = []
+    for rule in program.rules:
+        errors.extend(_open_atoms_in(rule.body, program.open_relations, rule.id))
+    return errors
+
+
+def _open_atoms_in(
+    body: Iterable[ir.Literal], open_relations: frozenset[str], rule_id: str, outer: frozenset[str] = frozenset()
+) -> list[OerlogError]:
+    body = list(body)
+    bound = set(outer) | {
+        v.name
+        for lit in body
+        if isinstance(lit, ir.Positive) and lit.atom.pred not in open_relations
+        for v in lit.atom.args
+        if isinstance(v, ir.Var)
+    }
+    errors: list[OerlogError] = []
+    for lit in body:
+        if isinstance(lit, ir.Aggregate):
+            errors.extend(_open_atoms_in(lit.body, open_relations, rule_id, frozenset(bound)))
+            continue
+        if not isinstance(lit, ir.Positive | ir.Negative) or lit.atom.pred not in open_relations:
+            continue
+        for v in lit.atom.args:
+            if isinstance(v, ir.Var) and (v.anonymous or v.name not in bound):
+                shown = "_" if v.anonymous else v.name
+                errors.append(
+                    SafetyError(
+                        f"{lit.atom.pred} is open (absence means unknown): variable {shown} of rule {rule_id} must be"
+                        " bound by a positive atom over another relation of the body",
+                        v.loc or lit.atom.loc,
+                        value=str(lit.atom),
+                        hint="name the fact whose truth is unknown: bind its fields by the atoms that lead to it",
+                        example=OPEN_ATOM_EXAMPLE,
+                    )
+                )
     return errors

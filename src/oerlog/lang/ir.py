@@ -41,11 +41,24 @@ class RelationRole(StrEnum):
     GAP = "gap"  # ``_gap_<set>``: cases where no outcome of an exhaustive set holds (consistency checks)
     INSTANCE = "instance"  # ``_ri_N``: the body bindings of every instance of a rule (provenance)
     DELTA = "delta"  # ``_delta_<pred>``: tuples new in the last round of a recursive component (pyDatalog)
+    POSSIBLE = "possible"  # ``_possible_<pred>``: the tuples that hold or are undetermined (three-valued answers)
+    STATED_FALSE = "stated_false"  # ``_false_<pred>``: facts of an open input relation a case states false
+    UNSETTLED = "unsettled"  # ``_unsettled_N``: aggregate groups whose rows are not all certain
 
     @property
     def internal(self) -> bool:
         """True for relations a tool created (not written in the rules, not shown to people)."""
         return self is not RelationRole.RELATION
+
+
+def possible_name(pred: str) -> str:
+    """The relation holding the tuples of ``pred`` that hold or are undetermined."""
+    return f"_possible_{pred}"
+
+
+def false_name(pred: str) -> str:
+    """The relation holding the facts of the open input relation ``pred`` that a case states false."""
+    return f"_false_{pred}"
 
 
 def is_anonymous(name: str) -> bool:
@@ -233,9 +246,18 @@ class Annotations:
     cites: tuple[Citation, ...] = ()
     nl: str | None = None
     en: str | None = None
-    interpretations: tuple[str, ...] = ()
+    interpretations: tuple[str, ...] = ()  # in English (or the one language written)
+    interpretations_nl: tuple[str, ...] = ()  # the same readings in Dutch, "" where only one text was written
     discretion: str | None = None
     doc: str | None = None
+
+    def readings(self, lang: str) -> tuple[str, ...]:
+        """The interpretations in ``lang`` (nl or en), each falling back to the text written when there is no
+        translation."""
+        if lang != "nl":
+            return self.interpretations
+        nl = self.interpretations_nl + ("",) * (len(self.interpretations) - len(self.interpretations_nl))
+        return tuple(n or e for n, e in zip(nl, self.interpretations, strict=True))
 
 
 @dataclass(frozen=True)
@@ -331,17 +353,20 @@ class Program:
 
     ``roles`` holds the role of every relation a tool added to the program with its own rules (for example
     the consistency checks' ``_gap_<set>`` relations); relations written in ``.dl`` files have none.
+    ``open_relations`` names the input relations the vocabulary declares open (absence means unknown).
     """
 
     rules: list[Rule] = field(default_factory=list)
     params: list[ParamDecl] = field(default_factory=list)
     roles: dict[str, RelationRole] = field(default_factory=dict)
+    open_relations: frozenset[str] = frozenset()  # input relations where absence means unknown (the vocabulary's)
 
     def extend(self, other: Program) -> None:
-        """Append another program's rules, parameters and roles."""
+        """Append another program's rules, parameters, roles and open relations."""
         self.rules.extend(other.rules)
         self.params.extend(other.params)
         self.roles.update(other.roles)
+        self.open_relations |= other.open_relations
 
 
 def expr_text(e: Expr) -> str:

@@ -253,6 +253,7 @@ class _Builder:
         single: dict[str, str] = {}
         cites: list[ir.Citation] = []
         interpretations: list[str] = []
+        interpretations_nl: list[str] = []
         for n in nodes:
             name_tok = n.children[0]
             assert isinstance(name_tok, Token)
@@ -293,11 +294,13 @@ class _Builder:
                     )
                 cites.append(ir.Citation(article, lid, doc, self.loc(n)))
                 continue
+            if name == "interpretation":
+                en, nl = self.interpretation(pos, kw, name_tok)
+                interpretations.append(en)
+                interpretations_nl.append(nl)
+                continue
             if len(pos) != 1 or kw:
                 raise self.error(f"@{name} takes exactly one argument", name_tok, hint=f'@{name}("...")')
-            if name == "interpretation":
-                interpretations.append(pos[0])
-                continue
             if name in single:
                 raise self.error(f"@{name} given twice", name_tok)
             single[name] = pos[0]
@@ -307,9 +310,22 @@ class _Builder:
             nl=single.get("nl"),
             en=single.get("en"),
             interpretations=tuple(interpretations),
+            interpretations_nl=tuple(interpretations_nl),
             discretion=single.get("discretion"),
             doc=single.get("doc"),
         )
+
+    def interpretation(self, pos: list[str], kw: dict[str, str], name_tok: Token) -> tuple[str, str]:
+        """``@interpretation(nl="...", en="...")`` (the reading in both languages), or the older one-text form
+        ``@interpretation("...")``: (English or the one text, Dutch or "")."""
+        hint = '@interpretation(nl="... gelezen als ...", en="... read as ...")'
+        if pos and not kw and len(pos) == 1:
+            return pos[0], ""
+        if pos or set(kw) != {"nl", "en"}:
+            raise self.error('@interpretation takes nl="..." and en="..." (or one text)', name_tok, hint=hint)
+        if not kw["nl"].strip() or not kw["en"].strip():
+            raise self.error("@interpretation: the nl and en readings may not be empty", name_tok, hint=hint)
+        return kw["en"], kw["nl"]
 
     def param_annotations(self, nodes: list[Tree[Token]], type_: str) -> tuple[str | None, tuple[Value, ...]]:
         """A parameter's ``@unit(...)`` and ``@options(...)``, checked against its type."""

@@ -11,10 +11,19 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from oerlog.lang import ir
-from oerlog.semantics.plan import CompiledRule, Plan
+from oerlog.lang.ir import StrEnum
+from oerlog.semantics.steps import CompiledRule, Plan
 from oerlog.values import Value, format_literal
 
 Row = tuple[Value, ...]
+
+
+class Status(StrEnum):
+    """The three answers to "does this hold?" (see :mod:`oerlog.semantics.threevalued`)."""
+
+    HOLDS = "holds"
+    NOT = "does_not_hold"
+    UNDETERMINED = "undetermined"
 
 
 @dataclass
@@ -31,8 +40,27 @@ class Model:
         return tuple(args) in self.relations.get(pred, set())
 
     def tuples(self, pred: str) -> set[Row]:
-        """All tuples of a relation (empty when none)."""
+        """All tuples of a relation that hold (empty when none)."""
         return self.relations.get(pred, set())
+
+    def undetermined(self, pred: str) -> set[Row]:
+        """The tuples of a relation that may hold but are not established: they wait for a fact the case does not
+        state (an open relation), a body's decision, or a template choice."""
+        if pred in self.plan.uncertain:
+            return self.relations.get(ir.possible_name(pred), set()) - self.tuples(pred)
+        return set()
+
+    def status(self, pred: str, args: Row) -> Status:
+        """Holds, does not hold, or undetermined. For an open input relation: stated true, stated false, or
+        neither (undetermined)."""
+        row = tuple(args)
+        if row in self.tuples(pred):
+            return Status.HOLDS
+        if pred in self.plan.open_relations:
+            return Status.NOT if row in self.relations.get(ir.false_name(pred), set()) else Status.UNDETERMINED
+        if row in self.undetermined(pred):
+            return Status.UNDETERMINED
+        return Status.NOT
 
     def instance_bindings(self, rule: CompiledRule) -> Iterator[dict[str, Value]]:
         """The variable bindings of every instance of a compiled rule."""
@@ -40,12 +68,29 @@ class Model:
             yield dict(zip(rule.columns, row, strict=True))
 
     def match(self, atom: ir.Atom) -> list[Row]:
-        """Tuples of ``atom.pred`` that match the atom's constants (variables match anything, consistently)."""
-        out = []
-        for row in self.relations.get(atom.pred, set()):
-            if unify(atom, row, {}) is not None:
-                out.append(row)
-        return sorted(out, key=row_key)
+        """Tuples of ``atom.pred`` that hold and match the atom's constants (variables match anything,
+        consistently)."""
+        return _matching(atom, self.relations.get(atom.pred, set()))
+
+    def match_undetermined(self, atom: ir.Atom) -> list[Row]:
+        """Tuples of ``atom.pred`` that are undetermined and match the atom."""
+        return _matching(atom, self.undetermined(atom.pred))
+
+    def answer(self, atom: ir.Atom) -> Status:
+        """The answer to a question ``atom`` (variables: is there any tuple?): holds when a matching tuple holds,
+        undetermined when none holds but one may, does not hold otherwise."""
+        if self.match(atom):
+            return Status.HOLDS
+        if atom.pred in self.plan.open_relations:
+            ground_row = ground(atom, {})
+            if ground_row is not None:
+                return self.status(atom.pred, ground_row)
+            return Status.UNDETERMINED
+        return Status.UNDETERMINED if self.match_undetermined(atom) else Status.NOT
+
+
+def _matching(atom: ir.Atom, rows: set[Row]) -> list[Row]:
+    return sorted((row for row in rows if unify(atom, row, {}) is not None), key=row_key)
 
 
 def row_key(row: Row) -> tuple[str, ...]:

@@ -19,98 +19,16 @@ model (:mod:`oerlog.semantics.evaluate`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from oerlog.lang import checks, ir
 from oerlog.lang.depgraph import DependencyGraph, Edge, Polarity
-from oerlog.lang.ir import RelationRole, StrEnum
+from oerlog.lang.ir import RelationRole
+from oerlog.semantics.steps import CompiledRule, Plan, RuleKind, Step, StepKind
+from oerlog.semantics.threevalued import make_three_valued
 from oerlog.values import Value
 
-
-class StepKind(StrEnum):
-    """How a body literal is evaluated."""
-
-    ATOM = "atom"  # a positive atom: joins, binds its variables
-    NOT = "not"  # a negated atom, possibly through an existential auxiliary relation
-    TEST = "test"  # a comparison of bound values
-    ASSIGN = "assign"  # ``X = expr`` binding X
-    AGG = "agg"  # an aggregate over its auxiliary relation
-    DEFEAT = "defeat"  # the check that no exception overrides the rule
-
-
-class RuleKind(StrEnum):
-    """What a compiled rule is."""
-
-    RULE = "rule"  # a rule of the document
-    EXCEPTION = "exception"  # an exception: derives the ``_defeated_<rule>`` relation of the rule it overrides
-    AUX = "aux"  # an auxiliary rule the compiler made (existential negation, an aggregate's rows)
-
-
-@dataclass(frozen=True)
-class Step:
-    """One body literal as evaluated (see :class:`StepKind`)."""
-
-    kind: StepKind
-    literal: ir.Literal
-    atom: ir.Atom | None = None  # the atom the engine evaluates (aux atom for existential negation / aggregates)
-    needs: tuple[str, ...] = ()  # variables that must be bound before this step
-    binds: tuple[str, ...] = ()  # variables this step binds
-    agg_group: tuple[str, ...] = ()
-    agg_columns: tuple[str, ...] = ()  # columns of the aggregate's auxiliary relation
-
-
-@dataclass(frozen=True)
-class CompiledRule:
-    """A rule ready for evaluation; ``index`` names its instance relation ``_ri_<index>``."""
-
-    index: int
-    source: ir.Rule
-    head: ir.Atom
-    steps: tuple[Step, ...]
-    columns: tuple[str, ...]  # variables kept in the rule-instance relation, in order
-    kind: RuleKind = RuleKind.RULE
-    defeated_by: tuple[str, ...] = ()  # ids of the exceptions that can defeat this rule
-
-    @property
-    def instance_pred(self) -> str:
-        """Name of the rule-instance relation."""
-        return f"_ri_{self.index}"
-
-    @property
-    def id(self) -> str:
-        """Rule id of the source rule."""
-        return self.source.id
-
-
-@dataclass
-class Plan:
-    """The whole compiled program of one document."""
-
-    rules: list[CompiledRule] = field(default_factory=list)
-    facts: list[ir.Atom] = field(default_factory=list)  # ground facts written in .dl files
-    params: dict[str, Value | None] = field(default_factory=dict)
-    blocked: dict[str, list[str]] = field(default_factory=dict)  # rule id -> unfilled parameters it needs
-    blocked_rules: list[ir.Rule] = field(default_factory=list)
-    strata: dict[str, int] = field(default_factory=dict)
-    order: list[str] = field(default_factory=list)  # derived predicates in evaluation order (lower strata first)
-    groups: list[list[str]] = field(default_factory=list)  # the same, grouped by recursive component
-    aggregates: dict[str, Step] = field(default_factory=dict)  # aux relation -> its aggregate step
-    roles: dict[str, RelationRole] = field(default_factory=dict)  # every relation the compiler created
-
-    def role(self, pred: str) -> RelationRole:
-        """The role of a relation: recorded where the relation was created, else a relation of the rules."""
-        return self.roles.get(pred, RelationRole.RELATION)
-
-    def is_internal(self, pred: str) -> bool:
-        """True for a relation the compiler (or a tool) created: not written in the rules, not shown to people."""
-        return self.role(pred).internal
-
-    def by_id(self, rule_id: str) -> CompiledRule | None:
-        """The compiled rule with this id (the main one, not an auxiliary)."""
-        for r in self.rules:
-            if r.id == rule_id and r.kind is not RuleKind.AUX:
-                return r
-        return None
+__all__ = ["CompiledRule", "Plan", "RuleKind", "Step", "StepKind", "build_plan", "restrict_program", "rule_params"]
 
 
 def _subst_term(t: ir.Term, params: Mapping[str, Value | None]) -> ir.Term:
@@ -163,7 +81,10 @@ def restrict_program(program: ir.Program, goals: Iterable[str]) -> ir.Program:
     graph = DependencyGraph.of_rules(program.rules)
     needed = graph.closure(goals)
     return ir.Program(
-        [r for r in program.rules if graph.rule_nodes[r.id] in needed], list(program.params), dict(program.roles)
+        [r for r in program.rules if graph.rule_nodes[r.id] in needed],
+        list(program.params),
+        dict(program.roles),
+        program.open_relations,
     )
 
 
@@ -183,6 +104,7 @@ def build_plan(program: ir.Program, overrides: Mapping[str, Value] | None = None
         if r.defeats:
             exceptions.setdefault(r.defeats, []).append(r.id)
     counter = 0
+    unknown: list[CompiledRule] = []  # what rules needing an unfilled parameter may derive
     for r in program.rules:
         if r.is_fact and not r.defeats:
             plan.facts.append(r.head)
@@ -191,7 +113,10 @@ def build_plan(program: ir.Program, overrides: Mapping[str, Value] | None = None
         if missing:
             plan.blocked[r.id] = missing
             plan.blocked_rules.append(r)
-            continue
+            variant = _unknown_variant(r, missing)
+            if variant is None:
+                continue
+            r = variant
         head = _subst_atom(r.head, params)
         body = [_subst_lit(lit, params) for lit in r.body]
         kind = RuleKind.RULE
@@ -211,16 +136,56 @@ def build_plan(program: ir.Program, overrides: Mapping[str, Value] | None = None
             plan.rules.append(replace(a, index=len(plan.rules)))
             plan.roles[plan.rules[-1].instance_pred] = RelationRole.INSTANCE
         columns = _columns(head, steps)
-        plan.rules.append(CompiledRule(len(plan.rules), r, head, tuple(steps), columns, kind, defeaters))
+        compiled = CompiledRule(len(plan.rules), r, head, tuple(steps), columns, kind, defeaters)
+        if r.id in plan.blocked:
+            if not _safe(compiled):
+                continue
+            unknown.append(replace(compiled, unknown_params=tuple(plan.blocked[r.id])))
+            continue
+        plan.rules.append(compiled)
         plan.roles[plan.rules[-1].instance_pred] = RelationRole.INSTANCE
         for s in steps:
             if s.kind is StepKind.AGG and s.atom is not None:
                 plan.aggregates[s.atom.pred] = s
+    make_three_valued(plan, program.open_relations, unknown)
     plan.groups = _evaluation_groups(plan)
     plan.order = [p for g in plan.groups for p in g]
     for cr in plan.rules:
         plan.strata.setdefault(cr.head.pred, 0)
     return plan
+
+
+def _unknown_variant(rule: ir.Rule, missing: list[str]) -> ir.Rule | None:
+    """The rule with every comparison, negation and aggregate that reads an unfilled parameter left out, and such a
+    parameter in an atom read as any value: what the rule may derive whatever the choice. None when the head
+    names the parameter."""
+    if any(isinstance(a, ir.Param) and a.name in missing for a in rule.head.args):
+        return None
+    body: list[ir.Literal] = []
+    for lit in rule.body:
+        names = {p.name for p in ir.literal_params(lit)}
+        if not names & set(missing):
+            body.append(lit)
+        elif isinstance(lit, ir.Positive):
+            args = tuple(
+                ir.Var(f"_unfilled_{a.name}_{i}", a.loc) if isinstance(a, ir.Param) and a.name in missing else a
+                for i, a in enumerate(lit.atom.args)
+            )
+            body.append(ir.Positive(replace(lit.atom, args=args)))
+    return replace(rule, body=tuple(body))
+
+
+def _safe(cr: CompiledRule) -> bool:
+    """Every step has its inputs bound and the head is ground (a rule variant that lost the literal binding a
+    variable is not)."""
+    bound: set[str] = set()
+    for s in cr.steps:
+        if not set(s.needs) <= bound:
+            return False
+        if s.kind is StepKind.TEST and s.atom is None and not s.needs and ir.literal_vars(s.literal):
+            return False  # an unsafe leftover the step ordering kept
+        bound.update(s.binds)
+    return all(a.name in bound for a in cr.head.args if isinstance(a, ir.Var))
 
 
 def _recursive_groups(graph: DependencyGraph) -> dict[str, set[str]]:

@@ -17,6 +17,7 @@ from oerlog.kb import yamlpos
 from oerlog.kb.cases import Case, case_from_mapping, load_case
 from oerlog.kb.loader import Document, KnowledgeBase
 from oerlog.lang.parser import parse_atom
+from oerlog.semantics.model import Status
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Scenario:
     source_example: str | None = None
     disagrees: str | None = None
     loc: Location | None = None
+    expect_undetermined: list[tuple[str, Location]] = field(default_factory=list)
 
 
 @dataclass
@@ -62,6 +64,7 @@ SCENARIO_KEYS = (
     "params",
     "expect",
     "expect_not",
+    "expect_undetermined",
     "source_example",
     "disagrees",
 )
@@ -119,6 +122,7 @@ def load_scenarios(kb: KnowledgeBase, doc: Document, path: Path) -> list[Scenari
                 str(spec["source_example"]) if spec.get("source_example") else None,
                 str(spec["disagrees"]) if spec.get("disagrees") else None,
                 loc,
+                goals("expect_undetermined"),
             )
         )
     return out
@@ -135,16 +139,20 @@ def run_scenario(kb: KnowledgeBase, sc: Scenario) -> Outcome:
     overrides = parse_overrides(doc, sc.params)
     j = judge(kb, sc.case, doc.id, overrides)
     failures: list[str] = []
-    for text, loc in sc.expect:
-        atom = parse_atom(text, str(loc))
-        if not j.answers(atom):
-            failures.append(f"{loc}: expected {text} to hold, but it does not")
-    for text, loc in sc.expect_not:
-        atom = parse_atom(text, str(loc))
-        found = j.answers(atom)
-        if found:
-            failures.append(f"{loc}: expected {text} not to hold, but it does ({len(found)} match(es))")
+    wanted = (
+        [(t, loc, Status.HOLDS) for t, loc in sc.expect]
+        + [(t, loc, Status.NOT) for t, loc in sc.expect_not]
+        + [(t, loc, Status.UNDETERMINED) for t, loc in sc.expect_undetermined]
+    )
+    for text, loc, status in wanted:
+        got = j.model.answer(parse_atom(text, str(loc)))
+        if got is not status:
+            failures.append(f"{loc}: expected {text} {_EXPECTED[status]}, but it {_GOT[got]}")
     return Outcome(sc, failures)
+
+
+_EXPECTED = {Status.HOLDS: "to hold", Status.NOT: "not to hold", Status.UNDETERMINED: "to be undetermined"}
+_GOT = {Status.HOLDS: "holds", Status.NOT: "does not hold", Status.UNDETERMINED: "is undetermined"}
 
 
 def rule_coverage(kb: KnowledgeBase, doc: Document, scenarios: list[Scenario]) -> dict[str, dict[str, int]]:
@@ -158,6 +166,8 @@ def rule_coverage(kb: KnowledgeBase, doc: Document, scenarios: list[Scenario]) -
                 cov[sc.rule]["positive"] += 1
             if sc.expect_not:
                 cov[sc.rule]["negative"] += 1
+            if sc.expect_undetermined:
+                cov[sc.rule]["undetermined"] = cov[sc.rule].get("undetermined", 0) + 1
     return cov
 
 

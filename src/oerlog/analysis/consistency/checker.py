@@ -134,7 +134,10 @@ class Checker:
             roles[head.pred] = RelationRole.GAP
             sets.append(os_)
         prog = ir.Program(
-            list(doc.program.rules) + extra, list(doc.program.params), roles={**doc.program.roles, **roles}
+            list(doc.program.rules) + extra,
+            list(doc.program.params),
+            roles={**doc.program.roles, **roles},
+            open_relations=doc.program.open_relations,
         )
         if extra:
             errs = checks.check_program(prog, self.kb.vocabulary.input_arities(), self.kb.vocabulary.concept_arities())
@@ -153,7 +156,12 @@ class Checker:
         keep = self._possible_rules(prog, facts) if facts is not None else frozenset(range(len(prog.rules)))
         key = (doc_id, keep)
         if key not in self.plans:
-            sub = ir.Program([r for i, r in enumerate(prog.rules) if i in keep], list(prog.params), dict(prog.roles))
+            sub = ir.Program(
+                [r for i, r in enumerate(prog.rules) if i in keep],
+                list(prog.params),
+                dict(prog.roles),
+                prog.open_relations,
+            )
             self.plans[key] = build_plan(sub)
         return self.plans[key]
 

@@ -80,6 +80,7 @@ class _Compiler:
             todo = [p for p in preds if not self.plan.is_internal(p)]
         else:
             todo = list(goals)
+        todo += [ir.possible_name(p) for p in todo if p in self.plan.uncertain]  # what may hold, for the status
         return compiled_graph(self.plan).closure(todo)
 
     def infer(self, preds: set[str]) -> None:
@@ -156,9 +157,7 @@ class _Compiler:
                 if len(joins) == 1 and conds:
                     where.extend(conds)
             elif st.kind in (StepKind.NOT, StepKind.DEFEAT):
-                lit = st.literal
-                assert isinstance(lit, ir.Negative)
-                where.append(self.negation(lit.atom, binding))
+                where.append(self.negation(st.negated(), binding))
             elif st.kind is StepKind.TEST:
                 lit = st.literal
                 if not isinstance(lit, ir.Compare):
@@ -408,9 +407,7 @@ def _step_atoms(st: Step) -> list[ir.Atom]:
     if st.kind is StepKind.ATOM and st.atom is not None:
         return [st.atom]
     if st.kind in (StepKind.NOT, StepKind.DEFEAT):
-        lit = st.literal
-        assert isinstance(lit, ir.Negative)
-        return [lit.atom]
+        return [st.negated()]
     if st.kind is StepKind.AGG and st.atom is not None:
         return [st.atom]
     return []

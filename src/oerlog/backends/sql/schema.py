@@ -51,6 +51,10 @@ class Tables:
             ir.Rule(cr.head, tuple(st.literal for st in cr.steps), cr.source.ann, None, cr.source.loc) for cr in rules
         ]
         inputs = declared_types(voc.relations) if voc is not None else {}
+        for name, rel in (voc.relations if voc is not None else {}).items():
+            if rel.is_open:  # the facts a case states false have the relation's fields
+                declared = inputs[name]
+                inputs[ir.false_name(name)] = RelationType(ir.false_name(name), declared.columns, declared.types)
         for pred, classes in (input_types or {}).items():
             declared = inputs.get(pred)
             names = declared.columns if declared and declared.arity == len(classes) else None
@@ -123,8 +127,8 @@ class Tables:
             lit = st.literal
             if st.kind is StepKind.ATOM and st.atom is not None:
                 atom_scales(st.atom)
-            elif isinstance(lit, ir.Negative) and st.kind in (StepKind.NOT, StepKind.DEFEAT):
-                atom_scales(lit.atom)
+            elif st.kind in (StepKind.NOT, StepKind.DEFEAT):
+                atom_scales(st.negated())
             elif st.kind is StepKind.ASSIGN and isinstance(lit, ir.Compare):
                 target = st.binds[0]
                 expr = lit.right if isinstance(lit.left, ir.Var) and lit.left.name == target else lit.left
