@@ -25,6 +25,7 @@ from oerlog.version import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+EXIT_UNDETERMINED = 4  # a single goal is undetermined (see oerlog.cli.main)
 CASE_EXAMPLE = "--case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml"
 
 

@@ -1,7 +1,9 @@
 """The ``oerlog`` command line (click): the entry point, its exit codes and its handling of signals.
 
-Exit codes: 0 success, 1 a check or test found problems, 2 bad input (with file:line:column, the bad value
-and a valid example), 3 an internal error; 130 / 143 / 129 interrupted by SIGINT / SIGTERM / SIGHUP.
+Exit codes: 0 success, 1 a check or test found problems (or a single goal does not hold), 2 bad input (with
+file:line:column, the bad value and a valid example), 3 an internal error, 4 a single goal is undetermined (it
+may hold, but waits for a fact the case does not establish, a body's decision or a choice the document leaves
+open); 130 / 143 / 129 interrupted by SIGINT / SIGTERM / SIGHUP.
 
 The commands live in one module per group, each registering its commands on :data:`cli` when imported:
 :mod:`~oerlog.cli.single` (why, whynot, query, appeal), :mod:`~oerlog.cli.kbinfo` (docs, lint, coverage, test,

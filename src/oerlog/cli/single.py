@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from oerlog.cli.group import FORMAT, Ctx, case_options, cli, echo_json, judge_case
+from oerlog.cli.group import EXIT_UNDETERMINED, FORMAT, Ctx, case_options, cli, echo_json, judge_case
 from oerlog.evaluation.judge import Judgement
 from oerlog.explain.answers import answer_table, answers_dict
 from oerlog.explain.explainer import Explainer
@@ -25,19 +25,25 @@ def echo_explanation(
     """Print the explanation of ``goal`` (parsed: ``atom``) in ``j``: the proof of each of the matching ``rows``
     (``why``), or why it does not hold (``whynot``)."""
     ex = Explainer(j.model, j.document, j.case.sources, lang)
-    trees = [ex.why(atom.pred, r) for r in rows] if kind == "why" else [ex.whynot(atom)]
+    if kind == "why":
+        trees = [ex.why(atom.pred, r) if j.model.holds(atom.pred, r) else ex.undetermined(atom.pred, r) for r in rows]
+    else:
+        trees = [ex.whynot(atom)]
     click.echo(Explanation(kind, goal, tuple(trees), j, lang).render(fmt), nl=False)
 
 
-def echo_answers(atom: ir.Atom, rows: Sequence[Row], fmt: str, lang: str, j: Judgement) -> None:
-    """Print the facts matching ``atom``: a table (text) or JSON."""
+def echo_answers(
+    atom: ir.Atom, rows: Sequence[Row], fmt: str, lang: str, j: Judgement, open_rows: Sequence[Row] = ()
+) -> None:
+    """Print the facts matching ``atom`` that hold and, with their status, those that are undetermined: a table
+    (text) or JSON."""
     if fmt == "json":
-        echo_json(answers_dict(atom, rows, j))
+        echo_json(answers_dict(atom, rows, j, open_rows))
         return
     from rich.console import Console  # deferred: rich (~10 ms), for this table only
     from rich.table import Table
 
-    t = answer_table(atom, rows, j, lang)
+    t = answer_table(atom, rows, j, lang, open_rows)
     click.echo(t.title)
     table = Table()
     for name in t.columns:
@@ -59,15 +65,22 @@ def why(ctx: Ctx, goal: str, case_path: str, doc_id: str | None, params: tuple[s
     \b
     Example:
       oerlog why 'resit_excluded("anna", C)' --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml
-    Exit code 1 when nothing matches GOAL (use whynot to see why).
+    Exit code 1 when nothing matches GOAL (use whynot to see why); 4 when it is undetermined: it may hold, but
+    waits for a fact the case does not establish, a body's decision or a choice the document leaves open (the
+    explanation says which).
     """
     j, (atom,) = judge_case(ctx.kb, case_path, doc_id, list(params), [goal])
     rows = j.answers(atom)
-    if not rows:
-        msg = "geldt niet" if lang == "nl" else "does not hold"
-        click.echo(f"{goal}: {msg}. oerlog whynot '{goal}' --case {case_path}", err=True)
-        sys.exit(1)
-    echo_explanation("why", goal, atom, j, fmt, lang, rows)
+    if rows:
+        echo_explanation("why", goal, atom, j, fmt, lang, rows)
+        return
+    open_rows = j.model.match_undetermined(atom)
+    if open_rows:
+        echo_explanation("why", goal, atom, j, fmt, lang, open_rows)
+        sys.exit(EXIT_UNDETERMINED)
+    msg = "geldt niet" if lang == "nl" else "does not hold"
+    click.echo(f"{goal}: {msg}. oerlog whynot '{goal}' --case {case_path}", err=True)
+    sys.exit(1)
 
 
 @cli.command()
@@ -96,14 +109,19 @@ def whynot(
 def query(
     ctx: Ctx, goal: str, case_path: str, doc_id: str | None, params: tuple[str, ...], lang: str, fmt: str
 ) -> None:
-    """List the facts matching GOAL (variables in GOAL are columns).
+    """List the facts matching GOAL (variables in GOAL are columns), those that hold and those that are
+    undetermined (they may hold: `oerlog why` says on what they wait).
 
     \b
     Example:
       oerlog query 'resit_excluded(S, C)' --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml
+    Exit code 4 when no fact holds and some are undetermined.
     """
     j, (atom,) = judge_case(ctx.kb, case_path, doc_id, list(params), [goal])
-    echo_answers(atom, j.answers(atom), fmt, lang, j)
+    rows, open_rows = j.answers(atom), j.model.match_undetermined(atom)
+    echo_answers(atom, rows, fmt, lang, j, open_rows)
+    if open_rows and not rows:
+        sys.exit(EXIT_UNDETERMINED)
 
 
 @cli.command()

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from oerlog.backends.sql import RULE_COLUMN, SqlProgram, quote, sql_literal
+from oerlog.lang import ir
 from oerlog.values import format_literal
 
 
@@ -31,9 +32,37 @@ def plain_decimal(d: Decimal) -> str:
     return s
 
 
+HOLDS, UNDETERMINED = "holds", "undetermined"
+
+
+def status_rows(prog: SqlProgram, goal: str) -> str:
+    """The rows of ``goal`` with a ``status`` column: ``holds``, or ``undetermined`` for a row that may hold but
+    waits for a fact the data does not establish, a body's decision or a choice the document leaves open."""
+    rel = prog.derived[goal]
+    held = f"SELECT *, {sql_literal(HOLDS)} AS status FROM {prog.goal_rows(goal)}"
+    twin = ir.possible_name(goal)
+    if goal not in prog.plan.uncertain or twin not in prog.derived:
+        return f"({held})"
+    cond = prog.filters.get(goal)
+    own = prog.derived[twin].columns  # the twin's columns, in the goal's order (named by the rules' variables)
+    same = (
+        " AND ".join(f"h.{quote(c)} IS NOT DISTINCT FROM p.{quote(t)}" for c, t in zip(rel.columns, own, strict=True))
+        or "TRUE"
+    )
+    cols = ", ".join(f"p.{quote(t)} AS {quote(c)}" for c, t in zip(rel.columns, own, strict=True))
+    maybe = (
+        f"SELECT {cols + ', ' if cols else ''}p.{quote(RULE_COLUMN)}, {sql_literal(UNDETERMINED)} AS status "
+        f"FROM {prog.table(twin)} AS p "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {prog.table(goal)} AS h WHERE {same})"
+    )
+    if cond:
+        maybe = f"SELECT * FROM ({maybe}) WHERE {cond}"
+    return f"({held} UNION ALL {maybe})"
+
+
 def result_select(prog: SqlProgram, goals: Sequence[str], sort: bool = True) -> tuple[str, list[str]]:
     """The SQL of the result table and its column names: one goal's columns, or (several goals) ``conclusion``,
-    ``arg1..argN`` as text; then the rule and its articles."""
+    ``arg1..argN`` as text; then the rule, its articles and the status (holds / undetermined)."""
     cites = (
         " UNION ALL ".join(
             f"SELECT {sql_literal(r)} AS rule, {sql_literal(c)} AS articles" for r, c in sorted(prog.rule_cites.items())
@@ -44,11 +73,11 @@ def result_select(prog: SqlProgram, goals: Sequence[str], sort: bool = True) -> 
         g = goals[0]
         rel = prog.derived[g]
         cols = [f"d.{quote(c)}" for c in rel.columns]
-        names = list(rel.columns) + ["rule", "articles"]
+        names = list(rel.columns) + ["rule", "articles", "status"]
         order = ", ".join(str(i + 1) for i in range(len(cols) + 1))
         sql = (
-            f"SELECT {', '.join(cols + [f'd.{quote(RULE_COLUMN)} AS rule', 'c.articles'])} "
-            f"FROM {prog.goal_rows(g)} AS d "
+            f"SELECT {', '.join(cols + [f'd.{quote(RULE_COLUMN)} AS rule', 'c.articles', 'd.status'])} "
+            f"FROM {status_rows(prog, g)} AS d "
             f"LEFT JOIN ({cites}) AS c ON c.rule = d.{quote(RULE_COLUMN)}" + (f" ORDER BY {order}" if sort else "")
         )
         return sql, names
@@ -59,11 +88,14 @@ def result_select(prog: SqlProgram, goals: Sequence[str], sort: bool = True) -> 
         vals = [f"CAST(d.{quote(c)} AS VARCHAR) AS arg{i + 1}" for i, c in enumerate(rel.columns)]
         vals += [f"CAST(NULL AS VARCHAR) AS arg{i + 1}" for i in range(len(rel.columns), width)]
         parts.append(
-            f"SELECT {sql_literal(g)} AS conclusion, {', '.join(vals)}, d.{quote(RULE_COLUMN)} AS rule "
-            f"FROM {prog.goal_rows(g)} AS d"
+            f"SELECT {sql_literal(g)} AS conclusion, {', '.join(vals)}, d.{quote(RULE_COLUMN)} AS rule, d.status "
+            f"FROM {status_rows(prog, g)} AS d"
         )
-    names = ["conclusion"] + [f"arg{i + 1}" for i in range(width)] + ["rule", "articles"]
-    sql = f"SELECT u.*, c.articles FROM ({' UNION ALL '.join(parts)}) AS u LEFT JOIN ({cites}) AS c ON c.rule = u.rule"
+    names = ["conclusion"] + [f"arg{i + 1}" for i in range(width)] + ["rule", "articles", "status"]
+    sql = (
+        f"SELECT {', '.join(f'u.{n}' for n in names if n not in ('articles', 'status'))}, c.articles, u.status "
+        f"FROM ({' UNION ALL '.join(parts)}) AS u LEFT JOIN ({cites}) AS c ON c.rule = u.rule"
+    )
     if sort:
         sql += f" ORDER BY {', '.join(str(i + 1) for i in range(width + 2))}"
     return sql, names

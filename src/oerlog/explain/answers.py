@@ -9,7 +9,7 @@ from typing import Any
 
 from oerlog.evaluation.judge import Judgement
 from oerlog.lang import ir
-from oerlog.semantics.model import Row
+from oerlog.semantics.model import Row, Status
 from oerlog.values import format_value, json_value
 
 
@@ -23,23 +23,41 @@ class AnswerTable:
     count: str  # ``2 resultaten`` / ``2 results``
 
 
-def answer_table(goal: ir.Atom, rows: Sequence[Row], j: Judgement, lang: str) -> AnswerTable:
-    """The rows matching ``goal`` in ``j`` (from :meth:`Judgement.answers`) as a table in ``lang``."""
-    return AnswerTable(
-        title=f"{goal}  ({j.document.id})",
-        columns=[str(a) for a in goal.args],
-        rows=[[format_value(v, lang) for v in r] for r in rows],
-        count=f"{len(rows)} {'resultaten' if lang == 'nl' else 'results'}",
-    )
+STATUS_WORDS = {
+    "nl": {Status.HOLDS: "geldt", Status.UNDETERMINED: "onbepaald"},
+    "en": {Status.HOLDS: "holds", Status.UNDETERMINED: "undetermined"},
+}
 
 
-def answers_dict(goal: ir.Atom, rows: Sequence[Row], j: Judgement) -> dict[str, Any]:
-    """The rows matching ``goal`` as JSON-ready data: the goal, the document, the columns, the rows (values as
-    JSON values) and the receipt of the judgement."""
+def answer_table(
+    goal: ir.Atom, rows: Sequence[Row], j: Judgement, lang: str, open_rows: Sequence[Row] = ()
+) -> AnswerTable:
+    """The rows matching ``goal`` in ``j`` (from :meth:`Judgement.answers`) as a table in ``lang``; with
+    ``open_rows`` (undetermined) a status column is added."""
+    words = STATUS_WORDS[lang]
+    cells = [[format_value(v, lang) for v in r] for r in rows]
+    columns = [str(a) for a in goal.args]
+    if open_rows:
+        columns.append("status")
+        cells = [c + [words[Status.HOLDS]] for c in cells]
+        cells += [[format_value(v, lang) for v in r] + [words[Status.UNDETERMINED]] for r in open_rows]
+    count = f"{len(rows)} {'resultaten' if lang == 'nl' else 'results'}"
+    if open_rows:
+        count += f", {len(open_rows)} {'onbepaald' if lang == 'nl' else 'undetermined'}"
+    return AnswerTable(title=f"{goal}  ({j.document.id})", columns=columns, rows=cells, count=count)
+
+
+def answers_dict(goal: ir.Atom, rows: Sequence[Row], j: Judgement, open_rows: Sequence[Row] = ()) -> dict[str, Any]:
+    """The rows matching ``goal`` as JSON-ready data: the goal, the document, the columns, the rows that hold and
+    those that are undetermined (values as JSON values), the answer (holds / undetermined / does_not_hold) and
+    the receipt of the judgement."""
+    answer = Status.HOLDS if rows else Status.UNDETERMINED if open_rows else Status.NOT
     return {
         "goal": str(goal),
         "document": j.document.id,
+        "answer": answer.value,
         "columns": [str(a) for a in goal.args],
         "rows": [[json_value(v) for v in r] for r in rows],
+        "undetermined": [[json_value(v) for v in r] for r in open_rows],
         "receipt": j.receipt(),
     }

@@ -19,7 +19,7 @@ from oerlog.kb.loader import Document, Provision
 from oerlog.lang import ir
 from oerlog.lang.ir import RelationRole, StrEnum
 from oerlog.semantics.evaluate import assigned_expr, eval_expr, step_bindings
-from oerlog.semantics.model import Model, Row, ground
+from oerlog.semantics.model import Model, Row, Status, ground
 from oerlog.semantics.plan import CompiledRule, RuleKind, Step, StepKind
 from oerlog.values import BuiltinTypeError, Value, format_literal, format_value
 
@@ -88,6 +88,11 @@ class NodeKind(StrEnum):
     DEFEATED = "defeated"  # an exception overrode the rule
     BLOCKED = "blocked"  # the rule needs a parameter the document leaves unfilled
     NO_RULE = "no_rule"  # no rule concludes the goal's relation
+    # three answers
+    UNDETERMINED = "undetermined"  # may hold: the rule instance, with what it waits for among its children
+    UNKNOWN_FACT = "unknown_fact"  # a fact of an open relation the case states neither true nor false
+    STATED_FALSE = "stated_false"  # a fact of an open relation the case states false
+    UNFILLED = "unfilled"  # a comparison with a choice the document leaves unfilled (``params``)
 
 
 @dataclass
@@ -255,6 +260,9 @@ class Explainer:
         if st.kind is StepKind.ATOM and st.atom is not None:
             g = ground(st.atom, b)
             assert g is not None
+            if self.plan.role(st.atom.pred) is RelationRole.STATED_FALSE:
+                yield self._stated_false(st.atom.pred, g)
+                return
             if self.plan.is_internal(st.atom.pred):
                 return
             yield self.why(st.atom.pred, g, seen)
@@ -265,6 +273,8 @@ class Explainer:
                 text=builtin_text(st, b, self.lang),
                 binding={v: b[v] for v in st.needs if v in b},
             )
+        elif st.kind is StepKind.NOT and st.atom is not None and self.plan.role(st.atom.pred) is RelationRole.UNSETTLED:
+            return  # the aggregate's rows are all certain: shown with the aggregate
         elif st.kind is StepKind.NOT:
             lit = st.literal
             assert isinstance(lit, ir.Negative)
@@ -299,8 +309,87 @@ class Explainer:
                             node.children.append(self.why(sub.atom.pred, gg, seen))
             yield node
 
+    # --- undetermined -------------------------------------------------------------------------------
+
+    def undetermined(self, pred: str, args: tuple[Value, ...], _seen: frozenset[tuple[str, Row]] = frozenset()) -> Node:
+        """Why ``pred(args)`` is undetermined: a rule instance by which it may hold, with the facts it stands on and
+        what it waits for (a fact the case does not establish, a choice the document leaves unfilled, a negation of
+        something undetermined)."""
+        row = tuple(args)
+        text = atom_text(pred, row)
+        if pred in self.plan.open_relations:
+            return self._open_fact(pred, row)
+        key = (pred, row)
+        twin = ir.possible_name(pred)
+        for cr in self.plan.rules:
+            if not cr.possible or cr.head.pred != twin or key in _seen:
+                continue
+            for b in self.model.instance_bindings(cr):
+                if ground(cr.head, b) != row:
+                    continue
+                node = Node(NodeKind.UNDETERMINED, text, pred, row, self.info(cr), dict(b))
+                if cr.unknown_params:
+                    node.children.append(Node(NodeKind.UNFILLED, text, pred, params=list(cr.unknown_params)))
+                for st in cr.steps:
+                    node.children.extend(self._undetermined_step(st, b, _seen | {key}))
+                return node
+        return Node(NodeKind.NOT_DERIVED, text, pred, row, text="not explored further")
+
+    def _undetermined_step(self, st: Step, b: dict[str, Value], seen: frozenset[tuple[str, Row]]) -> Iterator[Node]:
+        atom = st.atom
+        if atom is None or st.kind in (StepKind.TEST, StepKind.ASSIGN, StepKind.AGG):
+            if st.kind in (StepKind.TEST, StepKind.ASSIGN):
+                yield Node(NodeKind.BUILTIN, str(st.literal), text=builtin_text(st, b, self.lang))
+            elif st.kind is StepKind.AGG and isinstance(st.literal, ir.Aggregate):
+                result = st.literal.result.name
+                yield Node(NodeKind.AGGREGATE, str(st.literal), text=f"{result} = {format_literal(b.get(result))}")
+            return
+        g = ground(atom, b)
+        if g is None:
+            return
+        role = self.plan.role(atom.pred)
+        original = self.plan.twin_of.get(atom.pred, atom.pred)
+        if role is RelationRole.STATED_FALSE:  # an open atom, read as "not stated false"
+            yield self._open_fact(original, g)
+        elif st.kind is StepKind.ATOM and role is RelationRole.POSSIBLE:
+            yield self.why(original, g, seen) if self.model.holds(original, g) else self.undetermined(original, g, seen)
+        elif st.kind is StepKind.ATOM and not self.plan.is_internal(atom.pred):
+            yield self.why(atom.pred, g, seen)
+        elif st.kind is StepKind.NOT and isinstance(st.literal, ir.Negative):
+            lit = st.literal
+            if self.model.match_undetermined(_bind_atom(lit.atom, b)) and original in self.plan.uncertain:
+                n = Node(NodeKind.UNDETERMINED, partial_text(lit.atom, b), lit.atom.pred, failed_step=StepKind.NOT)
+                n.children = [
+                    self.undetermined(lit.atom.pred, r, seen)
+                    for r in self.model.match_undetermined(_bind_atom(lit.atom, b))[:3]
+                ]
+                yield n
+            elif lit.atom.pred in self.plan.open_relations and (g_open := ground(lit.atom, b)) is not None:
+                yield self._open_fact(lit.atom.pred, g_open)
+            else:
+                yield Node(
+                    NodeKind.ABSENT, "not " + partial_text(lit.atom, b), lit.atom.pred, text=partial_text(lit.atom, b)
+                )
+
+    def _open_fact(self, pred: str, row: Row) -> Node:
+        """A fact of an open relation: stated true (a fact), stated false, or neither (unknown)."""
+        status = self.model.status(pred, row)
+        if status is Status.HOLDS:
+            return Node(NodeKind.FACT, atom_text(pred, row), pred, row, source=self.sources.get((pred, row)), height=0)
+        if status is Status.NOT:
+            return self._stated_false(ir.false_name(pred), row)
+        return Node(NodeKind.UNKNOWN_FACT, atom_text(pred, row), pred, row, text="stated neither true nor false")
+
+    def _stated_false(self, false_pred: str, row: Row) -> Node:
+        pred = self.plan.twin_of.get(false_pred, false_pred)
+        return Node(
+            NodeKind.STATED_FALSE, atom_text(pred, row), pred, row, source=self.sources.get((false_pred, row)), height=0
+        )
+
     def _exceptions_of(self, cr: CompiledRule) -> list[CompiledRule]:
-        return [r for r in self.plan.rules if r.kind is RuleKind.EXCEPTION and r.source.defeats == cr.id]
+        return [
+            r for r in self.plan.rules if r.kind is RuleKind.EXCEPTION and r.source.defeats == cr.id and not r.possible
+        ]
 
     # --- why not ------------------------------------------------------------------------------------
 
@@ -312,6 +401,13 @@ class Explainer:
             root.kind = NodeKind.HOLDS
             root.text = f"{len(matches)} fact(s) match"
             root.children = [self.why(goal.pred, r) for r in matches[:5]]
+            return root
+        open_rows = self.model.match_undetermined(goal)
+        if open_rows:
+            root.kind = NodeKind.UNDETERMINED
+            root.text = f"{len(open_rows)} fact(s) undetermined"
+            root.pred = goal.pred
+            root.children = [self.undetermined(goal.pred, r) for r in open_rows[:5]]
             return root
         rules = [r for r in self.plan.rules if r.head.pred == goal.pred and r.kind is not RuleKind.AUX]
         blocked = [r for r in self.plan.blocked_rules if r.head.pred == goal.pred and not r.defeats]
@@ -393,6 +489,8 @@ class Explainer:
             pred = st.atom.pred
             if self.plan.role(pred) is RelationRole.EXISTENTIAL:
                 return Node(NodeKind.MISSING_FACT, str(atom), pred, text="no match")
+            if self.plan.role(pred) is RelationRole.STATED_FALSE or pred in self.plan.open_relations:
+                return self._open_fact(self.plan.twin_of.get(pred, pred), ground(st.atom, b) or ())
             is_input = not any(r.head.pred == pred for r in self.plan.rules) and not any(
                 r.head.pred == pred for r in self.plan.blocked_rules
             )
@@ -407,6 +505,15 @@ class Explainer:
             return sub
         if st.kind in (StepKind.TEST, StepKind.ASSIGN):
             return Node(NodeKind.BUILTIN_FALSE, str(st.literal), text=builtin_text(st, b, self.lang))
+        if st.kind is StepKind.NOT and st.atom is not None and self.plan.role(st.atom.pred) is RelationRole.POSSIBLE:
+            lit = st.literal
+            assert isinstance(lit, ir.Negative)
+            atom = _bind_atom(lit.atom, b)
+            if not self.model.match(atom):  # it may hold: the negation is undetermined
+                rows = self.model.match_undetermined(atom)
+                n = Node(NodeKind.UNDETERMINED, partial_text(lit.atom, b), lit.atom.pred, failed_step=StepKind.NOT)
+                n.children = [self.undetermined(lit.atom.pred, r) for r in rows[:3]]
+                return n
         if st.kind is StepKind.NOT:
             lit = st.literal
             assert isinstance(lit, ir.Negative)

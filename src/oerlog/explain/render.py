@@ -51,6 +51,13 @@ WORDS = {
         "matches": "feit(en) voldoen",
         "no_group": "geen waarde voor deze groep",
         "head_mismatch": "deze regel concludeert {h}, wat niet op {g} past",
+        "undetermined": "onbepaald",
+        "goal_open": "Onbepaald",
+        "may_apply": "als wat hieronder onbepaald is zo uitvalt",
+        "unknown_fact": "niet vastgesteld: de casus noemt dit feit niet als waar en niet als onwaar",
+        "stated_false": "volgens de casus niet het geval",
+        "choice_open": "een keuze die de regeling open laat",
+        "negation_open": "onbepaald, dus de ontkenning ook",
     },
     "en": {
         "rule": "rule",
@@ -83,6 +90,13 @@ WORDS = {
         "matches": "fact(s) match",
         "no_group": "no value for this group",
         "head_mismatch": "this rule concludes {h}, which cannot match {g}",
+        "undetermined": "undetermined",
+        "goal_open": "Undetermined",
+        "may_apply": "if what is undetermined below turns out so",
+        "unknown_fact": "not established: the case states this fact neither true nor false",
+        "stated_false": "not the case, as the case states",
+        "choice_open": "a choice the document leaves unfilled",
+        "negation_open": "undetermined, so its negation is too",
     },
 }
 
@@ -200,6 +214,23 @@ def _text(
         _rule_details(node.rule, pad + "  ", lang, out, quotes, quoted)
     elif k is NodeKind.NO_RULE:
         out.append(f"{pad}✘ {w['no_rule']}")
+    elif k is NodeKind.UNDETERMINED and node.failed_step is StepKind.NOT:  # a negation of something undetermined
+        out.append(f"{pad}? not {node.atom} — {w['negation_open']}")
+    elif k is NodeKind.UNDETERMINED and node.rule is None:  # the goal of a why-not
+        out.append(f"{pad}{w['goal_open']}: {node.atom} — {w['undetermined']}")
+    elif k is NodeKind.UNDETERMINED:
+        label = f"{w['rule']} {node.rule.id}; {cite_label(node.rule)}" if node.rule else ""
+        out.append(f"{pad}? {node.atom} — {w['undetermined']}  [{label}]")
+        if node.rule and (node.rule.nl or node.rule.en):
+            out.append(f"{pad}  ({statement(node, lang)} — {w['may_apply']})")
+        _rule_details(node.rule, pad + "  ", lang, out, quotes, quoted)
+    elif k is NodeKind.UNKNOWN_FACT:
+        out.append(f"{pad}? {node.atom} — {w['unknown_fact']}")
+    elif k is NodeKind.STATED_FALSE:
+        src = f"  ({w['source']}: {node.source})" if node.source else ""
+        out.append(f"{pad}• not {node.atom} — {w['stated_false']}{src}")
+    elif k is NodeKind.UNFILLED:
+        out.append(f"{pad}? {w['choice_open']}: " + ", ".join("$" + p for p in node.params))
     else:
         out.append(f"{pad}{k}: {node.atom} {node.text or ''}")
     for c in node.children:
@@ -271,6 +302,7 @@ def _md(node: Node, lang: str, level: int, out: list[str]) -> None:
         NodeKind.DEFEATED,
         NodeKind.EXCEPTION_CHECKED,
         NodeKind.BLOCKED,
+        NodeKind.UNDETERMINED,
     ):
         for _, p in node.rule.citations:
             if p is not None:
@@ -320,7 +352,6 @@ def node_dict(node: Node, lang: str = "nl") -> dict[str, Any]:
             ],
             "templates": {"nl": info.nl, "en": info.en},
             "interpretations": list(info.interpretations),
-            "interpretations_nl": list(info.interpretations_nl),
             "discretion": info.discretion,
         }
     return d

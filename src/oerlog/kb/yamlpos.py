@@ -67,7 +67,7 @@ def _build(node: yaml.Node, file: str, ctor: _Constructor) -> Any:
                     value=knode.value if isinstance(knode, yaml.ScalarNode) else None,
                     example="grade: 5.5",
                 )
-            k = str(key)
+            k = knode.value if isinstance(key, bool) else str(key)  # `false:` names a section, it is no boolean
             if k in d:
                 raise ValidationError(
                     f"key {k!r} appears twice in this mapping",

@@ -95,6 +95,7 @@ class Plan:
     roles: dict[str, RelationRole] = field(default_factory=dict)  # every relation the compiler created
     uncertain: frozenset[str] = frozenset()  # relations that can be undetermined (they have a possible twin)
     open_relations: frozenset[str] = frozenset()  # input relations where absence means unknown
+    twin_of: dict[str, str] = field(default_factory=dict)  # _possible_p / _false_p -> p
 
     def role(self, pred: str) -> RelationRole:
         """The role of a relation: recorded where the relation was created, else a relation of the rules."""

@@ -55,6 +55,9 @@ def make_three_valued(plan: Plan, open_relations: frozenset[str], unknown: list[
     uncertain = uncertain_relations(plan.rules, open_relations, {r.head.pred for r in unknown})
     plan.uncertain = frozenset(uncertain)
     plan.open_relations = open_relations
+    for pred in open_relations:
+        plan.twin_of[ir.false_name(pred)] = pred
+        plan.roles[ir.false_name(pred)] = RelationRole.STATED_FALSE
     if not uncertain:
         return
     rewriter = _Rewriter(plan, uncertain, open_relations)
@@ -78,10 +81,9 @@ def make_three_valued(plan: Plan, open_relations: frozenset[str], unknown: list[
         if f.pred in uncertain:
             plan.facts.append(ir.Atom(ir.possible_name(f.pred), f.args, f.loc))
     for pred in uncertain:
+        plan.twin_of[ir.possible_name(pred)] = pred
         plan.roles[ir.possible_name(pred)] = RelationRole.POSSIBLE
         plan.strata[ir.possible_name(pred)] = plan.strata.get(pred, 0)
-    for pred in open_relations:
-        plan.roles[ir.false_name(pred)] = RelationRole.STATED_FALSE
 
 
 class _Rewriter:

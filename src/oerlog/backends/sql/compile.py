@@ -441,7 +441,7 @@ def compile_plan(
     derived_needed = {p for p in needed if comp.is_derived(p)}
     comp.infer(derived_needed)
     goal_preds = goal_list if goal_list is not None else sorted(p for p in derived_needed if not plan.is_internal(p))
-    comp.keep_rule = set(goal_preds)
+    comp.keep_rule = set(goal_preds) | {ir.possible_name(g) for g in goal_preds if g in plan.uncertain}
     comp.views = _inline_candidates(comp, plan, derived_needed)
     statements: list[Statement] = []
     done: set[str] = set()

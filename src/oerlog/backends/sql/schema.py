@@ -53,8 +53,8 @@ class Tables:
         inputs = declared_types(voc.relations) if voc is not None else {}
         for name, rel in (voc.relations if voc is not None else {}).items():
             if rel.is_open:  # the facts a case states false have the relation's fields
-                declared = inputs[name]
-                inputs[ir.false_name(name)] = RelationType(ir.false_name(name), declared.columns, declared.types)
+                own = inputs[name]
+                inputs[ir.false_name(name)] = RelationType(ir.false_name(name), own.columns, own.types)
         for pred, classes in (input_types or {}).items():
             declared = inputs.get(pred)
             names = declared.columns if declared and declared.arity == len(classes) else None
