@@ -147,6 +147,7 @@ def document_warnings(kb: KnowledgeBase, doc_id: str) -> list[Finding]:
             )
     plan = doc.plan()
     derivable = {cr.head.pred for cr in plan.rules} | set(kb.vocabulary.relations) | {f.pred for f in plan.facts}
+    derivable |= set(plan.option_copies)
     for r in rules:
         if r.id in plan.blocked:
             continue

@@ -19,7 +19,7 @@ from oerlog.errors import UsageError
 from oerlog.evaluation.judge import Judgement
 from oerlog.explain.counterfactual import Counterfactual, Searcher
 from oerlog.explain.explainer import Explainer, Node, NodeKind
-from oerlog.explain.render import node_dict, statement
+from oerlog.explain.render import fill, node_dict, statement
 from oerlog.kb.loader import Provision
 from oerlog.lang import ir
 from oerlog.values import format_value, json_value
@@ -64,6 +64,12 @@ class Dossier:
     proof: Node | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    waits_for: list[str] = field(default_factory=list)  # an undetermined decision: what it waits for
+
+    @property
+    def status(self) -> str:
+        """holds, undetermined or does_not_hold."""
+        return "holds" if self.holds else "undetermined" if self.waits_for else "does_not_hold"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (schema ``oerlog.dossier/1``)."""
@@ -73,6 +79,8 @@ class Dossier:
             "decision": self.decision,
             "decision_atom": self.decision_atom,
             "holds": self.holds,
+            "status": self.status,
+            "waits_for": self.waits_for,
             "document": self.document,
             "student": self.student,
             "programme": self.programme,
@@ -214,6 +222,19 @@ def _appeal_route(j: Judgement, lang: str) -> tuple[dict[str, Any] | None, list[
     }, provs
 
 
+def _waits_for(tree: Node, lang: str) -> list[str]:
+    """What an undetermined decision waits for: the facts the case states neither true nor false (a body's decision,
+    a notice) and the choices the document leaves unfilled."""
+    out: list[str] = []
+    for n in _walk(tree):
+        if n.kind is NodeKind.UNKNOWN_FACT and n.atom:
+            out.append(n.atom + (" (niet vastgelegd)" if lang == "nl" else " (not recorded)"))
+        elif n.kind is NodeKind.UNFILLED:
+            choice = ", ".join("$" + p for p in n.params)
+            out.append(f"{choice} ({'keuze open in de regeling' if lang == 'nl' else 'choice left open by the text'})")
+    return list(dict.fromkeys(out))
+
+
 def build(
     j: Judgement, decision: ir.Atom, lang: str = "nl", wanted: ir.Atom | None = None, counterfactual_budget: int = 60
 ) -> Dossier:
@@ -229,7 +250,16 @@ def build(
     ex = Explainer(j.model, j.document, j.case.sources, lang)
     wanted = wanted or _wanted_for(j, decision)
     notes: list[str] = []
-    if not rows:
+    open_rows = [] if rows else j.model.match_undetermined(decision)
+    waits_for: list[str] = []
+    if open_rows:
+        ground_atom = ir.Atom(decision.pred, tuple(ir.Const(v) for v in open_rows[0]))
+        tree = ex.undetermined(decision.pred, open_rows[0])
+        holds = False
+        proof = None
+        waits_for = _waits_for(tree, lang)
+        decision_text = f"{ground_atom} is onbepaald." if lang == "nl" else f"{ground_atom} is undetermined."
+    elif not rows:
         tree = ex.whynot(decision)
         holds = False
         ground_atom = decision
@@ -291,7 +321,7 @@ def build(
                 exceptions.append(
                     {
                         "rule": n.rule.id,
-                        "statement": (n.rule.nl if lang == "nl" else n.rule.en) or n.rule.id,
+                        "statement": fill(n.rule.nl if lang == "nl" else n.rule.en, n.binding, lang, "…") or n.rule.id,
                         "citations": [p.label if p else str(c) for c, p in n.rule.citations],
                         "applies": False,
                         "missing": missing,
@@ -354,6 +384,7 @@ def build(
         decision=decision_text,
         decision_atom=str(ground_atom),
         holds=holds,
+        waits_for=waits_for,
         document={
             "id": doc.id,
             "title": doc.title,

@@ -17,6 +17,8 @@ T = {
         "programme": "opleiding",
         "student": "student",
         "not_holds": "Dit besluit volgt niet uit de regels voor deze casus.",
+        "undetermined": "Dit besluit is onbepaald: de regels laten het afhangen van wat de casus niet vastlegt.",
+        "waits_for": "Het wacht op",
         "facts": "Feiten waarop het besluit rust",
         "source": "bron",
         "reasoning": "Redenering, stap voor stap",
@@ -54,6 +56,8 @@ T = {
         "programme": "programme",
         "student": "student",
         "not_holds": "This decision does not follow from the rules for this case.",
+        "undetermined": "This decision is undetermined: the rules make it depend on what the case does not record.",
+        "waits_for": "It waits for",
         "facts": "Facts the decision rests on",
         "source": "source",
         "reasoning": "Reasoning, step by step",
@@ -146,9 +150,13 @@ def _decision_md(d: Dossier, w: dict[str, str]) -> list[str]:
         "",
         f"**{md_text(d.decision)}**  \n{md_code(d.decision_atom)}"
         if d.holds
+        else f"**{w['undetermined']}** {md_code(d.decision_atom)}"
+        if d.waits_for
         else f"**{w['not_holds']}** {md_code(d.decision_atom)}",
         "",
     ]
+    if d.waits_for:
+        out += [f"{w['waits_for']}:", ""] + [f"- {md_text(x)}" for x in d.waits_for] + [""]
     who = []
     if d.student:
         who.append(f"{w['student']} {md_text(d.student)}")

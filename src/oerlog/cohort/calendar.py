@@ -30,7 +30,9 @@ def calendar_years(
     when there are none)."""
     years: set[int] = set()
     for name in loaded:
-        rel = voc.relations[name]
+        rel = voc.relations.get(name)
+        if rel is None:  # the facts an export states false (_false_<relation>): dates of the same records
+            continue
         for fl in rel.fields:
             if fl.type == "date":
                 lo, hi = con.execute(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from oerlog.backends.sql import RULE_COLUMN, SQL_TYPES, SqlProgram, compile_plan, quote, sql_literal
 from oerlog.cohort.calendar import calendar_years, create_calendar
-from oerlog.cohort.inputs import INPUT_SCHEMA, InputFile, connect, open_source
+from oerlog.cohort.inputs import INPUT_SCHEMA, InputFile, connect, open_source, stated_relation_of
 from oerlog.cohort.validate import MAX_REPORTED, LoadReport, Validator
 from oerlog.errors import Location, UsageError, ValidationError
 from oerlog.evaluation.goals import parse_goal
@@ -67,8 +67,11 @@ class Cohort:
         Every relation asked for must have a file (a header-only file is an empty relation); the reference date
         comes from ``--reference-date`` or from exactly one row of its file."""
         start = time.perf_counter()
-        todo = [r for r in dict.fromkeys(relations) if r not in self.loaded and r in self.voc.relations]
+        relations = list(dict.fromkeys(relations))
+        todo = [r for r in relations if r not in self.loaded and r in self.voc.relations]
         self.require(todo)
+        # the facts of open relations an export states false: optional files (<relation>.false.csv)
+        todo += [r for r in relations if r not in self.loaded and r not in todo and r in self.source.files]
         for i, name in enumerate(todo):
             if self.progress:
                 self.progress(i, len(todo), f"loading {name}")
@@ -77,7 +80,9 @@ class Cohort:
             if name == REFERENCE_RELATION and self.reference_date is not None:
                 self._given_reference_date(f)
             elif f is not None:
-                self.validator.load_file(f, self.voc.relations[name])
+                rel = stated_relation_of(self.voc, name)
+                assert rel is not None
+                self.validator.load_file(f, rel)
         self.seconds_load += time.perf_counter() - start
         if self.report.bad_count and self.on_error == "stop":
             raise self.validator.bad_rows_error(self.voc)

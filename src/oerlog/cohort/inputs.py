@@ -9,13 +9,14 @@ import csv
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from oerlog.backends.sql import quote, sql_literal
 from oerlog.errors import Location, UsageError, ValidationError
 from oerlog.kb.vocabulary import Field, Relation, Vocabulary
+from oerlog.lang import ir
 from oerlog.outputs import prepare_target
 from oerlog.values import text_problem
 
@@ -202,7 +203,10 @@ def open_source(path: Path | str, voc: Vocabulary) -> DataSource:
             if suffix not in (".csv", ".parquet") or f.name.startswith("."):
                 continue
             name = f.stem
-            voc.stated_relation(name, Location(str(f)), "test_result.csv with header student,test,grade")
+            if name.endswith(FALSE_SUFFIX):  # facts of an open relation the export states false
+                name = _false_file(name[: -len(FALSE_SUFFIX)], f, voc)
+            else:
+                voc.stated_relation(name, Location(str(f)), "test_result.csv with header student,test,grade")
             if name in files:
                 raise UsageError(
                     f"two files for relation {name}: {files[name].path} and {f}",
@@ -210,7 +214,7 @@ def open_source(path: Path | str, voc: Vocabulary) -> DataSource:
                     value=f.name,
                     hint="keep one file per relation",
                 )
-            example = ",".join(fl.name for fl in voc.relations[name].fields)
+            example = ",".join(fl.name for fl in stated_fields(voc, name))
             files[name] = InputFile(name, str(f), suffix[1:], example)
         return DataSource(path, files)
     con = connect()
@@ -296,6 +300,40 @@ def _first_unreadable_line(f: InputFile) -> tuple[int, str, str] | None:
         except csv.Error as exc:
             return start, "", str(exc)
     return None
+
+
+FALSE_SUFFIX = ".false"  # discretionary_decision.false.csv: the facts of an open relation stated false
+
+
+def _false_file(base: str, f: Path, voc: Vocabulary) -> str:
+    """The table a ``<relation>.false.csv`` file fills; the relation must be open."""
+    rel = voc.stated_relation(base, Location(str(f)), "discretionary_decision.false.csv")
+    if not rel.is_open:
+        raise UsageError(
+            f"{base} is complete (closed world): a fact not in {base}.csv is false, so it cannot be stated false",
+            Location(str(f)),
+            value=f.name,
+            hint="only relations marked 'world: open' in kb/vocabulary.yaml take a .false file",
+            example="discretionary_decision.false.csv",
+        )
+    return ir.false_name(base)
+
+
+def stated_relation_of(voc: Vocabulary, name: str) -> Relation | None:
+    """The relation an input table holds: a vocabulary relation, or (for ``_false_<relation>``) the facts of an
+    open relation stated false, with the same fields and no key; None for another name."""
+    if name in voc.relations:
+        return voc.relations[name]
+    for base, rel in voc.relations.items():
+        if rel.is_open and ir.false_name(base) == name:
+            return replace(rel, name=name, key=None)
+    return None
+
+
+def stated_fields(voc: Vocabulary, name: str) -> tuple[Field, ...]:
+    """The fields of the relation an input table holds."""
+    rel = stated_relation_of(voc, name)
+    return rel.fields if rel is not None else ()
 
 
 def check_outputs(source: DataSource, outputs: Mapping[str, Path | None]) -> None:

@@ -116,7 +116,18 @@ def conclusion_counts(
             f"SELECT (SELECT count(*) FROM (SELECT DISTINCT {cols or '1'} FROM {prog.goal_rows(g)})), "
             f"(SELECT count(DISTINCT {first}) FROM {prog.goal_rows(g)})"
         ).fetchone()
-        counts.append({"conclusion": g, "facts": int(facts), rel.columns[0] if rel.columns else "rows": int(students)})
+        entry: dict[str, Any] = {
+            "conclusion": g,
+            "facts": int(facts),
+            rel.columns[0] if rel.columns else "rows": int(students),
+        }
+        if g in prog.plan.uncertain and ir.possible_name(g) in prog.derived:
+            (open_facts,) = con.execute(
+                f"SELECT count(*) FROM (SELECT DISTINCT * EXCLUDE ({quote(RULE_COLUMN)}) FROM {status_rows(prog, g)} "
+                f"WHERE status = {sql_literal(UNDETERMINED)})"
+            ).fetchone()
+            entry[UNDETERMINED] = int(open_facts)
+        counts.append(entry)
         for rule, n in con.execute(
             f"SELECT {quote(RULE_COLUMN)}, count(*) FROM {prog.goal_rows(g)} GROUP BY 1 ORDER BY 1"
         ).fetchall():

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from oerlog.backends.sql import INPUT_DECIMAL_SCALE, quote, sql_literal
-from oerlog.cohort.inputs import INPUT_SCHEMA, InputFile, read_error, visible
+from oerlog.cohort.inputs import INPUT_SCHEMA, InputFile, read_error, stated_relation_of, visible
 from oerlog.cohort.report import show
 from oerlog.errors import Location, ValidationError
 from oerlog.kb.vocabulary import Field, Relation, Vocabulary
@@ -375,7 +375,9 @@ class Validator:
     def bad_rows_error(self, voc: Vocabulary) -> ValidationError:
         """One error for every bad row found (the first ones shown in full)."""
         bad = self.report.bad
-        first = bad[0].error(voc.relations[bad[0].file.relation])
+        rel = stated_relation_of(voc, bad[0].file.relation)
+        assert rel is not None
+        first = bad[0].error(rel)
         lines = [
             f"{b.file.where(b.line)}: {b.file.relation}.{b.field}: {b.reason} ({b.value!r})"
             for b in bad[1:MAX_REPORTED]

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from oerlog.backends.sql import RULE_COLUMN, quote, share_unchanged
+from oerlog.backends.sql import RULE_COLUMN, SqlProgram, quote, share_unchanged
 from oerlog.cohort.database import Cohort, Progress, Row, goal_filters, names_of, parse_goals
 from oerlog.cohort.inputs import check_outputs
-from oerlog.cohort.report import show
+from oerlog.cohort.report import HOLDS, UNDETERMINED, show, status_rows
 from oerlog.cohort.validate import LoadReport
 from oerlog.escape import md_cell, md_code, md_text
 from oerlog.kb.loader import KnowledgeBase
@@ -27,12 +27,14 @@ from oerlog.values import Value
 
 @dataclass
 class Change:
-    """A conclusion that holds in one run and not in the other."""
+    """A conclusion whose answer differs between the two runs (holds, undetermined, does not hold)."""
 
     conclusion: str
     args: Row
-    direction: str  # gained | lost
+    direction: str  # gained (holds only after) | lost (holds only before) | undetermined (undetermined in one run)
     rules: str
+    before: str = "does_not_hold"  # holds | undetermined | does_not_hold
+    after: str = "does_not_hold"
 
 
 @dataclass
@@ -53,9 +55,9 @@ class WhatIfResult:
     internal: list[str] = field(default_factory=list)  # the compiler's auxiliary relations among ``relations``
 
     def recomputed(self) -> list[str]:
-        """The derived relations that depend on the parameters changed (evaluated twice)."""
-        shared = set(self.shared)
-        return [r for r in self.relations if r not in shared]
+        """The derived relations of the rules that depend on the parameters changed (evaluated twice)."""
+        skip = set(self.shared) | set(self.internal)
+        return [r for r in self.relations if r not in skip]
 
     def students(self) -> list[str]:
         """Distinct first arguments (students) of the changed conclusions."""
@@ -103,22 +105,10 @@ def whatif(
             rel = base.derived[g]
             columns[g] = list(rel.columns)
             cols = ", ".join(quote(x) for x in rel.columns)
-            rule_list = f"string_agg(DISTINCT {quote(RULE_COLUMN)}, '; ' ORDER BY {quote(RULE_COLUMN)})"
-            gained = lost = 0
-            for direction, a, b in (("gained", alt, base), ("lost", base, alt)):
-                sql = (
-                    f"SELECT {cols}, {rule_list} FROM {a.goal_rows(g)} AS x WHERE ({cols}) NOT IN "
-                    f"(SELECT ({cols}) FROM {b.goal_rows(g)} AS y) GROUP BY {cols} ORDER BY {cols}"
-                    if len(rel.columns) > 1
-                    else f"SELECT {cols}, {rule_list} FROM {a.goal_rows(g)} AS x WHERE NOT EXISTS (SELECT 1 FROM "
-                    f"{b.goal_rows(g)} AS y WHERE y.{cols} = x.{cols}) GROUP BY {cols} ORDER BY {cols}"
-                )
-                for row in c.con.execute(sql).fetchall():
-                    changes.append(Change(g, tuple(row[:-1]), direction, row[-1]))
-                    if direction == "gained":
-                        gained += 1
-                    else:
-                        lost += 1
+            mine = _status_changes(c.con, base, alt, g)
+            changes += mine
+            gained = sum(ch.direction == "gained" for ch in mine)
+            lost = sum(ch.direction == "lost" for ch in mine)
             n_base, n_alt = (
                 c.con.execute(f"SELECT count(*) FROM (SELECT DISTINCT {cols} FROM {p.goal_rows(g)})").fetchone()[0]
                 for p in (base, alt)
@@ -131,6 +121,7 @@ def whatif(
                     "after": int(n_alt),
                     "gained": gained,
                     "lost": lost,
+                    "undetermined_changes": len(mine) - gained - lost,
                     "students_affected": students,
                 }
             )
@@ -151,6 +142,33 @@ def whatif(
         )
     finally:
         c.close()
+
+
+def _status_changes(con: Any, base: SqlProgram, alt: SqlProgram, goal: str) -> list[Change]:
+    """The rows of ``goal`` whose answer differs between the runs: from the rows of each run with their status
+    (holds / undetermined; a row in neither does not hold), with the rules that derive them."""
+    cols = [quote(x) for x in base.derived[goal].columns]
+    keys = ", ".join(cols)
+    rules = f"string_agg(DISTINCT {quote(RULE_COLUMN)}, '; ' ORDER BY {quote(RULE_COLUMN)})"
+
+    def side(prog: SqlProgram) -> str:
+        rows = status_rows(prog, goal)
+        return f"SELECT {keys + ', ' if keys else ''}status, {rules} AS rules FROM {rows} AS r GROUP BY ALL"
+
+    on = " AND ".join(f"b.{c} IS NOT DISTINCT FROM a.{c}" for c in cols) or "TRUE"
+    picked = ", ".join(f"coalesce(a.{c}, b.{c})" for c in cols)
+    sql = (
+        f"SELECT {picked + ', ' if picked else ''}b.status, a.status, coalesce(a.rules, b.rules) "
+        f"FROM ({side(base)}) AS b FULL OUTER JOIN ({side(alt)}) AS a ON {on} "
+        f"WHERE b.status IS DISTINCT FROM a.status ORDER BY {', '.join(str(i + 1) for i in range(len(cols) + 2))}"
+    )
+    out = []
+    for row in con.execute(sql).fetchall():
+        *args, before, after, rule_ids = row
+        before, after = before or "does_not_hold", after or "does_not_hold"
+        direction = "gained" if after == HOLDS else "lost" if before == HOLDS else UNDETERMINED
+        out.append(Change(goal, tuple(args), direction, rule_ids or "", before, after))
+    return out
 
 
 # --- the result as a memo, CSV and JSON ------------------------------------------------------------------------
@@ -191,7 +209,8 @@ def whatif_markdown(res: WhatIfResult) -> str:
             "|---|" + "---|" * (len(cols) + 1),
         ]
         for ch in rows:
-            sign = "+ gained" if ch.direction == "gained" else "− lost"
+            sign = {"gained": "+ gained", "lost": "− lost"}.get(ch.direction, "? undetermined")
+            sign += f" ({ch.before} → {ch.after})" if UNDETERMINED in (ch.before, ch.after) else ""
             out.append(f"| {sign} | " + " | ".join(md_cell(show(v)) for v in ch.args) + f" | {md_cell(ch.rules)} |")
     return "\n".join(out) + "\n"
 
@@ -201,10 +220,10 @@ def whatif_csv(res: WhatIfResult) -> str:
     width = max((len(c) for c in res.columns.values()), default=0)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["conclusion", "change"] + [f"arg{i + 1}" for i in range(width)] + ["rules"])
+    w.writerow(["conclusion", "change"] + [f"arg{i + 1}" for i in range(width)] + ["rules", "before", "after"])
     for ch in res.changes:
         args = [show(v) for v in ch.args] + [""] * (width - len(ch.args))
-        w.writerow([ch.conclusion, ch.direction] + args + [ch.rules])
+        w.writerow([ch.conclusion, ch.direction] + args + [ch.rules, ch.before, ch.after])
     return buf.getvalue()
 
 
@@ -225,6 +244,8 @@ def whatif_json(res: WhatIfResult) -> str:
                     "change": ch.direction,
                     "args": dict(zip(res.columns[ch.conclusion], (show(v) for v in ch.args), strict=True)),
                     "rules": ch.rules,
+                    "before": ch.before,
+                    "after": ch.after,
                 }
                 for ch in res.changes
             ],

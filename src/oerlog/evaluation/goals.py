@@ -67,6 +67,7 @@ def predicate_arities(doc: Document) -> dict[str, int]:
     plan = doc.plan()
     known = {cr.head.pred: cr.head.arity for cr in plan.rules if not plan.is_internal(cr.head.pred)}
     known.update({r.head.pred: r.head.arity for r in plan.blocked_rules})
+    known.update({r.head.pred: r.head.arity for r in doc.program.rules if not r.defeats})  # listed choices too
     known.update({f.pred: f.arity for f in plan.facts})
     known.update(doc.kb.vocabulary.input_arities())
     return known

@@ -201,6 +201,11 @@ class Searcher:
             out.append(Change("remove", pred, row))
             dates.extend(v for v in row if isinstance(v, dt.date))
             return
+        copies = self.model.plan.option_copies.get(pred)
+        if copies is not None:  # holds under every listed option: the facts of its proof under each
+            for _, name in copies.copies:
+                self._from_proof(name, row, out, seen, dates)
+            return
         best = self.ex.lowest_instance(pred, row)
         if best is None:
             return

@@ -12,7 +12,7 @@ Exceptions that fired are reported as such ("rule A would apply; exception B ove
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from oerlog.errors import Location
 from oerlog.kb.loader import Document, Provision
@@ -93,6 +93,7 @@ class NodeKind(StrEnum):
     UNKNOWN_FACT = "unknown_fact"  # a fact of an open relation the case states neither true nor false
     STATED_FALSE = "stated_false"  # a fact of an open relation the case states false
     UNFILLED = "unfilled"  # a comparison with a choice the document leaves unfilled (``params``)
+    OPTIONS = "options"  # the options a template lists, and under which the atom holds (``text``)
 
 
 @dataclass
@@ -242,6 +243,11 @@ class Explainer:
 
     def why(self, pred: str, args: tuple[Value, ...], _seen: frozenset[tuple[str, Row]] = frozenset()) -> Node:
         """The minimal proof of ``pred(args)``; raises KeyError when it does not hold."""
+        if pred in self.plan.option_copies:  # holds under every listed option: the proof under the first
+            copy = self.plan.option_copies[pred].copies[0][1]
+            node = self._relabel(self.why(copy, tuple(args), _seen))
+            node.children.insert(0, self._options_node(pred, tuple(args)))
+            return node
         key = (pred, tuple(args))
         if not self.model.holds(pred, key[1]):
             raise KeyError(atom_text(pred, key[1]))
@@ -319,6 +325,8 @@ class Explainer:
         text = atom_text(pred, row)
         if pred in self.plan.open_relations:
             return self._open_fact(pred, row)
+        if pred in self.plan.option_copies:
+            return self._undetermined_by_options(pred, row, _seen)
         key = (pred, row)
         twin = ir.possible_name(pred)
         for cr in self.plan.rules:
@@ -371,6 +379,41 @@ class Explainer:
                     NodeKind.ABSENT, "not " + partial_text(lit.atom, b), lit.atom.pred, text=partial_text(lit.atom, b)
                 )
 
+    def _undetermined_by_options(self, pred: str, row: Row, seen: frozenset[tuple[str, Row]]) -> Node:
+        """An atom of a relation that depends on listed template choices: under which options it holds; when it
+        holds under none for certain, why it is undetermined under the first."""
+        oc = self.plan.option_copies[pred]
+        holding = self.model.options_holding(pred, row)
+        if any(h for _, h in holding):
+            node = Node(NodeKind.UNDETERMINED, atom_text(pred, row), pred, row)
+            node.children.append(self._options_node(pred, row))
+            first = next(name for (choice, h), (_, name) in zip(holding, oc.copies, strict=True) if h)
+            node.children.append(self._relabel(self.why(first, row, seen)))
+            return node
+        name = next((n for _, n in oc.copies if row in self.model.undetermined(n)), oc.copies[0][1])
+        return self._relabel(self.undetermined(name, row, seen))
+
+    def _options_node(self, pred: str, row: Row) -> Node:
+        """Per combination of listed options: does the atom hold under it."""
+        parts = [
+            f"{_choices_text(choice)}: {'holds' if h else 'does not hold'}"
+            for choice, h in self.model.options_holding(pred, row)
+        ]
+        return Node(NodeKind.OPTIONS, atom_text(pred, row), pred, row, text="; ".join(parts))
+
+    def _relabel(self, node: Node) -> Node:
+        """Show the copies of relations under one option by the relation's own name."""
+        names = {n: p for p, oc in self.plan.option_copies.items() for n in oc.names()}
+        for n in _nodes(node):
+            for copy, pred in names.items():
+                if n.pred == copy:
+                    n.pred = pred
+                for attr in ("atom", "text", "failed_literal"):
+                    value = getattr(n, attr)
+                    if value and copy in value:
+                        setattr(n, attr, value.replace(copy, pred))
+        return node
+
     def _open_fact(self, pred: str, row: Row) -> Node:
         """A fact of an open relation: stated true (a fact), stated false, or neither (unknown)."""
         status = self.model.status(pred, row)
@@ -396,6 +439,14 @@ class Explainer:
     def whynot(self, goal: ir.Atom, depth: int = 0) -> Node:
         """Explain why no fact matching ``goal`` holds (or, if some do, say so)."""
         root = Node(NodeKind.GOAL, str(goal), goal.pred)
+        oc = self.plan.option_copies.get(goal.pred)
+        if oc is not None and not self.model.match(goal) and not self.model.match_undetermined(goal):
+            tree = self._relabel(self.whynot(replace(goal, pred=oc.copies[0][1]), depth))
+            shown = Node(
+                NodeKind.OPTIONS, str(goal), goal.pred, text=_choices_text(oc.copies[0][0]), failed_literal="none"
+            )
+            tree.children.insert(0, shown)  # holds under no option: worked out under the first
+            return tree
         matches = self.model.match(goal)
         if matches:
             root.kind = NodeKind.HOLDS
@@ -542,6 +593,18 @@ _EXPLAIN_ORDER = {
     StepKind.NOT: 2,
     StepKind.DEFEAT: 3,
 }
+
+
+def _choices_text(choice: tuple[tuple[str, Value], ...]) -> str:
+    return ", ".join(f"${p} = {format_literal(v)}" for p, v in choice)
+
+
+def _nodes(node: Node) -> Iterator[Node]:
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        yield n
+        todo.extend(n.children)
 
 
 def _unify_atoms(head: ir.Atom, goal: ir.Atom) -> dict[str, Value] | None:

@@ -58,6 +58,8 @@ WORDS = {
         "stated_false": "volgens de casus niet het geval",
         "choice_open": "een keuze die de regeling open laat",
         "negation_open": "onbepaald, dus de ontkenning ook",
+        "options": "keuzes die de regeling openlaat",
+        "under_none": "geldt onder geen enkele keuze; hieronder uitgewerkt voor",
     },
     "en": {
         "rule": "rule",
@@ -97,6 +99,8 @@ WORDS = {
         "stated_false": "not the case, as the case states",
         "choice_open": "a choice the document leaves unfilled",
         "negation_open": "undetermined, so its negation is too",
+        "options": "choices the document leaves open",
+        "under_none": "holds under no option; worked out below for",
     },
 }
 
@@ -229,6 +233,11 @@ def _text(
     elif k is NodeKind.STATED_FALSE:
         src = f"  ({w['source']}: {node.source})" if node.source else ""
         out.append(f"{pad}• not {node.atom} — {w['stated_false']}{src}")
+    elif k is NodeKind.OPTIONS and node.failed_literal == "none":
+        out.append(f"{pad}• {w['options']}: {w['under_none']} {node.text}")
+    elif k is NodeKind.OPTIONS:
+        text = (node.text or "").replace("does not hold", w["not_holds"]).replace("holds", w["holds"])
+        out.append(f"{pad}• {w['options']}: {text}")
     elif k is NodeKind.UNFILLED:
         out.append(f"{pad}? {w['choice_open']}: " + ", ".join("$" + p for p in node.params))
     else:

@@ -44,6 +44,7 @@ class RelationRole(StrEnum):
     POSSIBLE = "possible"  # ``_possible_<pred>``: the tuples that hold or are undetermined (three-valued answers)
     STATED_FALSE = "stated_false"  # ``_false_<pred>``: facts of an open input relation a case states false
     UNSETTLED = "unsettled"  # ``_unsettled_N``: aggregate groups whose rows are not all certain
+    OPTION = "option"  # ``_optionN_<pred>``: a relation under one choice of the options a template lists
 
     @property
     def internal(self) -> bool:
@@ -270,6 +271,7 @@ class Rule:
     defeats: str | None = None
     loc: Location | None = field(default=None, compare=False)
     document: str | None = None
+    variant: str = ""  # a copy of the rule under one choice of listed options (oerlog.semantics.options)
 
     @property
     def id(self) -> str:

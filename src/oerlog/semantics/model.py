@@ -43,6 +43,28 @@ class Model:
         """All tuples of a relation that hold (empty when none)."""
         return self.relations.get(pred, set())
 
+    def fold_options(self) -> None:
+        """Fold the copies of every relation that depends on a listed template choice (see
+        :mod:`oerlog.semantics.options`): a tuple holds when it holds under every option, and may hold when it
+        may hold under one."""
+        for pred, oc in self.plan.option_copies.items():
+            certain: set[Row] | None = None
+            possible: set[Row] = set()
+            for _, name in oc.copies:
+                rows = self.tuples(name)
+                certain = set(rows) if certain is None else certain & rows
+                possible |= rows | self.relations.get(ir.possible_name(name), set())
+            self.relations[pred] = certain or set()
+            self.relations[ir.possible_name(pred)] = possible
+
+    def options_holding(self, pred: str, row: Row) -> list[tuple[tuple[tuple[str, Value], ...], bool]]:
+        """For a relation that depends on listed template choices: each combination of options, and whether
+        ``pred(row)`` holds under it (empty for another relation)."""
+        oc = self.plan.option_copies.get(pred)
+        if oc is None:
+            return []
+        return [(choice, tuple(row) in self.tuples(name)) for choice, name in oc.copies]
+
     def undetermined(self, pred: str) -> set[Row]:
         """The tuples of a relation that may hold but are not established: they wait for a fact the case does not
         state (an open relation), a body's decision, or a template choice."""

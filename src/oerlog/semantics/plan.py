@@ -24,47 +24,14 @@ from dataclasses import replace
 from oerlog.lang import checks, ir
 from oerlog.lang.depgraph import DependencyGraph, Edge, Polarity
 from oerlog.lang.ir import RelationRole
+from oerlog.semantics.options import expand_options
 from oerlog.semantics.steps import CompiledRule, Plan, RuleKind, Step, StepKind
+from oerlog.semantics.substitute import subst_atom as _subst_atom
+from oerlog.semantics.substitute import subst_lit as _subst_lit
 from oerlog.semantics.threevalued import make_three_valued
 from oerlog.values import Value
 
 __all__ = ["CompiledRule", "Plan", "RuleKind", "Step", "StepKind", "build_plan", "restrict_program", "rule_params"]
-
-
-def _subst_term(t: ir.Term, params: Mapping[str, Value | None]) -> ir.Term:
-    if isinstance(t, ir.Param):
-        v = params[t.name]
-        assert v is not None
-        return ir.Const(v, t.loc)
-    return t
-
-
-def _subst_expr(e: ir.Expr, params: Mapping[str, Value | None]) -> ir.Expr:
-    if isinstance(e, ir.Param):
-        return _subst_term(e, params)
-    if isinstance(e, ir.BinOp):
-        return replace(e, left=_subst_expr(e.left, params), right=_subst_expr(e.right, params))
-    if isinstance(e, ir.Call):
-        return replace(e, args=tuple(_subst_expr(a, params) for a in e.args))
-    return e
-
-
-def _subst_atom(a: ir.Atom, params: Mapping[str, Value | None]) -> ir.Atom:
-    return replace(a, args=tuple(_subst_term(t, params) for t in a.args))
-
-
-def _subst_lit(lit: ir.Literal, params: Mapping[str, Value | None]) -> ir.Literal:
-    if isinstance(lit, ir.Positive):
-        return ir.Positive(_subst_atom(lit.atom, params))
-    if isinstance(lit, ir.Negative):
-        return replace(lit, atom=_subst_atom(lit.atom, params))
-    if isinstance(lit, ir.Compare):
-        return replace(lit, left=_subst_expr(lit.left, params), right=_subst_expr(lit.right, params))
-    return replace(
-        lit,
-        args=tuple(_subst_expr(a, params) for a in lit.args),
-        body=tuple(_subst_lit(b, params) for b in lit.body),
-    )
 
 
 def rule_params(rule: ir.Rule) -> list[str]:
@@ -96,16 +63,20 @@ def build_plan(program: ir.Program, overrides: Mapping[str, Value] | None = None
         params[k] = v
     plan.params = params
     plan.roles.update(program.roles)
-    graph = DependencyGraph.of_rules(program.rules)
+    rules, plan.option_copies = expand_options(program, params)
+    for oc in plan.option_copies.values():
+        for name in oc.names():
+            plan.roles[name] = RelationRole.OPTION
+    graph = DependencyGraph.of_rules(rules)
     plan.strata = graph.strata()
     sccs = _recursive_groups(graph)
     exceptions: dict[str, list[str]] = {}
-    for r in program.rules:
-        if r.defeats:
+    for r in rules:
+        if r.defeats and r.id not in exceptions.get(r.defeats, []):
             exceptions.setdefault(r.defeats, []).append(r.id)
     counter = 0
     unknown: list[CompiledRule] = []  # what rules needing an unfilled parameter may derive
-    for r in program.rules:
+    for r in rules:
         if r.is_fact and not r.defeats:
             plan.facts.append(r.head)
             continue
@@ -121,12 +92,12 @@ def build_plan(program: ir.Program, overrides: Mapping[str, Value] | None = None
         body = [_subst_lit(lit, params) for lit in r.body]
         kind = RuleKind.RULE
         if r.defeats:
-            head = ir.Atom(checks.defeat_pred(r.defeats), head.args, head.loc)
+            head = ir.Atom(checks.defeat_pred(r.defeats) + r.variant, head.args, head.loc)
             plan.roles[head.pred] = RelationRole.DEFEATED
             kind = RuleKind.EXCEPTION
         defeaters = tuple(exceptions.get(r.id, ()))
         if defeaters and r.ann.id:
-            defeated = checks.defeat_pred(r.id)
+            defeated = checks.defeat_pred(r.id) + r.variant
             plan.roles[defeated] = RelationRole.DEFEATED
             body.append(ir.Negative(ir.Atom(defeated, head.args, head.loc), head.loc))
         rec = sccs.get(head.pred, set())
@@ -148,6 +119,7 @@ def build_plan(program: ir.Program, overrides: Mapping[str, Value] | None = None
             if s.kind is StepKind.AGG and s.atom is not None:
                 plan.aggregates[s.atom.pred] = s
     make_three_valued(plan, program.open_relations, unknown)
+    plan.uncertain |= frozenset(plan.option_copies)  # folded from their copies after the evaluation
     plan.groups = _evaluation_groups(plan)
     plan.order = [p for g in plan.groups for p in g]
     for cr in plan.rules:
@@ -156,23 +128,54 @@ def build_plan(program: ir.Program, overrides: Mapping[str, Value] | None = None
 
 
 def _unknown_variant(rule: ir.Rule, missing: list[str]) -> ir.Rule | None:
-    """The rule with every comparison, negation and aggregate that reads an unfilled parameter left out, and such a
-    parameter in an atom read as any value: what the rule may derive whatever the choice. None when the head
-    names the parameter."""
-    if any(isinstance(a, ir.Param) and a.name in missing for a in rule.head.args):
+    """What the rule may derive whatever value an unfilled parameter gets: every comparison, negation and aggregate
+    that reads the parameter, or a variable computed from it (``Min = $pass_grade``), is left out, and such a value
+    in an atom is read as any value. None when the head names such a value."""
+    tainted: set[str] = set()
+    changed = True
+    while changed:  # variables computed from an unfilled parameter, or from such a variable
+        changed = False
+        for lit in rule.body:
+            if isinstance(lit, ir.Compare) and lit.op == "=" and _unknown(lit, missing, tainted):
+                for side in (lit.left, lit.right):
+                    if (
+                        isinstance(side, ir.Var)
+                        and side.name not in tainted
+                        and not _unknown_expr(side, missing, tainted)
+                    ):
+                        other = lit.right if side is lit.left else lit.left
+                        if _unknown_expr(other, missing, tainted):
+                            tainted.add(side.name)
+                            changed = True
+    if any(
+        (isinstance(a, ir.Param) and a.name in missing) or (isinstance(a, ir.Var) and a.name in tainted)
+        for a in rule.head.args
+    ):
         return None
     body: list[ir.Literal] = []
     for lit in rule.body:
-        names = {p.name for p in ir.literal_params(lit)}
-        if not names & set(missing):
+        if not _unknown(lit, missing, tainted):
             body.append(lit)
         elif isinstance(lit, ir.Positive):
             args = tuple(
-                ir.Var(f"_unfilled_{a.name}_{i}", a.loc) if isinstance(a, ir.Param) and a.name in missing else a
+                ir.Var(f"_unfilled_{i}", a.loc)
+                if (isinstance(a, ir.Param) and a.name in missing) or (isinstance(a, ir.Var) and a.name in tainted)
+                else a
                 for i, a in enumerate(lit.atom.args)
             )
             body.append(ir.Positive(replace(lit.atom, args=args)))
     return replace(rule, body=tuple(body))
+
+
+def _unknown(lit: ir.Literal, missing: list[str], tainted: set[str]) -> bool:
+    """Does the literal read an unfilled parameter or a value computed from one?"""
+    return bool({p.name for p in ir.literal_params(lit)} & set(missing)) or bool(
+        {v.name for v in ir.literal_vars(lit)} & tainted
+    )
+
+
+def _unknown_expr(e: ir.Expr, missing: list[str], tainted: set[str]) -> bool:
+    return bool({p.name for p in ir.expr_params(e)} & set(missing)) or bool({v.name for v in ir.expr_vars(e)} & tainted)
 
 
 def _safe(cr: CompiledRule) -> bool:

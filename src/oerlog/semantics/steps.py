@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from oerlog.lang import ir
 from oerlog.lang.ir import RelationRole, StrEnum
+from oerlog.semantics.options import OptionCopies
 from oerlog.values import Value
 
 
@@ -96,6 +97,7 @@ class Plan:
     uncertain: frozenset[str] = frozenset()  # relations that can be undetermined (they have a possible twin)
     open_relations: frozenset[str] = frozenset()  # input relations where absence means unknown
     twin_of: dict[str, str] = field(default_factory=dict)  # _possible_p / _false_p -> p
+    option_copies: dict[str, OptionCopies] = field(default_factory=dict)  # p -> its copies per listed option
 
     def role(self, pred: str) -> RelationRole:
         """The role of a relation: recorded where the relation was created, else a relation of the rules."""

@@ -522,8 +522,10 @@ def _rules_deriving(doc: Document, m: Model, pred: str, t: Row) -> list[str]:
     if not m.holds(pred, t):
         return sorted({r.id for r in doc.program.rules if r.head.pred == pred and not r.defeats})
     ids: set[str] = set()
+    oc = m.plan.option_copies.get(pred)
+    heads = set(oc.names()) if oc is not None else {pred}  # under listed options: the rules of every copy
     for cr in m.plan.rules:
-        if cr.head.pred != pred or cr.kind is not RuleKind.RULE:
+        if cr.head.pred not in heads or cr.kind is not RuleKind.RULE or cr.possible:
             continue
         for b in m.instance_bindings(cr):
             if ground(cr.head, b) == t:

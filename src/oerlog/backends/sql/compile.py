@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from oerlog.backends.sql.calendar import CALENDAR
 from oerlog.backends.sql.exprs import Body, ExprWriter
-from oerlog.backends.sql.program import RULE_COLUMN, SqlProgram, Statement, located, quote, sql_literal
+from oerlog.backends.sql.program import RULE_COLUMN, RelSchema, SqlProgram, Statement, located, quote, sql_literal
 from oerlog.backends.sql.schema import Tables
 from oerlog.errors import UsageError
 from oerlog.kb.vocabulary import Vocabulary
@@ -77,9 +77,10 @@ class _Compiler:
         """The goals (every relation of the rules when None) and every relation they depend on."""
         preds = set(self.by_head) | set(self.facts)
         if goals is None:
-            todo = [p for p in preds if not self.plan.is_internal(p)]
+            todo = [p for p in preds if not self.plan.is_internal(p)] + list(self.plan.option_copies)
         else:
             todo = list(goals)
+        todo = [c for p in todo for c in _copies_or_self(self.plan, p)]  # a listed choice: each option's copy
         todo += [ir.possible_name(p) for p in todo if p in self.plan.uncertain]  # what may hold, for the status
         return compiled_graph(self.plan).closure(todo)
 
@@ -176,6 +177,34 @@ class _Compiler:
             else:
                 raise located(cr, f"unknown step {st.kind}")
         return self.select(cr, binding, joins, where, rec, distinct)
+
+    def fold_options(self, goal: str) -> Statement:
+        """The goal's table from its copies under each listed option: the rows of the first copy found in every
+        copy (they hold under every option), and ``_possible_<goal>``: the rows that may hold under some option."""
+        names = self.plan.option_copies[goal].names()
+        first = self.tables.schemas[names[0]]
+        for pred in (goal, ir.possible_name(goal)):
+            self.tables.schemas[pred] = RelSchema(
+                pred, list(first.columns), list(first.types), True, list(first.scales)
+            )
+        cols = [quote(c) for c in first.columns]
+        table = f"{quote(self.schema)}.{{}}".format
+
+        def same(a: str, b: str) -> str:
+            return " AND ".join(f"{a}.{c} IS NOT DISTINCT FROM {b}.{c}" for c in cols) or "TRUE"
+
+        every = " AND ".join(
+            f"EXISTS (SELECT 1 FROM {table(quote(n))} AS o{i} WHERE {same(f'o{i}', 'c')})"
+            for i, n in enumerate(names[1:])
+        )
+        sqls = [
+            f"CREATE OR REPLACE TABLE {table(quote(goal))} AS SELECT c.* FROM {table(quote(names[0]))} AS c"
+            + (f" WHERE {every}" if every else "")
+        ]
+        sources = [n for n in names] + [ir.possible_name(n) for n in names if n in self.plan.uncertain]
+        union = " UNION ALL ".join(f"SELECT * FROM {table(quote(n))}" for n in sources)
+        sqls.append(f"CREATE OR REPLACE TABLE {table(quote(ir.possible_name(goal)))} AS {union}")
+        return Statement([goal, ir.possible_name(goal)], sqls, [])
 
     def negation(self, atom: ir.Atom, binding: Mapping[str, str]) -> str:
         """``NOT EXISTS`` a row of ``atom`` matching the bound variables and constants (its other variables free)."""
@@ -403,6 +432,12 @@ class _Compiler:
         return "SELECT " + ", ".join(cols) + " WHERE FALSE"
 
 
+def _copies_or_self(plan: Plan, pred: str) -> list[str]:
+    """The copies of a relation that depends on listed template choices, or the relation itself."""
+    oc = plan.option_copies.get(pred)
+    return oc.names() if oc is not None else [pred]
+
+
 def _step_atoms(st: Step) -> list[ir.Atom]:
     if st.kind is StepKind.ATOM and st.atom is not None:
         return [st.atom]
@@ -429,7 +464,7 @@ def compile_plan(
     comp = _Compiler(plan, vocabulary, schema, input_schema, input_types)
     goal_list = list(goals) if goals is not None else None
     for g in goal_list or []:
-        if g not in comp.by_head and g not in comp.facts:
+        if g not in comp.by_head and g not in comp.facts and g not in plan.option_copies:
             known = sorted(p for p in set(comp.by_head) | set(comp.facts) if not plan.is_internal(p))
             raise UsageError(
                 f"no rule of this document derives {g!r}",
@@ -441,7 +476,11 @@ def compile_plan(
     derived_needed = {p for p in needed if comp.is_derived(p)}
     comp.infer(derived_needed)
     goal_preds = goal_list if goal_list is not None else sorted(p for p in derived_needed if not plan.is_internal(p))
-    comp.keep_rule = set(goal_preds) | {ir.possible_name(g) for g in goal_preds if g in plan.uncertain}
+    goal_preds = [g for g in goal_preds if g not in plan.option_copies] + [
+        g for g in (goal_list if goal_list is not None else plan.option_copies) if g in plan.option_copies
+    ]
+    kept = [c for g in goal_preds for c in _copies_or_self(plan, g)]
+    comp.keep_rule = set(kept) | {ir.possible_name(g) for g in kept if g in plan.uncertain}
     comp.views = _inline_candidates(comp, plan, derived_needed)
     statements: list[Statement] = []
     done: set[str] = set()
@@ -456,6 +495,10 @@ def compile_plan(
         done.update(members)
     for pred in sorted(derived_needed - done):  # needed, but no rule left (blocked by unfilled parameters)
         statements.append(comp.statement([pred]))
+    for g in goal_preds:
+        if g in plan.option_copies:
+            statements.append(comp.fold_options(g))
+            derived_needed |= {g, ir.possible_name(g)}
     cites: dict[str, str] = {}
     for cr in plan.rules:
         if cr.kind is RuleKind.AUX:

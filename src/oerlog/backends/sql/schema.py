@@ -63,6 +63,8 @@ class Tables:
         concepts = declared_types(voc.concepts) if voc is not None else {}
         facts = [f for p in sorted(preds) for f in self.facts.get(p, [])]
         self.types = infer_types(body, inputs, concepts=concepts, facts=facts)
+        for name, declared in inputs.items():  # relations the rules never name (_false_<p>) keep their fields
+            self.types.relations.setdefault(name, declared)
         if self.types.errors:
             e = self.types.errors[0]
             raise SqlCompileError(
