@@ -88,6 +88,7 @@ def evaluate(
     else:
         rel, inst = _evaluate_forked(plan, facts, limit)
     model = Model(plan, rel, inst, time.perf_counter() - start)
+    model.fold_options()  # relations under listed template options: folded from their copies
     return model
 
 

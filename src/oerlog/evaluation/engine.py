@@ -24,6 +24,4 @@ def evaluate(
 
     ``isolate`` runs the engine in a child process so that a time limit can stop it; ``timeout`` defaults to
     ``$OERLOG_TIMEOUT`` or 30 seconds (see :func:`oerlog.backends.pydatalog.evaluate`)."""
-    model = pydatalog.evaluate(plan, facts, timeout=timeout, isolate=isolate)
-    model.fold_options()
-    return model
+    return pydatalog.evaluate(plan, facts, timeout=timeout, isolate=isolate)
