@@ -292,27 +292,25 @@ def _key(spec: yamlpos.YDict, name: str, fields_: list[Field], loc: Location) ->
     return key
 
 
-def _stated_by(spec: yamlpos.YDict, name: str, loc: Location) -> str:
-    value = str(spec.get("stated_by") or "data")
-    if value not in STATED_BY:
+def _one_of(spec: yamlpos.YDict, key: str, allowed: tuple[str, ...], name: str, loc: Location, example: str) -> str:
+    """A relation setting that takes one of ``allowed`` (the first is the default), or a located error."""
+    value = str(spec.get(key) or allowed[0])
+    if value not in allowed:
         raise ValidationError(
-            f"{name}: stated_by must be one of {', '.join(STATED_BY)}",
-            spec.locs.get("stated_by", loc),
+            f"{name}: {key} must be one of {', '.join(allowed)}",
+            spec.locs.get(key, loc),
             value=value,
-            example="stated_by: engine",
+            example=example,
         )
     return value
 
 
+def _stated_by(spec: yamlpos.YDict, name: str, loc: Location) -> str:
+    return _one_of(spec, "stated_by", STATED_BY, name, loc, "stated_by: engine")
+
+
 def _world(spec: yamlpos.YDict, name: str, kind: str, loc: Location) -> str:
-    value = str(spec.get("world") or "closed")
-    if value not in WORLDS:
-        raise ValidationError(
-            f"{name}: world must be one of {', '.join(WORLDS)}",
-            spec.locs.get("world", loc),
-            value=value,
-            example="world: open",
-        )
+    value = _one_of(spec, "world", WORLDS, name, loc, "world: open")
     if value == "open" and kind != "input":
         raise ValidationError(
             f"{name}: only an input relation can be open; a concept is derived by the rules",
