@@ -60,21 +60,26 @@ def docs(ctx: Ctx, doc_id: str | None, vocabulary: bool, stats: bool, fmt: str) 
 
 
 @cli.command("test")
-@click.argument("doc_ids", nargs=-1)
+@click.argument("targets", nargs=-1)
+@click.option("-k", "pattern", help="Only the scenarios whose name, rule id or cited article contains PATTERN.")
 @click.option("-v", "--verbose", is_flag=True, help="Show every scenario, not only failures.")
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True, help="Language of proofs.")
 @click.pass_obj
-def test_cmd(ctx: Ctx, doc_ids: tuple[str, ...], verbose: bool) -> None:
-    """Run the scenario tests of the KB (all documents, or the ones named).
+def test_cmd(ctx: Ctx, targets: tuple[str, ...], pattern: str | None, verbose: bool, lang: str) -> None:
+    """Run the scenario tests of the KB: all documents, the documents named, or scenario files.
 
     \b
-    Example:
+    Examples:
       oerlog test uu-gnk-ba-2025
-    Exit code 1 when a scenario fails or a rule lacks a positive or negative scenario.
+      oerlog test kb/uu-gnk-ba-2025/tests/resit.yaml -k exclusion
+      oerlog test rug-tg-ra-2018 -k "7 lid 1"
+    The scenarios are evaluated many at once; a failing one is evaluated again by pyDatalog, and the proof of what
+    was derived instead is shown. Exit code 1 when a scenario fails or a rule lacks a positive or negative scenario.
     """
     # deferred: the scenario runner, off the start-up of `oerlog why`
     from oerlog.testing.suite import Suite
 
-    suite = Suite(ctx.kb, doc_ids, verbose)
+    suite = Suite(ctx.kb, targets, verbose, pattern, lang)
     for line in suite.run():
         click.echo(line)
     if not suite.passed:

@@ -45,6 +45,7 @@ class RelationRole(StrEnum):
     STATED_FALSE = "stated_false"  # ``_false_<pred>``: facts of an open input relation a case states false
     UNSETTLED = "unsettled"  # ``_unsettled_N``: aggregate groups whose rows are not all certain
     OPTION = "option"  # ``_optionN_<pred>``: a relation under one choice of the options a template lists
+    WORLD = "world"  # ``_world``, ``_param_<name>``: the cases of a batched evaluation and their parameter values
 
     @property
     def internal(self) -> bool:

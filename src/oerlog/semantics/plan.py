@@ -29,6 +29,7 @@ from oerlog.semantics.steps import CompiledRule, Plan, RuleKind, Step, StepKind
 from oerlog.semantics.substitute import subst_atom as _subst_atom
 from oerlog.semantics.substitute import subst_lit as _subst_lit
 from oerlog.semantics.threevalued import make_three_valued
+from oerlog.semantics.worlds import WORLD_VAR
 from oerlog.values import Value
 
 __all__ = ["CompiledRule", "Plan", "RuleKind", "Step", "StepKind", "build_plan", "restrict_program", "rule_params"]
@@ -81,7 +82,7 @@ def build_plan(program: ir.Program, overrides: Mapping[str, Value] | None = None
             plan.facts.append(r.head)
             continue
         missing = [p for p in rule_params(r) if params.get(p) is None]
-        if missing:
+        if missing:  # the rule may derive only what any value of the parameter allows (possible, not certain)
             plan.blocked[r.id] = missing
             plan.blocked_rules.append(r)
             variant = _unknown_variant(r, missing)
@@ -108,7 +109,7 @@ def build_plan(program: ir.Program, overrides: Mapping[str, Value] | None = None
             plan.roles[plan.rules[-1].instance_pred] = RelationRole.INSTANCE
         columns = _columns(head, steps)
         compiled = CompiledRule(len(plan.rules), r, head, tuple(steps), columns, kind, defeaters)
-        if r.id in plan.blocked:
+        if missing:
             if not _safe(compiled):
                 continue
             unknown.append(replace(compiled, unknown_params=tuple(plan.blocked[r.id])))
@@ -301,7 +302,9 @@ def _order_steps(
             outer = [
                 b
                 for b in body
-                if isinstance(b, ir.Positive) and b.atom.pred not in recursive and set(_atom_vars(b.atom)) & set(group)
+                if isinstance(b, ir.Positive)
+                and b.atom.pred not in recursive
+                and (set(_atom_vars(b.atom)) & set(group)) - {WORLD_VAR}
             ]
             sub_body = outer + list(lit.body)
             sub = replace(

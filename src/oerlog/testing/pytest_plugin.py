@@ -2,6 +2,9 @@
 
 Registered through the ``pytest11`` entry point, so ``pytest`` in a checkout runs the KB's scenarios next to
 the unit tests. Each scenario is one item named after it; a failure lists each expectation that did not hold.
+The scenarios of a file are evaluated many at once when its first item runs (in each pytest-xdist worker that
+runs one of them); the differential test (``tests/test_batched.py``, marked slow) judges every one of them with
+pyDatalog too.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import pytest
 
 from oerlog.errors import OerlogError
 from oerlog.kb.loader import KnowledgeBase, open_kb
-from oerlog.testing.scenarios import Scenario, load_scenarios, run_scenario
+from oerlog.testing.scenarios import Outcome, Scenario, load_scenarios, run_batched, scenario_files
 
 
 @lru_cache(maxsize=4)
@@ -44,20 +47,38 @@ class ScenarioFile(pytest.File):
             scenarios = load_scenarios(kb, doc, self.path)
         except OerlogError as exc:
             raise pytest.UsageError(exc.render()) from None
-        for sc in scenarios:
-            yield ScenarioItem.from_parent(self, name=sc.name, kb=kb, scenario=sc)
+        root = str(doc_dir.parent.resolve())
+        for i, sc in enumerate(scenarios):
+            yield ScenarioItem.from_parent(
+                self, name=sc.name, kb=kb, scenario=sc, key=(root, doc_id, str(self.path.resolve()), i)
+            )
+
+
+@lru_cache(maxsize=8)
+def _document_outcomes(root: str, doc_id: str) -> dict[tuple[str, int], Outcome]:
+    """The outcomes of every scenario of a document, evaluated at once, by (scenario file, position in it)."""
+    kb = _kb(root)
+    doc = kb.document(doc_id)
+    files = [(str(p.resolve()), load_scenarios(kb, doc, p)) for p in scenario_files(doc)]
+    every = [sc for _, scs in files for sc in scs]
+    outcomes = iter(run_batched(kb, every))
+    return {(path, i): next(outcomes) for path, scs in files for i in range(len(scs))}
 
 
 class ScenarioItem(pytest.Item):
     """One scenario."""
 
-    def __init__(self, *, kb: KnowledgeBase, scenario: Scenario, **kwargs: Any) -> None:
+    def __init__(self, *, kb: KnowledgeBase, scenario: Scenario, key: tuple[str, str, str, int], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.kb = kb
         self.scenario = scenario
+        self.key = key  # (KB root, document, scenario file, position in the file)
 
     def runtest(self) -> None:
-        outcome = run_scenario(self.kb, self.scenario)
+        root, doc_id, path, i = self.key
+        outcome = _document_outcomes(root, doc_id)[(path, i)]
+        if outcome.scenario.name != self.scenario.name:  # the file changed since it was collected
+            raise ScenarioFailed([f"{path}: changed while the tests ran; run them again"])
         if outcome.failures:
             raise ScenarioFailed(outcome.failures)
 

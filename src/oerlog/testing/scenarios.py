@@ -7,17 +7,20 @@ what the rule concludes and the report shows the disagreement.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from oerlog.errors import Location, OerlogError, ValidationError
+from oerlog.evaluation.batched import World, evaluate_worlds
 from oerlog.evaluation.judge import judge, parse_overrides
 from oerlog.kb import yamlpos
 from oerlog.kb.cases import Case, case_from_mapping, load_case
 from oerlog.kb.loader import Document, KnowledgeBase
+from oerlog.lang import ir
 from oerlog.lang.parser import parse_atom
-from oerlog.semantics.model import Status
+from oerlog.semantics.model import Model, Status
 
 
 @dataclass
@@ -133,22 +136,52 @@ def scenario_files(doc: Document) -> list[Path]:
     return sorted((doc.path / "tests").glob("*.yaml"))
 
 
-def run_scenario(kb: KnowledgeBase, sc: Scenario) -> Outcome:
-    """Evaluate the scenario's case and check each expectation."""
-    doc = kb.document(sc.document)
-    overrides = parse_overrides(doc, sc.params)
-    j = judge(kb, sc.case, doc.id, overrides)
-    failures: list[str] = []
+def expectations(sc: Scenario) -> list[tuple[ir.Atom, Location, Status]]:
+    """Every expectation of a scenario: the goal, where it is written, and the answer expected."""
     wanted = (
         [(t, loc, Status.HOLDS) for t, loc in sc.expect]
         + [(t, loc, Status.NOT) for t, loc in sc.expect_not]
         + [(t, loc, Status.UNDETERMINED) for t, loc in sc.expect_undetermined]
     )
-    for text, loc, status in wanted:
-        got = j.model.answer(parse_atom(text, str(loc)))
+    return [(parse_atom(text, str(loc)), loc, status) for text, loc, status in wanted]
+
+
+def check(sc: Scenario, model: Model) -> Outcome:
+    """The scenario's expectations checked against a model of its case."""
+    failures: list[str] = []
+    for atom, loc, status in expectations(sc):
+        got = model.answer(atom)
         if got is not status:
-            failures.append(f"{loc}: expected {text} {_EXPECTED[status]}, but it {_GOT[got]}")
+            failures.append(f"{loc}: expected {atom} {_EXPECTED[status]}, but it {_GOT[got]}")
     return Outcome(sc, failures)
+
+
+def run_scenario(kb: KnowledgeBase, sc: Scenario) -> Outcome:
+    """Evaluate the scenario's case with the single-case engine (pyDatalog) and check each expectation."""
+    doc = kb.document(sc.document)
+    j = judge(kb, sc.case, doc.id, parse_overrides(doc, sc.params))
+    return check(sc, j.model)
+
+
+def run_batched(kb: KnowledgeBase, scenarios: Sequence[Scenario]) -> list[Outcome]:
+    """Evaluate the scenarios' cases many at once (one database run per document, see
+    :mod:`oerlog.evaluation.batched`) and check each expectation; the outcomes in the order given. A case the
+    batch cannot evaluate fails with the error that kept it from an answer."""
+    by_doc: dict[str, list[int]] = {}
+    for i, sc in enumerate(scenarios):
+        by_doc.setdefault(sc.document, []).append(i)
+    outcomes: list[Outcome | None] = [None] * len(scenarios)
+    for doc_id, members in by_doc.items():
+        doc = kb.document(doc_id)
+        goals = {atom.pred for i in members for atom, _, _ in expectations(scenarios[i])}
+        worlds = [World(scenarios[i].case.facts, parse_overrides(doc, scenarios[i].params)) for i in members]
+        run = evaluate_worlds(doc, worlds, goals)
+        for i, result in zip(members, run.results, strict=True):
+            if isinstance(result, Model):
+                outcomes[i] = check(scenarios[i], result)
+            else:
+                outcomes[i] = Outcome(scenarios[i], [f"{scenarios[i].loc}: {result.render().strip()}"])
+    return [o for o in outcomes if o is not None]
 
 
 _EXPECTED = {Status.HOLDS: "to hold", Status.NOT: "not to hold", Status.UNDETERMINED: "to be undetermined"}
@@ -186,6 +219,9 @@ __all__ = [
     "Outcome",
     "load_scenarios",
     "run_scenario",
+    "run_batched",
+    "check",
+    "expectations",
     "collect",
     "rule_coverage",
     "OerlogError",

@@ -237,7 +237,8 @@ class _Compiler:
         alias: Callable[[], str],
     ) -> None:
         """The aggregate as a ``GROUP BY`` subquery over its auxiliary relation, joined on the group key (``LEFT
-        JOIN`` and 0 for an empty group of ``count`` / ``sum``); binds the result variable."""
+        JOIN`` and 0 for an empty group of ``count`` / ``sum``); binds the result variable, or compares with it when an
+        earlier step bound it."""
         assert st.atom is not None
         aux = self.tables.rel(st.atom.pred, st.atom.arity)
         a = alias()
@@ -257,11 +258,16 @@ class _Compiler:
                 if self.tables.envs.get(cr.index, {}).get(lit.result.name) == INT
                 else f"CAST(0 AS DECIMAL(38,{self.tables.scales[cr.index].get(lit.result.name, 0)}))"
             )
-            binding[lit.result.name] = f"COALESCE({a}.v, {zero})"
+            value = f"COALESCE({a}.v, {zero})"
         else:
             joins.append(f"JOIN {sub} AS {a} ON {on}" if joins else f"FROM {sub} AS {a}")
             where.append(f"{a}.v IS NOT NULL")
-            binding[lit.result.name] = f"{a}.v"
+            value = f"{a}.v"
+        name = lit.result.name
+        if name in binding:  # the result is bound before the aggregate (N = 1 written as an assignment): compare
+            where.append(f"{value} = {binding[name]}")
+        else:
+            binding[name] = value
 
     def select(
         self,

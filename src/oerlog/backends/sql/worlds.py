@@ -1,0 +1,131 @@
+"""Run a program compiled with a world key (:mod:`oerlog.semantics.worlds`) over many cases in one DuckDB database.
+
+The caller gives, per input relation, the rows of every world with the world number as first value. They are
+written to CSV files in a private temporary folder and read with their column types (far faster than inserting
+rows one by one), the statements run in one in-memory database, and the rows of the relations asked for come
+back split by world. A time limit interrupts the database and names the relation that was being computed.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from oerlog.backends.sql.calendar import CALENDAR, calendar_sql
+from oerlog.backends.sql.program import INPUT_DECIMAL_SCALE, RelSchema, SqlProgram, quote, sql_literal
+from oerlog.errors import EvaluationError, EvaluationTimeout
+from oerlog.lang.types import BOOL, DATE, DEC, INT
+from oerlog.values import Value
+
+Row = tuple[Value, ...]
+WorldRows = dict[int, dict[str, set[Row]]]
+
+
+def connect() -> Any:
+    """A new in-memory DuckDB connection."""
+    import duckdb  # deferred: the single-case commands never need DuckDB
+
+    return duckdb.connect()
+
+
+def run_worlds(
+    prog: SqlProgram,
+    inputs: Mapping[str, Iterable[Row]],
+    read: Iterable[str],
+    *,
+    years: Iterable[int] = (),
+    timeout: float | None = None,
+) -> tuple[WorldRows, float]:
+    """Evaluate ``prog`` over ``inputs`` (relation -> rows, each starting with its world number) and return, per
+    world, the rows (without the world number) of each relation of ``read``, and the seconds the statements took.
+    Raises :class:`~oerlog.errors.EvaluationTimeout` when ``timeout`` seconds pass, and
+    :class:`~oerlog.errors.EvaluationError` when the database refuses a statement."""
+    con = connect()
+    current = ["loading the cases"]
+    timer = threading.Timer(timeout, con.interrupt) if timeout else None
+    try:
+        con.execute(f"CREATE SCHEMA {quote(prog.input_schema)}")
+        con.execute(f"CREATE SCHEMA {quote(prog.schema)}")
+        with tempfile.TemporaryDirectory(prefix="oerlog-worlds-") as tmp:
+            for name, rel in prog.inputs.items():
+                _load(con, prog, rel, inputs.get(name, ()), Path(tmp))
+        if prog.uses_calendar:
+            ys = sorted(set(years)) or [dt.date.today().year]
+            con.execute(calendar_sql(f"{quote(prog.input_schema)}.{CALENDAR}", ys))
+        if timer:
+            timer.start()
+        start = time.perf_counter()
+        for st in prog.statements:
+            current[0] = ", ".join(st.preds)
+            for sql in st.sqls:
+                con.execute(sql)
+        seconds = time.perf_counter() - start
+        out: WorldRows = {}
+        for pred in read:
+            current[0] = f"reading {pred}"
+            rel = prog.derived[pred]
+            cols = ", ".join(quote(c) for c in rel.columns)
+            for row in con.execute(f"SELECT DISTINCT {cols} FROM {prog.table(pred)}").fetchall():
+                out.setdefault(int(row[0]), {}).setdefault(pred, set()).add(tuple(row[1:]))
+        return out, seconds
+    except Exception as exc:  # the database's own errors: an interrupt (time limit) or a refused statement
+        if type(exc).__name__ == "InterruptException":
+            raise EvaluationTimeout(
+                f"the evaluation ran over its time limit of {timeout:g} s while computing {current[0]}",
+                hint="give it more time with $OERLOG_TIMEOUT, or evaluate fewer cases at once",
+            ) from None
+        if type(exc).__module__.startswith("duckdb"):
+            raise EvaluationError(f"the database refused the evaluation while computing {current[0]}: {exc}") from None
+        raise
+    finally:
+        if timer:
+            timer.cancel()
+        con.close()
+
+
+def _load(con: Any, prog: SqlProgram, rel: RelSchema, rows: Iterable[Row], folder: Path) -> None:
+    """Create the input table of ``rel`` and fill it with ``rows`` through a CSV file in ``folder``."""
+    table = f"{quote(prog.input_schema)}.{quote(rel.name)}"
+    cols = [quote(c) for c in rel.columns]
+    types = [rel.sql_type(i) for i in range(len(rel.columns))]
+    con.execute(f"CREATE TABLE {table} ({', '.join(f'{c} {t}' for c, t in zip(cols, types, strict=True))})")
+    path = folder / f"{len(list(folder.iterdir()))}.csv"
+    n = 0
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator="\n")
+        for row in rows:
+            w.writerow([_text(v, rel.types[i]) for i, v in enumerate(row)])
+            n += 1
+    if not n:
+        return
+    spec = "{" + ", ".join(f"{sql_literal(c)}: {sql_literal(t)}" for c, t in zip(rel.columns, types, strict=True)) + "}"
+    con.execute(
+        f"INSERT INTO {table} SELECT * FROM read_csv({sql_literal(str(path))}, header = false, columns = {spec}, "
+        "quote = '\"', escape = '\"', allow_quoted_nulls = false, auto_detect = false)"
+    )
+
+
+def _text(v: Value, t: str | None) -> str:
+    """A value as the CSV text its column type reads back exactly."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, Decimal):
+        if t == DEC and -int(v.as_tuple().exponent) > INPUT_DECIMAL_SCALE:
+            raise EvaluationError(
+                f"{v} has more than {INPUT_DECIMAL_SCALE} decimals, more than an input column keeps",
+                value=str(v),
+                example="5.5",
+            )
+        return format(v, "f")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if t in (INT, DATE, BOOL):
+        return str(v)
+    return str(v)

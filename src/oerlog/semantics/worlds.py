@@ -1,0 +1,133 @@
+"""Many cases in one evaluation: a program rewritten so that every relation carries a case (*world*) key.
+
+Each case of a batch is a world, numbered from 0. :func:`world_program` gives every atom of every rule (heads,
+body atoms, negated atoms, the bodies of aggregates) the world variable as its first argument, so that
+
+- a join, a negation and an aggregate group stay inside one world (the world key is part of every join and of
+  every aggregate's group);
+- a rule whose body binds no world (a fact written in a ``.dl`` file, a rule of built-ins only) reads the relation
+  ``_world(W)`` holding the numbers of the batch's worlds, so that it holds in each of them;
+- a parameter whose value differs between worlds is data, not a constant: ``$name`` becomes a variable bound by
+  ``_param_<name>(W, Value)``, one row per world that gives it a value.
+
+Parameters left unfilled stay parameters (the plan reads them as undetermined, see
+:mod:`oerlog.semantics.threevalued`), so every world of one evaluation must leave the same parameters unfilled;
+the batched evaluator groups the cases accordingly. The rewritten program is plain Datalog again: the plan, the
+three-valued rewrite and the SQL compiler run it unchanged.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import replace
+
+from oerlog.lang import ir
+from oerlog.lang.ir import RelationRole
+
+WORLD_VAR = "World__"  # the world variable's name (not anonymous: it does not start with "_")
+WORLD_RELATION = "_world"
+
+
+def param_relation(name: str) -> str:
+    """The relation holding each world's value of parameter ``name``."""
+    return f"_param_{name}"
+
+
+def param_var(name: str) -> str:
+    """The variable a world parameter ``$name`` becomes."""
+    return f"Param__{name}"
+
+
+def unfilled_relation(name: str) -> str:
+    """The relation holding the worlds that leave parameter ``name`` unfilled."""
+    return f"_unfilled_{name}"
+
+
+def world_program(
+    program: ir.Program, world_params: Iterable[str] = (), partial_params: Iterable[str] = ()
+) -> ir.Program:
+    """``program`` with a world key on every relation (see the module doc). The parameters ``world_params`` have
+    a value in every world, read from ``_param_<name>(W, Value)``; the parameters ``partial_params`` have one in
+    some worlds only: each rule reading such a parameter gets a copy for the worlds that fill it (reading the value)
+    and one for the worlds that do not (``_unfilled_<name>(W)``, the parameter left unfilled, which the plan reads
+    as undetermined)."""
+    joined = frozenset(world_params)
+    partial = frozenset(partial_params)
+    roles = dict(program.roles)
+    roles[WORLD_RELATION] = RelationRole.WORLD
+    for name in joined | partial:
+        roles[param_relation(name)] = RelationRole.WORLD
+    for name in partial:
+        roles[unfilled_relation(name)] = RelationRole.WORLD
+    rules: list[ir.Rule] = []
+    for r in program.rules:
+        refs = sorted(_rule_params(r) & partial)
+        for k in range(len(refs) + 1):
+            for unfilled in itertools.combinations(refs, k):
+                rules.append(_world_rule(r, (joined | partial) - set(unfilled), unfilled))
+    params = [replace(p, value=None) if p.name in partial else p for p in program.params if p.name not in joined]
+    return ir.Program(rules, params, roles, program.open_relations)
+
+
+def _rule_params(rule: ir.Rule) -> set[str]:
+    names = {a.name for a in rule.head.args if isinstance(a, ir.Param)}
+    for lit in rule.body:
+        names.update(p.name for p in ir.literal_params(lit))
+    return names
+
+
+_W = ir.Var(WORLD_VAR)
+
+
+def _world_rule(rule: ir.Rule, names: frozenset[str], unfilled: tuple[str, ...] = ()) -> ir.Rule:
+    used: list[str] = []
+    head = _world_atom(rule.head, names, used)
+    body = [_world_literal(lit, names, used) for lit in rule.body]
+    extra = [_param_atom(n) for n in dict.fromkeys(used)]
+    extra += [ir.Positive(ir.Atom(unfilled_relation(n), (_W,), rule.head.loc)) for n in unfilled]
+    if not any(isinstance(lit, ir.Positive) for lit in body) and not extra:
+        extra.append(ir.Positive(ir.Atom(WORLD_RELATION, (_W,), rule.head.loc)))
+    return replace(rule, head=head, body=tuple(extra + body))
+
+
+def _param_atom(name: str) -> ir.Positive:
+    return ir.Positive(ir.Atom(param_relation(name), (_W, ir.Var(param_var(name)))))
+
+
+def _world_atom(atom: ir.Atom, names: frozenset[str], used: list[str]) -> ir.Atom:
+    args = tuple(_term(t, names, used) for t in atom.args)
+    return replace(atom, args=(ir.Var(WORLD_VAR, atom.loc), *args))
+
+
+def _term(t: ir.Term, names: frozenset[str], used: list[str]) -> ir.Term:
+    if isinstance(t, ir.Param) and t.name in names:
+        used.append(t.name)
+        return ir.Var(param_var(t.name), t.loc)
+    return t
+
+
+def _expr(e: ir.Expr, names: frozenset[str], used: list[str]) -> ir.Expr:
+    if isinstance(e, ir.Param):
+        return _term(e, names, used)
+    if isinstance(e, ir.BinOp):
+        return replace(e, left=_expr(e.left, names, used), right=_expr(e.right, names, used))
+    if isinstance(e, ir.Call):
+        return replace(e, args=tuple(_expr(a, names, used) for a in e.args))
+    return e
+
+
+def _world_literal(lit: ir.Literal, names: frozenset[str], used: list[str]) -> ir.Literal:
+    if isinstance(lit, ir.Positive):
+        return ir.Positive(_world_atom(lit.atom, names, used))
+    if isinstance(lit, ir.Negative):
+        return replace(lit, atom=_world_atom(lit.atom, names, used))
+    if isinstance(lit, ir.Compare):
+        return replace(lit, left=_expr(lit.left, names, used), right=_expr(lit.right, names, used))
+    # an aggregate: its body is evaluated per world (the world variable joins its group key); the parameters
+    # it reads are bound inside it
+    inner: list[str] = []
+    body = [_world_literal(b, names, inner) for b in lit.body]
+    args = tuple(_expr(a, names, inner) for a in lit.args)
+    extra = [_param_atom(n) for n in dict.fromkeys(inner)]
+    return replace(lit, args=args, body=tuple(extra + body))
