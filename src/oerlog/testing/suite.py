@@ -34,6 +34,9 @@ from oerlog.testing.scenarios import (
 )
 
 
+PROOF_LINES = 40  # lines of a failed scenario's proof shown unless verbose
+
+
 class Suite:
     """The scenario tests of ``targets`` (document ids or scenario files; default: every document of ``kb``),
     narrowed to those matching ``pattern``. :meth:`run` runs them and yields the report's lines; afterwards
@@ -128,7 +131,11 @@ class Suite:
                     ex.why(atom.pred, r) if got is Status.HOLDS else ex.undetermined(atom.pred, r) for r in rows
                 )
                 expl = Explanation("why", str(atom), trees, j, self.lang)
-            yield from (("     | " + line).rstrip() for line in expl.render("text").splitlines())
+            lines = expl.render("text").splitlines()
+            shown = lines if self.verbose else lines[:PROOF_LINES]
+            yield from (("     | " + line).rstrip() for line in shown)
+            if len(shown) < len(lines):
+                yield f"     | ... {len(lines) - len(shown)} more lines (-v shows the whole proof)"
 
 
 def _selection(kb: KnowledgeBase, targets: list[str]) -> list[tuple[Document, list[Path] | None]]:
