@@ -33,7 +33,6 @@ from oerlog.testing.scenarios import (
     scenario_files,
 )
 
-
 PROOF_LINES = 40  # lines of a failed scenario's proof shown unless verbose
 
 
