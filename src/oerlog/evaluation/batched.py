@@ -31,7 +31,7 @@ from oerlog.lang import ir
 from oerlog.lang.types import FIELD_TYPES
 from oerlog.semantics.model import Model, Row
 from oerlog.semantics.plan import Plan, build_plan
-from oerlog.semantics.worlds import WORLD_RELATION, param_relation, unfilled_relation, world_program
+from oerlog.semantics.worlds import WORLD_RELATION, WORLD_VAR, param_relation, unfilled_relation, world_program
 from oerlog.values import Value
 
 _WORLD_FIELD = Field("world", "integer", "the case of a batched evaluation")
@@ -60,6 +60,7 @@ class _Compiled:
     plan: Plan
     prog: SqlProgram
     read: list[str]
+    shared: frozenset[str]  # relations of ``read`` that are the same in every world (no world key)
 
 
 _CACHE: dict[tuple[int, frozenset[str], frozenset[str], tuple[str, ...]], _Compiled] = {}
@@ -131,9 +132,11 @@ def _compile(doc: Document, joined: frozenset[str], partial: frozenset[str], goa
     wanted = [c for g in goals for c in (plan.option_copies[g].names() if g in plan.option_copies else [g])]
     prog = compile_plan(plan, voc, [g for g in wanted if g in derivable], input_types=types)
     read = [p for g in wanted for p in (g, ir.possible_name(g)) if p in prog.derived]
+    keyed = {cr.head.pred for cr in plan.rules if cr.head.args[:1] == (ir.Var(WORLD_VAR),)}
+    shared = frozenset(p for p in read if p not in keyed)
     if len(_CACHE) >= _CACHE_SIZE:
         _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[key] = _Compiled(plan, prog, read)
+    _CACHE[key] = _Compiled(plan, prog, read, shared)
     return _CACHE[key]
 
 
@@ -170,9 +173,7 @@ def _run_group(
             target = inputs.get(name)
             if target is None:
                 continue
-            for row in facts:
-                target.append((w, *row))
-                years.update(v.year for v in row if isinstance(v, dt.date))
+            target.extend((w, *row) for row in facts)
         if WORLD_RELATION in inputs:
             inputs[WORLD_RELATION].append((w,))
         for name in joined | partial:
@@ -184,7 +185,9 @@ def _run_group(
                 if isinstance(value, dt.date):
                     years.add(value.year)
     try:
-        per_world, seconds = run_worlds(compiled.prog, inputs, compiled.read, years=years, timeout=timeout)
+        per_world, common, seconds = run_worlds(
+            compiled.prog, inputs, compiled.read, years=years, timeout=timeout, shared=compiled.shared
+        )
     except EvaluationTimeout as exc:
         for i, _ in members:
             out.results[i] = exc
@@ -201,7 +204,8 @@ def _run_group(
     out.runs += 1
     out.seconds_run += seconds
     for w, (i, world) in enumerate(members):
-        relations: dict[str, set[Row]] = {k: set(v) for k, v in world.facts.items()}
+        relations: dict[str, set[Row]] = dict(world.facts)  # the case's own sets: a model only reads them
+        relations.update(common)
         relations.update(per_world.get(w, {}))
         _fold_options(compiled.plan, relations, values[i])
         out.results[i] = Model(compiled.plan, relations)

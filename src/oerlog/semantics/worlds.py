@@ -7,6 +7,8 @@ body atoms, negated atoms, the bodies of aggregates) the world variable as its f
   every aggregate's group);
 - a rule whose body binds no world (a fact written in a ``.dl`` file, a rule of built-ins only) reads the relation
   ``_world(W)`` holding the numbers of the batch's worlds, so that it holds in each of them;
+- a relation that is the same in every world (its rules read no input relation and no parameter read per world,
+  such as a calendar of month starts) keeps no world key and is computed once (:func:`shared_relations`);
 - a parameter whose value differs between worlds is data, not a constant: ``$name`` becomes a variable bound by
   ``_param_<name>(W, Value)``, one row per world that gives it a value.
 
@@ -60,14 +62,39 @@ def world_program(
         roles[param_relation(name)] = RelationRole.WORLD
     for name in partial:
         roles[unfilled_relation(name)] = RelationRole.WORLD
+    shared = shared_relations(program.rules, joined | partial)
     rules: list[ir.Rule] = []
     for r in program.rules:
+        if r.head.pred in shared:
+            rules.append(r)
+            continue
         refs = sorted(_rule_params(r) & partial)
         for k in range(len(refs) + 1):
             for unfilled in itertools.combinations(refs, k):
-                rules.append(_world_rule(r, (joined | partial) - set(unfilled), unfilled))
+                rw = _Rewrite((joined | partial) - set(unfilled), shared)
+                rules.append(rw.rule(r, unfilled))
     params = [replace(p, value=None) if p.name in partial else p for p in program.params if p.name not in joined]
     return ir.Program(rules, params, roles, program.open_relations)
+
+
+def shared_relations(rules: Iterable[ir.Rule], world_params: frozenset[str]) -> frozenset[str]:
+    """The derived relations that are the same in every world: their rules read no input relation (only facts
+    written in the rules, built-ins and other such relations) and no parameter read per world. They keep no world
+    key and are computed once (a calendar of month starts, a table of grade bands)."""
+    rules = list(rules)
+    heads = {r.head.pred for r in rules}
+    varies: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for r in rules:
+            if r.head.pred in varies:
+                continue
+            reads = {a.pred for lit in r.body for a, _ in ir.literal_atoms(lit)}
+            if any(p not in heads or p in varies for p in reads) or _rule_params(r) & world_params:
+                varies.add(r.head.pred)
+                changed = True
+    return frozenset(heads - varies)
 
 
 def _rule_params(rule: ir.Rule) -> set[str]:
@@ -80,54 +107,60 @@ def _rule_params(rule: ir.Rule) -> set[str]:
 _W = ir.Var(WORLD_VAR)
 
 
-def _world_rule(rule: ir.Rule, names: frozenset[str], unfilled: tuple[str, ...] = ()) -> ir.Rule:
-    used: list[str] = []
-    head = _world_atom(rule.head, names, used)
-    body = [_world_literal(lit, names, used) for lit in rule.body]
-    extra = [_param_atom(n) for n in dict.fromkeys(used)]
-    extra += [ir.Positive(ir.Atom(unfilled_relation(n), (_W,), rule.head.loc)) for n in unfilled]
-    if not any(isinstance(lit, ir.Positive) for lit in body) and not extra:
-        extra.append(ir.Positive(ir.Atom(WORLD_RELATION, (_W,), rule.head.loc)))
-    return replace(rule, head=head, body=tuple(extra + body))
+class _Rewrite:
+    """One rule rewritten: a world key on every atom over a relation that varies between worlds, and the parameters
+    ``names`` read per world."""
+
+    def __init__(self, names: frozenset[str], shared: frozenset[str]) -> None:
+        self.names = names
+        self.shared = shared
+
+    def rule(self, rule: ir.Rule, unfilled: tuple[str, ...] = ()) -> ir.Rule:
+        used: list[str] = []
+        head = self.atom(rule.head, used)
+        body = [self.literal(lit, used) for lit in rule.body]
+        extra = [_param_atom(n) for n in dict.fromkeys(used)]
+        extra += [ir.Positive(ir.Atom(unfilled_relation(n), (_W,), rule.head.loc)) for n in unfilled]
+        if not extra and not any(isinstance(lit, ir.Positive) and lit.atom.pred not in self.shared for lit in body):
+            extra.append(ir.Positive(ir.Atom(WORLD_RELATION, (_W,), rule.head.loc)))
+        return replace(rule, head=head, body=tuple(extra + body))
+
+    def atom(self, atom: ir.Atom, used: list[str]) -> ir.Atom:
+        args = tuple(self.term(t, used) for t in atom.args)
+        if atom.pred in self.shared:
+            return replace(atom, args=args)
+        return replace(atom, args=(ir.Var(WORLD_VAR, atom.loc), *args))
+
+    def term(self, t: ir.Term, used: list[str]) -> ir.Term:
+        if isinstance(t, ir.Param) and t.name in self.names:
+            used.append(t.name)
+            return ir.Var(param_var(t.name), t.loc)
+        return t
+
+    def expr(self, e: ir.Expr, used: list[str]) -> ir.Expr:
+        if isinstance(e, ir.Param):
+            return self.term(e, used)
+        if isinstance(e, ir.BinOp):
+            return replace(e, left=self.expr(e.left, used), right=self.expr(e.right, used))
+        if isinstance(e, ir.Call):
+            return replace(e, args=tuple(self.expr(a, used) for a in e.args))
+        return e
+
+    def literal(self, lit: ir.Literal, used: list[str]) -> ir.Literal:
+        if isinstance(lit, ir.Positive):
+            return ir.Positive(self.atom(lit.atom, used))
+        if isinstance(lit, ir.Negative):
+            return replace(lit, atom=self.atom(lit.atom, used))
+        if isinstance(lit, ir.Compare):
+            return replace(lit, left=self.expr(lit.left, used), right=self.expr(lit.right, used))
+        # an aggregate: its body is evaluated per world (the world variable joins its group key when the body
+        # reads a relation that varies); the parameters it reads are bound inside it
+        inner: list[str] = []
+        body = [self.literal(b, inner) for b in lit.body]
+        args = tuple(self.expr(a, inner) for a in lit.args)
+        extra = [_param_atom(n) for n in dict.fromkeys(inner)]
+        return replace(lit, args=args, body=tuple(extra + body))
 
 
 def _param_atom(name: str) -> ir.Positive:
     return ir.Positive(ir.Atom(param_relation(name), (_W, ir.Var(param_var(name)))))
-
-
-def _world_atom(atom: ir.Atom, names: frozenset[str], used: list[str]) -> ir.Atom:
-    args = tuple(_term(t, names, used) for t in atom.args)
-    return replace(atom, args=(ir.Var(WORLD_VAR, atom.loc), *args))
-
-
-def _term(t: ir.Term, names: frozenset[str], used: list[str]) -> ir.Term:
-    if isinstance(t, ir.Param) and t.name in names:
-        used.append(t.name)
-        return ir.Var(param_var(t.name), t.loc)
-    return t
-
-
-def _expr(e: ir.Expr, names: frozenset[str], used: list[str]) -> ir.Expr:
-    if isinstance(e, ir.Param):
-        return _term(e, names, used)
-    if isinstance(e, ir.BinOp):
-        return replace(e, left=_expr(e.left, names, used), right=_expr(e.right, names, used))
-    if isinstance(e, ir.Call):
-        return replace(e, args=tuple(_expr(a, names, used) for a in e.args))
-    return e
-
-
-def _world_literal(lit: ir.Literal, names: frozenset[str], used: list[str]) -> ir.Literal:
-    if isinstance(lit, ir.Positive):
-        return ir.Positive(_world_atom(lit.atom, names, used))
-    if isinstance(lit, ir.Negative):
-        return replace(lit, atom=_world_atom(lit.atom, names, used))
-    if isinstance(lit, ir.Compare):
-        return replace(lit, left=_expr(lit.left, names, used), right=_expr(lit.right, names, used))
-    # an aggregate: its body is evaluated per world (the world variable joins its group key); the parameters
-    # it reads are bound inside it
-    inner: list[str] = []
-    body = [_world_literal(b, names, inner) for b in lit.body]
-    args = tuple(_expr(a, names, inner) for a in lit.args)
-    extra = [_param_atom(n) for n in dict.fromkeys(inner)]
-    return replace(lit, args=args, body=tuple(extra + body))

@@ -21,7 +21,7 @@ from typing import Any
 from oerlog.backends.sql.calendar import CALENDAR, calendar_sql
 from oerlog.backends.sql.program import INPUT_DECIMAL_SCALE, RelSchema, SqlProgram, quote, sql_literal
 from oerlog.errors import EvaluationError, EvaluationTimeout
-from oerlog.lang.types import BOOL, DATE, DEC, INT
+from oerlog.lang.types import DATE, DEC
 from oerlog.values import Value
 
 Row = tuple[Value, ...]
@@ -42,9 +42,11 @@ def run_worlds(
     *,
     years: Iterable[int] = (),
     timeout: float | None = None,
-) -> tuple[WorldRows, float]:
+    shared: Iterable[str] = (),
+) -> tuple[WorldRows, dict[str, set[Row]], float]:
     """Evaluate ``prog`` over ``inputs`` (relation -> rows, each starting with its world number) and return, per
-    world, the rows (without the world number) of each relation of ``read``, and the seconds the statements took.
+    world, the rows (without the world number) of each relation of ``read``, the rows of the relations of ``read``
+    that are ``shared`` by every world (they have no world key), and the seconds the statements took.
     Raises :class:`~oerlog.errors.EvaluationTimeout` when ``timeout`` seconds pass, and
     :class:`~oerlog.errors.EvaluationError` when the database refuses a statement."""
     con = connect()
@@ -57,7 +59,7 @@ def run_worlds(
             for name, rel in prog.inputs.items():
                 _load(con, prog, rel, inputs.get(name, ()), Path(tmp))
         if prog.uses_calendar:
-            ys = sorted(set(years)) or [dt.date.today().year]
+            ys = sorted(set(years) | _input_years(con, prog)) or [dt.date.today().year]
             con.execute(calendar_sql(f"{quote(prog.input_schema)}.{CALENDAR}", ys))
         if timer:
             timer.start()
@@ -68,13 +70,19 @@ def run_worlds(
                 con.execute(sql)
         seconds = time.perf_counter() - start
         out: WorldRows = {}
+        common: dict[str, set[Row]] = {}
+        same = set(shared)
         for pred in read:
             current[0] = f"reading {pred}"
             rel = prog.derived[pred]
             cols = ", ".join(quote(c) for c in rel.columns)
-            for row in con.execute(f"SELECT DISTINCT {cols} FROM {prog.table(pred)}").fetchall():
+            rows = con.execute(f"SELECT DISTINCT {cols} FROM {prog.table(pred)}").fetchall()
+            if pred in same:
+                common[pred] = set(rows)
+                continue
+            for row in rows:
                 out.setdefault(int(row[0]), {}).setdefault(pred, set()).add(tuple(row[1:]))
-        return out, seconds
+        return out, common, seconds
     except Exception as exc:  # the database's own errors: an interrupt (time limit) or a refused statement
         if type(exc).__name__ == "InterruptException":
             raise EvaluationTimeout(
@@ -90,6 +98,19 @@ def run_worlds(
         con.close()
 
 
+def _input_years(con: Any, prog: SqlProgram) -> set[int]:
+    """The years of every date in the input tables (the working-day calendar covers them)."""
+    parts = [
+        f"SELECT DISTINCT year({quote(c)}) FROM {quote(prog.input_schema)}.{quote(rel.name)} WHERE {quote(c)} IS NOT NULL"
+        for rel in prog.inputs.values()
+        for c, t in zip(rel.columns, rel.types, strict=True)
+        if t == DATE
+    ]
+    if not parts:
+        return set()
+    return {int(r[0]) for r in con.execute(" UNION ".join(parts)).fetchall()}
+
+
 def _load(con: Any, prog: SqlProgram, rel: RelSchema, rows: Iterable[Row], folder: Path) -> None:
     """Create the input table of ``rel`` and fill it with ``rows`` through a CSV file in ``folder``."""
     table = f"{quote(prog.input_schema)}.{quote(rel.name)}"
@@ -98,10 +119,15 @@ def _load(con: Any, prog: SqlProgram, rel: RelSchema, rows: Iterable[Row], folde
     con.execute(f"CREATE TABLE {table} ({', '.join(f'{c} {t}' for c, t in zip(cols, types, strict=True))})")
     path = folder / f"{len(list(folder.iterdir()))}.csv"
     n = 0
+    # the csv module writes str(value): text, numbers, dates (ISO) and booleans (True/False) as DuckDB reads them;
+    # decimals are checked to fit their column (DuckDB would round them silently)
+    decimals = [i for i, t in enumerate(rel.types) if t == DEC]
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator="\n")
         for row in rows:
-            w.writerow([_text(v, rel.types[i]) for i, v in enumerate(row)])
+            for i in decimals:
+                _check_scale(row[i])
+            w.writerow(row)
             n += 1
     if not n:
         return
@@ -112,20 +138,16 @@ def _load(con: Any, prog: SqlProgram, rel: RelSchema, rows: Iterable[Row], folde
     )
 
 
-def _text(v: Value, t: str | None) -> str:
-    """A value as the CSV text its column type reads back exactly."""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, Decimal):
-        if t == DEC and -int(v.as_tuple().exponent) > INPUT_DECIMAL_SCALE:
-            raise EvaluationError(
-                f"{v} has more than {INPUT_DECIMAL_SCALE} decimals, more than an input column keeps",
-                value=str(v),
-                example="5.5",
-            )
-        return format(v, "f")
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if t in (INT, DATE, BOOL):
-        return str(v)
-    return str(v)
+def _check_scale(v: Value) -> None:
+    """Refuse a decimal with more decimals than an input column keeps."""
+    text = str(v)
+    dot = text.find(".")
+    if "E" not in text and (dot < 0 or len(text) - dot - 1 <= INPUT_DECIMAL_SCALE):
+        return
+    if isinstance(v, Decimal) and -int(v.as_tuple().exponent) <= INPUT_DECIMAL_SCALE:
+        return
+    raise EvaluationError(
+        f"{v} has more than {INPUT_DECIMAL_SCALE} decimals, more than an input column keeps",
+        value=text,
+        example="5.5",
+    )
