@@ -101,7 +101,8 @@ def run_worlds(
 def _input_years(con: Any, prog: SqlProgram) -> set[int]:
     """The years of every date in the input tables (the working-day calendar covers them)."""
     parts = [
-        f"SELECT DISTINCT year({quote(c)}) FROM {quote(prog.input_schema)}.{quote(rel.name)} WHERE {quote(c)} IS NOT NULL"
+        f"SELECT DISTINCT year({quote(c)}) FROM {quote(prog.input_schema)}.{quote(rel.name)} "
+        f"WHERE {quote(c)} IS NOT NULL"
         for rel in prog.inputs.values()
         for c, t in zip(rel.columns, rel.types, strict=True)
         if t == DATE
