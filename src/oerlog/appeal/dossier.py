@@ -17,7 +17,7 @@ from typing import Any
 
 from oerlog.errors import UsageError
 from oerlog.evaluation.judge import Judgement
-from oerlog.explain.counterfactual import Counterfactual, Searcher
+from oerlog.explain.counterfactual import MAX_PROBES, Counterfactual, Searcher
 from oerlog.explain.explainer import Explainer, Node, NodeKind
 from oerlog.explain.render import fill, node_dict, statement
 from oerlog.kb.loader import Provision
@@ -93,6 +93,7 @@ class Dossier:
                 {
                     "changes": [c.describe(self.lang) for c in cf.changes],
                     "decision_after": cf.decision_after,
+                    "decision_undetermined_after": cf.undetermined_after,
                     "wanted_after": cf.wanted_after,
                 }
                 for cf in self.counterfactuals
@@ -236,7 +237,11 @@ def _waits_for(tree: Node, lang: str) -> list[str]:
 
 
 def build(
-    j: Judgement, decision: ir.Atom, lang: str = "nl", wanted: ir.Atom | None = None, counterfactual_budget: int = 60
+    j: Judgement,
+    decision: ir.Atom,
+    lang: str = "nl",
+    wanted: ir.Atom | None = None,
+    counterfactual_budget: int = MAX_PROBES,
 ) -> Dossier:
     """Assemble the dossier for a ground (or single-answer) decision atom."""
     start = time.perf_counter()
@@ -342,7 +347,7 @@ def build(
     cfs: list[Counterfactual] = []
     stats = {"candidates": 0, "evaluations": 0}
     if holds:
-        searcher = Searcher(j.model.plan, j.model, j.case, j.kb.vocabulary, ex)
+        searcher = Searcher(j.model.plan, j.model, j.case, j.kb.vocabulary, ex, j.overrides)
         res = searcher.search(ground_atom, wanted, counterfactual_budget)
         cfs = res.found[:8]
         stats = {"candidates": res.tried, "evaluations": res.evaluations}

@@ -33,6 +33,7 @@ T = {
         "cf_intro": "Kleinste wijzigingen van de feiten die het besluit laten vervallen; elke wijziging is "
         "gecontroleerd door de regels opnieuw toe te passen.",
         "cf_then": "dan geldt het besluit niet meer",
+        "cf_open": "dan is het besluit onbepaald: het wacht op een beslissing of een feit dat nog niet is vastgelegd",
         "cf_wanted": "en geldt de gewenste uitkomst",
         "cf_none": "Geen enkele wijziging van één of twee feiten uit het bewijs laat het besluit vervallen.",
         "cf_stats": "{c} kandidaat-wijzigingen, {e} herberekeningen",
@@ -72,6 +73,7 @@ T = {
         "cf_intro": "Smallest changes to the facts that make the decision fall away; each was checked by "
         "applying the rules again.",
         "cf_then": "then the decision no longer holds",
+        "cf_open": "then the decision is undetermined: it waits for a decision or a fact not yet recorded",
         "cf_wanted": "and the wanted outcome holds",
         "cf_none": "No change of one or two facts of the proof makes the decision fall away.",
         "cf_stats": "{c} candidate changes, {e} re-evaluations",
@@ -174,7 +176,8 @@ def _decision_md(d: Dossier, w: dict[str, str]) -> list[str]:
 def _counterfactuals_md(d: Dossier, w: dict[str, str]) -> list[str]:
     out = ["", f"## {w['cf']}", "", w["cf_intro"], ""]
     for cf in d.counterfactuals:
-        tail = w["cf_then"] + (f" {w['cf_wanted']} ({md_code(d.wanted)})" if cf.wanted_after else "")
+        tail = w["cf_open"] if cf.undetermined_after else w["cf_then"]
+        tail += f" {w['cf_wanted']} ({md_code(d.wanted)})" if cf.wanted_after else ""
         out.append("- " + " + ".join(md_text(c.describe(d.lang)) for c in cf.changes) + f": {tail}.")
     if not d.counterfactuals:
         out.append(w["cf_none"])

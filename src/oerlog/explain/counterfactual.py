@@ -9,18 +9,22 @@ Candidate changes come from the decision's proof, never from guesses about the w
 - a fact whose absence the proof relies on (a negation, an exception whose condition is missing) may be added,
   unknown fields filled with values taken from the case (a date just before the earliest date in the proof).
 
-Single changes are tried first; pairs only when no single change flips the decision. Only changes whose
-re-evaluation shows the decision gone are reported.
+Besides these, every value of each number and date in the proof's facts is tried (a grade from 1,0 to 10,0 at the
+precision recorded, every day in a year either side of a date): all single changes are evaluated at once
+(:mod:`oerlog.evaluation.batched`), so the nearest crossing of each field is found exhaustively, also where the
+rules transform a value before comparing it. Pairs are tried only when no single change flips the decision. Only
+changes whose evaluation shows the decision gone are reported.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from oerlog.evaluation.batched import World, evaluate_worlds
 from oerlog.evaluation.engine import evaluate
 from oerlog.explain.explainer import Explainer, Node, NodeKind
 from oerlog.explain.thresholds import Generator, input_sources
@@ -29,9 +33,27 @@ from oerlog.kb.vocabulary import Vocabulary
 from oerlog.lang import ir
 from oerlog.lang.parser import parse_atom
 from oerlog.semantics.evaluate import eval_expr
-from oerlog.semantics.model import Model, Row, ground
+from oerlog.semantics.model import Model, Row, Status, ground
 from oerlog.semantics.plan import CompiledRule, Plan, StepKind
 from oerlog.values import BuiltinTypeError, Value, compare, format_value
+
+
+def _flipped(changes: list[Change], m: Model, decision: ir.Atom, wanted: ir.Atom | None) -> Counterfactual | None:
+    """The counterfactual the changes make when the decision no longer holds for certain in ``m`` (None when it
+    still holds): gone, or undetermined (waiting for a decision or a fact the case does not record)."""
+    status = m.answer(decision)
+    if status is Status.HOLDS:
+        return None
+    return Counterfactual(
+        changes,
+        False,
+        bool(m.match(wanted)) if wanted is not None else None,
+        undetermined_after=status is Status.UNDETERMINED,
+    )
+
+
+MAX_PROBES = 20_000  # variants of a case one counterfactual search evaluates at most
+GRID_DAYS = 366  # dates probed on either side of a recorded date
 
 
 @dataclass(frozen=True)
@@ -66,6 +88,7 @@ class Counterfactual:
     changes: list[Change]
     decision_after: bool
     wanted_after: bool | None = None
+    undetermined_after: bool = False  # the decision no longer holds for certain: it waits for a decision or fact
 
 
 @dataclass
@@ -129,8 +152,17 @@ def _flip_value(op: str, var_on_left: bool, current: Value, other: Value) -> Val
 class Searcher:
     """Finds counterfactuals for one decision of one evaluated case."""
 
-    def __init__(self, plan: Plan, model: Model, case: Case, vocabulary: Vocabulary, explainer: Explainer):
+    def __init__(
+        self,
+        plan: Plan,
+        model: Model,
+        case: Case,
+        vocabulary: Vocabulary,
+        explainer: Explainer,
+        overrides: Mapping[str, Value] | None = None,
+    ):
         self.plan = plan
+        self.overrides = dict(overrides or {})
         self.model = model
         self.case = case
         self.voc = vocabulary
@@ -263,47 +295,27 @@ class Searcher:
                 return []
         return [Change("add", atom.pred, tuple(combo)) for combo in itertools.product(*options)][:6]
 
-    def search(self, decision: ir.Atom, wanted: ir.Atom | None, max_evaluations: int = 60) -> Search:
-        """Try single changes, then pairs; keep those whose re-evaluation removes the decision."""
+    def search(self, decision: ir.Atom, wanted: ir.Atom | None, max_evaluations: int = MAX_PROBES) -> Search:
+        """Try every single change at once: the candidates of the proof, and every value of each number and date
+        of the facts in the proof (grades from 1,0 to 10,0 at the precision recorded, days in a year either side);
+        then pairs of candidates when no single change removes the decision. Keeps the changes whose evaluation
+        removes it, per field the value nearest the recorded one."""
         res = Search()
         cands = self.candidates(decision, wanted)
         res.tried = len(cands)
-
-        def check(changes: list[Change]) -> Counterfactual | None:
-            res.evaluations += 1
-            m = evaluate(self.plan, _apply(self.case.facts, changes))
-            if m.match(decision):
-                return None
-            return Counterfactual(changes, False, bool(m.match(wanted)) if wanted is not None else None)
-
-        for c in cands:
-            if res.evaluations >= max_evaluations:
-                break
-            cf = check([c])
-            if cf:
+        singles = cands + self._grid(cands)
+        goals = [decision] + ([wanted] if wanted is not None else [])
+        for changes, m in self._evaluate([[c] for c in singles[:max_evaluations]], goals, res):
+            cf = _flipped(changes, m, decision, wanted)
+            if cf is not None:
                 res.found.append(cf)
-        # a value the rules transform before comparing (rounded in one rule, compared in another) can hide its
-        # threshold from the static search: find the nearest crossing by bisection, each probe re-evaluated
-        flipped = {(c.pred, c.row, c.field) for cf in res.found for c in cf.changes if c.kind == "set"}
-        for c in cands:
-            if c.kind != "remove" or res.evaluations >= max_evaluations:
-                continue
-            rel = self.voc.relations[c.pred]
-            for idx, f in enumerate(rel.fields):
-                if f.type not in ("grade", "decimal", "ec", "integer", "date") or (c.pred, c.row, f.name) in flipped:
-                    continue
-                for up in (False, True):
-                    cf = self._bisect(c.pred, c.row, idx, f.type, up, check, max_evaluations - res.evaluations)
-                    if cf:
-                        res.found.append(cf)
         if not res.found:
-            for a, b in itertools.combinations(cands, 2):
-                if res.evaluations >= max_evaluations:
-                    break
-                if a.pred == b.pred and a.row == b.row:
-                    continue
-                cf = check([a, b])
-                if cf:
+            pairs = [[a, b] for a, b in itertools.combinations(cands, 2) if not (a.pred == b.pred and a.row == b.row)][
+                : max(0, max_evaluations - res.evaluations)
+            ]
+            for changes, m in self._evaluate(pairs, goals, res):
+                cf = _flipped(changes, m, decision, wanted)
+                if cf is not None:
                     res.found.append(cf)
         # per field keep the crossing nearest to the recorded value; prefer changes that also bring about the
         # wanted outcome, then value changes over additions and removals
@@ -319,56 +331,65 @@ class Searcher:
                 rest.append(cf)
         res.found = list(nearest.values()) + rest
         order = {"set": 0, "add": 1, "remove": 2}
-        res.found.sort(key=lambda cf: (not cf.wanted_after, len(cf.changes), [order[c.kind] for c in cf.changes]))
+        res.found.sort(
+            key=lambda cf: (
+                cf.undetermined_after,
+                not cf.wanted_after,
+                len(cf.changes),
+                [order[c.kind] for c in cf.changes],
+            )
+        )
         return res
 
-    def _bisect(
-        self,
-        pred: str,
-        row: Row,
-        idx: int,
-        ftype: str,
-        up: bool,
-        check: Callable[[list[Change]], Counterfactual | None],
-        budget: int,
-    ) -> Counterfactual | None:
-        """The nearest value above (or below) the recorded one that makes the decision fall away."""
-        cur = row[idx]
-        name = self.voc.relations[pred].fields[idx].name
-        if isinstance(cur, bool) or not isinstance(cur, (int, Decimal, dt.date)):
-            return None
-        if isinstance(cur, dt.date):
-            step_days = 1 if up else -1
-            far: Value = cur + dt.timedelta(days=366 * step_days)
-        elif ftype == "grade":
-            far = Decimal("10.0") if up else Decimal("1.0")
-        elif isinstance(cur, Decimal):
-            far = cur * 4 + 10 if up else Decimal(0)
-        else:
-            far = cur * 4 + 10 if up else 0
-        if far == cur or budget < 2:
-            return None
+    def _evaluate(
+        self, variants: list[list[Change]], goals: list[ir.Atom], res: Search
+    ) -> Iterator[tuple[list[Change], Model]]:
+        """Each variant of the case (its changes applied) evaluated, many at once when the document is known."""
+        res.evaluations += len(variants)
+        doc = self.ex.doc
+        if doc is None:  # no document to batch with: one evaluation each
+            for changes in variants:
+                yield changes, evaluate(self.plan, _apply(self.case.facts, changes))
+            return
+        worlds = [World(_apply(self.case.facts, changes), self.overrides) for changes in variants]
+        run = evaluate_worlds(doc, worlds, {g.pred for g in goals})
+        for changes, m in zip(variants, run.results, strict=True):
+            if isinstance(m, Model):
+                yield changes, m
 
-        def change(v: Value) -> Change:
-            return Change("set", pred, row, row[:idx] + (v,) + row[idx + 1 :], name, cur, v)
+    def _grid(self, cands: list[Change]) -> list[Change]:
+        """Every value of each number and date of the facts the proof uses (the facts a candidate would remove):
+        grades from 1,0 to 10,0 in steps of the precision recorded, other numbers from 0 to well above the
+        recorded value, dates a year either side. Values already among the candidates are left out."""
+        have = {(c.pred, c.row, c.new_row) for c in cands}
+        out: list[Change] = []
+        for c in cands:
+            if c.kind != "remove":
+                continue
+            rel = self.voc.relations[c.pred]
+            for idx, f in enumerate(rel.fields):
+                for v in _values(c.row[idx], f.type):
+                    new_row = c.row[:idx] + (v,) + c.row[idx + 1 :]
+                    if v != c.row[idx] and (c.pred, c.row, new_row) not in have:
+                        out.append(Change("set", c.pred, c.row, new_row, f.name, c.row[idx], v))
+        return out
 
-        hit = check([change(far)])
-        if hit is None:
-            return None
-        lo: Value = cur  # the decision holds at lo and falls away at hi
-        hi: Value = far
-        spent = 1
-        while spent < budget:
-            mid = _midpoint(lo, hi)
-            if mid is None:
-                break
-            spent += 1
-            cf = check([change(mid)])
-            if cf is None:
-                lo = mid
-            else:
-                hi, hit = mid, cf
-        return hit
+
+def _values(cur: Value, ftype: str) -> list[Value]:
+    """The values a field of type ``ftype`` recorded as ``cur`` is probed with."""
+    if isinstance(cur, bool):
+        return []
+    if isinstance(cur, dt.date) and ftype == "date":
+        return [cur + dt.timedelta(days=d) for d in range(-GRID_DAYS, GRID_DAYS + 1)]
+    if isinstance(cur, Decimal) and ftype in ("grade", "decimal", "ec"):
+        exp = cur.as_tuple().exponent
+        step = Decimal(1).scaleb(-max(1, -exp if isinstance(exp, int) else 1))
+        lo, hi = (Decimal(1), Decimal(10)) if ftype == "grade" else (Decimal(0), cur * 4 + 10)
+        n = int((hi - lo) / step)
+        return [lo + i * step for i in range(n + 1)] if n <= 2_000 else []
+    if isinstance(cur, int) and ftype == "integer":
+        return list(range(0, cur * 4 + 11)) if cur >= 0 else []
+    return []
 
 
 def _distance(c: Change) -> float:
@@ -378,22 +399,6 @@ def _distance(c: Change) -> float:
     if isinstance(a, (int, Decimal)) and isinstance(b, (int, Decimal)) and not isinstance(a, bool):
         return float(abs(Decimal(b) - Decimal(a)))
     return float("inf")
-
-
-def _midpoint(lo: Value, hi: Value) -> Value | None:
-    """The value halfway between two (dates: days; decimals: at two decimals), None when they are adjacent."""
-    if isinstance(lo, dt.date) and isinstance(hi, dt.date):
-        days = (hi - lo).days
-        return lo + dt.timedelta(days=days // 2) if abs(days) > 1 else None
-    if isinstance(lo, int) and isinstance(hi, int) and not isinstance(lo, bool):
-        return (lo + hi) // 2 if abs(hi - lo) > 1 else None
-    if isinstance(lo, (int, Decimal)) and isinstance(hi, (int, Decimal)):
-        step = Decimal("0.01")
-        if abs(Decimal(hi) - Decimal(lo)) <= step:
-            return None
-        mid = ((Decimal(lo) + Decimal(hi)) / 2).quantize(step)
-        return None if mid in (lo, hi) else mid
-    return None
 
 
 def _walk(n: Node) -> list[Node]:
