@@ -104,10 +104,16 @@ def pickled(plan: Plan) -> tuple[bytes, str]:
 T = TypeVar("T")
 
 
+def _shape(plan: Plan) -> tuple[int, int, int, frozenset[str]]:
+    """What two equal plans share and is cheap to compare: most plans that differ, differ here already."""
+    return len(plan.rules), len(plan.facts), len(plan.groups), frozenset(plan.params)
+
+
 @dataclass
 class _Entry(Generic[T]):
     plan: Plan
     value: T
+    shape: tuple[int, int, int, frozenset[str]]
     digest: str | None = None
 
     def key(self) -> str:
@@ -130,9 +136,11 @@ class PlanCache(Generic[T]):
     def get(self, plan: Plan) -> T | None:
         """The value kept for this plan, now the most recently used; None when there is none."""
         entry = next((e for e in self._entries if e.plan is plan), None)
-        if entry is None and self._entries:
+        shape = _shape(plan)
+        alike = [e for e in self._entries if e.shape == shape] if entry is None else []
+        if alike:
             digest = pickled(plan)[1]
-            entry = next((e for e in self._entries if e.key() == digest), None)
+            entry = next((e for e in alike if e.key() == digest), None)
             if entry is not None:
                 entry.plan = plan  # the object asked for now is the one likely asked for next
         if entry is None:
@@ -143,7 +151,7 @@ class PlanCache(Generic[T]):
 
     def put(self, plan: Plan, value: T) -> list[T]:
         """Keep ``value`` for ``plan``; returns the values dropped to stay within the size."""
-        self._entries.append(_Entry(plan, value))
+        self._entries.append(_Entry(plan, value, _shape(plan)))
         dropped = self._entries[: -self.size]
         del self._entries[: -self.size]
         return [e.value for e in dropped]
