@@ -47,7 +47,7 @@ from oerlog.values import to_number
 DEFAULT_TIMEOUT = 30.0
 TIMEOUT_VARIABLE = "OERLOG_TIMEOUT"
 PARENT_CHECK_SECONDS = 0.2  # how often the worker's watchdog looks whether its parent is still alive
-MAX_PROGRAMS = 4  # programs a worker (or a thread, in process) keeps loaded; the least recently used is dropped
+MAX_PROGRAMS = 8  # programs a worker (or a thread, in process) keeps loaded; the least recently used is dropped
 LOADING = "loading the rules"  # what the engine is doing before its first relation
 
 Result = tuple[dict[str, set[Row]], dict[int, list[Row]]]  # relations, rule instances by rule index
