@@ -255,7 +255,7 @@ class LoadedProgram:
             new: dict[str, set[Row]] = {}
             for cr, name in asks:
                 if progress:
-                    progress(f"{cr.head.pred} (rule {cr.id})")
+                    progress(cr.index)
                 rows = self._ask(name, len(cr.columns))
                 found[cr.index] |= rows
                 known = relations.setdefault(cr.head.pred, set())

@@ -3,7 +3,10 @@ and the worker keeps each plan's program loaded for the next case.
 
 A worker is a forked child that holds up to :data:`MAX_PROGRAMS` loaded programs (see :class:`Program`), keyed by
 plan. The parent sends a case (the plan too, the first time), the worker solves it, replies with the relations and
-rule instances, and clears the case's facts while the parent reads the answer. Each thread of a process keeps its
+rule instances, and clears the case's facts while the parent reads the answer. While it solves, the worker
+writes the index of the rule it is asking into a shared integer, which the parent reads only when it has to say
+what was being computed (a time limit, a worker that died): a message per rule would cost more than the reuse
+saves on a large plan. Each thread of a process keeps its
 own worker (:func:`run`): the kernel's parent-death signal follows the thread that forked, so a worker never
 serves a thread other than the one it dies with. ``reuse=False`` uses a one-off worker that ends with its case.
 
@@ -49,9 +52,10 @@ TIMEOUT_VARIABLE = "OERLOG_TIMEOUT"
 PARENT_CHECK_SECONDS = 0.2  # how often the worker's watchdog looks whether its parent is still alive
 MAX_PROGRAMS = 8  # programs a worker (or a thread, in process) keeps loaded; the least recently used is dropped
 LOADING = "loading the rules"  # what the engine is doing before its first relation
+STARTING = -1  # the rule index shown while no rule is being asked
 
 Result = tuple[dict[str, set[Row]], dict[int, list[Row]]]  # relations, rule instances by rule index
-Progress = Callable[[str], None]
+Progress = Callable[[int], None]  # told the index of the rule whose instances are asked next
 
 
 def default_timeout() -> float:
@@ -93,8 +97,9 @@ _last_pickled: tuple[weakref.ref[Plan], bytes, str] | None = None
 def pickled(plan: Plan) -> tuple[bytes, str]:
     """The plan pickled, and the SHA-256 digest of those bytes (the last plan's are kept, by identity)."""
     global _last_pickled
-    if _last_pickled is not None and _last_pickled[0]() is plan:
-        return _last_pickled[1], _last_pickled[2]
+    last = _last_pickled  # read once: another thread may replace it
+    if last is not None and last[0]() is plan:
+        return last[1], last[2]
     data = pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
     digest = hashlib.sha256(data).hexdigest()
     _last_pickled = (weakref.ref(plan), data, digest)
@@ -187,6 +192,7 @@ class Worker:
         self.owner = os.getpid()
         self.proc: BaseProcess | None = None
         self.conn: Connection | None = None
+        self.current: Any = None  # the shared integer: the index of the rule the worker is asking
         self.programs: PlanCache[int] = PlanCache()  # what the worker has loaded, by token
         self._tokens = itertools.count(1)
         self._finalizer: weakref.finalize[Any, Any] | None = None  # ends the worker when this object goes
@@ -197,7 +203,7 @@ class Worker:
         token = 0
         try:
             token = self._send(plan, facts)
-            answer = self._receive(limit)
+            answer = self._receive(plan, limit)
         except _Failed as failed:  # the program is dropped on both sides; the worker carries on
             self.programs.drop(token)
             raise failed.error from None
@@ -215,6 +221,7 @@ class Worker:
             token, payload, dropped = self._request(plan)
             assert self.conn is not None
             try:
+                self.current.value = STARTING
                 self.conn.send(("solve", token, payload, dict(facts), dropped))
                 return token
             except (BrokenPipeError, ConnectionResetError) as exc:
@@ -245,38 +252,38 @@ class Worker:
         ctx = mp.get_context("fork")
         mine, theirs = ctx.Pipe(duplex=True)
         self.conn = mine
+        self.current = ctx.RawValue("i", STARTING)
         proc = ctx.Process(
-            target=_serve, args=(self.load, theirs, os.getpid(), (token, plan)), daemon=True, name="oerlog-engine"
+            target=_serve,
+            args=(self.load, theirs, self.current, os.getpid(), (token, plan)),
+            daemon=True,
+            name="oerlog-engine",
         )
         self.proc = proc
+        self._finalizer = weakref.finalize(self, _end, self.owner, proc, mine)
         try:
             with _stop_signals_blocked():  # the worker starts with them blocked, and unblocks once it has its own
                 proc.start()
         finally:
             theirs.close()
-        self._finalizer = weakref.finalize(self, _end, self.owner, proc, mine)
 
-    def _receive(self, limit: float) -> Result:
-        """Wait for the answer, following the worker's progress, so that a time limit names the relation."""
-        assert self.conn is not None and self.proc is not None
-        current = LOADING
+    def _receive(self, plan: Plan, limit: float) -> Result:
+        """Wait for the answer; a time limit (or a worker that died) names the relation being computed."""
+        assert self.conn is not None and self.proc is not None and self.current is not None
         deadline = time.monotonic() + limit
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise _timeout(limit, current)
+                raise _timeout(limit, _computing(plan, self.current.value))
             if not self.conn.poll(min(left, 60.0)):  # in steps: a very long limit does not overflow poll()
                 continue
             try:
                 kind, payload = self.conn.recv()
             except EOFError:
-                raise _ended(self.proc, current) from None
-            if kind == "progress":
-                current = payload
-            elif kind == "done":
+                raise _ended(self.proc, _computing(plan, self.current.value)) from None
+            if kind == "done":
                 return payload  # type: ignore[no-any-return]
-            else:
-                raise _Failed(payload)
+            raise _Failed(payload)
 
     def close(self) -> None:
         """End the worker (when it runs) and forget what it had loaded."""
@@ -305,6 +312,14 @@ def _end(owner: int, proc: BaseProcess, conn: Connection) -> None:
         if proc.is_alive():
             proc.kill()
         proc.join(5)
+
+
+def _computing(plan: Plan, index: int) -> str:
+    """What the worker computes while it asks the instances of rule ``index`` (before any: loads)."""
+    if 0 <= index < len(plan.rules) and plan.rules[index].index == index:
+        cr = plan.rules[index]
+        return f"{cr.head.pred} (rule {cr.id})"
+    return LOADING
 
 
 def _timeout(limit: float, current: str) -> EvaluationTimeout:
@@ -371,7 +386,7 @@ def shared_worker() -> Worker | None:
 # --- the worker's side ------------------------------------------------------------------------------------
 
 
-def _serve(load: Load, conn: Connection, parent_pid: int, initial: tuple[int, Plan]) -> None:
+def _serve(load: Load, conn: Connection, current: Any, parent_pid: int, initial: tuple[int, Plan]) -> None:
     """The worker: answer cases until the parent closes the pipe or dies."""
     for other in list(_open):
         other.abandon()  # the parent's pipe ends, inherited through the fork
@@ -386,7 +401,7 @@ def _serve(load: Load, conn: Connection, parent_pid: int, initial: tuple[int, Pl
         for gone in dropped:
             programs.pop(gone, None)
             pending.pop(gone, None)
-        reply = _solve(load, programs, pending, token, payload, facts, conn)
+        reply = _solve(load, programs, pending, token, payload, facts, current)
         try:
             conn.send(reply)
         except ConnectionError:
@@ -410,26 +425,23 @@ def _solve(
     token: int,
     payload: bytes | None,
     facts: Mapping[str, set[Row]],
-    conn: Connection,
+    current: Any,
 ) -> tuple[str, Any]:
     """Solve one case in the worker: ``("done", result)`` or ``("error", exception)``; a program that failed is
-    dropped, so the next case with its plan loads it afresh."""
+    dropped, so the next case with its plan loads it afresh. ``current`` is told the rule being asked."""
 
-    def progress(what: str) -> None:
-        conn.send(("progress", what))
+    def progress(index: int) -> None:
+        current.value = index
 
     try:
         program = programs.get(token)
         if program is None:
-            progress(LOADING)
             plan = pickle.loads(payload) if payload is not None else pending.pop(token)  # noqa: S301 - from the parent
             program = programs[token] = load(plan)
         return "done", program.solve(facts, progress)
     except EvaluationError as exc:
         programs.pop(token, None)
         return "error", exc
-    except ConnectionError:  # the pipe to the parent broke: the parent is gone
-        os._exit(1)
     except Exception as exc:  # noqa: BLE001 - reported to the parent, never swallowed
         programs.pop(token, None)
         err = EvaluationError(f"engine failure: {exc}")
