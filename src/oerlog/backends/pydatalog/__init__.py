@@ -8,8 +8,11 @@ and dates.
 
 A plan's program is loaded once into a pyDatalog logic of its own (:class:`LoadedProgram`) and solved case after
 case: the case's facts are asserted, the relations computed stratum by stratum, the model read, and the facts
-retracted. Between cases nothing else stays: pyDatalog keeps its tabled answers for one query only, and the
-aggregate resolvers' rows are emptied; the differential tests hold a reused program to a fresh one.
+retracted. Nothing else of a case stays. pyDatalog tables answers per query only (each ``Literal.ask`` starts
+with an empty subgoal table), its predicates keep their clauses and facts and nothing derived, and the aggregate
+resolvers' rows are emptied before each case; so retracting the facts restores the program as loaded, and no
+``Logic()`` or ``pyDatalog.clear()`` (which would drop the program) is needed. The reuse tests hold a reused
+program to a fresh one over every document's example cases in any order.
 
 pyDatalog keeps per-thread global state and can run long on large programs while holding the GIL, so by default
 each evaluation runs in a worker process that keeps the programs it loaded (:mod:`.worker`): a time limit kills
