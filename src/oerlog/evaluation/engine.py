@@ -18,10 +18,12 @@ def evaluate(
     *,
     timeout: float | None = None,
     isolate: bool = True,
+    reuse: bool = True,
 ) -> Model:
     """Evaluate ``plan`` over input ``facts`` (relation name -> tuples) with the pyDatalog back end and return the
     full model (every relation's tuples and every rule's instances).
 
-    ``isolate`` runs the engine in a child process so that a time limit can stop it; ``timeout`` defaults to
-    ``$OERLOG_TIMEOUT`` or 30 seconds (see :func:`oerlog.backends.pydatalog.evaluate`)."""
-    return pydatalog.evaluate(plan, facts, timeout=timeout, isolate=isolate)
+    ``isolate`` runs the engine in a worker process so that a time limit can stop it; ``timeout`` defaults to
+    ``$OERLOG_TIMEOUT`` or 30 seconds. ``reuse`` solves the case with the plan's program as loaded for an earlier
+    case (the same model as a program loaded afresh, faster); see :func:`oerlog.backends.pydatalog.evaluate`."""
+    return pydatalog.evaluate(plan, facts, timeout=timeout, isolate=isolate, reuse=reuse)
