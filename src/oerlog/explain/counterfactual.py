@@ -54,6 +54,7 @@ def _flipped(changes: list[Change], m: Model, decision: ir.Atom, wanted: ir.Atom
 
 MAX_PROBES = 20_000  # variants of a case one counterfactual search evaluates at most
 GRID_DAYS = 366  # dates probed on either side of a recorded date
+GRID_STEPS = 20  # whole numbers probed on either side of a recorded one
 
 
 @dataclass(frozen=True)
@@ -359,8 +360,8 @@ class Searcher:
 
     def _grid(self, cands: list[Change]) -> list[Change]:
         """Every value of each number and date of the facts the proof uses (the facts a candidate would remove):
-        grades from 1,0 to 10,0 in steps of the precision recorded, other numbers from 0 to well above the
-        recorded value, dates a year either side. Values already among the candidates are left out."""
+        grades from 1,0 to 10,0 in steps of the precision recorded, other decimals from 0 to well above the
+        recorded value, whole numbers twenty either side, dates a year either side. Values already among the candidates are left out."""
         have = {(c.pred, c.row, c.new_row) for c in cands}
         out: list[Change] = []
         for c in cands:
@@ -387,8 +388,8 @@ def _values(cur: Value, ftype: str) -> list[Value]:
         lo, hi = (Decimal(1), Decimal(10)) if ftype == "grade" else (Decimal(0), cur * 4 + 10)
         n = int((hi - lo) / step)
         return [lo + i * step for i in range(n + 1)] if n <= 2_000 else []
-    if isinstance(cur, int) and ftype == "integer":
-        return list(range(0, cur * 4 + 11)) if cur >= 0 else []
+    if isinstance(cur, int) and ftype == "integer":  # a count, a study year, an academic year: nearby values
+        return list(range(max(0, cur - GRID_STEPS), cur + GRID_STEPS + 1))
     return []
 
 
