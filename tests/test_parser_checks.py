@@ -152,3 +152,35 @@ def test_strata():
     strata, errs = checks.stratify(prog.rules)
     assert not errs
     assert strata["a"] == 0 and strata["b"] == 1 and strata["c"] == 1
+
+
+def test_parsed_rules_are_cached_privately(tmp_path, monkeypatch):
+    """An unchanged .dl file is read from the user's cache by the next command; a cache file others could have
+    written (it is a pickle) is ignored, and a file with an error is never cached."""
+    import os
+
+    from oerlog.lang import parser
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    dl = tmp_path / "r.dl"
+    dl.write_text("p(X) :- q(X).\n", encoding="utf-8")
+    first = parser.parse_file(dl)
+    files = list((tmp_path / "cache" / "oerlog" / "rules").glob("*.pickle"))
+    assert len(files) == 1 and files[0].stat().st_mode & 0o077 == 0
+
+    def fail(*a, **k):  # the second parse must come from the cache
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(parser, "parse_program", fail)
+    assert parser.parse_file(dl).rules == first.rules
+    os.chmod(files[0], 0o666)  # writable by others: not trusted
+    with pytest.raises(AssertionError, match="parsed again"):
+        parser.parse_file(dl)
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache2"))
+    bad = tmp_path / "bad.dl"
+    bad.write_text("p(X :- q(X).\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(KBSyntaxError):
+            parser.parse_file(bad)
+    assert not list((tmp_path / "cache2").rglob("*.pickle"))

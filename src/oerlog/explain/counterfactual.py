@@ -361,7 +361,8 @@ class Searcher:
     def _grid(self, cands: list[Change]) -> list[Change]:
         """Every value of each number and date of the facts the proof uses (the facts a candidate would remove):
         grades from 1,0 to 10,0 in steps of the precision recorded, other decimals from 0 to well above the
-        recorded value, whole numbers twenty either side, dates a year either side. Values already among the candidates are left out."""
+        recorded value, whole numbers twenty either side, dates a year either side. Values already among the
+        candidates are left out."""
         have = {(c.pred, c.row, c.new_row) for c in cands}
         out: list[Change] = []
         for c in cands:

@@ -4,6 +4,8 @@ The grammar is ``grammar.lark`` beside this module; :mod:`oerlog.lang.parser` tu
 Building the LALR tables takes longer than loading them, so they are cached in the user's cache directory,
 keyed by a hash of the grammar, lark's version and Python's (``$XDG_CACHE_HOME/oerlog``, else
 ``~/.cache/oerlog``); when that directory cannot be written, the tables are built at every start, as before.
+:func:`load_private` / :func:`save_private` keep such cache files (also the parsed rules of each ``.dl`` file, see
+:func:`oerlog.lang.parser.parse_file`): private to the user, written atomically.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import io
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import BinaryIO, TypeVar
 
 import lark
 
@@ -40,50 +44,73 @@ def lark_parser() -> lark.Lark:
     return parser
 
 
-def _cache_path(grammar: str) -> Path | None:
-    """The cache file of the parser tables: ``$XDG_CACHE_HOME/oerlog`` (else ``~/.cache/oerlog``), one file per
-    grammar, lark version and Python version; None when no cache directory can be named."""
+def cache_dir() -> Path | None:
+    """The user's cache directory of oerlog (``$XDG_CACHE_HOME/oerlog``, else ``~/.cache/oerlog``); None when none
+    can be named."""
     try:
         base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     except (KeyError, RuntimeError):  # no home directory
         return None
     if not base.is_absolute():  # the XDG specification: a relative path is invalid and ignored
         return None
+    return base / "oerlog"
+
+
+def _cache_path(grammar: str) -> Path | None:
+    """The cache file of the parser tables: one file per grammar, lark version and Python version in
+    :func:`cache_dir`; None when no cache directory can be named."""
+    base = cache_dir()
+    if base is None:
+        return None
     key = hashlib.sha256(f"{grammar}\0{lark.__version__}\0{sys.version_info[:2]}".encode()).hexdigest()[:32]
-    return base / "oerlog" / f"parser-{key}.lark"
+    return base / f"parser-{key}.lark"
 
 
 def _load_cached(path: Path) -> lark.Lark | None:
-    """The parser saved at ``path``, or None when there is none, it is not the user's own private file, or it
-    cannot be read (then it is rebuilt and saved again)."""
+    """The parser saved at ``path``, or None (then it is rebuilt and saved again)."""
+    return load_private(path, lark.Lark.load)
+
+
+def _save_cached(parser: lark.Lark, path: Path) -> None:
+    """Save the parser at ``path``."""
+    buf = io.BytesIO()
+    parser.save(buf)
+    save_private(buf.getvalue(), path)
+
+
+T = TypeVar("T")
+
+
+def load_private(path: Path, read: Callable[[BinaryIO], T]) -> T | None:
+    """What ``read`` makes of the cache file at ``path``, or None when there is none, it is not the user's own
+    private file (a cache file is a pickle: only a file no one else can have written is loaded), or it cannot be
+    read."""
     try:
         with path.open("rb") as f:
             st = os.fstat(f.fileno())
             getuid = getattr(os, "getuid", None)
             if (getuid is not None and st.st_uid != getuid()) or st.st_mode & 0o022:
-                return None  # the tables are a pickle: load only a file no one else can have written
-            return lark.Lark.load(f)
-    except Exception:  # missing, unreadable, truncated or from another version: build the tables instead
+                return None
+            return read(f)
+    except Exception:  # missing, unreadable, truncated or from another version: the caller rebuilds it
         return None
 
 
-def _save_cached(parser: lark.Lark, path: Path) -> None:
-    """Save the parser at ``path`` (atomically: a concurrent reader sees the old file or the whole new one);
-    nothing happens when the cache directory cannot be written."""
-    buf = io.BytesIO()
-    parser.save(buf)
+def save_private(data: bytes, path: Path) -> None:
+    """Save ``data`` at ``path`` in a private cache directory (atomically: a concurrent reader sees the old file or
+    the whole new one, mode 0600); nothing happens when the cache directory cannot be written."""
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".parser-", suffix=".part", dir=path.parent)  # mode 0600
+        fd, tmp = tempfile.mkstemp(prefix=".cache-", suffix=".part", dir=path.parent)  # mode 0600
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(buf.getvalue())
+                f.write(data)
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-    except OSError:  # a read-only or missing cache directory: the tables are built next time too
+    except OSError:  # a read-only or missing cache directory: rebuilt next time too
         pass
 
 
