@@ -18,6 +18,7 @@ on its own; the other cases keep their answers.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from oerlog.backends.sql import SqlProgram, compile_plan
 from oerlog.backends.sql.worlds import run_worlds
 from oerlog.errors import EvaluationError, EvaluationTimeout, OerlogError
+from oerlog.evaluation.engine import default_timeout
 from oerlog.kb.loader import Document
 from oerlog.kb.vocabulary import Field, Relation, Vocabulary
 from oerlog.lang import ir
@@ -75,8 +77,12 @@ def evaluate_worlds(
     timeout: float | None = None,
 ) -> BatchRun:
     """Evaluate every case of ``worlds`` under ``doc`` for the relations ``goals`` (derived relations of the
-    document; input relations are answered from each case's facts) in one database run."""
+    document; input relations are answered from each case's facts) in one database run, stopped after ``timeout``
+    seconds (default: the time limit of one evaluation, ``$OERLOG_TIMEOUT`` or 30 s, per 2,000 cases); the cases
+    of a run that is stopped get the :class:`~oerlog.errors.EvaluationTimeout` naming the relation computed."""
     derived = _derived_goals(doc, goals)
+    if timeout is None:  # the limit of one evaluation ($OERLOG_TIMEOUT, 30 s) per 2,000 cases
+        timeout = default_timeout() * max(1, math.ceil(len(worlds) / 2000))
     out = BatchRun([EvaluationError("not evaluated")] * len(worlds))
     values = [_values(doc, w.overrides) for w in worlds]
     joined, partial = _shape(doc, worlds, values)

@@ -1,5 +1,5 @@
 """The back end single cases are evaluated with: every proof a user reads, every counterfactual probe and every
-consistency scenario comes from :func:`evaluate`. The modules above this layer call it instead of importing a
+consistency scenario comes from :func:`evaluate` (many cases at once: :mod:`oerlog.evaluation.batched`). The modules above this layer call it instead of importing a
 back end, so the choice of engine is made here, once.
 """
 
@@ -10,6 +10,11 @@ from collections.abc import Mapping
 from oerlog.backends import pydatalog
 from oerlog.semantics.model import Model, Row
 from oerlog.semantics.plan import Plan
+
+
+def default_timeout() -> float:
+    """The time limit of one evaluation in seconds: ``$OERLOG_TIMEOUT`` (a positive number), or 30."""
+    return pydatalog.default_timeout()
 
 
 def evaluate(
