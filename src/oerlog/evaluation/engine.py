@@ -1,6 +1,6 @@
-"""The back end single cases are evaluated with: every proof a user reads, every counterfactual probe and every
-consistency scenario comes from :func:`evaluate` (many cases at once: :mod:`oerlog.evaluation.batched`). The modules above this layer call it instead of importing a
-back end, so the choice of engine is made here, once.
+"""The back end single cases are evaluated with: every proof a user reads, every consistency scenario comes from
+:func:`evaluate` (many cases at once: :mod:`oerlog.evaluation.batched`). The modules above this layer call it
+instead of importing a back end, so the choice of engine is made here, once.
 """
 
 from __future__ import annotations
