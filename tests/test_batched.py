@@ -226,3 +226,31 @@ def test_every_scenario_agrees_with_pydatalog(bundled_kb: KnowledgeBase, doc_id:
     doc = bundled_kb.document(doc_id)
     scs = [sc for sc in load_scenarios(bundled_kb, doc, path) if sc.document == doc_id]
     _agree(bundled_kb, doc, scs)
+
+
+def test_a_scenario_that_cannot_be_read_is_reported_and_the_others_run(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    kb = tmp_path / "kb"
+    shutil.copytree(BUNDLED, kb)
+    f = kb / "uu-gnk-ba-2025/tests/mixed.yaml"
+    f.write_text(
+        "scenarios:\n"
+        "  - name: anna is excluded\n"
+        "    case_file: ../cases/anna-excluded-low-grade.yaml\n"
+        '    expect: [\'resit_excluded("anna", "vorm_en_functie")\']\n'
+        "  - name: a parameter the document does not have\n"
+        "    case_file: ../cases/anna-excluded-low-grade.yaml\n"
+        "    params: {no_such_param: 4}\n"
+        '    expect: [\'resit_excluded("anna", "vorm_en_functie")\']\n'
+        "  - name: an atom cut short\n"
+        "    case_file: ../cases/anna-excluded-low-grade.yaml\n"
+        "    expect: ['resit_excluded(\"anna\", ']\n",
+        encoding="utf-8",
+    )
+    r = cli("--kb", str(kb), "test", str(f), "-v")
+    assert r.code == 2
+    assert "ok   uu-gnk-ba-2025 :: anna is excluded" in r.out
+    assert f"{f}:7:13: error: document uu-gnk-ba-2025 has no parameter 'no_such_param'" in r.out
+    assert "example: params: {" in r.out
+    assert f"{f}:11:" in r.out and "1 passed, 0 failed, 2 could not be read" in r.out
+    r = cli("--kb", str(kb), "test", str(f), "--on-error", "stop")
+    assert r.code == 2 and "no_such_param" in r.err and "passed" not in r.out

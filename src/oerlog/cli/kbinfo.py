@@ -64,8 +64,15 @@ def docs(ctx: Ctx, doc_id: str | None, vocabulary: bool, stats: bool, fmt: str) 
 @click.option("-k", "pattern", help="Only the scenarios whose name, rule id or cited article contains PATTERN.")
 @click.option("-v", "--verbose", is_flag=True, help="Show every scenario, not only failures.")
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True, help="Language of proofs.")
+@click.option(
+    "--on-error",
+    type=click.Choice(["reject", "stop"]),
+    default="reject",
+    show_default=True,
+    help="A scenario that cannot be read: report it and run the others (reject), or stop at it.",
+)
 @click.pass_obj
-def test_cmd(ctx: Ctx, targets: tuple[str, ...], pattern: str | None, verbose: bool, lang: str) -> None:
+def test_cmd(ctx: Ctx, targets: tuple[str, ...], pattern: str | None, verbose: bool, lang: str, on_error: str) -> None:
     """Run the scenario tests of the KB: all documents, the documents named, or scenario files.
 
     \b
@@ -74,14 +81,17 @@ def test_cmd(ctx: Ctx, targets: tuple[str, ...], pattern: str | None, verbose: b
       oerlog test kb/uu-gnk-ba-2025/tests/resit.yaml -k exclusion
       oerlog test rug-tg-ra-2018 -k "7 lid 1"
     The scenarios are evaluated many at once; a failing one is evaluated again by pyDatalog, and the proof of what
-    was derived instead is shown. Exit code 1 when a scenario fails or a rule lacks a positive or negative scenario.
+    was derived instead is shown. Exit code 1 when a scenario fails or a rule lacks a positive or negative scenario;
+    2 when a scenario cannot be read (its file, line and column are shown; the others still run).
     """
     # deferred: the scenario runner, off the start-up of `oerlog why`
     from oerlog.testing.suite import Suite
 
-    suite = Suite(ctx.kb, targets, verbose, pattern, lang)
+    suite = Suite(ctx.kb, targets, verbose, pattern, lang, on_error)
     for line in suite.run():
         click.echo(line)
+    if suite.rejected:
+        sys.exit(2)
     if not suite.passed:
         sys.exit(1)
 

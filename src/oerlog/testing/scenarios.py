@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from oerlog.errors import Location, OerlogError, ValidationError
+from oerlog.errors import KBSyntaxError, Location, OerlogError, ValidationError
 from oerlog.evaluation.batched import World, evaluate_worlds
 from oerlog.evaluation.judge import judge, parse_overrides
 from oerlog.kb import yamlpos
@@ -73,8 +73,12 @@ SCENARIO_KEYS = (
 )
 
 
-def load_scenarios(kb: KnowledgeBase, doc: Document, path: Path) -> list[Scenario]:
-    """Read one scenario file of ``doc``."""
+def load_scenarios(
+    kb: KnowledgeBase, doc: Document, path: Path, rejected: list[OerlogError] | None = None
+) -> list[Scenario]:
+    """Read one scenario file of ``doc``. A scenario that cannot be read (a bad case, an atom that does not parse,
+    a malformed parameter) raises its located error, or, when ``rejected`` is given, is left out and its error
+    appended there, so that the file's other scenarios still run."""
     data = yamlpos.load(path)
     if not isinstance(data, yamlpos.YDict) or not isinstance(data.get("scenarios"), yamlpos.YList):
         raise ValidationError(
@@ -84,51 +88,73 @@ def load_scenarios(kb: KnowledgeBase, doc: Document, path: Path) -> list[Scenari
     out: list[Scenario] = []
     items = data["scenarios"]
     for i, spec in enumerate(items):
-        loc = items.locs[i]
-        if not isinstance(spec, yamlpos.YDict) or "name" not in spec:
-            raise ValidationError("each scenario is a mapping with a 'name'", loc, example=SCENARIO_EXAMPLE)
-        yamlpos.check_keys(spec, SCENARIO_KEYS, "a scenario", SCENARIO_EXAMPLE)
-        if "case_file" in spec:
-            case = load_case((path.parent / str(spec["case_file"])).resolve(), kb.vocabulary)
-        elif isinstance(spec.get("case"), yamlpos.YDict):
-            case = _inline_case(kb, spec["case"], str(path))
-        else:
-            raise ValidationError(f"scenario {spec['name']!r} needs 'case' or 'case_file'", loc)
-
-        def goals(key: str, spec: yamlpos.YDict = spec, loc: Location = loc) -> list[tuple[str, Location]]:
-            raw = spec.get(key)
-            if raw is None:
-                return []
-            if not isinstance(raw, yamlpos.YList):
-                raise ValidationError(f"'{key}' must be a list of atoms", spec.locs.get(key, loc))
-            res = []
-            for j, g in enumerate(raw):
-                gl = raw.locs[j]
-                parse_atom(str(g), f"{gl}")  # validate now, located
-                res.append((str(g), gl))
-            return res
-
-        params = spec.get("params") or {}
-        if not isinstance(params, dict):
-            raise ValidationError(
-                "'params' must be a mapping NAME: VALUE", spec.locs["params"], value=params, example="params: {x: 4.5}"
-            )
-        out.append(
-            Scenario(
-                str(spec["name"]),
-                str(spec.get("document") or doc.id),
-                case,
-                goals("expect"),
-                goals("expect_not"),
-                {str(k): str(v) for k, v in params.items()},
-                str(spec["rule"]) if spec.get("rule") else None,
-                str(spec["source_example"]) if spec.get("source_example") else None,
-                str(spec["disagrees"]) if spec.get("disagrees") else None,
-                loc,
-                goals("expect_undetermined"),
-            )
-        )
+        try:
+            out.append(_scenario(kb, doc, path, spec, items.locs[i]))
+        except OerlogError as exc:
+            if rejected is None:
+                raise
+            rejected.append(exc)
     return out
+
+
+def _scenario(kb: KnowledgeBase, doc: Document, path: Path, spec: Any, loc: Location) -> Scenario:
+    """One scenario of a file, read and checked."""
+    if not isinstance(spec, yamlpos.YDict) or "name" not in spec:
+        raise ValidationError("each scenario is a mapping with a 'name'", loc, example=SCENARIO_EXAMPLE)
+    yamlpos.check_keys(spec, SCENARIO_KEYS, "a scenario", SCENARIO_EXAMPLE)
+    if "case_file" in spec:
+        case = load_case((path.parent / str(spec["case_file"])).resolve(), kb.vocabulary)
+    elif isinstance(spec.get("case"), yamlpos.YDict):
+        case = _inline_case(kb, spec["case"], str(path))
+    else:
+        raise ValidationError(f"scenario {spec['name']!r} needs 'case' or 'case_file'", loc)
+
+    def goals(key: str) -> list[tuple[str, Location]]:
+        raw = spec.get(key)
+        if raw is None:
+            return []
+        if not isinstance(raw, yamlpos.YList):
+            raise ValidationError(f"'{key}' must be a list of atoms", spec.locs.get(key, loc))
+        res = []
+        for j, g in enumerate(raw):
+            gl = raw.locs[j]
+            try:
+                parse_atom(str(g), gl.file)  # validate now, located
+            except KBSyntaxError as exc:  # the place in the atom, counted from where the atom starts in the file
+                at = exc.location
+                column = gl.column + (at.column if at and at.line == 1 else 0)
+                exc.location = Location(gl.file, gl.line, column)
+                raise
+            res.append((str(g), gl))
+        return res
+
+    params = spec.get("params") or {}
+    if not isinstance(params, dict):
+        raise ValidationError(
+            "'params' must be a mapping NAME: VALUE", spec.locs["params"], value=params, example="params: {x: 4.5}"
+        )
+    sc = Scenario(
+        str(spec["name"]),
+        str(spec.get("document") or doc.id),
+        case,
+        goals("expect"),
+        goals("expect_not"),
+        {str(k): str(v) for k, v in params.items()},
+        str(spec["rule"]) if spec.get("rule") else None,
+        str(spec["source_example"]) if spec.get("source_example") else None,
+        str(spec["disagrees"]) if spec.get("disagrees") else None,
+        loc,
+        goals("expect_undetermined"),
+    )
+    try:
+        parse_overrides(kb.document(sc.document), sc.params)
+    except OerlogError as exc:  # an unknown parameter or a bad value: point at the scenario's params
+        exc.location = exc.location or spec.locs.get("params", loc)
+        if exc.example and exc.example.startswith("--param ") and "=" in exc.example:
+            name, value = exc.example.removeprefix("--param ").split("=", 1)
+            exc.example = f"params: {{{name}: {value}}}"
+        raise
+    return sc
 
 
 def scenario_files(doc: Document) -> list[Path]:

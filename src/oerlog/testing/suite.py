@@ -48,7 +48,14 @@ class Suite:
         verbose: bool = False,
         pattern: str | None = None,
         lang: str = "nl",
+        on_error: str = "reject",
     ) -> None:
+        if on_error not in ("stop", "reject"):
+            raise UsageError(
+                f"--on-error is stop or reject, not {on_error!r}", value=on_error, example="--on-error stop"
+            )
+        self.on_error = on_error
+        self.rejected: list[OerlogError] = []  # scenarios that could not be read (reported, not run)
         self.kb = kb
         self.verbose = verbose
         self.pattern = pattern.lower() if pattern else None
@@ -60,8 +67,8 @@ class Suite:
 
     @property
     def passed(self) -> bool:
-        """Every scenario passed and every rule has a positive and a negative scenario."""
-        return not self.failed and not self.gaps
+        """Every scenario was read and passed, and every rule has a positive and a negative scenario."""
+        return not self.failed and not self.gaps and not self.rejected
 
     def run(self) -> Iterator[str]:
         """Run the scenarios, yielding the report line by line; the last line counts passed and failed ones."""
@@ -72,10 +79,16 @@ class Suite:
             yield "GAP  " + g
         if self.pattern and not self.total:
             yield f"no scenario matches -k {self.pattern!r}"
-        yield f"{self.total - self.failed} passed, {self.failed} failed ({time.perf_counter() - start:.2f} s)"
+        unread = f", {len(self.rejected)} could not be read" if self.rejected else ""
+        yield f"{self.total - self.failed} passed, {self.failed} failed{unread} ({time.perf_counter() - start:.2f} s)"
 
     def _run_document(self, doc: Document, files: list[Path] | None) -> Iterator[str]:
-        every = [sc for p in files or scenario_files(doc) for sc in load_scenarios(self.kb, doc, p)]
+        bad: list[OerlogError] | None = [] if self.on_error == "reject" else None
+        every = [sc for p in files or scenario_files(doc) for sc in load_scenarios(self.kb, doc, p, bad)]
+        for err in bad or []:
+            self.rejected.append(err)
+            yield f"ERROR {doc.id}: a scenario that cannot be read (the others run)"
+            yield from ("     " + line for line in err.render().rstrip().splitlines())
         chosen = [sc for sc in every if self._matches(doc, sc)]
         self.total += len(chosen)
         for out in run_batched(self.kb, chosen):
