@@ -16,7 +16,8 @@ from oerlog.evaluation.judge import judge, parse_overrides
 from oerlog.kb.cases import load_case
 from oerlog.kb.loader import Document, KnowledgeBase, load_kb
 from oerlog.lang import ir
-from oerlog.semantics.model import Model
+from oerlog.semantics.model import Model, ground
+from oerlog.semantics.plan import RuleKind
 from oerlog.semantics.worlds import WORLD_RELATION, WORLD_VAR, shared_relations, world_program
 from oerlog.testing.scenarios import Scenario, collect, load_scenarios, run_batched, scenario_files
 
@@ -92,15 +93,48 @@ def _scenarios(kb: KnowledgeBase, doc_id: str, names: Iterable[str] = ()) -> lis
     return [sc for sc in every if any(w in sc.name for w in wanted)] if wanted else every
 
 
+def rule_ids(model: Model, goals: Iterable[str]) -> dict[str, set[tuple[tuple[object, ...], str]]]:
+    """Per goal, each row that holds with the id of every (certain) rule of the single-case model deriving it; a
+    fact written in the rules is labelled ``fact`` (see :func:`facts_as_fact`)."""
+    wanted = set(goals)
+    out: dict[str, set[tuple[tuple[object, ...], str]]] = {}
+    for f in model.plan.facts:
+        if f.pred in wanted:
+            out.setdefault(f.pred, set()).add((tuple(a.value for a in f.args if isinstance(a, ir.Const)), "fact"))
+    for cr in model.plan.rules:
+        if cr.head.pred not in wanted or cr.possible or cr.kind is RuleKind.AUX:
+            continue
+        for b in model.instance_bindings(cr):
+            row = ground(cr.head, b)
+            if row is not None:
+                out.setdefault(cr.head.pred, set()).add((row, cr.id))
+    return out
+
+
+def facts_as_fact(doc: Document, ids: dict[str, set[tuple[tuple[object, ...], str]]]) -> dict[str, set[tuple]]:  # type: ignore[type-arg]
+    """The batched rule ids with a fact's own id read as ``fact``: the batch keeps a fact that holds in every case
+    as a rule over the cases, with the fact's id, where the single-case plan lists it as a fact."""
+    fact_ids = {r.id for r in doc.program.rules if r.is_fact}
+    return {g: {(row, "fact" if rid in fact_ids else rid) for row, rid in rows} for g, rows in ids.items()}
+
+
 def _agree(kb: KnowledgeBase, doc: Document, scenarios: list[Scenario]) -> None:
+    """Batched and single-case models agree on every derived relation (what holds, what is undetermined) and on
+    the rules that derived each goal row."""
     goals = goals_of(doc)
     worlds = [World(sc.case.facts, parse_overrides(doc, sc.params)) for sc in scenarios]
-    run = evaluate_worlds(doc, worlds, goals)
+    run = evaluate_worlds(doc, worlds, goals, rule_ids=True)
+    assert run.rule_ids is not None
     problems: list[str] = []
-    for sc, got in zip(scenarios, run.results, strict=True):
+    for sc, got, ids in zip(scenarios, run.results, run.rule_ids, strict=True):
         assert isinstance(got, Model), f"{sc.name}: {got}"
         single = judge(kb, sc.case, doc.id, parse_overrides(doc, sc.params)).model
         problems += [f"{sc.name}: {d}" for d in differences(doc, got, single, goals)]
+        ids = facts_as_fact(doc, ids)
+        expected = rule_ids(single, ids)
+        for g in ids:
+            if ids[g] != expected.get(g, set()):
+                problems.append(f"{sc.name}: {g} rule ids {sorted(ids[g] ^ expected.get(g, set()), key=str)[:3]}")
     assert not problems, "\n".join(problems[:20])
 
 
@@ -254,3 +288,43 @@ def test_a_scenario_that_cannot_be_read_is_reported_and_the_others_run(cli, tmp_
     assert f"{f}:11:" in r.out and "1 passed, 0 failed, 2 could not be read" in r.out
     r = cli("--kb", str(kb), "test", str(f), "--on-error", "stop")
     assert r.code == 2 and "no_such_param" in r.err and "passed" not in r.out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("doc_id", sorted(load_kb(BUNDLED).documents))
+def test_generated_cases_agree_with_pydatalog(bundled_kb: KnowledgeBase, doc_id: str) -> None:
+    """Forty generated cases per document (the cohort generator: its catalogue and one student each, boundary
+    grades and dates near the document's thresholds), batched and single-case."""
+    from oerlog.cohort.generate import Generator, scopes, used_relations
+
+    doc = bundled_kb.document(doc_id)
+    gen = Generator(
+        bundled_kb.vocabulary, scopes(bundled_kb, [doc_id]), seed=15, used=used_relations(bundled_kb, [doc_id])
+    )
+    catalogue = {k: set(v) for k, v in gen.catalogue().items()}
+    for k, v in gen.extra_catalogue().items():
+        catalogue.setdefault(k, set()).update(v)
+    cases = []
+    for i in range(40):
+        facts = {k: set(v) for k, v in catalogue.items()}
+        for k, v in gen.student(i).items():
+            facts.setdefault(k, set()).update(v)
+        cases.append(facts)
+    goals = goals_of(doc)
+    run = evaluate_worlds(doc, [World(f) for f in cases], goals, rule_ids=True)
+    assert run.rule_ids is not None
+    problems: list[str] = []
+    for i, (facts, got, ids) in enumerate(zip(cases, run.results, run.rule_ids, strict=True)):
+        assert isinstance(got, Model), got
+        from oerlog.evaluation.engine import evaluate
+
+        single = evaluate(doc.plan(), facts)
+        problems += [f"case {i}: {d}" for d in differences(doc, got, single, goals)]
+        ids = facts_as_fact(doc, ids)
+        expected = rule_ids(single, ids)
+        problems += [
+            f"case {i}: {g} rule ids {sorted(ids[g] ^ expected.get(g, set()), key=str)[:3]}"
+            for g in ids
+            if ids[g] != expected.get(g, set())
+        ]
+    assert not problems, "\n".join(problems[:20])
