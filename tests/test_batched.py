@@ -283,9 +283,9 @@ def test_a_scenario_that_cannot_be_read_is_reported_and_the_others_run(cli, tmp_
     r = cli("--kb", str(kb), "test", str(f), "-v")
     assert r.code == 2
     assert "ok   uu-gnk-ba-2025 :: anna is excluded" in r.out
-    assert f"{f}:7:13: error: document uu-gnk-ba-2025 has no parameter 'no_such_param'" in r.out
-    assert "example: params: {" in r.out
-    assert f"{f}:11:" in r.out and "1 passed, 0 failed, 2 could not be read" in r.out
+    assert f"{f}:7:13: error: document uu-gnk-ba-2025 has no parameter 'no_such_param'" in r.err
+    assert "example: params: {" in r.err
+    assert f"{f}:11:" in r.err and "1 passed, 0 failed, 2 could not be read" in r.out
     r = cli("--kb", str(kb), "test", str(f), "--on-error", "stop")
     assert r.code == 2 and "no_such_param" in r.err and "passed" not in r.out
 

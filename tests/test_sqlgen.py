@@ -192,3 +192,33 @@ def test_whatif_recomputes_only_what_depends_on_the_change(kb: KnowledgeBase, co
     gained = {ch.args for ch in up.changes if ch.direction == "gained"}
     lost = {ch.args for ch in up.changes if ch.direction == "lost"}
     assert gained == runs[1] - runs[0] and lost == runs[0] - runs[1] and gained | lost
+
+
+def test_a_relation_waiting_for_an_unfilled_choice_keeps_its_column_types() -> None:
+    """``cut`` needs the unfilled ``$years`` (its head holds a value computed from it), so no rule fills it; its empty
+    table must still have a DATE column for ``h`` to compare with (it was VARCHAR: DuckDB refused the comparison),
+    and a count compared with a value bound before it must compare (``N = 1`` then the count)."""
+    program = parse_program(
+        """
+        param years : integer = unfilled.
+        @id(cut) cut(S, D) :- r(S, R), D = add_months(R, 0 - 12 * $years).
+        @id(h) h(S) :- cut(S, D), s(S, E), D >= E.
+        @id(one) one(S) :- r(S, _), N = 1, N = count : { r(S, _R) }.
+        """,
+        "w.dl",
+    )
+    types = {"r": ["str", "date"], "s": ["str", "date"]}
+    prog = compile_plan(build_plan(program), None, ["h", "one"], input_types=types)
+    con = duckdb.connect()
+    con.execute('CREATE SCHEMA "input"')
+    con.execute('CREATE TABLE "input"."r" (a1 VARCHAR, a2 DATE)')
+    con.execute('CREATE TABLE "input"."s" (a1 VARCHAR, a2 DATE)')
+    rows = "('x', DATE '2020-01-01'), ('y', DATE '2020-01-01'), ('y', DATE '2021-01-01')"
+    con.execute(f'INSERT INTO "input"."r" VALUES {rows}')
+    con.execute("INSERT INTO \"input\".\"s\" VALUES ('x', DATE '2019-01-01')")
+    con.execute(f'CREATE SCHEMA "{prog.schema}"')
+    for st in prog.statements:
+        for q in st.sqls:
+            con.execute(q)
+    assert con.execute(f'SELECT count(*) FROM "{prog.schema}"."h"').fetchone() == (0,)
+    assert con.execute(f'SELECT DISTINCT s FROM "{prog.schema}"."one"').fetchall() == [("x",)]

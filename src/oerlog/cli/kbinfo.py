@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from oerlog.cli.group import Ctx, cli, echo_json
-from oerlog.errors import UsageError
+from oerlog.errors import OerlogError, UsageError
 
 TEXT_OR_JSON = click.Choice(["text", "json"])
 
@@ -87,7 +87,10 @@ def test_cmd(ctx: Ctx, targets: tuple[str, ...], pattern: str | None, verbose: b
     # deferred: the scenario runner, off the start-up of `oerlog why`
     from oerlog.testing.suite import Suite
 
-    suite = Suite(ctx.kb, targets, verbose, pattern, lang, on_error)
+    def report(err: OerlogError) -> None:  # on stderr, as every error: the report goes on with the others
+        click.echo(err.render().rstrip(), err=True)
+
+    suite = Suite(ctx.kb, targets, verbose, pattern, lang, on_error, report)
     for line in suite.run():
         click.echo(line)
     if suite.rejected:

@@ -52,6 +52,7 @@ class BatchRun:
     """The outcome of :func:`evaluate_worlds`: per case, its model or the error that kept it from one."""
 
     results: list[Model | OerlogError]
+    rule_ids: list[dict[str, set[tuple[Row, str]]]] | None = None  # per case, goal -> (row, id of a deriving rule)
     seconds_compile: float = 0.0
     seconds_run: float = 0.0
     runs: int = 0  # database runs (one per group of cases leaving the same choices unfilled, plus isolation)
@@ -75,15 +76,17 @@ def evaluate_worlds(
     goals: Iterable[str],
     *,
     timeout: float | None = None,
+    rule_ids: bool = False,
 ) -> BatchRun:
     """Evaluate every case of ``worlds`` under ``doc`` for the relations ``goals`` (derived relations of the
     document; input relations are answered from each case's facts) in one database run, stopped after ``timeout``
     seconds (default: the time limit of one evaluation, ``$OERLOG_TIMEOUT`` or 30 s, per 2,000 cases); the cases
-    of a run that is stopped get the :class:`~oerlog.errors.EvaluationTimeout` naming the relation computed."""
+    of a run that is stopped get the :class:`~oerlog.errors.EvaluationTimeout` naming the relation computed.
+    ``rule_ids`` also gives, per case, the id of each rule that derived each goal row (:attr:`BatchRun.rule_ids`)."""
     derived = _derived_goals(doc, goals)
     if timeout is None:  # the limit of one evaluation ($OERLOG_TIMEOUT, 30 s) per 2,000 cases
         timeout = default_timeout() * max(1, math.ceil(len(worlds) / 2000))
-    out = BatchRun([EvaluationError("not evaluated")] * len(worlds))
+    out = BatchRun([EvaluationError("not evaluated")] * len(worlds), [{} for _ in worlds] if rule_ids else None)
     values = [_values(doc, w.overrides) for w in worlds]
     joined, partial = _shape(doc, worlds, values)
     start = time.perf_counter()
@@ -191,8 +194,14 @@ def _run_group(
                 if isinstance(value, dt.date):
                     years.add(value.year)
     try:
-        per_world, common, seconds = run_worlds(
-            compiled.prog, inputs, compiled.read, years=years, timeout=timeout, shared=compiled.shared
+        got = run_worlds(
+            compiled.prog,
+            inputs,
+            compiled.read,
+            years=years,
+            timeout=timeout,
+            shared=compiled.shared,
+            with_rules=compiled.read if out.rule_ids is not None else (),
         )
     except EvaluationTimeout as exc:
         for i, _ in members:
@@ -208,11 +217,13 @@ def _run_group(
             _run_group(doc, compiled, joined, partial, part, values, out, timeout)
         return
     out.runs += 1
-    out.seconds_run += seconds
+    out.seconds_run += got.seconds
     for w, (i, world) in enumerate(members):
         relations: dict[str, set[Row]] = dict(world.facts)  # the case's own sets: a model only reads them
-        relations.update(common)
-        relations.update(per_world.get(w, {}))
+        relations.update(got.common)
+        relations.update(got.rows.get(w, {}))
+        if out.rule_ids is not None:
+            out.rule_ids[i] = {**got.common_rules, **got.rules.get(w, {})}
         _fold_options(compiled.plan, relations, values[i])
         out.results[i] = Model(compiled.plan, relations)
 

@@ -14,7 +14,7 @@ negative scenario (``GAP``), and the counts.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from oerlog.errors import OerlogError, UsageError
@@ -49,6 +49,7 @@ class Suite:
         pattern: str | None = None,
         lang: str = "nl",
         on_error: str = "reject",
+        report_error: Callable[[OerlogError], None] | None = None,
     ) -> None:
         if on_error not in ("stop", "reject"):
             raise UsageError(
@@ -56,6 +57,7 @@ class Suite:
             )
         self.on_error = on_error
         self.rejected: list[OerlogError] = []  # scenarios that could not be read (reported, not run)
+        self.report_error = report_error  # where such an error goes (default: a line of the report)
         self.kb = kb
         self.verbose = verbose
         self.pattern = pattern.lower() if pattern else None
@@ -87,8 +89,11 @@ class Suite:
         every = [sc for p in files or scenario_files(doc) for sc in load_scenarios(self.kb, doc, p, bad)]
         for err in bad or []:
             self.rejected.append(err)
-            yield f"ERROR {doc.id}: a scenario that cannot be read (the others run)"
-            yield from ("     " + line for line in err.render().rstrip().splitlines())
+            if self.report_error is not None:
+                self.report_error(err)
+            else:
+                yield f"ERROR {doc.id}: a scenario that cannot be read (the others run)"
+                yield from ("     " + line for line in err.render().rstrip().splitlines())
         chosen = [sc for sc in every if self._matches(doc, sc)]
         self.total += len(chosen)
         for out in run_batched(self.kb, chosen):

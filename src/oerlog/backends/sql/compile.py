@@ -8,7 +8,7 @@ what is stored and what is a view."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from oerlog.backends.sql.calendar import CALENDAR
 from oerlog.backends.sql.exprs import Body, ExprWriter
@@ -87,7 +87,11 @@ class _Compiler:
     def infer(self, preds: set[str]) -> None:
         """The types of the relations ``preds`` and of their rules (see :class:`Tables`)."""
         rules = sorted((cr for p in preds for cr in self.by_head.get(p, [])), key=lambda cr: cr.index)
-        self.exprs.types = self.tables.infer(rules, preds, self.voc, self.input_types)
+        waiting = [
+            r if not r.defeats else replace(r, head=ir.Atom(defeat_pred(r.defeats), r.head.args, r.head.loc))
+            for r in self.plan.blocked_rules
+        ]
+        self.exprs.types = self.tables.infer(rules, preds, self.voc, self.input_types, waiting)
 
     # -- code generation --------------------------------------------------------------------------------
 

@@ -43,10 +43,13 @@ class Tables:
         preds: set[str],
         voc: Vocabulary | None,
         input_types: Mapping[str, Sequence[str]] | None,
+        waiting: Sequence[ir.Rule] = (),
     ) -> ProgramTypes:
         """The types of the relations ``preds`` (derived by ``rules``) and of the rules' variables, from the front
         end (the vocabulary's types, or ``input_types`` for the inputs it does not declare), then the decimals the
-        DECIMAL columns keep; raises :class:`SqlCompileError` for a type error."""
+        DECIMAL columns keep; raises :class:`SqlCompileError` for a type error. A relation that only ``waiting``
+        rules derive (they need an unfilled choice: it stays empty) is typed from them, so that its empty table
+        compares with the other columns."""
         body = [
             ir.Rule(cr.head, tuple(st.literal for st in cr.steps), cr.source.ann, None, cr.source.loc) for cr in rules
         ]
@@ -71,6 +74,20 @@ class Tables:
                 f"{e.subject} cannot be compiled to SQL: {e.detail}", e.location, value=e.rule_id, hint=e.hint
             )
         self.envs = {cr.index: env for cr, env in zip(rules, self.types.envs, strict=True)}
+        derived = {cr.head.pred for cr in rules}
+        missing = {p for p in preds if p not in derived}
+        if missing and waiting:
+            extra = infer_types([r for r in waiting if r.head.pred in missing], inputs, concepts=concepts)
+            for p in missing:  # a type error in a rule that cannot fire is the front end's to report, not ours
+                found = extra.relations.get(p)
+                known = self.types.relations.get(p)
+                if found is None:
+                    continue
+                if known is None or known.arity != found.arity:
+                    self.types.relations[p] = found
+                else:
+                    types = [a if a is not None else b for a, b in zip(known.types, found.types, strict=True)]
+                    self.types.relations[p] = RelationType(p, list(known.columns), types)
         for p in preds:
             known = self.types.relations.get(p)
             if known is not None:

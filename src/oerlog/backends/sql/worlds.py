@@ -14,12 +14,13 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from oerlog.backends.sql.calendar import CALENDAR, calendar_sql
-from oerlog.backends.sql.program import INPUT_DECIMAL_SCALE, RelSchema, SqlProgram, quote, sql_literal
+from oerlog.backends.sql.program import INPUT_DECIMAL_SCALE, RULE_COLUMN, RelSchema, SqlProgram, quote, sql_literal
 from oerlog.errors import EvaluationError, EvaluationTimeout
 from oerlog.lang.types import DATE, DEC
 from oerlog.values import Value
@@ -35,6 +36,19 @@ def connect() -> Any:
     return duckdb.connect()
 
 
+@dataclass
+class WorldsResult:
+    """What :func:`run_worlds` read back: per world, the rows of each relation asked for (without the world number);
+    the rows of the relations that are the same in every world; for the relations asked with their rules, each row
+    with the id of a rule that derived it (per world, and shared); the seconds the statements took."""
+
+    rows: WorldRows = field(default_factory=dict)
+    common: dict[str, set[Row]] = field(default_factory=dict)
+    rules: dict[int, dict[str, set[tuple[Row, str]]]] = field(default_factory=dict)
+    common_rules: dict[str, set[tuple[Row, str]]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
 def run_worlds(
     prog: SqlProgram,
     inputs: Mapping[str, Iterable[Row]],
@@ -43,15 +57,18 @@ def run_worlds(
     years: Iterable[int] = (),
     timeout: float | None = None,
     shared: Iterable[str] = (),
-) -> tuple[WorldRows, dict[str, set[Row]], float]:
-    """Evaluate ``prog`` over ``inputs`` (relation -> rows, each starting with its world number) and return, per
-    world, the rows (without the world number) of each relation of ``read``, the rows of the relations of ``read``
-    that are ``shared`` by every world (they have no world key), and the seconds the statements took.
-    Raises :class:`~oerlog.errors.EvaluationTimeout` when ``timeout`` seconds pass, and
+    with_rules: Iterable[str] = (),
+) -> WorldsResult:
+    """Evaluate ``prog`` over ``inputs`` (relation -> rows, each starting with its world number) and read back the
+    relations of ``read`` (see :class:`WorldsResult`): those of ``shared`` have no world key, those of
+    ``with_rules`` (goals of the program, whose rows carry the deriving rule) are read with their rule ids too.
+    Raises :class:`~oerlog.errors.EvaluationTimeout` when ``timeout`` seconds pass (loading included), and
     :class:`~oerlog.errors.EvaluationError` when the database refuses a statement."""
     con = connect()
     current = ["loading the cases"]
     timer = threading.Timer(timeout, con.interrupt) if timeout else None
+    if timer:
+        timer.start()
     try:
         con.execute(f"CREATE SCHEMA {quote(prog.input_schema)}")
         con.execute(f"CREATE SCHEMA {quote(prog.schema)}")
@@ -61,28 +78,18 @@ def run_worlds(
         if prog.uses_calendar:
             ys = sorted(set(years) | _input_years(con, prog)) or [dt.date.today().year]
             con.execute(calendar_sql(f"{quote(prog.input_schema)}.{CALENDAR}", ys))
-        if timer:
-            timer.start()
         start = time.perf_counter()
         for st in prog.statements:
             current[0] = ", ".join(st.preds)
             for sql in st.sqls:
                 con.execute(sql)
-        seconds = time.perf_counter() - start
-        out: WorldRows = {}
-        common: dict[str, set[Row]] = {}
+        out = WorldsResult(seconds=time.perf_counter() - start)
         same = set(shared)
+        ruled = set(with_rules) & set(prog.goals)
         for pred in read:
             current[0] = f"reading {pred}"
-            rel = prog.derived[pred]
-            cols = ", ".join(quote(c) for c in rel.columns)
-            rows = con.execute(f"SELECT DISTINCT {cols} FROM {prog.table(pred)}").fetchall()
-            if pred in same:
-                common[pred] = set(rows)
-                continue
-            for row in rows:
-                out.setdefault(int(row[0]), {}).setdefault(pred, set()).add(tuple(row[1:]))
-        return out, common, seconds
+            _read(con, prog, pred, pred in same, pred in ruled, out)
+        return out
     except Exception as exc:  # the database's own errors: an interrupt (time limit) or a refused statement
         if type(exc).__name__ == "InterruptException":
             raise EvaluationTimeout(
@@ -96,6 +103,27 @@ def run_worlds(
         if timer:
             timer.cancel()
         con.close()
+
+
+def _read(con: Any, prog: SqlProgram, pred: str, shared: bool, ruled: bool, out: WorldsResult) -> None:
+    """Read one relation into ``out`` (split by world unless ``shared``; with rule ids when ``ruled``)."""
+    rel = prog.derived[pred]
+    cols = ", ".join(quote(c) for c in rel.columns)
+    rows = con.execute(f"SELECT DISTINCT {cols} FROM {prog.table(pred)}").fetchall()
+    if shared:
+        out.common[pred] = set(rows)
+    else:
+        for row in rows:
+            out.rows.setdefault(int(row[0]), {}).setdefault(pred, set()).add(tuple(row[1:]))
+    if not ruled:
+        return
+    n = len(rel.columns)
+    ruled_rows = con.execute(f"SELECT DISTINCT {cols}, {quote(RULE_COLUMN)} FROM {prog.table(pred)}").fetchall()
+    if shared:
+        out.common_rules[pred] = {(tuple(r[:n]), str(r[n])) for r in ruled_rows}
+        return
+    for r in ruled_rows:
+        out.rules.setdefault(int(r[0]), {}).setdefault(pred, set()).add((tuple(r[1:n]), str(r[n])))
 
 
 def _input_years(con: Any, prog: SqlProgram) -> set[int]:
