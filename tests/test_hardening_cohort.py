@@ -395,17 +395,11 @@ def mutate(data: bytes, kind: str, pos: int, payload: bytes) -> bytes:
     return b"\n".join(lines)
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(muts=mutations(), reject=st.booleans())
-def test_mutated_exports_never_end_in_an_internal_error(
+def _mutated_export_is_answered_or_refused(
     tmp_path_factory: pytest.TempPathFactory, muts: list[tuple[str, str, int, bytes]], reject: bool
 ) -> None:
+    """A mutated export ends in results (exit 0/1) or a located refusal (exit 2): never a traceback, never a
+    partial output file."""
     folder = tmp_path_factory.mktemp("mut") / "cohort"
     shutil.copytree(BASE, folder)
     for name, kind, pos, payload in muts:
@@ -429,3 +423,28 @@ def test_mutated_exports_never_end_in_an_internal_error(
     assert not [p for p in folder.parent.iterdir() if p.name.endswith(".part")]
     if os.environ.get("OERLOG_SHOW_MUTATIONS"):
         print(muts, code, text.splitlines()[:1])
+
+
+_MUTATION_SETTINGS = {
+    "deadline": None,
+    "derandomize": True,
+    "database": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+
+
+@settings(max_examples=20, **_MUTATION_SETTINGS)  # type: ignore[arg-type]
+@given(muts=mutations(), reject=st.booleans())
+def test_mutated_exports_never_end_in_an_internal_error(
+    tmp_path_factory: pytest.TempPathFactory, muts: list[tuple[str, str, int, bytes]], reject: bool
+) -> None:
+    _mutated_export_is_answered_or_refused(tmp_path_factory, muts, reject)
+
+
+@pytest.mark.slow
+@settings(max_examples=150, **_MUTATION_SETTINGS)  # type: ignore[arg-type]
+@given(muts=mutations(), reject=st.booleans())
+def test_many_mutated_exports_never_end_in_an_internal_error(
+    tmp_path_factory: pytest.TempPathFactory, muts: list[tuple[str, str, int, bytes]], reject: bool
+) -> None:
+    _mutated_export_is_answered_or_refused(tmp_path_factory, muts, reject)
