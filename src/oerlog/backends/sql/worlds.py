@@ -147,24 +147,34 @@ def _load(con: Any, prog: SqlProgram, rel: RelSchema, rows: Iterable[Row], folde
     types = [rel.sql_type(i) for i in range(len(rel.columns))]
     con.execute(f"CREATE TABLE {table} ({', '.join(f'{c} {t}' for c, t in zip(cols, types, strict=True))})")
     path = folder / f"{len(list(folder.iterdir()))}.csv"
-    n = 0
-    # the csv module writes str(value): text, numbers, dates (ISO) and booleans (True/False) as DuckDB reads them;
-    # decimals are checked to fit their column (DuckDB would round them silently)
-    decimals = [i for i, t in enumerate(rel.types) if t == DEC]
+    # the csv module writes str(value): text, numbers, dates (ISO) and booleans (True/False) as DuckDB reads them
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator="\n")
-        for row in rows:
-            for i in decimals:
-                _check_scale(row[i])
-            w.writerow(row)
-            n += 1
-    if not n:
-        return
-    spec = "{" + ", ".join(f"{sql_literal(c)}: {sql_literal(t)}" for c, t in zip(rel.columns, types, strict=True)) + "}"
-    con.execute(
-        f"INSERT INTO {table} SELECT * FROM read_csv({sql_literal(str(path))}, header = false, columns = {spec}, "
+        before = f.tell()
+        w.writerows(rows)
+        if f.tell() == before:
+            return
+    # decimals are read as text first and checked to fit their column (a cast would round them silently)
+    read = [t if rel.types[i] != DEC else "VARCHAR" for i, t in enumerate(types)]
+    spec = "{" + ", ".join(f"{sql_literal(c)}: {sql_literal(t)}" for c, t in zip(rel.columns, read, strict=True)) + "}"
+    source = (
+        f"read_csv({sql_literal(str(path))}, header = false, columns = {spec}, "
         "quote = '\"', escape = '\"', allow_quoted_nulls = false, auto_detect = false)"
     )
+    decimals = [c for c, t in zip(cols, rel.types, strict=True) if t == DEC]
+    if decimals:
+        plain = f"'-?[0-9]*(\\.[0-9]{{0,{INPUT_DECIMAL_SCALE}}})?'"
+        suspect = " OR ".join(f"NOT regexp_full_match({c}, {plain})" for c in decimals)
+        for (text,) in con.execute(
+            f"SELECT DISTINCT v FROM (SELECT UNNEST([{', '.join(decimals)}]) AS v FROM {source} WHERE {suspect})"
+        ).fetchall():
+            try:
+                value = Decimal(text)
+            except ArithmeticError:
+                raise EvaluationError(f"{text!r} is not a number", value=text, example="5.5") from None
+            _check_scale(value)  # an exponent (1E+1) is fine when it has no more decimals
+    casts = ", ".join(f"CAST({c} AS {t})" for c, t in zip(cols, types, strict=True))
+    con.execute(f"INSERT INTO {table} SELECT {casts} FROM {source}")
 
 
 def _check_scale(v: Value) -> None:
