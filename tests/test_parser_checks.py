@@ -1,6 +1,7 @@
 """The rule language: parsing into the IR, and the located errors of every static check."""
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -184,3 +185,26 @@ def test_parsed_rules_are_cached_privately(tmp_path, monkeypatch):
         with pytest.raises(KBSyntaxError):
             parser.parse_file(bad)
     assert not list((tmp_path / "cache2").rglob("*.pickle"))
+
+
+def test_the_checked_vocabulary_is_cached_and_an_edit_is_read_again(tmp_path, monkeypatch):
+    import shutil
+
+    from oerlog.kb import vocabulary
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    voc_file = tmp_path / "vocabulary.yaml"
+    shutil.copy(Path(__file__).parent.parent / "kb" / "vocabulary.yaml", voc_file)
+    first = vocabulary.load_vocabulary(voc_file)
+    real = vocabulary._read_vocabulary
+
+    def fail(path):  # the second load must come from the cache
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(vocabulary, "_read_vocabulary", fail)
+    assert vocabulary.load_vocabulary(voc_file).relations.keys() == first.relations.keys()
+    voc_file.write_text(voc_file.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="read again"):
+        vocabulary.load_vocabulary(voc_file)
+    monkeypatch.setattr(vocabulary, "_read_vocabulary", real)
+    assert vocabulary.load_vocabulary(voc_file).relations.keys() == first.relations.keys()

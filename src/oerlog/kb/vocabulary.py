@@ -6,15 +6,19 @@ Case files, ``.dl`` fact files and CSV exports are all validated here, against t
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from oerlog.errors import KBSyntaxError, Location, ValidationError, did_you_mean
 from oerlog.kb import yamlpos
 from oerlog.lang import ir
-from oerlog.lang.parser import parse_program
+from oerlog.lang.grammar import cached
+from oerlog.lang.parser import code_key, parse_program
 from oerlog.values import Value, id_problem, parse_date, text_problem, to_number
 
 TYPES = {
@@ -183,7 +187,29 @@ class Vocabulary:
 
 
 def load_vocabulary(path: Path) -> Vocabulary:
-    """Read and check ``vocabulary.yaml``."""
+    """Read and check ``vocabulary.yaml``. The checked vocabulary is kept in the user's private cache, keyed by the
+    file's path and text and by the code that reads it (:func:`oerlog.lang.grammar.cached`), so the next command
+    does not read an unchanged file again; a vocabulary with an error is never cached."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return _read_vocabulary(path)  # reports the problem with its place
+    key = f"{_code_key()}\0{path}\0{text}"
+    return cached("vocabulary", key, lambda: _read_vocabulary(path), Vocabulary)
+
+
+@lru_cache(maxsize=1)
+def _code_key() -> str:
+    """A hash of the code that reads a vocabulary (this module, the YAML reader, the rule parser)."""
+    h = hashlib.sha256(code_key().encode())
+    for name in ("vocabulary.py", "yamlpos.py"):
+        h.update(resources.files("oerlog.kb").joinpath(name).read_bytes())
+    h.update(resources.files("oerlog").joinpath("values.py").read_bytes())
+    return h.hexdigest()
+
+
+def _read_vocabulary(path: Path) -> Vocabulary:
+    """Read and check ``vocabulary.yaml`` (see :func:`load_vocabulary`)."""
     data = yamlpos.load(path)
     voc = Vocabulary(path=str(path))
     if not isinstance(data, yamlpos.YDict):

@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import io
 import os
+import pickle
 import sys
 import tempfile
 from collections.abc import Callable
@@ -79,6 +80,22 @@ def _save_cached(parser: lark.Lark, path: Path) -> None:
 
 
 T = TypeVar("T")
+
+
+def cached(kind: str, key: str, build: Callable[[], T], expect: type) -> T:
+    """What ``build`` makes, kept in the private cache (:func:`cache_dir` / ``kind``) under a hash of ``key``: the
+    next call with the same key loads it instead (when it is an ``expect``). An error raised by ``build`` is never
+    cached."""
+    base = cache_dir()
+    if base is None:
+        return build()
+    path = base / kind / f"{hashlib.sha256(key.encode()).hexdigest()[:40]}.pickle"
+    hit = load_private(path, pickle.load)
+    if isinstance(hit, expect):
+        return hit  # type: ignore[return-value]
+    value = build()
+    save_private(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), path)
+    return value
 
 
 def load_private(path: Path, read: Callable[[BinaryIO], T]) -> T | None:

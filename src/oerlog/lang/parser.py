@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import pickle
 import sys
 from dataclasses import replace
 from decimal import Decimal
@@ -23,7 +22,7 @@ from lark import Token, Tree
 
 from oerlog.errors import DefinitionError, KBSyntaxError, Location, OerlogError
 from oerlog.lang import ir
-from oerlog.lang.grammar import EXAMPLE_RULE, cache_dir, lark_parser, load_private, save_private, syntax_error
+from oerlog.lang.grammar import EXAMPLE_RULE, cached, lark_parser, syntax_error
 from oerlog.values import AGGREGATES, FUNCTIONS, Value, format_literal
 
 PARAM_ANNOTATIONS = {"unit", "options"}  # only on parameter declarations
@@ -550,33 +549,22 @@ def parse_file(path: Path, *, document: str | None = None) -> ir.Program:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise KBSyntaxError(f"cannot read {path}: {exc}", Location(str(path))) from None
-    cache = _ir_cache_path(path, text, document)
-    if cache is not None:
-        prog = load_private(cache, pickle.load)
-        if isinstance(prog, ir.Program):
-            return prog
-    prog = parse_program(text, str(path), document=document)
-    if cache is not None:
-        save_private(pickle.dumps(prog, protocol=pickle.HIGHEST_PROTOCOL), cache)
-    return prog
+    return cached(
+        "rules",
+        f"{code_key()}\0{path}\0{document}\0{text}",
+        lambda: parse_program(text, str(path), document=document),
+        ir.Program,
+    )
 
 
 @lru_cache(maxsize=1)
-def _code_key() -> str:
+def code_key() -> str:
     """A hash of the code that turns text into rules (grammar, parser, IR): a change to it invalidates the cache."""
     h = hashlib.sha256()
     for name in ("grammar.lark", "parser.py", "ir.py", "grammar.py"):
         h.update(resources.files("oerlog.lang").joinpath(name).read_bytes())
     h.update(f"{sys.version_info[:2]}".encode())
     return h.hexdigest()
-
-
-def _ir_cache_path(path: Path, text: str, document: str | None) -> Path | None:
-    base = cache_dir()
-    if base is None:
-        return None
-    key = hashlib.sha256(f"{_code_key()}\0{path}\0{document}\0{text}".encode()).hexdigest()[:40]
-    return base / "rules" / f"{key}.pickle"
 
 
 def parse_atom(text: str, file: str = "<goal>") -> ir.Atom:
