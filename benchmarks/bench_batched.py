@@ -83,15 +83,7 @@ def generated(kb, n: int) -> None:  # type: ignore[no-untyped-def]
     doc_id = "uu-geo-ma-oer-2019"
     doc = kb.document(doc_id)
     gen = Generator(kb.vocabulary, scopes(kb, [doc_id]), seed=15, used=used_relations(kb, [doc_id]))
-    catalogue = {k: set(v) for k, v in gen.catalogue().items()}
-    for k, v in gen.extra_catalogue().items():
-        catalogue.setdefault(k, set()).update(v)
-    worlds = []
-    for i in range(n):
-        facts = {k: set(v) for k, v in catalogue.items()}
-        for k, v in gen.student(i).items():
-            facts.setdefault(k, set()).update(v)
-        worlds.append(World(facts))
+    worlds = [World(facts) for facts in gen.cases(n)]
     plan = doc.plan()
     every = sorted({cr.head.pred for cr in plan.rules if not plan.is_internal(cr.head.pred)})
     asked = Counter(a.pred for _, _, s in collect(kb, [doc_id]) for sc in s for a, _, _ in expectations(sc))

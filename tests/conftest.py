@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,3 +82,13 @@ def chromium_flags(tmp_path: Path) -> list[str]:
         "--disable-sync",
         f"--user-data-dir={tmp_path / 'profile'}",
     ]
+
+
+def wait_until(predicate: Callable[[], object], seconds: float) -> bool:
+    """Poll ``predicate`` every 50 ms until it is true or ``seconds`` pass; its last answer."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return bool(predicate())

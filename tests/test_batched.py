@@ -5,7 +5,7 @@ CI's second step: every bundled scenario is judged by pyDatalog there)."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 
@@ -119,22 +119,31 @@ def facts_as_fact(doc: Document, ids: dict[str, set[tuple[tuple[object, ...], st
 
 
 def _agree(kb: KnowledgeBase, doc: Document, scenarios: list[Scenario]) -> None:
-    """Batched and single-case models agree on every derived relation (what holds, what is undetermined) and on
-    the rules that derived each goal row."""
+    """Batched and single-case models of the scenarios' cases agree (see :func:`_compare`)."""
+
+    def single(i: int) -> Model:
+        sc = scenarios[i]
+        return judge(kb, sc.case, doc.id, parse_overrides(doc, sc.params)).model
+
+    _compare(doc, [(sc.name, World(sc.case.facts, parse_overrides(doc, sc.params))) for sc in scenarios], single)
+
+
+def _compare(doc: Document, cases: list[tuple[str, World]], single: Callable[[int], Model]) -> None:
+    """Batched and single-case (``single(i)``) models of the named cases agree on every derived relation (what
+    holds, what is undetermined) and on the rules that derived each goal row."""
     goals = goals_of(doc)
-    worlds = [World(sc.case.facts, parse_overrides(doc, sc.params)) for sc in scenarios]
-    run = evaluate_worlds(doc, worlds, goals, rule_ids=True)
+    run = evaluate_worlds(doc, [w for _, w in cases], goals, rule_ids=True)
     assert run.rule_ids is not None
     problems: list[str] = []
-    for sc, got, ids in zip(scenarios, run.results, run.rule_ids, strict=True):
-        assert isinstance(got, Model), f"{sc.name}: {got}"
-        single = judge(kb, sc.case, doc.id, parse_overrides(doc, sc.params)).model
-        problems += [f"{sc.name}: {d}" for d in differences(doc, got, single, goals)]
+    for i, ((name, _), got, ids) in enumerate(zip(cases, run.results, run.rule_ids, strict=True)):
+        assert isinstance(got, Model), f"{name}: {got}"
+        model = single(i)
+        problems += [f"{name}: {d}" for d in differences(doc, got, model, goals)]
         ids = facts_as_fact(doc, ids)
-        expected = rule_ids(single, ids)
+        expected = rule_ids(model, ids)
         for g in ids:
             if ids[g] != expected.get(g, set()):
-                problems.append(f"{sc.name}: {g} rule ids {sorted(ids[g] ^ expected.get(g, set()), key=str)[:3]}")
+                problems.append(f"{name}: {g} rule ids {sorted(ids[g] ^ expected.get(g, set()), key=str)[:3]}")
     assert not problems, "\n".join(problems[:20])
 
 
@@ -215,6 +224,10 @@ def test_oerlog_test_runs_a_file_and_a_pattern(cli) -> None:  # type: ignore[no-
     in_file = load_scenarios(load_kb(BUNDLED), load_kb(BUNDLED).document("uu-gnk-ba-2025"), f)
     assert 0 < len(ran) < len(in_file)
     assert "GAP" not in r.out
+    r = cli("--kb", str(BUNDLED), "test", "uu-gnk-ba-2025", "-k", "no such scenario")
+    assert r.code == 2 and "no scenario matches -k 'no such scenario'" in r.err, (
+        "a pattern that runs nothing is not a pass"
+    )
     r = cli("--kb", str(BUNDLED), "test", "rug-tg-ra-2018", "-k", "7 lid 1")
     assert r.code == 0 and " 0 failed" in r.out
     assert int(r.out.strip().splitlines()[-1].split()[0]) > 0
@@ -296,35 +309,9 @@ def test_generated_cases_agree_with_pydatalog(bundled_kb: KnowledgeBase, doc_id:
     """Forty generated cases per document (the cohort generator: its catalogue and one student each, boundary
     grades and dates near the document's thresholds), batched and single-case."""
     from oerlog.cohort.generate import Generator, scopes, used_relations
+    from oerlog.evaluation.engine import evaluate
 
     doc = bundled_kb.document(doc_id)
-    gen = Generator(
-        bundled_kb.vocabulary, scopes(bundled_kb, [doc_id]), seed=15, used=used_relations(bundled_kb, [doc_id])
-    )
-    catalogue = {k: set(v) for k, v in gen.catalogue().items()}
-    for k, v in gen.extra_catalogue().items():
-        catalogue.setdefault(k, set()).update(v)
-    cases = []
-    for i in range(40):
-        facts = {k: set(v) for k, v in catalogue.items()}
-        for k, v in gen.student(i).items():
-            facts.setdefault(k, set()).update(v)
-        cases.append(facts)
-    goals = goals_of(doc)
-    run = evaluate_worlds(doc, [World(f) for f in cases], goals, rule_ids=True)
-    assert run.rule_ids is not None
-    problems: list[str] = []
-    for i, (facts, got, ids) in enumerate(zip(cases, run.results, run.rule_ids, strict=True)):
-        assert isinstance(got, Model), got
-        from oerlog.evaluation.engine import evaluate
-
-        single = evaluate(doc.plan(), facts)
-        problems += [f"case {i}: {d}" for d in differences(doc, got, single, goals)]
-        ids = facts_as_fact(doc, ids)
-        expected = rule_ids(single, ids)
-        problems += [
-            f"case {i}: {g} rule ids {sorted(ids[g] ^ expected.get(g, set()), key=str)[:3]}"
-            for g in ids
-            if ids[g] != expected.get(g, set())
-        ]
-    assert not problems, "\n".join(problems[:20])
+    used = used_relations(bundled_kb, [doc_id])
+    cases = Generator(bundled_kb.vocabulary, scopes(bundled_kb, [doc_id]), seed=15, used=used).cases(40)
+    _compare(doc, [(f"case {i}", World(f)) for i, f in enumerate(cases)], lambda i: evaluate(doc.plan(), cases[i]))

@@ -17,12 +17,12 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import wait_until
 
 from oerlog.backends import pydatalog
 from oerlog.backends.pydatalog import LoadedProgram, worker
@@ -204,15 +204,6 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def _wait(predicate, seconds: float) -> bool:  # type: ignore[no-untyped-def]
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return bool(predicate())
-
-
 def test_the_worker_is_kept_between_cases() -> None:
     _run(CHAIN, {"edge": {(1, 2)}})
     pid = _worker_pid()
@@ -228,7 +219,7 @@ def test_a_time_limit_in_a_reused_worker_names_the_relation_and_the_next_case_wo
     with pytest.raises(EvaluationTimeout) as err:
         _run(CHAIN, {"edge": {(i, i + 1) for i in range(400)}}, timeout=0.5)
     assert "while computing reach (rule s)" in err.value.message
-    assert _wait(lambda: not _alive(pid), 3), "the worker outlived its time limit"
+    assert wait_until(lambda: not _alive(pid), 3), "the worker outlived its time limit"
     assert _run(CHAIN, small).tuples("reach") == {(1, 2), (2, 3), (1, 3)}
     assert _worker_pid() != pid
 
@@ -256,7 +247,7 @@ def test_each_thread_has_its_own_worker() -> None:
     thread.start()
     thread.join(30)
     assert reach == {(5, 6)} and pids and pids[0] != _worker_pid()
-    assert _wait(lambda: not _alive(pids[0]), 3), "a thread's worker outlived its thread"
+    assert wait_until(lambda: not _alive(pids[0]), 3), "a thread's worker outlived its thread"
 
 
 PARENT = """
@@ -288,4 +279,4 @@ def test_no_worker_outlives_its_parent(how: str) -> None:
     if how != "exit":
         proc.send_signal(getattr(signal, how))
     proc.wait(20)
-    assert _wait(lambda: not _alive(pid), 3), f"worker {pid} outlived its parent ({how})"
+    assert wait_until(lambda: not _alive(pid), 3), f"worker {pid} outlived its parent ({how})"

@@ -93,6 +93,13 @@ def test_cmd(ctx: Ctx, targets: tuple[str, ...], pattern: str | None, verbose: b
     suite = Suite(ctx.kb, targets, verbose, pattern, lang, on_error, report)
     for line in suite.run():
         click.echo(line)
+    if pattern is not None and not suite.total and not suite.rejected:  # nothing ran: not a pass
+        raise UsageError(
+            f"no scenario matches -k {pattern!r}",
+            value=pattern,
+            hint="-k matches a scenario's name, its rule id, or an article its rule cites",
+            example='oerlog test rug-tg-ra-2018 -k "7 lid 1"',
+        )
     if suite.rejected:
         sys.exit(2)
     if not suite.passed:

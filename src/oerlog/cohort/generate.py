@@ -405,6 +405,20 @@ class Generator:
             out[rel.name] = rows
         return one_per_key(self.voc, out)
 
+    def cases(self, n: int) -> list[dict[str, set[Row]]]:
+        """``n`` single cases (input relation -> facts): the catalogue and one student's records each, as a batched
+        evaluation or a scenario generator takes them."""
+        catalogue: dict[str, set[Row]] = {k: set(v) for k, v in self.catalogue().items()}
+        for k, v in self.extra_catalogue().items():
+            catalogue.setdefault(k, set()).update(v)
+        out = []
+        for i in range(n):
+            facts = {k: set(v) for k, v in catalogue.items()}
+            for k, v in self.student(i).items():
+                facts.setdefault(k, set()).update(v)
+            out.append(facts)
+        return out
+
 
 # --- writing -------------------------------------------------------------------------------------------------
 

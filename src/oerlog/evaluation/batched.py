@@ -60,6 +60,7 @@ class BatchRun:
 
 @dataclass
 class _Compiled:
+    doc: Document  # kept, so that the id in the cache key cannot be reused by another document
     plan: Plan
     prog: SqlProgram
     read: list[str]
@@ -121,7 +122,8 @@ def _shape(
 
 def _derived_goals(doc: Document, goals: Iterable[str]) -> tuple[str, ...]:
     voc = doc.kb.vocabulary
-    return tuple(sorted({g for g in goals if g not in voc.relations and not g.startswith(ir.false_name(""))}))
+    stated_false = {ir.false_name(r) for r in voc.relations}
+    return tuple(sorted({g for g in goals if g not in voc.relations and g not in stated_false}))
 
 
 def _compile(doc: Document, joined: frozenset[str], partial: frozenset[str], goals: tuple[str, ...]) -> _Compiled:
@@ -145,7 +147,7 @@ def _compile(doc: Document, joined: frozenset[str], partial: frozenset[str], goa
     shared = frozenset(p for p in read if p not in keyed)
     if len(_CACHE) >= _CACHE_SIZE:
         _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[key] = _Compiled(plan, prog, read, shared)
+    _CACHE[key] = _Compiled(doc, plan, prog, read, shared)
     return _CACHE[key]
 
 

@@ -434,6 +434,14 @@ def literal_vars(lit: Literal) -> Iterator[Var]:
             yield from expr_vars(a)
 
 
+def rule_params(rule: Rule) -> list[str]:
+    """Names of the parameters a rule refers to (head and body), in order of first use."""
+    names = [a.name for a in rule.head.args if isinstance(a, Param)]
+    for lit in rule.body:
+        names.extend(p.name for p in literal_params(lit))
+    return list(dict.fromkeys(names))
+
+
 def literal_params(lit: Literal) -> Iterator[Param]:
     """Parameters occurring in a literal."""
     if isinstance(lit, (Positive, Negative)):

@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from oerlog.lang import checks, ir
 from oerlog.lang.depgraph import DependencyGraph, Edge, Polarity
-from oerlog.lang.ir import RelationRole
+from oerlog.lang.ir import RelationRole, rule_params
 from oerlog.semantics.options import expand_options
 from oerlog.semantics.steps import CompiledRule, Plan, RuleKind, Step, StepKind
 from oerlog.semantics.substitute import subst_atom as _subst_atom
@@ -33,14 +33,6 @@ from oerlog.semantics.worlds import WORLD_VAR
 from oerlog.values import Value
 
 __all__ = ["CompiledRule", "Plan", "RuleKind", "Step", "StepKind", "build_plan", "restrict_program", "rule_params"]
-
-
-def rule_params(rule: ir.Rule) -> list[str]:
-    """Names of the parameters a rule refers to."""
-    names = [a.name for a in rule.head.args if isinstance(a, ir.Param)]
-    for lit in rule.body:
-        names.extend(p.name for p in ir.literal_params(lit))
-    return list(dict.fromkeys(names))
 
 
 def restrict_program(program: ir.Program, goals: Iterable[str]) -> ir.Program:

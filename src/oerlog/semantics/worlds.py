@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from oerlog.lang import ir
+from oerlog.lang.depgraph import DependencyGraph, head_node
 from oerlog.lang.ir import RelationRole
 
 WORLD_VAR = "World__"  # the world variable's name (not anonymous: it does not start with "_")
@@ -68,7 +69,7 @@ def world_program(
         if r.head.pred in shared:
             rules.append(r)
             continue
-        refs = sorted(_rule_params(r) & partial)
+        refs = sorted(set(ir.rule_params(r)) & partial)
         for k in range(len(refs) + 1):
             for unfilled in itertools.combinations(refs, k):
                 rw = _Rewrite((joined | partial) - set(unfilled), shared)
@@ -78,30 +79,14 @@ def world_program(
 
 
 def shared_relations(rules: Iterable[ir.Rule], world_params: frozenset[str]) -> frozenset[str]:
-    """The derived relations that are the same in every world: their rules read no input relation (only facts
-    written in the rules, built-ins and other such relations) and no parameter read per world. They keep no world
-    key and are computed once (a calendar of month starts, a table of grade bands)."""
+    """The derived relations that are the same in every world: nothing they depend on is an input relation or a
+    rule reading a parameter read per world (only facts written in the rules, built-ins and other such relations).
+    They keep no world key and are computed once (a calendar of month starts, a table of grade bands)."""
     rules = list(rules)
-    heads = {r.head.pred for r in rules}
-    varies: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for r in rules:
-            if r.head.pred in varies:
-                continue
-            reads = {a.pred for lit in r.body for a, _ in ir.literal_atoms(lit)}
-            if any(p not in heads or p in varies for p in reads) or _rule_params(r) & world_params:
-                varies.add(r.head.pred)
-                changed = True
-    return frozenset(heads - varies)
-
-
-def _rule_params(rule: ir.Rule) -> set[str]:
-    names = {a.name for a in rule.head.args if isinstance(a, ir.Param)}
-    for lit in rule.body:
-        names.update(p.name for p in ir.literal_params(lit))
-    return names
+    graph = DependencyGraph.of_rules(rules)
+    inputs = set(graph.nodes) - set(graph.rule_nodes.values())
+    per_world = {head_node(r) for r in rules if set(ir.rule_params(r)) & world_params}
+    return frozenset({r.head.pred for r in rules} - graph.dependents(inputs | per_world))
 
 
 _W = ir.Var(WORLD_VAR)

@@ -79,8 +79,6 @@ class Suite:
             yield from self._run_document(doc, files)
         for g in self.gaps:
             yield "GAP  " + g
-        if self.pattern and not self.total:
-            yield f"no scenario matches -k {self.pattern!r}"
         unread = f", {len(self.rejected)} could not be read" if self.rejected else ""
         yield f"{self.total - self.failed} passed, {self.failed} failed{unread} ({time.perf_counter() - start:.2f} s)"
 
