@@ -250,8 +250,15 @@ class Annotations:
     en: str | None = None
     interpretations: tuple[str, ...] = ()  # in English (or the one language written)
     interpretations_nl: tuple[str, ...] = ()  # the same readings in Dutch, "" where only one text was written
-    discretion: str | None = None
+    discretion: str | None = None  # in English (or the one language written)
+    discretion_nl: str | None = None  # the same note in Dutch, None where only one text was written
     doc: str | None = None
+
+    def discretion_in(self, lang: str) -> str | None:
+        """The discretion note in ``lang`` (nl or en), falling back to the text written."""
+        if lang == "nl" and self.discretion_nl:
+            return self.discretion_nl
+        return self.discretion
 
     def readings(self, lang: str) -> tuple[str, ...]:
         """The interpretations in ``lang`` (nl or en), each falling back to the text written when there is no

@@ -258,6 +258,7 @@ class _Builder:
         cites: list[ir.Citation] = []
         interpretations: list[str] = []
         interpretations_nl: list[str] = []
+        discretion_nl: str | None = None
         for n in nodes:
             name_tok = n.children[0]
             assert isinstance(name_tok, Token)
@@ -303,6 +304,11 @@ class _Builder:
                 interpretations.append(en)
                 interpretations_nl.append(nl)
                 continue
+            if name == "discretion" and kw:
+                if "discretion" in single:
+                    raise self.error("@discretion given twice", name_tok)
+                single["discretion"], discretion_nl = self.bilingual(name, pos, kw, name_tok)
+                continue
             if len(pos) != 1 or kw:
                 raise self.error(f"@{name} takes exactly one argument", name_tok, hint=f'@{name}("...")')
             if name in single:
@@ -316,19 +322,24 @@ class _Builder:
             interpretations=tuple(interpretations),
             interpretations_nl=tuple(interpretations_nl),
             discretion=single.get("discretion"),
+            discretion_nl=discretion_nl or None,
             doc=single.get("doc"),
         )
 
     def interpretation(self, pos: list[str], kw: dict[str, str], name_tok: Token) -> tuple[str, str]:
         """``@interpretation(nl="...", en="...")`` (the reading in both languages), or the older one-text form
         ``@interpretation("...")``: (English or the one text, Dutch or "")."""
-        hint = '@interpretation(nl="... gelezen als ...", en="... read as ...")'
         if pos and not kw and len(pos) == 1:
             return pos[0], ""
+        return self.bilingual("interpretation", pos, kw, name_tok)
+
+    def bilingual(self, name: str, pos: list[str], kw: dict[str, str], name_tok: Token) -> tuple[str, str]:
+        """``@name(nl="...", en="...")``: (English, Dutch), both required and non-empty."""
+        hint = f'@{name}(nl="... gelezen als ...", en="... read as ...")'
         if pos or set(kw) != {"nl", "en"}:
-            raise self.error('@interpretation takes nl="..." and en="..." (or one text)', name_tok, hint=hint)
+            raise self.error(f'@{name} takes nl="..." and en="..." (or one text)', name_tok, hint=hint)
         if not kw["nl"].strip() or not kw["en"].strip():
-            raise self.error("@interpretation: the nl and en readings may not be empty", name_tok, hint=hint)
+            raise self.error(f"@{name}: the nl and en texts may not be empty", name_tok, hint=hint)
         return kw["en"], kw["nl"]
 
     def param_annotations(self, nodes: list[Tree[Token]], type_: str) -> tuple[str | None, tuple[Value, ...]]:
