@@ -174,23 +174,37 @@ class KB:
         against: str | None = None,
         *,
         seed: int = 0,
-        budget: float = 40.0,
+        budget: int | None = None,
+        across: bool = False,
         lang: str = "nl",
         accept: str | os.PathLike[str] | Mapping[str, str] | None = None,
         witnesses: str | os.PathLike[str] | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
     ) -> CheckReport:
-        """``oerlog check``: consistency between and within regulations, each finding with a witness case.
-        ``accept``: reviewed findings, an accept file (YAML list of ``{id, reason}``) or a mapping id -> reason;
-        ``witnesses``: a folder to write the witness case files to (default: none written)."""
+        """``oerlog check``: consistency within each document and between each R&A/R&R and its frame OER (with
+        ``against`` also against that document; with ``across`` between every pair of documents, reported as
+        institutional differences), each finding with a minimal witness case. ``budget``: the most scenarios to
+        evaluate (None: every seed with all its mutations). The KB's own accept files
+        (``kb/<doc>/accepted-findings.yaml``) are applied; ``accept`` adds reviewed findings (an accept file or a
+        mapping id -> reason); ``witnesses``: a folder to write the witness case files to (default: none).
+        ``progress(phase, done, total)`` is called as the work proceeds."""
         from oerlog.analysis import consistency  # deferred: the checker (~20 ms to import), off the one-case path
 
         _check_lang(lang)
-        if accept is None or isinstance(accept, Mapping):
-            accepted = dict(accept or {})
-        else:
-            accepted = consistency.load_accepted(Path(accept))
+        accepted = consistency.load_kb_accepted(self.knowledge_base)
+        if isinstance(accept, Mapping):
+            accepted.update({k: consistency.Acceptance(str(v)) for k, v in accept.items()})
+        elif accept is not None:
+            accepted.update(consistency.load_accepted(Path(accept)))
         checker = consistency.Checker(
-            self.knowledge_base, list(docs) if docs else None, against, seed=seed, budget=budget, lang=lang
+            self.knowledge_base,
+            list(docs) if docs else None,
+            against,
+            seed=seed,
+            budget=budget,
+            across=across,
+            lang=lang,
+            progress=progress,
         )
         report = checker.run()
         consistency.apply_accepted(report, accepted)
@@ -460,6 +474,12 @@ class CheckReport:
         from oerlog.analysis.consistency import to_markdown_report  # deferred: the checker (see KB.check)
 
         return to_markdown_report(self.report, self.lang)
+
+    def html(self) -> str:
+        """The memo as a standalone HTML page."""
+        from oerlog.analysis.consistency import to_html_report  # deferred: the checker (see KB.check)
+
+        return to_html_report(self.report, self.lang)
 
     def json(self) -> str:
         """The report as JSON text."""

@@ -19,12 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from oerlog.analysis.constraints import ConstraintChecker, Violation
 from oerlog.errors import Location, OerlogError
+from oerlog.kb.cases import Case, load_case
 from oerlog.kb.loader import Document, KnowledgeBase, load_kb
 from oerlog.lang import checks, ir
 from oerlog.lang.order import Step, evaluation_order
 from oerlog.lang.types import Env, ProgramTypes, RelationType, TypeClass, compatible, infer_types, type_name
 from oerlog.semantics.plan import rule_params
+from oerlog.testing.scenarios import load_scenarios, scenario_files
 from oerlog.values import compare
 
 
@@ -188,10 +191,104 @@ def document_warnings(kb: KnowledgeBase, doc_id: str) -> list[Finding]:
 
 
 def document_errors(kb: KnowledgeBase, doc_id: str) -> list[Finding]:
-    """Errors only a loaded document shows: citations of provisions marked not computable, and ``=`` / ``!=``
-    between values of types that are never equal."""
+    """Errors only a loaded document shows: citations of provisions marked not computable, ``=`` / ``!=``
+    between values of types that are never equal, case files and scenario tests that describe a case that cannot
+    occur (they break an integrity constraint of the vocabulary), and parameters whose ``@kind`` the vocabulary
+    does not share."""
     doc = kb.document(doc_id)
-    return not_computable_citations(doc) + equality_type_mismatches(doc)
+    return (
+        not_computable_citations(doc)
+        + equality_type_mismatches(doc)
+        + case_constraint_errors(kb, doc)
+        + parameter_kind_errors(kb, doc)
+    )
+
+
+# --- cases that cannot occur -----------------------------------------------------------------------------------
+
+
+def case_constraint_errors(kb: KnowledgeBase, doc: Document) -> list[Finding]:
+    """One error per case file or scenario test of ``doc`` that breaks an integrity constraint of the world,
+    located at the fact that breaks it."""
+    if not kb.vocabulary.constraints:
+        return []
+    checker = ConstraintChecker(kb.vocabulary)
+    cases: list[tuple[str, Case, Location | None]] = []
+    for path in sorted((doc.path / "cases").glob("*.yaml")):
+        try:
+            cases.append((path.name, load_case(path, kb.vocabulary), Location(str(path), 1, 1)))
+        except OerlogError:
+            continue  # reported by the case loader's own checks (oerlog test, oerlog why)
+    for path in scenario_files(doc):
+        try:
+            tests = load_scenarios(kb, doc, path)
+        except OerlogError:
+            continue
+        cases.extend((f"{path.name}: {t.name}", t.case, t.loc) for t in tests)
+    out: list[Finding] = []
+    for label, case, loc in cases:
+        for v in checker.violations(case.facts)[:1]:
+            out.append(
+                Finding(
+                    "error",
+                    "case_cannot_occur",
+                    f"{label}: {v.text('en')}",
+                    _violation_loc(v, case) or loc,
+                    doc.id,
+                    "change the case so that it can occur (constraints: in kb/vocabulary.yaml)",
+                )
+            )
+    return out
+
+
+def _violation_loc(v: Violation, case: Case) -> Location | None:
+    """Where the case states a fact of the violation (the first positive atom of the alternative that matched)."""
+    binding = dict(v.binding)
+    for body, _over in v.constraint.bodies:
+        for lit in body:
+            if not isinstance(lit, ir.Positive):
+                continue
+            for (pred, row), loc in case.sources.items():
+                if pred != lit.atom.pred or len(row) != len(lit.atom.args):
+                    continue
+                if all(
+                    not isinstance(t, ir.Var) or t.name not in binding or binding[t.name] == x
+                    for t, x in zip(lit.atom.args, row, strict=True)
+                ):
+                    return loc
+    return None
+
+
+def parameter_kind_errors(kb: KnowledgeBase, doc: Document) -> list[Finding]:
+    """A parameter's ``@kind`` must name a shared parameter of the vocabulary, of the same type."""
+    out: list[Finding] = []
+    for p in doc.program.params:
+        if p.kind is None:
+            continue
+        shared = kb.vocabulary.parameters.get(p.kind)
+        if shared is None:
+            out.append(
+                Finding(
+                    "error",
+                    "unknown_parameter_kind",
+                    f"parameter {p.name}: @kind({p.kind}) is not a shared parameter of the vocabulary",
+                    p.loc,
+                    doc.id,
+                    "shared parameters: " + ", ".join(sorted(kb.vocabulary.parameters)),
+                )
+            )
+        elif shared[0] != p.type:
+            out.append(
+                Finding(
+                    "error",
+                    "parameter_kind_type",
+                    f"parameter {p.name} is {p.type}, but the shared parameter {p.kind} is {shared[0]}",
+                    p.loc,
+                    doc.id,
+                    f"declare {p.name} as {shared[0]}, or choose another @kind",
+                )
+            )
+    return out
 
 
 # --- rules citing a provision marked not computable ------------------------------------------------------------

@@ -176,7 +176,8 @@ class Generator:
             elif st.kind in (StepKind.NOT, StepKind.DEFEAT):
                 stack.append((i + 1, b))
             else:
-                nbs = list(itertools.islice(step_bindings(self.model, st, b), 8))
+                # the first 8 in a fixed order, so that the same case always gives the same dimensions
+                nbs = sorted(step_bindings(self.model, st, b), key=_binding_key)[:8]
                 stack.extend((i + 1, nb) for nb in reversed(nbs))
 
     def _thresholds(
@@ -285,6 +286,10 @@ class Generator:
         if not isinstance(arg, ir.Var):
             return []
         return self._trace_var(cr, arg.name, b, depth)
+
+
+def _binding_key(b: dict[str, Value]) -> list[tuple[str, str]]:
+    return [(k, format_literal(v)) for k, v in sorted(b.items())]
 
 
 def _is_order(st: Step) -> bool:

@@ -1,0 +1,103 @@
+"""Minimal witnesses: a finding's scenario reduced to the facts the finding needs.
+
+Batched rounds over all findings at once (one batched run per document per round): first every witness without
+each one of its facts (which facts can go alone?), then every witness without all those facts together (they are
+usually simply irrelevant to the finding); when together they change the outcome, only the first goes. A
+candidate counts when it still shows its finding and breaks no integrity constraint of the world. Rounds repeat
+until no single fact can go (the witness is 1-minimal) or for at most :data:`MAX_ROUNDS` rounds. The result does
+not depend on timing: the same witnesses give the same minimal cases.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from oerlog.analysis.consistency.detect import Detector, Hit
+from oerlog.analysis.consistency.scenarios import Scenario
+from oerlog.analysis.constraints import violated
+from oerlog.semantics.model import Model, Row
+from oerlog.values import format_literal
+
+if TYPE_CHECKING:
+    from oerlog.analysis.consistency.checker import Checker
+
+MAX_ROUNDS = 12
+KEEP = frozenset({"reference_date"})  # a case always states its reference date
+
+Facts = dict[str, set[Row]]
+
+
+def _fact_list(facts: Facts) -> list[tuple[str, Row]]:
+    return [
+        (p, r)
+        for p in sorted(facts)
+        if p not in KEEP
+        for r in sorted(facts[p], key=lambda row: [format_literal(v) for v in row])
+    ]
+
+
+def _without(facts: Facts, drop: list[tuple[str, Row]]) -> Facts:
+    out = {k: set(v) for k, v in facts.items()}
+    for pred, row in drop:
+        out[pred].discard(row)
+        if not out[pred]:
+            del out[pred]
+    return out
+
+
+def minimise(checker: Checker, detector: Detector, witnesses: dict[str, tuple[Hit, Scenario]]) -> dict[str, Facts]:
+    """The minimal facts of every witness (finding id -> facts)."""
+    current: dict[str, Facts] = {hid: {k: set(v) for k, v in sc.facts.items()} for hid, (_, sc) in witnesses.items()}
+    before = sum(len(_fact_list(f)) for f in current.values())
+    active = sorted(hid for hid in current if _fact_list(current[hid]))
+    for _ in range(MAX_ROUNDS):
+        if not active:
+            break
+        # every fact alone: which can go?
+        singles: list[tuple[str, Facts]] = []
+        dropped: list[tuple[str, tuple[str, Row]]] = []
+        for hid in active:
+            for fact in _fact_list(current[hid]):
+                singles.append((hid, _without(current[hid], [fact])))
+                dropped.append((hid, fact))
+        removable: dict[str, list[tuple[str, Row]]] = {}
+        for (hid, fact), ok in zip(dropped, _shows(checker, detector, witnesses, singles), strict=True):
+            if ok:
+                removable.setdefault(hid, []).append(fact)
+        active = [hid for hid in active if hid in removable]
+        if not active:
+            break
+        # all of them at once (usually they are simply irrelevant); else the first one only
+        together = [(hid, _without(current[hid], removable[hid])) for hid in active]
+        for (hid, facts), ok in zip(together, _shows(checker, detector, witnesses, together), strict=True):
+            current[hid] = facts if ok else _without(current[hid], removable[hid][:1])
+    checker.stats.minimised_facts = (before, sum(len(_fact_list(f)) for f in current.values()))
+    return current
+
+
+def _shows(
+    checker: Checker,
+    detector: Detector,
+    witnesses: dict[str, tuple[Hit, Scenario]],
+    candidates: list[tuple[str, Facts]],
+) -> list[bool]:
+    """Whether each candidate still shows its finding and breaks no constraint."""
+    per_doc: dict[str, list[int]] = {}
+    for i, (hid, _) in enumerate(candidates):
+        for d in witnesses[hid][1].docs:
+            per_doc.setdefault(d, []).append(i)
+    models: list[dict[str, Model]] = [{} for _ in candidates]
+    for d, idx in sorted(per_doc.items()):
+        results = checker.judge(d).run([candidates[i][1] for i in idx])
+        for i, m in zip(idx, results, strict=True):
+            if isinstance(m, Model):
+                models[i][d] = m
+    out: list[bool] = []
+    for (hid, _), ms in zip(candidates, models, strict=True):
+        hit, sc = witnesses[hid]
+        own = ms.get(sc.docs[0])
+        if own is None or violated(checker.kb.vocabulary, own.relations):
+            out.append(False)
+            continue
+        out.append(any(h.id == hid for h in detector.hits(ms)))
+    return out
