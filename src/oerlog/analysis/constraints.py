@@ -8,10 +8,13 @@ bundled case files and scenario tests (:func:`case_violations`)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
+from oerlog.evaluation.batched import World, evaluate_worlds
+from oerlog.kb.loader import Document
 from oerlog.kb.vocabulary import Constraint, Vocabulary
 from oerlog.lang import ir
 from oerlog.semantics.evaluate import complete_helpers
@@ -97,6 +100,7 @@ class ConstraintChecker:
         roles = violation_roles(voc)
         self.plan = build_plan(ir.Program(rules, [], roles=dict(roles)))
         self.relations = frozenset(roles)
+        self._doc: Document | None = None
 
     def evaluate(self, facts: Mapping[str, set[Row]]) -> dict[str, set[Row]]:
         """The violation relations of a case (empty sets when it breaks nothing)."""
@@ -111,3 +115,19 @@ class ConstraintChecker:
     def violated(self, facts: Mapping[str, set[Row]]) -> bool:
         """Whether the case breaks any constraint."""
         return violated(self.voc, self.evaluate(facts))
+
+    def violated_many(self, doc: Document, cases: Sequence[Mapping[str, set[Row]]]) -> list[bool]:
+        """Whether each of many cases breaks a constraint: one batched evaluation (``doc`` lends its knowledge base
+        and vocabulary; its rules are not used)."""
+        if not self.relations or not cases:
+            return [False] * len(cases)
+        if self._doc is None or self._doc.kb is not doc.kb:
+            prog = ir.Program(constraint_rules(self.voc, "_constraints"), [], roles=violation_roles(self.voc))
+            self._doc = dataclasses.replace(doc, id="_constraints", program=prog)
+        out: list[bool] = []
+        for start in range(0, len(cases), 5000):
+            part = cases[start : start + 5000]
+            run = evaluate_worlds(self._doc, [World(c) for c in part], sorted(self.relations))
+            for case, m in zip(part, run.results, strict=True):
+                out.append(violated(self.voc, m.relations) if isinstance(m, Model) else self.violated(case))
+        return out

@@ -20,6 +20,9 @@ Then the findings read from the documents alone (:mod:`.static`, :mod:`.referenc
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import multiprocessing
+import os
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -44,7 +47,7 @@ from oerlog.analysis.consistency.scenarios import (
 from oerlog.analysis.consistency.static import parameter_differences, unfilled_choices, worked_examples
 from oerlog.analysis.consistency.text import citation_label, citations_of, fact_text, provision_text, row_text
 from oerlog.analysis.consistency.witnesses import story, witness_yaml
-from oerlog.analysis.constraints import violated
+from oerlog.analysis.constraints import ConstraintChecker
 from oerlog.errors import OerlogError
 from oerlog.evaluation.engine import evaluate
 from oerlog.explain.explainer import Explainer, RuleInfo
@@ -112,6 +115,7 @@ class Checker:
             self.partners[a].append(b)
             self.partners[b].append(a)
         self.judges: dict[str, Judge] = {}
+        self.constraints = ConstraintChecker(kb.vocabulary)
         self.stats = Stats(seed=seed, budget=budget)
         self.loaded: dict[str, list[tuple[Path, ScenarioTest]]] = {}
         self.findings: dict[str, Finding] = {}
@@ -139,16 +143,19 @@ class Checker:
     def run(self) -> Report:
         """All phases; the report's findings sorted by severity, kind, documents and id."""
         detector = Detector(self.kb.vocabulary, {d: self.judge(d) for d in self.docs}, self.pairs)
-        with self._phase("generate"):
-            scenarios = self._generate()
-        with self._phase("evaluate"):
-            answers = self._evaluate(scenarios)
-            witnesses: dict[str, tuple[Hit, Scenario]] = {}
-            for sc, models in zip(scenarios, answers, strict=True):
-                if models is None:
-                    continue
-                for hit in detector.hits(models):
-                    witnesses.setdefault(hit.id, (hit, sc))
+        seeds = collect_seeds(self.kb, self.selected, self.notes, self.loaded)
+        self.stats.seeds_available = len(seeds)
+        groups = self._groups(seeds)
+        if len(groups) > 1 and self.budget is None and _workers() > 1:
+            parts = _in_parallel(self, groups)
+        else:
+            parts = [self._explore(detector, seeds)]
+        witnesses: dict[str, tuple[Hit, Scenario]] = {}
+        for found, stats, notes in parts:
+            for hid, w in found.items():
+                witnesses.setdefault(hid, w)
+            self.stats.merge(stats)
+            self.notes.extend(notes)
         with self._phase("minimise"):
             minimal = minimise(self, detector, witnesses)
         with self._phase("prove"):
@@ -164,17 +171,54 @@ class Checker:
         pairs = [(a, b, rel) for (a, b), rel in sorted(self.pairs.items())]
         return Report(self.selected, pairs, findings, self.stats, self.notes)
 
+    def _groups(self, seeds: list[Seed]) -> list[list[Seed]]:
+        """The seeds split by the groups of documents compared with each other (a document with its frame OER;
+        the pairs asked for), largest group first: groups share no evaluation and can be explored apart."""
+        parent = {d: d for d in self.docs}
+
+        def root(d: str) -> str:
+            while parent[d] != d:
+                d = parent[d]
+            return d
+
+        for a, b in self.pairs:
+            parent[root(a)] = root(b)
+        by_root: dict[str, list[Seed]] = {}
+        for s in seeds:
+            by_root.setdefault(root(s.document), []).append(s)
+        return sorted(by_root.values(), key=lambda g: (-len(g), g[0].document))
+
+    def _explore(
+        self, detector: Detector, seeds: list[Seed]
+    ) -> tuple[dict[str, tuple[Hit, Scenario]], Stats, list[str]]:
+        """Phases 1-3 for ``seeds``: the first witness of every finding, the statistics and notes of the work."""
+        stats, notes = self.stats, self.notes
+        self.stats, self.notes = Stats(seed=self.seed, budget=self.budget), []
+        try:
+            with self._phase("generate"):
+                scenarios = self._generate(seeds)
+            with self._phase("evaluate"):
+                answers = self._evaluate(scenarios)
+                witnesses: dict[str, tuple[Hit, Scenario]] = {}
+                for sc, models in zip(scenarios, answers, strict=True):
+                    if models is None:
+                        continue
+                    for hit in detector.hits(models):
+                        witnesses.setdefault(hit.id, (hit, sc))
+            return witnesses, self.stats, self.notes
+        finally:
+            self.stats, self.notes = stats, notes
+
     # --- phase 1: scenarios -------------------------------------------------------------------------------
 
-    def _generate(self) -> list[Scenario]:
-        seeds = collect_seeds(self.kb, self.selected, self.notes, self.loaded)
-        self.stats.seeds_available = len(seeds)
+    def _generate(self, seeds: list[Seed]) -> list[Scenario]:
         by_doc: dict[str, list[Seed]] = {}
         for s in seeds:
             by_doc.setdefault(s.document, []).append(s)
         dims: dict[int, list[Dimension]] = {}
         valid: set[int] = set()
         comparisons: dict[str, set[str]] = {}  # "rule: comparison" -> labels of values seen
+        memos: dict[str, dict[object, list[Value]]] = {}  # per document: the threshold search's memo
         done = 0
         for d, group in sorted(by_doc.items()):
             judges = [d] + self.partners[d]
@@ -185,11 +229,12 @@ class Checker:
                     if m is None:
                         continue
                     if j == d:
-                        if violated(self.kb.vocabulary, m.relations):
+                        if self.constraints.violated(s.case.facts):
                             self.notes.append(f"seed {s.label} breaks an integrity constraint (see oerlog lint)")
                             continue
                         valid.add(id(s))
-                    for dim in Generator(self.kb, m.plan, m, self.kb.documents[j]).dimensions():
+                    memo = memos.setdefault(j, {})
+                    for dim in Generator(self.kb, m.plan, m, self.kb.documents[j], memo).dimensions():
                         comparisons.setdefault(f"{j} {_comparison(dim)}", set()).update(
                             format_value(v) for v in dim.values
                         )
@@ -203,33 +248,40 @@ class Checker:
                 dims[id(s)] = sorted(merged[k].values(), key=lambda x: (x.label, repr(x.targets)))
             done += len(group)
             self._tick("generate", done, len(seeds))
-        self._threshold_coverage(comparisons)
-        # seeds first (every document in turn), then each seed's mutations
+        self._threshold_coverage(comparisons, sorted({j for s in seeds for j in self._judges_of(s)}))
+        # seeds first (every document in turn), then each seed's mutations; duplicates made once
         order = [s for s in _round_robin(by_doc) if id(s) in valid]
-        out: list[Scenario] = []
+        made: list[Scenario] = []
         seen: set[str] = set()
-
-        def push(sc: Scenario) -> bool:
+        for sc in itertools.chain(
+            (
+                Scenario(f, f, "seed", s.case.facts, s.case.reference_date, self._judges_of(s))
+                for s in order
+                for f in [f"{s.document}:{s.label}"]
+            ),
+            (sc for s in order for sc in self._mutations(s, dims[id(s)])),
+        ):
             self.stats.generated += 1
             key = facts_key(sc.facts)
             if key in seen:
                 self.stats.duplicates += 1
-                return True
-            if self.budget is not None and len(out) >= self.budget:
-                self.stats.truncated = True
-                return False
+                continue
             seen.add(key)
-            out.append(sc)
-            return True
-
-        for s in order:
-            family = f"{s.document}:{s.label}"
-            if not push(Scenario(family, family, "seed", s.case.facts, s.case.reference_date, self._judges_of(s))):
-                return out
-        for s in order:
-            for sc in self._mutations(s, dims[id(s)]):
-                if not push(sc):
-                    return out
+            made.append(sc)
+        # only cases that can occur (the seeds were checked above), up to the budget
+        invalid = self.constraints.violated_many(
+            self.kb.documents[made[0].docs[0]] if made else next(iter(self.kb.documents.values())),
+            [sc.facts if sc.kind != "seed" else {} for sc in made],
+        )
+        out: list[Scenario] = []
+        for sc, bad in zip(made, invalid, strict=True):
+            if bad:
+                self.stats.invalid += 1
+            elif self.budget is not None and len(out) >= self.budget:
+                self.stats.truncated = True
+                break
+            else:
+                out.append(sc)
         return out
 
     def _judges_of(self, s: Seed) -> list[str]:
@@ -252,12 +304,12 @@ class Checker:
             name = f"{family} [{'; '.join(changes)}]"
             yield Scenario(name, family, kind, facts, reference_date_of(facts, ref), self._judges_of(s), changes)
 
-    def _threshold_coverage(self, seen: dict[str, set[str]]) -> None:
+    def _threshold_coverage(self, seen: dict[str, set[str]], docs: list[str]) -> None:
         """Per threshold comparison of the judged documents' rules: reached with values on both sides, on one, or
         not at all."""
         every: set[str] = set()
-        for d in self.docs:
-            for cr in self.kb.documents[d].plan().rules:
+        for d in docs:
+            for cr in self.judge(d).plan.rules:
                 for st in cr.steps:
                     if _is_order(st):
                         every.add(f"{d} {cr.id}: {st.literal}")
@@ -270,8 +322,7 @@ class Checker:
     # --- phase 2: evaluation ------------------------------------------------------------------------------
 
     def _evaluate(self, scenarios: list[Scenario]) -> list[dict[str, Model] | None]:
-        """Every scenario under its documents; None for a scenario that breaks a constraint or that its own
-        document cannot evaluate."""
+        """Every scenario under its documents; None for a scenario its own document cannot evaluate."""
         per_doc: dict[str, list[int]] = {}
         for i, sc in enumerate(scenarios):
             for d in sc.docs:
@@ -298,12 +349,7 @@ class Checker:
                         self.notes.append(f"{d}: scenario not evaluated: {m.message}")
         out: list[dict[str, Model] | None] = []
         for sc, models in zip(scenarios, answers, strict=True):
-            own = models.get(sc.docs[0])
-            if own is None:
-                out.append(None)
-                continue
-            if violated(self.kb.vocabulary, own.relations):
-                self.stats.invalid += 1
+            if sc.docs[0] not in models:
                 out.append(None)
                 continue
             counter = "seeds" if sc.kind == "seed" else sc.kind
@@ -323,7 +369,8 @@ class Checker:
         f.witness = witness_yaml(self.kb, facts, ref, f, sc)
         f.story = story(self.kb, facts, ref, self.lang)
         f.scenario = f"{sc.kind}: {sc.name}"
-        f.provision = next((lb for s in sides for lb, _ in s.citations), "")
+        first = next((lb for s in sides for lb, _ in s.citations), "")
+        f.provision = f"{hit.parts[0].document} {first}" if first else ""
         return f
 
     def _side(self, d: str, pred: str, t: Row, holds: bool, facts: dict[str, set[Row]]) -> Side:
@@ -347,18 +394,51 @@ class Checker:
         )
 
     def _add(self, f: Finding) -> None:
+        if not f.provision:
+            first = next((lb for sd in f.sides for lb, _ in sd.citations), "")
+            f.provision = first if first.startswith(tuple(f.documents)) or not first else f"{f.documents[0]} {first}"
         self.findings.setdefault(f.id, f)
 
     def _static(self) -> None:
         for f in parameter_differences(self.kb, self.pairs, self.lang):
             self._add(f)
         for d in self.selected:
-            for f in unfilled_choices(self.kb, d):
+            for f in unfilled_choices(self.kb, d, self.lang):
                 self._add(f)
             for f in worked_examples(self.kb, d, self.loaded.get(d, []), self.lang, self.stats, self.notes):
                 self._add(f)
-            for f in dangling_references(self.kb, d):
+            for f in dangling_references(self.kb, d, self.lang):
                 self._add(f)
+
+
+_PARALLEL: tuple[Checker, list[list[Seed]]] | None = None  # what a forked worker explores (inherited, not pickled)
+
+
+def _workers() -> int:
+    """Worker processes for exploring groups of documents apart: the cores there are (at most 2 used), where
+    processes can be forked."""
+    return min(2, os.cpu_count() or 1) if "fork" in multiprocessing.get_all_start_methods() else 1
+
+
+def _explore_group(i: int) -> tuple[dict[str, tuple[Hit, Scenario]], Stats, list[str]]:
+    assert _PARALLEL is not None
+    checker, groups = _PARALLEL
+    detector = Detector(checker.kb.vocabulary, {d: checker.judge(d) for d in checker.docs}, checker.pairs)
+    return checker._explore(detector, groups[i])
+
+
+def _in_parallel(
+    checker: Checker, groups: list[list[Seed]]
+) -> list[tuple[dict[str, tuple[Hit, Scenario]], Stats, list[str]]]:
+    """Explore the groups in forked worker processes; the results in the groups' order (so the report does not
+    depend on which finished first)."""
+    global _PARALLEL
+    _PARALLEL = (checker, groups)
+    try:
+        with multiprocessing.get_context("fork").Pool(_workers()) as pool:
+            return pool.map(_explore_group, range(len(groups)), chunksize=1)
+    finally:
+        _PARALLEL = None
 
 
 def _round_robin(by_doc: dict[str, list[Seed]]) -> list[Seed]:
@@ -420,11 +500,11 @@ def _title(kb: KnowledgeBase, hit: Hit, lang: str) -> str:
     a, b = p[0], p[1]
     if a.holds and b.holds and a.pred == b.pred:
         return (
-            f"{a.pred}({row_text(a.row[:-1])}, …): {a.document} geeft {format_value(a.row[-1])}, "
-            f"{b.document} geeft {format_value(b.row[-1])}"
+            f"{a.pred}({row_text(a.row[:-1])}, …): {a.document} geeft {format_value(a.row[-1], lang)}, "
+            f"{b.document} geeft {format_value(b.row[-1], lang)}"
             if nl
-            else f"{a.pred}({row_text(a.row[:-1])}, …): {a.document} gives {format_value(a.row[-1])}, "
-            f"{b.document} gives {format_value(b.row[-1])}"
+            else f"{a.pred}({row_text(a.row[:-1])}, …): {a.document} gives {format_value(a.row[-1], lang)}, "
+            f"{b.document} gives {format_value(b.row[-1], lang)}"
         )
     if a.holds and b.holds:
         return (

@@ -2,9 +2,9 @@
 (:func:`oerlog.evaluation.batched.evaluate_worlds`), never one engine call per scenario.
 
 A document is evaluated with the rules the check adds to it: the domain of each outcome set that applies
-(``_domain_<set>``, role ``GAP``) and the integrity constraints of the world (``_violates_<name>_<i>``, role
-``VIOLATION``, :mod:`oerlog.analysis.constraints`), so one run both judges a scenario and tells whether it is a
-case that can occur.
+(``_domain_<set>``, role ``GAP``). Whether a scenario can occur at all (the integrity constraints of the world) is
+decided before, in this process (:class:`oerlog.analysis.constraints.ConstraintChecker`), so that no scenario that
+cannot occur costs an evaluation.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import cast
 
-from oerlog.analysis.constraints import constraint_rules, violation_relations, violation_roles
 from oerlog.errors import OerlogError
 from oerlog.evaluation.batched import World, evaluate_worlds
 from oerlog.kb.loader import Document, KnowledgeBase
@@ -49,12 +48,12 @@ class Judge:
     @classmethod
     def of(cls, kb: KnowledgeBase, doc: Document, notes: list[str]) -> Judge:
         """The document with the domain rule of every outcome set whose ``when`` it can evaluate (it defines or
-        reads every relation of the body), and the constraint rules."""
+        reads every relation of the body)."""
         voc = kb.vocabulary
         defined = doc.predicates()
         inputs = set(voc.relations)
-        extra: list[ir.Rule] = constraint_rules(voc, doc.id)
-        roles: dict[str, RelationRole] = violation_roles(voc)
+        extra: list[ir.Rule] = []
+        roles: dict[str, RelationRole] = {}
         sets: list[OutcomeSet] = []
         for os_ in voc.outcome_sets.values():
             body = cast(tuple[ir.Literal, ...], os_.body)
@@ -76,13 +75,7 @@ class Judge:
             notes.append(f"{doc.id}: the check's own rules were not added: {errs[0].message}")
             prog, sets = doc.program, []
         concepts = frozenset(defined & set(voc.concepts))
-        goals = tuple(
-            sorted(
-                concepts
-                | {domain_pred(s.name) for s in sets}
-                | ({p for p in violation_relations(voc)} if prog is not doc.program else set())
-            )
-        )
+        goals = tuple(sorted(concepts | {domain_pred(s.name) for s in sets}))
         checked = dataclasses.replace(doc, program=prog)
         return cls(doc, checked, build_plan(prog), sets, concepts, goals)
 

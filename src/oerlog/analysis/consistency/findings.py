@@ -145,6 +145,19 @@ class Stats:
         """Total time of the phases."""
         return sum(self.phases.values())
 
+    def merge(self, other: Stats) -> None:
+        """Add the counts of work done apart (a group of documents explored by a worker); phases run side by side
+        count with the longest."""
+        for name in ("seeds", "boundary", "pairwise", "random", "generated", "duplicates", "invalid", "failed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("evaluations", "thresholds", "both_sides"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.unreached = sorted(self.unreached + other.unreached)
+        self.one_sided = sorted(self.one_sided + other.one_sided)
+        self.truncated = self.truncated or other.truncated
+        for phase, t in other.phases.items():
+            self.phases[phase] = max(self.phases.get(phase, 0.0), t)
+
 
 @dataclass
 class Report:

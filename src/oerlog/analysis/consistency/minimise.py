@@ -14,14 +14,13 @@ from typing import TYPE_CHECKING
 
 from oerlog.analysis.consistency.detect import Detector, Hit
 from oerlog.analysis.consistency.scenarios import Scenario
-from oerlog.analysis.constraints import violated
 from oerlog.semantics.model import Model, Row
 from oerlog.values import format_literal
 
 if TYPE_CHECKING:
     from oerlog.analysis.consistency.checker import Checker
 
-MAX_ROUNDS = 12
+MAX_ROUNDS = 3
 KEEP = frozenset({"reference_date"})  # a case always states its reference date
 
 Facts = dict[str, set[Row]]
@@ -84,7 +83,7 @@ def _shows(
     """Whether each candidate still shows its finding and breaks no constraint."""
     per_doc: dict[str, list[int]] = {}
     for i, (hid, _) in enumerate(candidates):
-        for d in witnesses[hid][1].docs:
+        for d in _needed(detector, witnesses[hid][0]):
             per_doc.setdefault(d, []).append(i)
     models: list[dict[str, Model]] = [{} for _ in candidates]
     for d, idx in sorted(per_doc.items()):
@@ -95,9 +94,16 @@ def _shows(
     out: list[bool] = []
     for (hid, _), ms in zip(candidates, models, strict=True):
         hit, sc = witnesses[hid]
-        own = ms.get(sc.docs[0])
-        if own is None or violated(checker.kb.vocabulary, own.relations):
+        if any(d not in ms for d in _needed(detector, hit)) or checker.constraints.violated(candidates[len(out)][1]):
             out.append(False)
             continue
         out.append(any(h.id == hid for h in detector.hits(ms)))
     return out
+
+
+def _needed(detector: Detector, hit: Hit) -> list[str]:
+    """The documents whose answers show the finding: its own, and for an outcome left open the frame OER too."""
+    docs = set(hit.documents)
+    if hit.kind == "gap":
+        docs |= {detector.frames[d] for d in hit.documents if d in detector.frames}
+    return sorted(docs)

@@ -81,7 +81,7 @@ def _shown(decl: ir.ParamDecl, lang: str) -> str:
     return f"{v} {decl.unit.replace('_', ' ')}" if decl.unit else v
 
 
-def unfilled_choices(kb: KnowledgeBase, d: str) -> list[Finding]:
+def unfilled_choices(kb: KnowledgeBase, d: str, lang: str = "nl") -> list[Finding]:
     """One finding per template parameter of document ``d`` left open that blocks rules."""
     out: list[Finding] = []
     doc = kb.documents[d]
@@ -101,15 +101,33 @@ def unfilled_choices(kb: KnowledgeBase, d: str) -> list[Finding]:
                     (citation_label(c, doc.provision(c)), shorten(provision_text(doc.provision(c))))
                     for c in r.ann.cites
                 ]
-        side = Side(d, f"${p.name} is unfilled: rules {', '.join(blocked)} derive nothing", None, blocked, dedup(cites))
+        nl = lang == "nl"
+        what = ", ".join(concl) or ("geen conclusie" if nl else "no conclusion")
+        side = Side(
+            d,
+            (
+                f"${p.name} is niet ingevuld: wat de regels {', '.join(blocked)} concluderen, blijft onbepaald"
+                if nl
+                else f"${p.name} is unfilled: what rules {', '.join(blocked)} conclude stays undetermined"
+            ),
+            None,
+            blocked,
+            dedup(cites),
+        )
         f = Finding(
             "unfilled_choice",
-            f"{d}: the template leaves ${p.name} open; {', '.join(concl) or 'no conclusion'} depend(s) on it",
+            (
+                f"{d}: hangt af van keuze ${p.name}, die het model openlaat; daarvan hangt af: {what}"
+                if nl
+                else f"{d}: depends on choice ${p.name}, which the template leaves open; depending on it: {what}"
+            ),
             [d],
             p.name,
             [p.name],
             [side],
-            note=("shared concepts affected: " + ", ".join(shared)) if shared else "",
+            note=(("gedeelde conclusies: " if nl else "shared concepts affected: ") + ", ".join(shared))
+            if shared
+            else "",
         )
         out.append(f)
     return out
@@ -132,10 +150,14 @@ def worked_examples(
             continue
         rule = doc.rule(sc.rule) if sc.rule else None
         infos = [RuleInfo.of(rule, doc)] if rule else []
-        text_side = Side(d, f"the text's example: {sc.source_example or sc.name}", None, [], [])
+        nl = lang == "nl"
+        example = sc.source_example or sc.name
+        text_side = Side(
+            d, f"het voorbeeld in de tekst: {example}" if nl else f"the text's example: {example}", None, [], []
+        )
         rule_side = Side(
             d,
-            f"the rule{' ' + rule.id if rule else ''}: {sc.disagrees}",
+            f"{'de regel' if nl else 'the rule'}{' ' + rule.id if rule else ''}: {sc.disagrees}",
             None,
             [i.id for i in infos],
             citations_of(infos),
@@ -161,7 +183,11 @@ def worked_examples(
             notes.append(f"{p}: {sc.name}: {exc.message}")
         f = Finding(
             "worked_example",
-            f"{d}: worked example '{sc.name}' disagrees with rule {sc.rule or '?'}",
+            (
+                f"{d}: het voorbeeld '{sc.name}' in de tekst wijkt af van regel {sc.rule or '?'}"
+                if nl
+                else f"{d}: worked example '{sc.name}' disagrees with rule {sc.rule or '?'}"
+            ),
             [d],
             None,
             [sc.rule or "", sc.name],
