@@ -34,7 +34,8 @@ param resit_min_grade : decimal = 3.5.
 
 @id(ra_resit_below_four)
 @cite("1")
-resit_allowed(S, C) :- test_result(S, T, G), test(T, C, regular, D), academic_year(D) = 2025, G >= $resit_min_grade, G < 4.0.
+resit_allowed(S, C) :- test_result(S, T, G), test(T, C, regular, D), academic_year(D) = 2025,
+    G >= $resit_min_grade, G < 4.0.
 """
 
 RA_ARTICLES = """articles:
