@@ -79,6 +79,7 @@ def lint(root: Path | str, doc_ids: list[str] | None = None) -> tuple[KnowledgeB
         findings.extend(document_warnings(kb, d))
     if not doc_ids:
         findings.extend(singleton_variable_warnings(kb.scope.rules, None))
+    findings.extend(similar_conclusions(kb, doc_ids or sorted(kb.documents)))
     return kb, findings
 
 
@@ -461,3 +462,53 @@ def _scenario_predicates(folder: Path) -> set[str]:
     for p in folder.glob("*.yaml"):
         preds |= set(re.findall(r"([a-z][a-z0-9_]*)\(", p.read_text(encoding="utf-8")))
     return preds
+
+
+# --- conclusions that look like another document's -------------------------------------------------------------
+
+_STOP = {"of", "the", "to", "for", "by", "a", "in", "on", "is", "be", "and"}
+
+
+def _words(pred: str) -> set[str]:
+    return {w for w in pred.split("_") if w and w not in _STOP}
+
+
+def similar_conclusions(kb: KnowledgeBase, doc_ids: Sequence[str]) -> list[Finding]:
+    """Conclusions of two documents with the same number of arguments and similar names (the same name, or at
+    least two words in common and two thirds of their words shared) that are not a shared concept: candidates for one
+    concept declared in the vocabulary, so that ``oerlog check`` can compare the documents on them."""
+    concepts = set(kb.vocabulary.concepts)
+    heads: dict[str, dict[str, ir.Rule]] = {}
+    for d in doc_ids:
+        doc = kb.document(d)
+        heads[d] = {}
+        for r in doc.program.rules:
+            p = r.head.pred
+            if p in concepts or p.startswith("_") or r.defeats or p in heads[d]:
+                continue
+            heads[d][p] = r
+    out: list[Finding] = []
+    docs = sorted(heads)
+    for i, a in enumerate(docs):
+        for b in docs[i + 1 :]:
+            for p, rp in sorted(heads[a].items()):
+                for q, rq in sorted(heads[b].items()):
+                    if len(rp.head.args) != len(rq.head.args):
+                        continue
+                    wp, wq = _words(p), _words(q)
+                    common = wp & wq
+                    if p != q and (len(common) < 2 or len(common) * 3 < 2 * len(wp | wq)):
+                        continue
+                    out.append(
+                        Finding(
+                            "info",
+                            "similar_conclusion",
+                            f"{a} concludes {p}/{len(rp.head.args)} and {b} concludes {q}/{len(rq.head.args)}: the same"
+                            " question under two names? A shared concept would let oerlog check compare them",
+                            rp.head.loc or rp.loc,
+                            a,
+                            f"declare one concept in kb/vocabulary.yaml (concepts:) and derive it in both ({b}: "
+                            f"{rq.loc})",
+                        )
+                    )
+    return out
