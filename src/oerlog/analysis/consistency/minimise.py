@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from oerlog.analysis.consistency.detect import Detector, Hit
+from oerlog.analysis.consistency.explore import domain_pred
 from oerlog.analysis.consistency.scenarios import Scenario
 from oerlog.semantics.model import Model, Row
 from oerlog.values import format_literal
@@ -87,7 +88,9 @@ def _shows(
             per_doc.setdefault(d, []).append(i)
     models: list[dict[str, Model]] = [{} for _ in candidates]
     for d, idx in sorted(per_doc.items()):
-        results = checker.judge(d).run([candidates[i][1] for i in idx])
+        # only the relations the findings speak of: a smaller program to run for a few cases
+        goals = sorted({g for i in idx for g in _goals(witnesses[candidates[i][0]][0])} & set(checker.judge(d).goals))
+        results = checker.judge(d).run([candidates[i][1] for i in idx], goals)
         for i, m in zip(idx, results, strict=True):
             if isinstance(m, Model):
                 models[i][d] = m
@@ -98,6 +101,14 @@ def _shows(
             out.append(False)
             continue
         out.append(any(h.id == hid for h in detector.hits(ms)))
+    return out
+
+
+def _goals(hit: Hit) -> set[str]:
+    """The relations a finding is read from: the concepts of its sides (and an outcome set's domain)."""
+    out = {p.pred for p in hit.parts}
+    if hit.kind == "gap":
+        out.add(domain_pred(hit.concept))
     return out
 
 
