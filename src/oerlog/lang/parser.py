@@ -259,6 +259,7 @@ class _Builder:
         interpretations: list[str] = []
         interpretations_nl: list[str] = []
         discretion_nl: str | None = None
+        text_at: dict[str, Location] = {}  # where the @nl / @en text starts
         for n in nodes:
             name_tok = n.children[0]
             assert isinstance(name_tok, Token)
@@ -281,6 +282,7 @@ class _Builder:
                     tok = a.children[0]
                     assert isinstance(tok, Token)
                     pos.append(_unquote(str(tok)) if tok.type == "STRING" else str(tok))
+                    text_at.setdefault(name, self.loc(tok))
                 elif a.data == "annot_neg":
                     raise self.error(f"@{name} takes no negative number", _first_token(a), hint=f'@{name}("...")')
                 else:
@@ -324,6 +326,8 @@ class _Builder:
             discretion=single.get("discretion"),
             discretion_nl=discretion_nl or None,
             doc=single.get("doc"),
+            nl_loc=text_at.get("nl"),
+            en_loc=text_at.get("en"),
         )
 
     def interpretation(self, pos: list[str], kw: dict[str, str], name_tok: Token) -> tuple[str, str]:
