@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from oerlog.cli.group import FORMAT, Ctx, cli, echo_json, judge_case
+from oerlog.cli.group import FORMAT, Ctx, cli, echo_json, judge_case, override_notice
 from oerlog.cli.single import echo_answers, echo_explanation
 from oerlog.errors import UsageError
 from oerlog.escape import md_text
@@ -64,15 +64,16 @@ def run(ctx: Ctx, query_file: str, case_path: str | None, doc_id: str | None, la
             example=f"oerlog run {query_file} --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml",
         )
     j, (atom,) = judge_case(ctx.kb, path, doc_id or q.document, q.params, [q.goal_text], q.goal.loc)
+    click.echo(override_notice(j.document, j.overrides, lang, fmt), nl=False)  # the query's params, if any
     if fmt == "text":
         click.echo(_title(q, lang) + "\n")
     rows = j.answers(atom)
     if q.mode == "list":
-        echo_answers(atom, rows, "json" if fmt == "json" else "text", lang, j)
+        echo_answers(atom, rows, "json" if fmt == "json" else "text", lang, j, with_notice=False)
     elif q.mode == "why" and rows:
-        echo_explanation("why", q.goal_text, atom, j, fmt, lang, rows)
+        echo_explanation("why", q.goal_text, atom, j, fmt, lang, rows, with_notice=False)
     else:
         if q.mode == "why":
             nobody = "geldt voor niemand in deze casus" if lang == "nl" else "holds for nobody in this case"
             click.echo(f"{q.goal_text}: {nobody}")
-        echo_explanation("whynot", q.goal_text, atom, j, fmt, lang)
+        echo_explanation("whynot", q.goal_text, atom, j, fmt, lang, with_notice=False)

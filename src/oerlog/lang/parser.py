@@ -458,10 +458,11 @@ class _Builder:
         name, type_tok, _eq, value = rest
         assert isinstance(name, Token) and isinstance(type_tok, Token) and isinstance(value, Tree)
         unit, options = self.param_annotations(decl_anns, str(type_tok))
+        options = tuple(_declared(str(type_tok), o) for o in options)
         decl = ir.ParamDecl(str(name), str(type_tok), None, ann, self.loc(name), unit, options)
         if value.data == "unfilled":
             return decl
-        val = self.const_value(value)
+        val = _declared(str(type_tok), self.const_value(value))
         if not decl.admits(val):
             raise self.error(
                 f"{format_literal(val)} is not one of the options of {name}: "
@@ -473,6 +474,15 @@ class _Builder:
                 cls=DefinitionError,
             )
         return replace(decl, value=val)
+
+
+def _declared(type_: str, v: Value) -> Value:
+    """A parameter's value as its declared type has it: a whole number given for a ``decimal``, ``grade`` or ``ec``
+    parameter (``= 6.``) is the decimal 6, as ``--param NAME=6`` gives it, so that it is written as a decimal
+    everywhere (``"6.0"`` in JSON, never the number 6)."""
+    if type_ in ("decimal", "grade", "ec") and isinstance(v, int) and not isinstance(v, bool):
+        return Decimal(v)
+    return v
 
 
 def _a(word: str) -> str:
