@@ -43,10 +43,11 @@ def docs(ctx: Ctx, doc_id: str | None, vocabulary: bool, stats: bool, fmt: str) 
         else:
             click.echo(describe.stats_text(rows))
     elif vocabulary:
+        examples = describe.case_examples(kb)
         if fmt == "json":
-            echo_json(describe.vocabulary_dict(kb.vocabulary))
+            echo_json(describe.vocabulary_dict(kb.vocabulary, examples))
         else:
-            click.echo(describe.vocabulary_text(kb.vocabulary))
+            click.echo(describe.vocabulary_text(kb.vocabulary, examples))
     elif doc_id is None:
         rows = describe.documents(kb)
         if fmt == "json":
