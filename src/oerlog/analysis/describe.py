@@ -58,6 +58,11 @@ def documents(kb: KnowledgeBase) -> list[dict[str, Any]]:
     ]
 
 
+def documents_dict(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The rows of :func:`documents` as JSON-ready data (schema ``oerlog.documents/1``)."""
+    return {"schema": DOCUMENTS_SCHEMA, "documents": rows}
+
+
 def documents_text(rows: Iterable[dict[str, Any]]) -> str:
     """The rows of :func:`documents`, one line each: id, kind, academic year, rules, exceptions and facts as
     written in its files, articles, title."""
@@ -261,6 +266,12 @@ STATS_LEGEND = (
 )
 
 
+def stats_dict(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The rows of :func:`stats` as JSON-ready data (schema ``oerlog.stats/1``), with the legend of what is
+    counted."""
+    return {"schema": STATS_SCHEMA, "legend": STATS_LEGEND, "documents": rows}
+
+
 def stats_text(rows: Iterable[dict[str, Any]]) -> str:
     """The rows of :func:`stats` as a table, each document followed by its longest chain, and a legend of what is
     counted."""
@@ -282,10 +293,13 @@ def stats_text(rows: Iterable[dict[str, Any]]) -> str:
 
 
 def lint_dict(kb: KnowledgeBase | None, findings: Sequence[Finding]) -> dict[str, Any]:
-    """A lint run as JSON-ready data: the documents checked, their number of rules, and the findings."""
+    """A lint run as JSON-ready data (schema ``oerlog.lint/1``): the documents checked, their number of rules,
+    exceptions and facts (``rules``: all three together), and the findings."""
     return {
+        "schema": LINT_SCHEMA,
         "documents": sorted(kb.documents) if kb else [],
         "rules": _rule_count(kb),
+        "counts": _totals(kb),
         "findings": [f.to_dict() for f in findings],
     }
 
@@ -338,9 +352,9 @@ def impacts(kb: KnowledgeBase, target: str | None, conclusion: str | None, doc_i
     return results
 
 
-def impacts_dict(results: Iterable[Impact]) -> list[dict[str, Any]]:
-    """The results of :func:`impacts` as JSON-ready data."""
-    return [r.__dict__ for r in results]
+def impacts_dict(results: Iterable[Impact]) -> dict[str, Any]:
+    """The results of :func:`impacts` as JSON-ready data (schema ``oerlog.impact/1``)."""
+    return {"schema": IMPACT_SCHEMA, "results": [dict(r.__dict__) for r in results]}
 
 
 def impacts_text(results: Iterable[Impact], rests: bool) -> str:

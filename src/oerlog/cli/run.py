@@ -47,11 +47,11 @@ def run(ctx: Ctx, query_file: str, case_path: str | None, doc_id: str | None, la
     q = load_query(Path(query_file))
     if q.mode == "compare":  # the rules of every document for the query's concepts (no case needed)
         # deferred: the comparison imports the consistency package (~25 ms), needed by this mode only
-        from oerlog.analysis.compare import compare_rules, compare_text
+        from oerlog.analysis.compare import COMPARE_SCHEMA, compare_rules, compare_text
 
         data = compare_rules(ctx.kb, q.concepts, [doc_id] if doc_id else q.documents or None)
         if fmt == "json":
-            echo_json({"title": _title(q, lang), "concepts": q.concepts, "documents": data})
+            echo_json({"schema": COMPARE_SCHEMA, "title": _title(q, lang), "concepts": q.concepts, "documents": data})
         else:
             click.echo(("# " + md_text(_title(q, lang)) if fmt == "md" else _title(q, lang)) + "\n")
             click.echo(compare_text(data, markdown=fmt == "md"))

@@ -95,16 +95,18 @@ def batch_text(res: BatchResult, lang: str = "nl", overrides: Sequence[Override]
     if rep.unread:
         out.append("  (" + w["unread"].format(names=", ".join(rep.unread)) + ")")
     for c in res.counts:
-        extra = []
-        for k, v in c.items():
-            if k in ("conclusion", "facts"):
-                continue
-            if k == UNDETERMINED:
-                extra.append(f"{format_count(v, lang)} {w['undetermined']}")
-            elif k == "student":
-                extra.append(counted(v, *nouns["students"], lang))
-            else:
-                extra.append(f"{format_count(v, lang)} {w['distinct'].format(col=k)}")
+        col = c["first_column"]
+        extra = (
+            [
+                counted(c["distinct_first"], *nouns["students"], lang)
+                if col == "student"
+                else f"{format_count(c['distinct_first'], lang)} {w['distinct'].format(col=col)}"
+            ]
+            if col
+            else []
+        )
+        if c[UNDETERMINED]:
+            extra.append(f"{format_count(c[UNDETERMINED], lang)} {w['undetermined']}")
         out.append(f"  {c['conclusion']:<34} {counted(c['facts'], *nouns['facts'], lang):>14}  ({', '.join(extra)})")
     out.append("  " + w["by_rule"])
     out += [
