@@ -10,6 +10,7 @@ Text is returned without a final newline (the caller prints it as one line or bl
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -160,8 +161,6 @@ def case_examples(kb: KnowledgeBase) -> Examples:
     """Example values of every field of the input relations, as the KB's own case files (``kb/<doc>/cases``) write
     them: per field the most frequent distinct values (at most :data:`EXAMPLES_PER_FIELD`). A case file that does
     not load is skipped (``oerlog test`` and ``lint`` report it)."""
-    from collections import Counter
-
     from oerlog.kb.cases import load_case  # deferred: only the vocabulary listing reads case files
 
     seen: dict[str, dict[str, Counter[Value]]] = {}

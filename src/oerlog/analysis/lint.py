@@ -13,6 +13,7 @@ made.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -378,8 +379,6 @@ def _example(variables: Sequence[str], params: Sequence[str] = ()) -> str:
 
 
 def _suggest(name: str, params: Iterable[str]) -> str:
-    import difflib
-
     close = difflib.get_close_matches(name, list(params), n=1)
     return f" (did you mean {{${close[0]}}}?)" if close else ""
 

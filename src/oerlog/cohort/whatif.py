@@ -254,7 +254,8 @@ def _give_reasons(
     """The reason of each example: the example students judged together by the pyDatalog engine, before and after
     the change, and the conclusion's proof in the run where it holds (or waits) read as the statement of the rule
     that concludes it. An example the engine does not confirm keeps an empty reason."""
-    from oerlog.evaluation.judge import judge  # deferred: the pyDatalog engine, for the examples only
+    # deferred: the pyDatalog engine and the explainer (~50 ms), for the examples only
+    from oerlog.evaluation.judge import judge
     from oerlog.explain.explainer import Explainer
     from oerlog.explain.render import cite_label, statement
 
