@@ -235,7 +235,7 @@ def vocabulary_text(voc: Vocabulary, examples: Examples | None = None) -> str:
                 kind = f"{f.type}: one of {', '.join(f.values)}" if f.values else f.type
                 doc = f": {f.doc}" if f.doc else ""
                 stated = key == "relations" and rel.stated_by != "engine"  # case files state its facts
-                shown = f"; e.g. {', '.join(plain_text(v) for v in _examples_of(rel, f, ex))}" if stated else ""
+                shown = f"; examples: {', '.join(plain_text(v) for v in _examples_of(rel, f, ex))}" if stated else ""
                 out.append(f"      - {f.name} ({kind}){doc}{shown}")
     return "\n".join(out)
 
