@@ -19,7 +19,7 @@ from oerlog.errors import UsageError
 from oerlog.evaluation.judge import parse_overrides
 from oerlog.evaluation.overrides import overridden
 from oerlog.outputs import write_text
-from oerlog.values import parse_date
+from oerlog.values import counted, parse_date
 
 
 def _progress_printer(enabled: bool | None) -> Callable[[int, int, str], None] | None:
@@ -263,7 +263,8 @@ def whatif(
     text = whatif_json(res) if fmt == "json" else whatif_csv(res) if fmt == "csv" else whatif_markdown(res)
     if output:
         write_text(Path(output), text)
-        click.echo(f"{output}: {len(res.changes)} change(s), {len(res.students())} student(s)", err=True)
+        changes = counted(len(res.changes), "changed conclusion", "changed conclusions", "en")
+        click.echo(f"{output}: {changes}, {counted(len(res.students()), 'student', 'students', 'en')}", err=True)
     else:
         click.echo(text, nl=False)
 
