@@ -101,7 +101,7 @@ def test_json_form(cli):
         cwd=ROOT,
     )
     data = json.loads(r.out)
-    assert data["schema"] == "oerlog.dossier/1" and data["holds"]
+    assert data["schema"] == "oerlog.dossier/2" and data["holds"]
     assert data["counterfactuals"][0]["changes"][0].startswith("grade 4,0 in plaats van 3,8")
     assert data["proof"]["rule"]["id"] == "resit_excluded_low_grade"
 

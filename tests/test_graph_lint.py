@@ -69,14 +69,14 @@ def test_impact_cli(cli):
     r = cli("--kb", str(MINI), "impact", "$resit_min")
     assert r.code == 0 and "resit_invited" in r.out
     r = cli("--kb", str(MINI), "impact", "--on", "may_ask_exception", "--format", "json")
-    assert json.loads(r.out)[0]["parameters"] == ["$resit_min"]
+    assert json.loads(r.out)["results"][0]["parameters"] == ["$resit_min"]
     r = cli("--kb", str(MINI), "impact", "99")
     assert r.code == 2 and "no article '99'" in r.err
 
 
 def test_stats(cli):
     r = cli("--kb", str(MINI), "docs", "--stats", "--format", "json")
-    s = json.loads(r.out)[0]
+    s = json.loads(r.out)["documents"][0]
     assert s["rules"] == 8 and s["exceptions"] == 1 and s["strata"] == 2
     assert s["longest_chain_path"][-1] == "may_ask_exception"
 

@@ -289,10 +289,13 @@ class KB:
         on_error: str = "stop",
         reference_date: dt.date | None = None,
         progress: Progress | None = None,
+        examples: int = 3,
+        lang: str = "nl",
     ) -> WhatIfResult:
         """``oerlog whatif``: the students whose conclusions (``goals``, default the shared concepts) change, both
-        ways, when the parameters ``params`` of ``doc`` change (``{"resit_min_grade": 4.5}``). Render the result
-        with :func:`oerlog.cohort.whatif.whatif_markdown` (or ``whatif_csv``, ``whatif_json``)."""
+        ways, when the parameters ``params`` of ``doc`` change (``{"resit_min_grade": 4.5}``), with up to
+        ``examples`` example students per conclusion and direction whose reason is given in ``lang``. Render the
+        result with :func:`oerlog.cohort.whatif.whatif_markdown` (the memo), ``whatif_csv`` or ``whatif_json``."""
         from oerlog.cohort.whatif import whatif  # deferred: the SQL back end (~25 ms), off the one-case path
 
         document = self.document(doc)
@@ -308,6 +311,8 @@ class KB:
             on_error=on_error,
             reference_date=reference_date,
             progress=progress,
+            examples=examples,
+            lang=lang,
         )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from oerlog.errors import UsageError
 from oerlog.evaluation.judge import Judgement
+from oerlog.evaluation.overrides import Override, overridden, overrides_json
 from oerlog.explain.counterfactual import MAX_PROBES, Counterfactual, Searcher
 from oerlog.explain.explainer import Explainer, Node, NodeKind
 from oerlog.explain.render import fill, node_dict, statement
@@ -37,6 +38,10 @@ class Step:
     because: list[str]  # facts (with source) and comparisons this step uses
     interpretations: list[str]
     discretion: str | None
+
+
+# 2: overrides with the declared values; every value in the JSON type of its kind (oerlog.values.json_value)
+SCHEMA_ID = "oerlog.dossier/2"
 
 
 @dataclass
@@ -65,6 +70,7 @@ class Dossier:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     waits_for: list[str] = field(default_factory=list)  # an undetermined decision: what it waits for
+    overrides: list[Override] = field(default_factory=list)  # parameters given another value for this run
 
     @property
     def status(self) -> str:
@@ -72,9 +78,9 @@ class Dossier:
         return "holds" if self.holds else "undetermined" if self.waits_for else "does_not_hold"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (schema ``oerlog.dossier/1``)."""
+        """JSON-ready form (schema ``oerlog.dossier/2``, src/oerlog/schemas/dossier.schema.json)."""
         return {
-            "schema": "oerlog.dossier/1",
+            "schema": SCHEMA_ID,
             "language": self.lang,
             "decision": self.decision,
             "decision_atom": self.decision_atom,
@@ -105,6 +111,7 @@ class Dossier:
             "annex": [{"label": p.label, "title": p.title, "text": p.text} for p in self.annex],
             "proof": node_dict(self.proof, self.lang) if self.proof else None,
             "notes": self.notes,
+            "overrides": overrides_json(self.overrides),
         }
 
 
@@ -414,4 +421,5 @@ def build(
         proof=proof if proof is not None else tree,
         seconds=time.perf_counter() - start,
         notes=notes,
+        overrides=overridden(j.document, j.overrides),
     )

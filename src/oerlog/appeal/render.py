@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from oerlog.appeal.dossier import Dossier
 from oerlog.escape import html_text, md_code, md_quote, md_text
+from oerlog.evaluation.overrides import notice
 from oerlog.explain.explainer import Node, NodeKind
 from oerlog.explain.render import statement, to_text
 from oerlog.values import format_value
@@ -104,6 +105,8 @@ def to_markdown(d: Dossier) -> str:
     """The dossier as Markdown; every value from the case, the KB or the command line is escaped as text."""
     w = T[d.lang]
     out = [f"# {w['title']}", ""]
+    if d.overrides:
+        out += [notice(d.overrides, d.lang, markdown=True), ""]
     out += _decision_md(d, w)
     out += [f"## {w['facts']}", ""]
     out += [f"- {md_code(f)} — {w['source']}: {md_text(s)}" if s else f"- {md_code(f)}" for f, s in d.facts] or ["-"]

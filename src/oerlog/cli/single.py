@@ -9,7 +9,16 @@ from pathlib import Path
 
 import click
 
-from oerlog.cli.group import EXIT_UNDETERMINED, FORMAT, Ctx, case_options, cli, echo_json, judge_case
+from oerlog.cli.group import (
+    EXIT_UNDETERMINED,
+    FORMAT,
+    Ctx,
+    case_options,
+    cli,
+    echo_json,
+    judge_case,
+    override_notice,
+)
 from oerlog.evaluation.judge import Judgement
 from oerlog.explain.answers import answer_table, answers_dict
 from oerlog.explain.explainer import Explainer
@@ -20,23 +29,39 @@ from oerlog.semantics.model import Row
 
 
 def echo_explanation(
-    kind: str, goal: str, atom: ir.Atom, j: Judgement, fmt: str, lang: str, rows: Sequence[Row] = ()
+    kind: str,
+    goal: str,
+    atom: ir.Atom,
+    j: Judgement,
+    fmt: str,
+    lang: str,
+    rows: Sequence[Row] = (),
+    with_notice: bool = True,
 ) -> None:
     """Print the explanation of ``goal`` (parsed: ``atom``) in ``j``: the proof of each of the matching ``rows``
-    (``why``), or why it does not hold (``whynot``)."""
+    (``why``), or why it does not hold (``whynot``); first, unless ``with_notice`` is False, the notice of the
+    parameters overridden."""
     ex = Explainer(j.model, j.document, j.case.sources, lang)
     if kind == "why":
         trees = [ex.why(atom.pred, r) if j.model.holds(atom.pred, r) else ex.undetermined(atom.pred, r) for r in rows]
     else:
         trees = [ex.whynot(atom)]
-    click.echo(Explanation(kind, goal, tuple(trees), j, lang).render(fmt), nl=False)
+    text = Explanation(kind, goal, tuple(trees), j, lang).render(fmt)
+    notice = override_notice(j.document, j.overrides, lang, fmt) if with_notice else ""
+    click.echo(notice + text, nl=False)
 
 
 def echo_answers(
-    atom: ir.Atom, rows: Sequence[Row], fmt: str, lang: str, j: Judgement, open_rows: Sequence[Row] = ()
+    atom: ir.Atom,
+    rows: Sequence[Row],
+    fmt: str,
+    lang: str,
+    j: Judgement,
+    open_rows: Sequence[Row] = (),
+    with_notice: bool = True,
 ) -> None:
     """Print the facts matching ``atom`` that hold and, with their status, those that are undetermined: a table
-    (text) or JSON."""
+    (text, after the notice of the parameters overridden unless ``with_notice`` is False) or JSON."""
     if fmt == "json":
         echo_json(answers_dict(atom, rows, j, open_rows))
         return
@@ -44,7 +69,7 @@ def echo_answers(
     from rich.table import Table
 
     t = answer_table(atom, rows, j, lang, open_rows)
-    click.echo(t.title)
+    click.echo((override_notice(j.document, j.overrides, lang) if with_notice else "") + t.title)
     table = Table()
     for name in t.columns:
         table.add_column(name)
@@ -79,6 +104,7 @@ def why(ctx: Ctx, goal: str, case_path: str, doc_id: str | None, params: tuple[s
         echo_explanation("why", goal, atom, j, fmt, lang, open_rows)
         sys.exit(EXIT_UNDETERMINED)
     msg = "geldt niet" if lang == "nl" else "does not hold"
+    click.echo(override_notice(j.document, j.overrides, lang), err=True, nl=False)
     click.echo(f"{goal}: {msg}. oerlog whynot '{goal}' --case {case_path}", err=True)
     sys.exit(1)
 

@@ -254,6 +254,13 @@ class Annotations:
     discretion: str | None = None  # in English (or the one language written)
     discretion_nl: str | None = None  # the same note in Dutch, None where only one text was written
     doc: str | None = None
+    nl_loc: Location | None = field(default=None, compare=False)  # where the @nl text starts (its opening quote)
+    en_loc: Location | None = field(default=None, compare=False)
+
+    def template(self, lang: str) -> str | None:
+        """The sentence template in ``lang`` (nl or en), falling back to the other one."""
+        first, other = (self.nl, self.en) if lang == "nl" else (self.en, self.nl)
+        return first or other
 
     def discretion_in(self, lang: str) -> str | None:
         """The discretion note in ``lang`` (nl or en), falling back to the text written."""

@@ -259,6 +259,7 @@ class _Builder:
         interpretations: list[str] = []
         interpretations_nl: list[str] = []
         discretion_nl: str | None = None
+        text_at: dict[str, Location] = {}  # where the @nl / @en text starts
         for n in nodes:
             name_tok = n.children[0]
             assert isinstance(name_tok, Token)
@@ -281,6 +282,7 @@ class _Builder:
                     tok = a.children[0]
                     assert isinstance(tok, Token)
                     pos.append(_unquote(str(tok)) if tok.type == "STRING" else str(tok))
+                    text_at.setdefault(name, self.loc(tok))
                 elif a.data == "annot_neg":
                     raise self.error(f"@{name} takes no negative number", _first_token(a), hint=f'@{name}("...")')
                 else:
@@ -324,6 +326,8 @@ class _Builder:
             discretion=single.get("discretion"),
             discretion_nl=discretion_nl or None,
             doc=single.get("doc"),
+            nl_loc=text_at.get("nl"),
+            en_loc=text_at.get("en"),
         )
 
     def interpretation(self, pos: list[str], kw: dict[str, str], name_tok: Token) -> tuple[str, str]:
@@ -468,10 +472,11 @@ class _Builder:
         name, type_tok, _eq, value = rest
         assert isinstance(name, Token) and isinstance(type_tok, Token) and isinstance(value, Tree)
         unit, options, kind = self.param_annotations(decl_anns, str(type_tok))
+        options = tuple(_declared(str(type_tok), o) for o in options)
         decl = ir.ParamDecl(str(name), str(type_tok), None, ann, self.loc(name), unit, options, kind)
         if value.data == "unfilled":
             return decl
-        val = self.const_value(value)
+        val = _declared(str(type_tok), self.const_value(value))
         if not decl.admits(val):
             raise self.error(
                 f"{format_literal(val)} is not one of the options of {name}: "
@@ -483,6 +488,15 @@ class _Builder:
                 cls=DefinitionError,
             )
         return replace(decl, value=val)
+
+
+def _declared(type_: str, v: Value) -> Value:
+    """A parameter's value as its declared type has it: a whole number given for a ``decimal``, ``grade`` or ``ec``
+    parameter (``= 6.``) is the decimal 6, as ``--param NAME=6`` gives it, so that it is written as a decimal
+    everywhere (``"6.0"`` in JSON, never the number 6)."""
+    if type_ in ("decimal", "grade", "ec") and isinstance(v, int) and not isinstance(v, bool):
+        return Decimal(v)
+    return v
 
 
 def _a(word: str) -> str:
