@@ -265,9 +265,12 @@ def _violation_loc(v: Violation, case: Case) -> Location | None:
 
 
 def parameter_kind_errors(kb: KnowledgeBase, doc: Document) -> list[Finding]:
-    """A parameter's ``@kind`` must name a shared parameter of the vocabulary, of the same type."""
+    """A parameter's ``@kind`` must name a shared parameter of the vocabulary, of the same type; and a parameter of
+    a shared kind (by ``@kind`` or by name) whose shared parameter declares a ``unit:`` must count in a unit that
+    can be compared with it (a duration with a duration, otherwise the same unit)."""
     out: list[Finding] = []
     for p in doc.program.params:
+        out.extend(_parameter_unit_errors(kb, doc, p))
         if p.kind is None:
             continue
         shared = kb.vocabulary.parameters.get(p.kind)
@@ -294,6 +297,28 @@ def parameter_kind_errors(kb: KnowledgeBase, doc: Document) -> list[Finding]:
                 )
             )
     return out
+
+
+def _parameter_unit_errors(kb: KnowledgeBase, doc: Document, p: ir.ParamDecl) -> list[Finding]:
+    """The parameter counts in a unit its shared parameter's values can be compared with."""
+    concept = p.concept(kb.vocabulary.parameters)
+    unit = kb.vocabulary.parameter_units.get(concept) if concept else None
+    if concept is None or unit is None or p.unit == unit:
+        return []
+    if p.unit in ir.DURATION_UNITS and unit in ir.DURATION_UNITS:
+        return []  # compared in days
+    return [
+        Finding(
+            "error",
+            "parameter_kind_unit",
+            f"parameter {p.name} counts in {p.unit or 'no unit'}, but the shared parameter {concept} counts in {unit}:"
+            " their values cannot be compared",
+            p.loc,
+            doc.id,
+            f"declare the unit the text uses, e.g. @unit({unit})"
+            + (" (any duration: days, working_days, weeks, months, years)" if unit in ir.DURATION_UNITS else ""),
+        )
+    ]
 
 
 # --- rules citing a provision marked not computable ------------------------------------------------------------

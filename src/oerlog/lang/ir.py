@@ -309,11 +309,11 @@ class Rule:
         return f"{prefix}{self.head} :- {', '.join(map(str, self.body))}."
 
 
-PARAM_UNITS = ("days", "working_days", "weeks", "months", "ec", "grade")
+PARAM_UNITS = ("days", "working_days", "weeks", "months", "years", "ec", "grade")
 """What a parameter's number can count (``@unit(...)``): calendar days, working days (Monday to Friday, not a Dutch
-public holiday), weeks, months, study points (EC), or a grade. The durations are whole numbers."""
+public holiday), weeks, months, years, study points (EC), or a grade. The durations are whole numbers."""
 
-DURATION_UNITS = frozenset({"days", "working_days", "weeks", "months"})
+DURATION_UNITS = frozenset({"days", "working_days", "weeks", "months", "years"})
 
 
 def value_fits(type_: str, value: Value) -> bool:
