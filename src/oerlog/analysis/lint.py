@@ -635,7 +635,8 @@ def similar_conclusions(kb: KnowledgeBase, doc_ids: Sequence[str]) -> list[Findi
         heads[d] = {}
         for r in doc.program.rules:
             p = r.head.pred
-            if p in concepts or p.startswith("_") or r.defeats or p in heads[d]:
+            role = doc.program.roles.get(p, ir.RelationRole.RELATION)
+            if p in concepts or role is not ir.RelationRole.RELATION or r.defeats or p in heads[d]:
                 continue
             heads[d][p] = r
     out: list[Finding] = []

@@ -570,7 +570,7 @@ def _constraint_body(name: str, text: str, wloc: Location, voc: Vocabulary) -> t
     for lit in body:
         if isinstance(lit, ir.Positive):
             for t in lit.atom.args:
-                if isinstance(t, ir.Var) and not t.name.startswith("_") and t.name not in over:
+                if isinstance(t, ir.Var) and not ir.is_anonymous(t.name) and t.name not in over:
                     over.append(t.name)
         for a, _neg in ir.literal_atoms(lit):
             if a.pred not in voc.relations:

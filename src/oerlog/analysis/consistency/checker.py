@@ -387,6 +387,10 @@ class Checker:
             ids = _rules_deriving(doc, m, pred, t)
             infos = [RuleInfo.of(r, doc) for r in doc.program.rules if r.id in ids and not r.defeats]
             return Side(d, _holds_text(atom, True, self.lang), True, ids, citations_of(infos), ex.why(pred, t), atom)
+        if holds:  # the batched evaluation found it; the proving engine does not: say so, never hide it
+            self.notes.append(
+                f"{d}: {atom} holds in the batched evaluation of the witness but is not proved by pyDatalog"
+            )
         infos = _rule_infos(doc, pred) or _related_infos(self.kb, doc, pred)
         node = ex.whynot(ir.Atom(pred, tuple(ir.Const(v) for v in t))) if _rule_infos(doc, pred) else None
         return Side(

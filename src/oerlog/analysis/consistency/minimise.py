@@ -71,6 +71,12 @@ def minimise(checker: Checker, detector: Detector, witnesses: dict[str, tuple[Hi
         together = [(hid, _without(current[hid], removable[hid])) for hid in active]
         for (hid, facts), ok in zip(together, _shows(checker, detector, witnesses, together), strict=True):
             current[hid] = facts if ok else _without(current[hid], removable[hid][:1])
+    # the minimal witnesses checked once more against everything the documents conclude; a witness that no longer
+    # shows its finding (it was reduced against a smaller program) falls back to the scenario it came from
+    final = [(hid, current[hid]) for hid in sorted(current)]
+    for (hid, _), ok in zip(final, _shows(checker, detector, witnesses, final, full=True), strict=True):
+        if not ok:
+            current[hid] = {k: set(v) for k, v in witnesses[hid][1].facts.items()}
     checker.stats.minimised_facts = (before, sum(len(_fact_list(f)) for f in current.values()))
     return current
 
@@ -80,8 +86,11 @@ def _shows(
     detector: Detector,
     witnesses: dict[str, tuple[Hit, Scenario]],
     candidates: list[tuple[str, Facts]],
+    *,
+    full: bool = False,
 ) -> list[bool]:
-    """Whether each candidate still shows its finding and breaks no constraint."""
+    """Whether each candidate still shows its finding and breaks no constraint (``full``: evaluated for every
+    relation the check reads, not only those of the findings)."""
     per_doc: dict[str, list[int]] = {}
     for i, (hid, _) in enumerate(candidates):
         for d in _needed(detector, witnesses[hid][0]):
@@ -89,8 +98,9 @@ def _shows(
     models: list[dict[str, Model]] = [{} for _ in candidates]
     for d, idx in sorted(per_doc.items()):
         # only the relations the findings speak of: a smaller program to run for a few cases
-        goals = sorted({g for i in idx for g in _goals(witnesses[candidates[i][0]][0])} & set(checker.judge(d).goals))
-        results = checker.judge(d).run([candidates[i][1] for i in idx], goals)
+        judge = checker.judge(d)
+        goals = sorted({g for i in idx for g in _goals(witnesses[candidates[i][0]][0])} & set(judge.goals))
+        results = judge.run([candidates[i][1] for i in idx], None if full else goals)
         for i, m in zip(idx, results, strict=True):
             if isinstance(m, Model):
                 models[i][d] = m

@@ -76,9 +76,40 @@ def _same(a: ir.ParamDecl, b: ir.ParamDecl) -> bool:
     return format_literal(a.value) == format_literal(b.value) if a.value is not None and b.value is not None else False
 
 
+UNIT_WORDS = {
+    "nl": {
+        "days": ("dag", "dagen"),
+        "working_days": ("werkdag", "werkdagen"),
+        "weeks": ("week", "weken"),
+        "months": ("maand", "maanden"),
+        "years": ("jaar", "jaar"),
+        "ec": ("EC", "EC"),
+        "grade": ("", ""),
+        "minutes": ("minuut", "minuten"),
+        "hours": ("uur", "uur"),
+    },
+    "en": {
+        "days": ("day", "days"),
+        "working_days": ("working day", "working days"),
+        "weeks": ("week", "weeks"),
+        "months": ("month", "months"),
+        "years": ("year", "years"),
+        "ec": ("EC", "EC"),
+        "grade": ("", ""),
+        "minutes": ("minute", "minutes"),
+        "hours": ("hour", "hours"),
+    },
+}
+
+
 def _shown(decl: ir.ParamDecl, lang: str) -> str:
+    """The parameter's value with its unit in words (``6 weken``, ``1 day``)."""
     v = format_value(decl.value, lang) if decl.value is not None else "?"
-    return f"{v} {decl.unit.replace('_', ' ')}" if decl.unit else v
+    if not decl.unit:
+        return v
+    one, many = UNIT_WORDS["nl" if lang == "nl" else "en"].get(decl.unit, (decl.unit, decl.unit))
+    word = one if decl.value == 1 else many
+    return f"{v} {word}" if word else v
 
 
 def unfilled_choices(kb: KnowledgeBase, d: str, lang: str = "nl") -> list[Finding]:
