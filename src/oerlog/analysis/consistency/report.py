@@ -21,7 +21,7 @@ from oerlog.explain.render import node_dict, to_markdown, to_text
 SCHEMA_ID = "oerlog.check/2"
 TOP = 5
 
-WORDS = {
+WORDS: dict[str, dict[str, Any]] = {
     "nl": {
         "title": "Consistentiecontrole",
         "summary": "Samenvatting",
@@ -40,7 +40,9 @@ WORDS = {
         "niet bereikt: {un} (zie bijlage).",
         "min_line": "Getuigen geminimaliseerd van {a} naar {b} feiten.",
         "findings": "Bevindingen",
-        "counts": "{e} fouten, {w} waarschuwingen, {i} ter informatie; {acc} geaccepteerd, {open} open.",
+        "counts": "{e}, {w}, {i} ter informatie; {acc} geaccepteerd, {open} open.",
+        "error": ("fout", "fouten"),
+        "warning": ("waarschuwing", "waarschuwingen"),
         "top": "Belangrijkste bevindingen",
         "no_findings": "Geen bevindingen.",
         "by_provision": "Bevindingen per bepaling",
@@ -81,7 +83,9 @@ WORDS = {
         "not reached: {un} (see annex).",
         "min_line": "Witnesses minimised from {a} to {b} facts.",
         "findings": "Findings",
-        "counts": "{e} errors, {w} warnings, {i} for information; {acc} accepted, {open} open.",
+        "counts": "{e}, {w}, {i} for information; {acc} accepted, {open} open.",
+        "error": ("error", "errors"),
+        "warning": ("warning", "warnings"),
         "top": "Most important findings",
         "no_findings": "No findings.",
         "by_provision": "Findings by provision",
@@ -107,8 +111,13 @@ WORDS = {
 }
 
 
-def _w(lang: str) -> dict[str, str]:
+def _w(lang: str) -> dict[str, Any]:
     return WORDS["nl" if lang == "nl" else "en"]
+
+
+def _count(n: int, sev: str, lang: str) -> str:
+    one, many = _w(lang)[sev]
+    return f"{n} {one if n == 1 else many}"
 
 
 def _severity(sev: str, lang: str) -> str:
@@ -157,8 +166,8 @@ def _summary(r: Report, lang: str) -> list[str]:
     lines.append(
         f"{w['findings']}: "
         + w["counts"].format(
-            e=n["error"],
-            w=n["warning"],
+            e=_count(n["error"], "error", lang),
+            w=_count(n["warning"], "warning", lang),
             i=n["info"],
             acc=len([f for f in r.findings if f.accepted is not None]),
             open=len(r.open_findings()),
