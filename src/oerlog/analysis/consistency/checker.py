@@ -439,8 +439,17 @@ def _in_parallel(
     global _PARALLEL
     _PARALLEL = (checker, groups)
     try:
-        with multiprocessing.get_context("fork").Pool(_workers()) as pool:
-            return pool.map(_explore_group, range(len(groups)), chunksize=1)
+        pool = multiprocessing.get_context("fork").Pool(_workers())
+        try:
+            results = pool.map(_explore_group, range(len(groups)), chunksize=1)
+        except BaseException:
+            pool.terminate()
+            raise
+        else:
+            pool.close()  # the workers end on their own: terminating them would interrupt them (a traceback each)
+        finally:
+            pool.join()
+        return results
     finally:
         _PARALLEL = None
 
