@@ -207,7 +207,9 @@ class KB:
             progress=progress,
         )
         report = checker.run()
-        consistency.apply_accepted(report, accepted)
+        consistency.apply_accepted(
+            report, accepted, complete=set(checker.selected) >= set(self.knowledge_base.documents)
+        )
         if witnesses is not None:
             consistency.write_witnesses(report, Path(witnesses))
         return CheckReport(report, lang)

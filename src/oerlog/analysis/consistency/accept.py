@@ -97,20 +97,17 @@ def load_kb_accepted(kb: KnowledgeBase) -> dict[str, Acceptance]:
     return out
 
 
-def apply_accepted(report: Report, accepted: dict[str, Acceptance]) -> None:
-    """Mark accepted findings; list acceptances that match no finding any more (of the documents checked)."""
+def apply_accepted(report: Report, accepted: dict[str, Acceptance], *, complete: bool = True) -> None:
+    """Mark accepted findings; list acceptances that match no finding any more. The KB's own files are compared
+    only with a ``complete`` run (every document checked: a run over some documents explores only their seeds, so
+    a finding found from another document's seeds is not stale); the user's own file always."""
     ids = {f.id for f in report.findings}
     for f in report.findings:
         a = accepted.get(f.id)
         f.accepted = a.reason if a else None
         f.verdict = a.verdict if a else None
     report.stale_acceptances = sorted(
-        fid for fid, a in accepted.items() if fid not in ids and _concerns(a, report.documents)
+        fid
+        for fid, a in accepted.items()
+        if fid not in ids and (complete or a.source is None or KB_ACCEPT_FILE not in a.source)
     )
-
-
-def _concerns(a: Acceptance, documents: list[str]) -> bool:
-    """Whether an acceptance comes from a file of one of ``documents`` (or from the user's own file)."""
-    if a.source is None:
-        return True
-    return any(f"/{d}/" in a.source.replace("\\", "/") for d in documents) or KB_ACCEPT_FILE not in a.source
