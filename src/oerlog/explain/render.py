@@ -17,7 +17,7 @@ from oerlog.lang import ir
 from oerlog.semantics.plan import StepKind
 from oerlog.values import Value, format_value, json_value
 
-SCHEMA_ID = "oerlog.explanation/1"
+SCHEMA_ID = "oerlog.explanation/2"
 
 WORDS = {
     "nl": {
@@ -360,14 +360,22 @@ def node_dict(node: Node, lang: str = "nl") -> dict[str, Any]:
                 for c, p in info.citations
             ],
             "templates": {"nl": info.nl, "en": info.en},
-            "interpretations": list(info.interpretations),
-            "discretion": info.discretion,
+            "interpretations": list(info.readings(lang)),
+            "discretion": info.discretion_in(lang),
         }
     return d
 
 
-def to_json(kind: str, goal: str, tree: Node, lang: str, receipt: dict[str, Any], document: dict[str, Any]) -> str:
-    """The whole explanation document as JSON text."""
+def to_json(
+    kind: str,
+    goal: str,
+    tree: Node,
+    lang: str,
+    receipt: dict[str, Any],
+    document: dict[str, Any],
+    summary: dict[str, Any] | None = None,
+) -> str:
+    """The whole explanation document as JSON text: the summary (answer, decisive rule, values) and the tree."""
     payload = {
         "schema": SCHEMA_ID,
         "kind": kind,
@@ -375,6 +383,7 @@ def to_json(kind: str, goal: str, tree: Node, lang: str, receipt: dict[str, Any]
         "language": lang,
         "document": document,
         "receipt": receipt,
+        "summary": summary,
         "tree": node_dict(tree, lang),
     }
     return json.dumps(payload, indent=2, ensure_ascii=False)
