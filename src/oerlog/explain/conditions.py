@@ -111,11 +111,16 @@ class Conditions:
             if origin is not None and origin.agg:
                 op.label = AGG_WORDS[ph.lang].get(origin.agg)
             step = self.assigns.get(src.name)
+            count = _assigned(step) if step is not None else None
+            if isinstance(count, ir.Call) and count.func in COUNT_FUNCTIONS and isinstance(value, int):
+                unit = ("werkdagen" if ph.nl else "working days") if count.func == "working_days_between" else (
+                    "dagen" if ph.nl else "days")
+                op.shown = f"{ph.value(value)} {unit}"
             if step is not None and isinstance(value, dt.date):
                 expr = _assigned(step)
                 explained = self.computed(expr) if expr is not None else None
                 if explained is not None:
-                    op.explained = explained[1]
+                    op.shown, op.explained = explained
                     is_term = isinstance(expr, ir.Call) and expr.func in DATE_FUNCTIONS
                     op.case_value = not is_term and not _only_thresholds(expr, ph, self.rule)
             return op
@@ -305,6 +310,8 @@ class Conditions:
         shown = self.computed(expr)
         if shown is None:
             return None
+        if isinstance(expr, ir.Call) and expr.func in COUNT_FUNCTIONS:
+            return shown[1]  # "67 werkdagen na ... tot en met ...": the number is in it
         label = ph.variable_label(self.rule, step.binds[0]) if step.binds else None
         return f"{label + ': ' if label else ''}{shown[1]}: {shown[0]}"
 

@@ -41,6 +41,9 @@ def conditions_of(ph: Phrasing, node: Node) -> Conditions:
         if c.step is not None and c.step.kind is StepKind.ASSIGN and c.step.binds:
             assigns[c.step.binds[0]] = c.step
         binding.update(c.context)
+    for st in node.rule.steps if node.rule else ():  # a rule tried in a why-not: its computations too
+        if st.kind is StepKind.ASSIGN and st.binds and st.binds[0] in binding:
+            assigns.setdefault(st.binds[0], st)
     return Conditions(ph, node.rule.rule if node.rule else None, binding, assigns)
 
 
@@ -123,7 +126,8 @@ def values_words(ph: Phrasing, parent: Node, comparisons: list[Node]) -> str:
         if c.step is None or not isinstance(c.step.literal, ir.Compare):
             continue
         left, verb, rest = cond.parts(c.step.literal, short=True)
-        groups.setdefault((left, verb), []).append(rest)
+        how = computed_in(ph, parent, cond.sides(c.step.literal)[0].value)
+        groups.setdefault((left + (f" ({how})" if how else ""), verb), []).append(rest)
     joined = " en " if ph.nl else " and "
     return "; ".join(f"{left} {verb} {joined.join(rests)}" for (left, verb), rests in groups.items())
 
@@ -158,3 +162,27 @@ def case_value_shown(ph: Phrasing, parent: Node, comparison: Node) -> str | None
         return None
     a, _, _ = conditions_of(ph, parent).sides(st.literal)
     return a.shown if a.value is not None else None
+
+
+def computed_in(ph: Phrasing, parent: Node, value: Value | None) -> str | None:
+    """How the rule below ``parent`` that gave ``value`` computed it (``5,50 afgerond op een geheel getal``), when
+    it did so in one step; None otherwise."""
+    if value is None or isinstance(value, str):
+        return None
+    for child in parent.children:
+        if child.kind is not NodeKind.DERIVED or not any(repr(a) == repr(value) for a in child.args):
+            continue
+        cond = conditions_of(ph, child)
+        for b in child.children:
+            st = b.step
+            if st is None or st.kind is not StepKind.ASSIGN or not st.binds or repr(b.context.get(st.binds[0])) != repr(
+                value
+            ):
+                continue
+            lit = st.literal
+            assert isinstance(lit, ir.Compare)
+            expr = lit.right if isinstance(lit.left, ir.Var) and lit.left.name == st.binds[0] else lit.left
+            shown = cond.computed(expr)
+            if shown is not None:
+                return shown[1]
+    return None

@@ -43,6 +43,7 @@ class RuleInfo:
     interpretations_nl: tuple[str, ...] = ()
     discretion_nl: str | None = None
     rule: ir.Rule | None = None  # the rule as written (its body names where each variable's value comes from)
+    steps: tuple[Step, ...] = ()  # the body as evaluated (parameters put in), where the rule was compiled
 
     def readings(self, lang: str) -> tuple[str, ...]:
         """The rule's interpretations in ``lang`` (see :meth:`oerlog.lang.ir.Annotations.readings`)."""
@@ -266,7 +267,7 @@ class Explainer:
     def info(self, cr: CompiledRule) -> RuleInfo:
         """RuleInfo of a compiled rule (cached)."""
         if cr.index not in self._info:
-            self._info[cr.index] = RuleInfo.of(cr.source, self.doc)
+            self._info[cr.index] = replace(RuleInfo.of(cr.source, self.doc), steps=cr.steps)
         return self._info[cr.index]
 
     def why(self, pred: str, args: tuple[Value, ...], _seen: frozenset[tuple[str, Row]] = frozenset()) -> Node:

@@ -343,8 +343,22 @@ class Builder:
         return Item("✔", self.w["holds"])
 
     def _rule_failed(self, node: Node, parent: Node | None) -> Item:
-        text = self.ph.statement(node.rule, node.binding, loose=True)
+        # what the rule would conclude (its head, as far as the goal binds it), not its statement: the statement
+        # fills the rule's conditions with values that do not meet them ("3,8, dat is tenminste 4,0")
+        text = self._conclusion(node)
         return self._rule_item("✘", self.w["not_apply"] + (f": ‘{text}’" if text else ""), node)
+
+    def _conclusion(self, node: Node) -> str | None:
+        info = node.rule
+        head = info.rule.head if info is not None and info.rule is not None else None
+        if head is None:
+            return self.ph.statement(info, node.binding, loose=True)
+        row = tuple(
+            a.value if isinstance(a, ir.Const) else node.binding.get(a.name) if isinstance(a, ir.Var) else None
+            for a in head.args
+        )
+        text = self.ph.sentence(head.pred, row) if all(v is not None for v in row) else None
+        return text or self.ph.statement(info, {k: v for k, v in node.binding.items() if k in _vars(head)}, loose=True)
 
     def _head_mismatch(self, node: Node, parent: Node | None) -> Item | None:
         return None  # a rule that concludes something else: only under --detail
@@ -501,6 +515,10 @@ class Builder:
         ]
         label = self.ph.relation_label(pred) if self.ph.relation(pred) else self.ph.conclusion_label(pred)
         return f"{label} ({self.w['with']} {', '.join(parts)})" if parts else label
+
+
+def _vars(atom: ir.Atom) -> set[str]:
+    return {a.name for a in atom.args if isinstance(a, ir.Var)}
 
 
 def _derived_below(node: Node) -> list[Node]:

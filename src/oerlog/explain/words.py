@@ -378,13 +378,23 @@ def _drop_unbound(template: str, values: dict[str, tuple[Value | None, Field | N
     return template
 
 
+_GENERIC = {"toets", "tentamen", "test", "exam", "cursus", "course", "onderdeel", "component"}
+_NOUNS = ("toets", "tentamen", "herkansing", "test", "exam", "resit", "beoordeling", "assessment", "cursus",
+          "course", "scriptie", "thesis", "coschap", "clerkship", "stage", "opdracht", "assignment")
+
+
 def _drop_repeated_noun(before: str, name: str) -> str:
-    """``"de toets "`` before the name ``"bloktoets Vorm en functie"`` becomes ``"de "``: the name says it."""
+    """``"de toets "`` before the name ``"bloktoets Vorm en functie"`` becomes ``"de "``: the name says what it
+    is. The noun is dropped when the name begins with a word ending in it, or when it is a generic noun (toets,
+    tentamen, cursus ...) and the name has a noun of its own ("toets {T}" with "tentamen Geochemistry")."""
     m = re.search(r"(\w+)(\s+)$", before)
     words = name.split()
     if m is None or len(words) < 2:
         return before
     noun = m.group(1).lower()
-    if words[0].lower().endswith(noun) and len(noun) > 2:
+    first = words[0].lower()
+    if len(noun) > 2 and first.endswith(noun):
+        return before[: m.start()]
+    if noun in _GENERIC and any(w.lower().strip("(),").endswith(_NOUNS) for w in words):
         return before[: m.start()]
     return before
