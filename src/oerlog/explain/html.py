@@ -15,10 +15,13 @@ from oerlog.explain.story import Story
 # no script, no network, no external resource: the page is text
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
-STYLE = """
+PAGE_STYLE = """
 body{font-family:Georgia,'Times New Roman',serif;max-width:54em;margin:2em auto;padding:0 1em;line-height:1.45;
 color:#222}
 h1{font-size:1.5em;border-bottom:2px solid #333;padding-bottom:.2em}
+"""
+
+STYLE = """
 .oerlog-explanation .regulation{color:#555;font-style:italic}
 .summary{border:1px solid #bbb;border-left:5px solid #2a6;background:#f6faf7;padding:.6em 1em;margin:1em 0}
 .summary.fails{border-left-color:#b33;background:#fbf5f5}
@@ -37,7 +40,8 @@ details>summary{cursor:pointer}
 """
 
 
-def _item_html(it: Item, lang: str, opts: Options, level: int) -> str:
+def item_html(it: Item, lang: str, opts: Options, level: int) -> str:
+    """One item and its sub-steps as HTML (the content of an ``<li>``): the sentence, quotes, notes, children."""
     mark = f'<span class="mark">{html_text(it.mark)}</span>' if it.mark else ""
     text = html_text(item_line(it, opts.detail, lang)[len(it.mark) + 1 :] if it.mark else item_line(it, False, lang))
     parts = [f"{mark}{text}"]
@@ -48,7 +52,7 @@ def _item_html(it: Item, lang: str, opts: Options, level: int) -> str:
     if opts.detail:
         parts += [f'<p class="detail">{html_text(d)}</p>' for d in it.detail]
     if it.children:
-        inner = "".join(f"<li>{_item_html(c, lang, opts, level + 1)}</li>" for c in it.children)
+        inner = "".join(f"<li>{item_html(c, lang, opts, level + 1)}</li>" for c in it.children)
         if level >= 1 and any(c.children for c in it.children):
             count = len(it.children)
             label = f"{count} {'onderliggende stappen' if lang == 'nl' else 'steps below'}"
@@ -75,7 +79,7 @@ def story_html(story: Story, lang: str, opts: Options) -> str:
     tops = root.children if (story.kind == "whynot" and story.summary.answer == "does_not_hold") or not root.text else [
         root
     ]
-    steps = "".join(f"<li>{_item_html(t, lang, opts, 0)}</li>" for t in tops)
+    steps = "".join(f"<li>{item_html(t, lang, opts, 0)}</li>" for t in tops)
     return f'{box}<ul class="steps">{steps}</ul>'
 
 
@@ -98,6 +102,6 @@ def html_page(title: str, goal: str, header: str, stories: list[Story], lang: st
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html_text(first)}</title>
-<style>{STYLE}</style></head><body>
+<style>{PAGE_STYLE}{STYLE}</style></head><body>
 {html_fragment(title, goal, header, stories, lang, opts)}</body></html>
 """

@@ -345,10 +345,12 @@ class Builder:
     def _rule_failed(self, node: Node, parent: Node | None) -> Item:
         # what the rule would conclude (its head, as far as the goal binds it), not its statement: the statement
         # fills the rule's conditions with values that do not meet them ("3,8, dat is tenminste 4,0")
-        text = self._conclusion(node)
+        text = self.conclusion(node)
         return self._rule_item("✘", self.w["not_apply"] + (f": ‘{text}’" if text else ""), node)
 
-    def _conclusion(self, node: Node) -> str | None:
+    def conclusion(self, node: Node) -> str | None:
+        """What a rule instance concludes (its head, as far as it is bound), in words: for a rule that did not
+        apply or whose conclusion is open, where its statement would also claim the conditions."""
         info = node.rule
         head = info.rule.head if info is not None and info.rule is not None else None
         if head is None:
@@ -451,7 +453,7 @@ class Builder:
             return Item("?", f"‘{text or self.ph.conclusion_label(node.pred or '')}’ {self.w['negation_open']}")
         if node.rule is None:
             return Item("?", self.w["open"])
-        text = self.statement(node)
+        text = self.conclusion(node) or self.ph.conclusion_label(node.pred or "")
         return self._rule_item("?", f"‘{text}’ {self.w['may_hold']}", node)
 
     def _unknown_fact(self, node: Node, parent: Node | None) -> Item:

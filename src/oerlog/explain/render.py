@@ -339,6 +339,7 @@ def node_dict(node: Node, lang: str = "nl") -> dict[str, Any]:
         "height": node.height,
         "failed_literal": node.failed_literal,
         "parameters": list(node.params),
+        "failed_conditions": node.failures,
         "rule": None,
         "children": [node_dict(c, lang) for c in node.children],
     }

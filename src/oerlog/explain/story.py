@@ -194,7 +194,8 @@ def _undetermined(kind: str, tree: Node, ph: Phrasing, builder: Builder) -> Stor
     item = builder.tree(tree)
     t = TITLES[ph.lang]
     first = tree if tree.rule is not None else next((c for c in tree.children if c.rule is not None), tree)
-    conclusion = builder.statement(first) if first.rule is not None else _goal_words(ph, tree)
+    said = builder.conclusion(first) if first.rule is not None else None
+    conclusion = said or _goal_words(ph, tree)
     s = Summary("undetermined", conclusion, cite=ph.citations(first.rule))
     s.rule = first.rule
     s.rule_cite = s.cite

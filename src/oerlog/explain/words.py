@@ -378,19 +378,21 @@ def _drop_unbound(template: str, values: dict[str, tuple[Value | None, Field | N
     return template
 
 
-_GENERIC = {"toets", "tentamen", "test", "exam", "cursus", "course", "onderdeel", "component"}
-_NOUNS = ("toets", "tentamen", "herkansing", "test", "exam", "resit", "beoordeling", "assessment", "cursus",
-          "course", "scriptie", "thesis", "coschap", "clerkship", "stage", "opdracht", "assignment")
-
-
 def _drop_repeated_noun(before: str, name: str) -> str:
-    """``"de toets "`` before the name ``"bloktoets Vorm en functie"`` becomes ``"de "``: the name says what it
-    is. The noun is dropped when the name begins with a word ending in it, or when it is a generic noun (toets,
-    tentamen, cursus ...) and the name has a noun of its own ("toets {T}" with "tentamen Geochemistry")."""
-    m = re.search(r"(\w+)(\s+)$", before)
+    """The words before a placeholder that the display name repeats are said once: ``"de toets "`` before
+    ``"bloktoets Vorm en functie"`` (a word the name's first word ends with), ``"the block test "`` before ``"block
+    test Vorm en functie"`` (words the name begins with)."""
     words = name.split()
-    if m is None or len(words) < 2:
+    if len(words) < 2:
         return before
+    tail = re.findall(r"\w+", before)
+    for n in range(min(len(tail), len(words) - 1), 0, -1):
+        if [w.lower() for w in tail[-n:]] == [w.lower() for w in words[:n]]:
+            return re.sub(r"(\w+\W+){%d}$" % n, "", before)
+    m = re.search(r"(\w+)(\s+)$", before)
+    if m is not None and len(m.group(1)) > 2 and words[0].lower().endswith(m.group(1).lower()):
+        return before[: m.start()]
+    return before
     noun = m.group(1).lower()
     first = words[0].lower()
     if len(noun) > 2 and first.endswith(noun):
