@@ -163,13 +163,14 @@ def test_explanation_forms(anna: oerlog.Judgement) -> None:
     assert e.markdown() == e._repr_markdown_()
     data = e.to_dict()
     assert isinstance(data, dict)
-    assert data["schema"] == "oerlog.explanation/1" and data["kind"] == "why"
+    assert data["schema"] == "oerlog.explanation/2" and data["kind"] == "why"
+    assert data["summary"]["answer"] == "holds" and data["summary"]["rule"]["citations"] == ["art. A.8 lid 2"]
     assert data["tree"]["rule"]["citations"][0]["article"] == "A.8"
     assert json.loads(e.json()) == data
     assert "art. A.8 lid 2" in e.html()
     n = anna.whynot('resit_invited("anna", C)')
     assert n.kind == "whynot" and len(n.trees) == 1
-    assert n.text().startswith("Regeling: ")
+    assert n.text().startswith("Waarom niet: anna wordt uitgenodigd voor de herkansing van een cursus — geldt niet")
 
 
 def test_notebook_views_escape_a_payload_id(kb: oerlog.KB) -> None:

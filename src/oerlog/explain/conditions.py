@@ -116,11 +116,13 @@ class Conditions:
                 unit = ("werkdagen" if ph.nl else "working days") if count.func == "working_days_between" else (
                     "dagen" if ph.nl else "days")
                 op.shown = f"{ph.value(value)} {unit}"
-            if step is not None and isinstance(value, dt.date):
-                expr = _assigned(step)
-                explained = self.computed(expr) if expr is not None else None
+            expr = _assigned(step) if step is not None else None
+            if expr is not None and not (isinstance(expr, ir.Call) and expr.func in COUNT_FUNCTIONS):
+                explained = self.computed(expr)
                 if explained is not None:
-                    op.shown, op.explained = explained
+                    if isinstance(value, dt.date):
+                        op.shown = explained[0]
+                    op.explained = explained[1]
                     is_term = isinstance(expr, ir.Call) and expr.func in DATE_FUNCTIONS
                     op.case_value = not is_term and not _only_thresholds(expr, ph, self.rule)
             return op

@@ -351,6 +351,10 @@ class Builder:
     def conclusion(self, node: Node) -> str | None:
         """What a rule instance concludes (its head, as far as it is bound), in words: for a rule that did not
         apply or whose conclusion is open, where its statement would also claim the conditions."""
+        if node.pred and node.args and not node.pred.startswith("_"):
+            said = self.ph.sentence(node.pred, node.args)
+            if said:
+                return said
         info = node.rule
         head = info.rule.head if info is not None and info.rule is not None else None
         if head is None:
