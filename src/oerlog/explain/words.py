@@ -308,7 +308,10 @@ class Phrasing:
                     values[a.name] = (v, origins[a.name].field if a.name in origins else None)
                 elif isinstance(a, ir.Const) and v is not None and a.value != v:
                     clash = True
-            text = None if clash else self.fill(tpl, values, loose=True)
+            # the conclusion the template states before its reasons ("{S} is uitgesloten van ...: niet
+            # deelgenomen"): a goal or an open conclusion is not tied to one rule's reasons
+            head, sep, _ = tpl.partition(": ")
+            text = None if clash else self.fill(head if sep and "{" in head else tpl, values, loose=True)
             if text is not None:
                 return text
         return None
