@@ -166,6 +166,9 @@ PATH = re.compile(r"(?:\b(?:kb|tests|src)/|/tmp/|\.(?:yaml|yml|dl|csv|py):\d)")
 UNTRANSLATED = GOLDEN / "untranslated_notes.txt"
 
 
+NEW_LINE = ("✔", "✘", "•", "◦", "?", "⚑", "“", "[", "gekozen lezing:", "reading chosen:", "⚖", "…")
+
+
 def _logical_lines(path: Path) -> list[str]:
     """The golden's lines as a reader meets them: wrapped text lines joined, HTML tags taken out."""
     text = path.read_text(encoding="utf-8")
@@ -179,7 +182,8 @@ def _logical_lines(path: Path) -> list[str]:
         if not line.strip():
             continue
         indent = len(line) - len(line.lstrip())
-        if path.suffix == ".txt" and out and indent > out[-1][1] + 1 and not line.lstrip()[:1] in "✔✘•◦?⚑“":
+        starts = line.lstrip().startswith(NEW_LINE)
+        if path.suffix == ".txt" and out and indent > out[-1][1] + 1 and not starts:
             out[-1] = (out[-1][0] + " " + line.strip(), out[-1][1])
             continue
         out.append((line.strip(), indent))  # type: ignore[arg-type]
