@@ -56,7 +56,8 @@ def item_html(it: Item, lang: str, opts: Options, level: int) -> str:
         if level >= 1 and any(c.children for c in it.children):
             count = len(it.children)
             label = f"{count} {'onderliggende stappen' if lang == 'nl' else 'steps below'}"
-            parts.append(f"<details{' open' if level < 2 else ''}><summary>{html_text(label)}</summary>"
+            opened = level < 2 or any(c.chain or c.decisive for c in it.children)  # the decisive chain stays open
+            parts.append(f"<details{' open' if opened else ''}><summary>{html_text(label)}</summary>"
                          f"<ul>{inner}</ul></details>")
         else:
             parts.append(f"<ul>{inner}</ul>")
@@ -66,12 +67,14 @@ def item_html(it: Item, lang: str, opts: Options, level: int) -> str:
     return "".join(parts)
 
 
-def story_html(story: Story, lang: str, opts: Options) -> str:
-    """One story: the summary box and the steps."""
+def story_html(story: Story, lang: str, opts: Options, header: str = "") -> str:
+    """One story: the summary box, the regulation (``header``) and the steps."""
     lines = story.summary.lines(lang, story.kind)
     css = {"holds": "summary", "does_not_hold": "summary fails", "undetermined": "summary open"}[story.summary.answer]
     box = f'<div class="{css}"><p class="answer">{html_text(lines[0])}</p>'
     box += "".join(f"<p>{html_text(x.strip())}</p>" for x in lines[1:]) + "</div>"
+    if header:
+        box += f'<p class="regulation">{html_text(header)}</p>'
     if opts.brief:
         body = "".join(f"<p>{html_text(x)}</p>" for x in _brief(story, lang, opts))
         return box + body
@@ -84,14 +87,10 @@ def story_html(story: Story, lang: str, opts: Options) -> str:
 
 
 def html_fragment(title: str, goal: str, header: str, stories: list[Story], lang: str, opts: Options) -> str:
-    """An HTML fragment: the title, the regulation, each story."""
-    body = "\n".join(story_html(s, lang, opts) for s in stories)
+    """An HTML fragment: the title, then per story its summary, the regulation and the steps."""
+    body = "\n".join(story_html(s, lang, opts, header) for s in stories)
     goal_html = f" <code>{html_text(goal)}</code>" if opts.detail else ""
-    return (
-        '<div class="oerlog-explanation">\n'
-        f"<h1>{html_text(title)}{goal_html}</h1>\n"
-        f'<p class="regulation">{html_text(header)}</p>\n{body}\n</div>\n'
-    )
+    return f'<div class="oerlog-explanation">\n<h1>{html_text(title)}{goal_html}</h1>\n{body}\n</div>\n'
 
 
 def html_page(title: str, goal: str, header: str, stories: list[Story], lang: str, opts: Options) -> str:

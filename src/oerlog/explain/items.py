@@ -195,8 +195,9 @@ class Builder:
         return it
 
     def _ordered(self, node: Node) -> list[Node]:
-        """The children of a node, the steps that matter first: the decisive comparisons, the decisive chain,
-        other comparisons, facts, other conclusions, negations, exceptions."""
+        """The children of a node, the steps that matter first: the decisive comparisons, what an open answer
+        waits for, the other comparisons and the facts (one line each), the decisive chain, the other conclusions,
+        negations, exceptions."""
         if node.kind is not NodeKind.DERIVED and node.kind is not NodeKind.UNDETERMINED:
             return list(node.children)
 
@@ -204,16 +205,16 @@ class Builder:
             if id(c) in self._decisive:
                 return 0
             if id(c) in self._chain:
-                return 1
+                return 3
             return {
-                NodeKind.BUILTIN: 2,
-                NodeKind.FACT: 3,
-                NodeKind.UNKNOWN_FACT: 1,
-                NodeKind.UNFILLED: 1,
-                NodeKind.STATED_FALSE: 3,
+                NodeKind.UNKNOWN_FACT: 0,
+                NodeKind.UNFILLED: 0,
+                NodeKind.UNDETERMINED: 1,
+                NodeKind.BUILTIN: 1,
+                NodeKind.FACT: 2,
+                NodeKind.STATED_FALSE: 2,
                 NodeKind.DERIVED: 4,
                 NodeKind.AGGREGATE: 4,
-                NodeKind.UNDETERMINED: 1,
                 NodeKind.ABSENT: 6,
                 NodeKind.EXCEPTION_CHECKED: _RANK_EXCEPTION,
             }.get(c.kind, 5)

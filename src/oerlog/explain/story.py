@@ -75,7 +75,8 @@ class Summary:
         if kind == "whynot" and self.answer == "does_not_hold":
             out = [f"{t['whynot']}: {self.conclusion} — {t['holds_not']}"]
             if self.rule_cite or self.failures is not None:
-                n = self.failures or len(self.needed) or 1
+                n = len(self.needed) or self.failures or 1  # the conditions named (one that only a failed
+                # condition would decide is counted for "closest", not named)
                 word = t["conditions"] if n == 1 else t["conditions_n"]
                 out.append(f"{t['closest']}: {self.rule_cite} ({n} {word})")
             elif not self.needed:

@@ -162,6 +162,12 @@ class Case:
         return Location(self.path, 1, 1) if self.path else None
 
 
+def _same_label(name: str, *labels: str) -> bool:
+    """``cijfer`` or ``datum_van_aanmelding`` written for a field labelled so."""
+    key = " ".join(name.replace("_", " ").lower().split())
+    return any(key == " ".join(label.lower().split()) for label in labels)
+
+
 def _fact_text(pred: str, row: Row) -> str:
     return f"{pred}(" + ", ".join(format_literal(v) for v in row) + ")"
 
@@ -221,11 +227,15 @@ def _record(
     names = [f.name for f in rel.fields]
     for k in rec:
         if k not in names:
+            dutch = [f.name for f in rel.fields if f.label and _same_label(k, f.label.nl, f.label.en)]
             raise ValidationError(
                 f"{pred} has no field {k!r}",
                 rec.key_locs[k],
                 value=k,
-                hint=did_you_mean(k, names, n=1) + "fields: " + ", ".join(names),
+                hint=did_you_mean(k, names, n=1)
+                + (f"{k!r} is the label of field {dutch[0]}; " if dutch else "")
+                + "fields: "
+                + ", ".join(names),
                 example=f"{pred}: {rel.example_record()}",
             )
     values: list[Value] = []

@@ -192,14 +192,22 @@ class Vocabulary:
         return self.relations.get(name) or self.concepts.get(name)
 
     def by_label(self, name: str) -> list[str]:
-        """The relations and concepts whose label in some language is ``name`` (``herkansing uitgesloten`` or
-        ``herkansing_uitgesloten``), for "did you mean" on a name written in Dutch."""
+        """The relations and concepts whose label in some language is ``name`` or holds each of its words
+        (``herkansing_uitgesloten`` for ``resit_excluded``, labelled "uitgesloten van de herkansing"), for "did you
+        mean" on a name written in Dutch."""
         key = _label_key(name)
-        return [
-            n
-            for n, r in (*self.relations.items(), *self.concepts.items())
-            if r.label and key in (_label_key(r.label.nl), _label_key(r.label.en))
-        ]
+        words = set(key.split())
+        out: list[str] = []
+        for n, r in (*self.relations.items(), *self.concepts.items()):
+            if r.label is None:
+                continue
+            for label in (_label_key(r.label.nl), _label_key(r.label.en)):
+                # the label itself, or every word of the name in it ("herkansing uitgesloten" for "uitgesloten van
+                # de herkansing")
+                if key == label or (len(words) >= 2 and words <= set(label.split())):
+                    out.append(n)
+                    break
+        return out
 
     def input_arities(self) -> dict[str, int]:
         """Arity of every input relation."""
@@ -233,11 +241,13 @@ class Vocabulary:
                 example=example,
             )
         stateable = sorted(n for n, r in self.relations.items() if r.stated_by == "data")
+        dutch = [n for n in self.by_label(name) if n in stateable]
         raise ValidationError(
             f"unknown input relation {name!r}",
             loc,
             value=name,
             hint=did_you_mean(name, stateable)
+            + (f"{name!r} reads as the label of {', '.join(dutch[:3])}; " if dutch else "")
             + "input relations are declared in kb/vocabulary.yaml (oerlog docs --vocabulary lists them)",
             example=example,
         )
