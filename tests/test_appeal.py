@@ -55,8 +55,11 @@ def test_dossier_sections(bundled_kb):
     _, d = dossier(bundled_kb, ANNA, 'resit_excluded("anna", "vorm_en_functie")')
     assert d.holds and d.student == "anna" and d.programme == "gnk-ba"
     assert any(b.startswith("cijfer 3,8 is lager dan 4,0") for s in d.steps for b in s.because)
-    assert any("anna behaalde een 3,8 voor de toets vf_bloktoets (casus anna-excluded-low-grade, regel 24)" == b
-               for s in d.steps for b in s.because)
+    assert any(
+        "anna behaalde een 3,8 voor de toets vf_bloktoets (casus anna-excluded-low-grade, regel 24)" == b
+        for s in d.steps
+        for b in s.because
+    )
     assert d.steps[-1].citations == ["art. A.8 lid 2"]
     assert d.wanted == 'resit_allowed("anna", "vorm_en_functie")'
     assert d.wanted_text == "anna mag deelnemen aan de herkansing van Vorm en functie"
@@ -87,7 +90,9 @@ def test_counterfactuals_are_verified_by_reevaluation(bundled_kb, mini_kb):
 def test_exception_considered_and_added_fact_counterfactual(mini_kb):
     _, d = dossier(mini_kb, MINI_CASE, 'resit_excluded("dirk", "bio")')
     assert d.exceptions and d.exceptions[0]["rule"] == "resit_only_exception"
-    assert d.exceptions[0]["missing"] == ["nodig: alleen herkansen (met student dirk, course bio); de casus vermeldt dit niet"]
+    assert d.exceptions[0]["missing"] == [
+        "nodig: alleen herkansen (met student dirk, course bio); de casus vermeldt dit niet"
+    ]
     kinds = {(c.kind, c.pred) for cf in d.counterfactuals for c in cf.changes}
     assert ("add", "resit_only") in kinds  # "had dirk asked to take only the resit"
 

@@ -128,8 +128,13 @@ def test_depth_and_detail(cli) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_why_not_says_what_the_case_would_need(cli) -> None:  # type: ignore[no-untyped-def]
-    r = cli("whynot", 'resit_invited("anna", C)', "--case", str(BUNDLED / "uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml"),
-            cwd=ROOT)
+    r = cli(
+        "whynot",
+        'resit_invited("anna", C)',
+        "--case",
+        str(BUNDLED / "uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml"),
+        cwd=ROOT,
+    )
     lines = r.out.splitlines()
     assert lines[0] == "Waarom niet: anna wordt uitgenodigd voor de herkansing van een cursus — geldt niet"
     assert lines[1] == "Dichtstbij: art. A.8 lid 1; art. A.8 lid 7 (1 voorwaarde niet vervuld)"
@@ -139,8 +144,13 @@ def test_why_not_says_what_the_case_would_need(cli) -> None:  # type: ignore[no-
 
 
 def test_a_term_is_told_with_the_days_not_counted(cli) -> None:  # type: ignore[no-untyped-def]
-    r = cli("whynot", 'placement_cancellation_timely("dewi", C)', "--case",
-            str(BUNDLED / "uu-gnk-ba-2025/cases/dewi-year3.yaml"), cwd=ROOT)
+    r = cli(
+        "whynot",
+        'placement_cancellation_timely("dewi", C)',
+        "--case",
+        str(BUNDLED / "uu-gnk-ba-2025/cases/dewi-year3.yaml"),
+        cwd=ROOT,
+    )
     assert "nodig: datum op of vóór vrijdag 22 augustus 2025 (7 dagen na vrijdag 15 augustus 2025)" in r.out
     out = " ".join(_run(cli, *CASES[3][:4]).out.split())  # the lines as read, not as wrapped
     assert "67 werkdagen na donderdag 7 maart 2019 tot en met vrijdag 14 juni 2019" in out
@@ -152,11 +162,68 @@ def test_a_term_is_told_with_the_days_not_counted(cli) -> None:  # type: ignore[
 # English words that are no Dutch words (so that a Dutch sentence never trips them); quoted regulation text is
 # Dutch anyway. "of", "is", "in", "was", "had", "test" are Dutch too and not listed.
 ENGLISH = {
-    "the", "and", "with", "which", "that", "this", "these", "for", "from", "are", "not", "does", "holds", "rule",
-    "rules", "fact", "facts", "if", "when", "until", "whether", "be", "by", "to", "it", "its", "or", "an", "as",
-    "read", "reading", "applies", "apply", "undetermined", "should", "would", "must", "may", "can", "than", "only",
-    "each", "every", "any", "grade", "course", "student's", "decision", "stated", "true", "false", "absent",
-    "recorded", "missing", "source", "failed", "fails", "derived", "exception", "choice", "left", "where",
+    "the",
+    "and",
+    "with",
+    "which",
+    "that",
+    "this",
+    "these",
+    "for",
+    "from",
+    "are",
+    "not",
+    "does",
+    "holds",
+    "rule",
+    "rules",
+    "fact",
+    "facts",
+    "if",
+    "when",
+    "until",
+    "whether",
+    "be",
+    "by",
+    "to",
+    "it",
+    "its",
+    "or",
+    "an",
+    "as",
+    "read",
+    "reading",
+    "applies",
+    "apply",
+    "undetermined",
+    "should",
+    "would",
+    "must",
+    "may",
+    "can",
+    "than",
+    "only",
+    "each",
+    "every",
+    "any",
+    "grade",
+    "course",
+    "student's",
+    "decision",
+    "stated",
+    "true",
+    "false",
+    "absent",
+    "recorded",
+    "missing",
+    "source",
+    "failed",
+    "fails",
+    "derived",
+    "exception",
+    "choice",
+    "left",
+    "where",
 }
 PLACEHOLDER = re.compile(r"[{}]")
 INTERNAL = re.compile(r"(?<![\w.])_[a-z]\w*")  # _possible_x, _defeated_y, _ri_3
@@ -216,7 +283,9 @@ def test_goldens_hold_no_english_placeholders_internal_names_atoms_or_paths() ->
     """Every golden of the explanations and of the dossiers, as its reader meets it. A line that fails only
     because it carries a note (@interpretation / @discretion) not yet translated is listed in
     tests/golden/untranslated_notes.txt: the list must shrink, never hold a line that no longer occurs."""
-    waiting = {line for line in UNTRANSLATED.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")}
+    waiting = {
+        line for line in UNTRANSLATED.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")
+    }
     bad: list[str] = []
     seen: set[str] = set()
     for path in _scanned():

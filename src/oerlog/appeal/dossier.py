@@ -104,8 +104,9 @@ class Dossier:
                     "decision_undetermined_after": cf.undetermined_after,
                     "wanted_after": cf.wanted_after,
                 }
-                for cf, text in zip(self.counterfactuals, self.counterfactual_texts or [""] * len(self.counterfactuals),
-                                    strict=False)
+                for cf, text in zip(
+                    self.counterfactuals, self.counterfactual_texts or [""] * len(self.counterfactuals), strict=False
+                )
             ],
             "counterfactual_search": self.counterfactual_stats,
             "appeal": {k: json_value(v) for k, v in (self.appeal or {}).items()} or None,
@@ -175,7 +176,9 @@ def change_words(ph: Phrasing, c: Change) -> str:
         fld = next((f for f in ph.fields_of(c.pred) if f is not None and f.name == c.field), None)
         label = fld.label_in(ph.lang) if fld is not None else (c.field or "")
         now = ph.fact(c.pred, c.new_row)
-        return f"{label} {ph.value(c.new, fld)} {'in plaats van' if nl else 'instead of'} {ph.value(c.old, fld)}: ‘{now}’"
+        return (
+            f"{label} {ph.value(c.new, fld)} {'in plaats van' if nl else 'instead of'} {ph.value(c.old, fld)}: ‘{now}’"
+        )
     if c.kind == "remove":
         return f"{'zonder' if nl else 'without'} ‘{ph.fact(c.pred, c.row)}’"
     return f"{'met daarbij' if nl else 'with in addition'} ‘{ph.fact(c.pred, c.row)}’"

@@ -6,7 +6,6 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
 from typing import Any, TypeVar
 
 import click

@@ -24,14 +24,32 @@ ORDER = ("<", "<=", ">", ">=")
 MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
 PLAIN_TYPES = ("id", "string", "enum", "integer", "boolean")
 AGG_WORDS = {
-    "nl": {"count": "aantal", "sum": "som", "min": "laagste", "max": "hoogste", "mean": "gemiddelde",
-           "wmean": "gewogen gemiddelde"},
-    "en": {"count": "number", "sum": "sum", "min": "lowest", "max": "highest", "mean": "mean",
-           "wmean": "weighted mean"},
+    "nl": {
+        "count": "aantal",
+        "sum": "som",
+        "min": "laagste",
+        "max": "hoogste",
+        "mean": "gemiddelde",
+        "wmean": "gewogen gemiddelde",
+    },
+    "en": {
+        "count": "number",
+        "sum": "sum",
+        "min": "lowest",
+        "max": "highest",
+        "mean": "mean",
+        "wmean": "weighted mean",
+    },
 }
 _NUM = {
-    "nl": {"<": "lager dan", "<=": "ten hoogste", ">": "hoger dan", ">=": "ten minste", "=": "gelijk aan",
-           "!=": "anders dan"},
+    "nl": {
+        "<": "lager dan",
+        "<=": "ten hoogste",
+        ">": "hoger dan",
+        ">=": "ten minste",
+        "=": "gelijk aan",
+        "!=": "anders dan",
+    },
     "en": {"<": "below", "<=": "at most", ">": "above", ">=": "at least", "=": "equal to", "!=": "other than"},
 }
 _COUNT = {
@@ -113,8 +131,11 @@ class Conditions:
             step = self.assigns.get(src.name)
             count = _assigned(step) if step is not None else None
             if isinstance(count, ir.Call) and count.func in COUNT_FUNCTIONS and isinstance(value, int):
-                unit = ("werkdagen" if ph.nl else "working days") if count.func == "working_days_between" else (
-                    "dagen" if ph.nl else "days")
+                unit = (
+                    ("werkdagen" if ph.nl else "working days")
+                    if count.func == "working_days_between"
+                    else ("dagen" if ph.nl else "days")
+                )
                 op.shown = f"{ph.value(value)} {unit}"
             expr = _assigned(step) if step is not None else None
             if expr is not None and not (isinstance(expr, ir.Call) and expr.func in COUNT_FUNCTIONS):
@@ -169,8 +190,11 @@ class Conditions:
         if f in ("round_half_up", "truncate") and len(a) == 2:
             n = e.args[1]
             places = n.value if isinstance(n, ir.Const) else None
-            verb = ("afgerond" if f == "round_half_up" else "afgekapt") if nl else (
-                "rounded" if f == "round_half_up" else "truncated")
+            verb = (
+                ("afgerond" if f == "round_half_up" else "afgekapt")
+                if nl
+                else ("rounded" if f == "round_half_up" else "truncated")
+            )
             if places == 0:
                 return f"{a[0]} {verb} {'op een geheel getal' if nl else 'to a whole number'}"
             if places == 1:

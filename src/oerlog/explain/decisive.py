@@ -175,8 +175,11 @@ def computed_in(ph: Phrasing, parent: Node, value: Value | None) -> str | None:
         cond = conditions_of(ph, child)
         for b in child.children:
             st = b.step
-            if st is None or st.kind is not StepKind.ASSIGN or not st.binds or repr(b.context.get(st.binds[0])) != repr(
-                value
+            if (
+                st is None
+                or st.kind is not StepKind.ASSIGN
+                or not st.binds
+                or repr(b.context.get(st.binds[0])) != repr(value)
             ):
                 continue
             lit = st.literal

@@ -388,7 +388,9 @@ class Explainer:
         atom = st.atom
         if atom is None or st.kind in (StepKind.TEST, StepKind.ASSIGN, StepKind.AGG):
             if st.kind in (StepKind.TEST, StepKind.ASSIGN):
-                yield Node(NodeKind.BUILTIN, str(st.literal), text=builtin_text(st, b, self.lang), step=st, context=dict(b))
+                yield Node(
+                    NodeKind.BUILTIN, str(st.literal), text=builtin_text(st, b, self.lang), step=st, context=dict(b)
+                )
             elif st.kind is StepKind.AGG and isinstance(st.literal, ir.Aggregate):
                 result = st.literal.result.name
                 yield Node(NodeKind.AGGREGATE, str(st.literal), text=f"{result} = {format_literal(b.get(result))}")
@@ -481,12 +483,15 @@ class Explainer:
         voc = self.doc.kb.vocabulary if self.doc is not None else None
         rel = voc.relations.get(atom.pred) if voc is not None else None
         positions = rel.key_positions if rel is not None else None
+        consts = [a.value if isinstance(a, ir.Const) else None for a in atom.args]
         if not positions or any(not isinstance(atom.args[i], ir.Const) for i in positions):
             return []
-        key = tuple(atom.args[i].value for i in positions if isinstance(atom.args[i], ir.Const))
+        key = tuple(consts[i] for i in positions)
         rows = [r for r in self.model.tuples(atom.pred) if tuple(r[i] for i in positions) == key]
         return [
-            Node(NodeKind.FACT, atom_text(atom.pred, r), atom.pred, r, source=self.sources.get((atom.pred, r)), height=0)
+            Node(
+                NodeKind.FACT, atom_text(atom.pred, r), atom.pred, r, source=self.sources.get((atom.pred, r)), height=0
+            )
             for r in sorted(rows, key=lambda row: tuple(format_literal(v) for v in row))[:3]
         ]
 

@@ -46,7 +46,7 @@ def item_html(it: Item, lang: str, opts: Options, level: int) -> str:
     text = html_text(item_line(it, opts.detail, lang)[len(it.mark) + 1 :] if it.mark else item_line(it, False, lang))
     parts = [f"{mark}{text}"]
     for q, label in it.quotes:
-        parts.append(f"<blockquote>“{html_text(q)}” <span class=\"cite\">({html_text(label)})</span></blockquote>")
+        parts.append(f'<blockquote>“{html_text(q)}” <span class="cite">({html_text(label)})</span></blockquote>')
     for n in it.notes:
         parts.append(f'<p class="note">{html_text(n)}</p>')
     if opts.detail:
@@ -57,8 +57,9 @@ def item_html(it: Item, lang: str, opts: Options, level: int) -> str:
             count = len(it.children)
             label = f"{count} {'onderliggende stappen' if lang == 'nl' else 'steps below'}"
             opened = level < 2 or any(c.chain or c.decisive for c in it.children)  # the decisive chain stays open
-            parts.append(f"<details{' open' if opened else ''}><summary>{html_text(label)}</summary>"
-                         f"<ul>{inner}</ul></details>")
+            parts.append(
+                f"<details{' open' if opened else ''}><summary>{html_text(label)}</summary><ul>{inner}</ul></details>"
+            )
         else:
             parts.append(f"<ul>{inner}</ul>")
     if it.omitted:
@@ -79,9 +80,11 @@ def story_html(story: Story, lang: str, opts: Options, header: str = "") -> str:
         body = "".join(f"<p>{html_text(x)}</p>" for x in _brief(story, lang, opts))
         return box + body
     root = story.item
-    tops = root.children if (story.kind == "whynot" and story.summary.answer == "does_not_hold") or not root.text else [
-        root
-    ]
+    tops = (
+        root.children
+        if (story.kind == "whynot" and story.summary.answer == "does_not_hold") or not root.text
+        else [root]
+    )
     steps = "".join(f"<li>{item_html(t, lang, opts, 0)}</li>" for t in tops)
     return f'{box}<ul class="steps">{steps}</ul>'
 

@@ -298,8 +298,11 @@ class Builder:
         fld = self.ph.aggregated_field(lit)
         word = AGG_WORDS[self.ph.lang].get(lit.func, lit.func)
         if lit.func in ("max", "min") and hasattr(value, "isoformat"):
-            word = {"max": "laatste", "min": "eerste"}[lit.func] if self.ph.nl else (
-                {"max": "latest", "min": "earliest"}[lit.func])
+            word = (
+                {"max": "laatste", "min": "eerste"}[lit.func]
+                if self.ph.nl
+                else ({"max": "latest", "min": "earliest"}[lit.func])
+            )
         label = fld.label_in(self.ph.lang) if fld is not None and fld.label is not None else ""
         shown = self.ph.value(value, fld if lit.func in ("min", "max") else None)
         return Item("•", f"{word} {label}: {shown}".replace("  ", " ") if label else f"{word}: {shown}")
@@ -352,7 +355,7 @@ class Builder:
     def conclusion(self, node: Node) -> str | None:
         """What a rule instance concludes (its head, as far as it is bound), in words: for a rule that did not
         apply or whose conclusion is open, where its statement would also claim the conditions."""
-        if node.pred and node.args and not node.pred.startswith("_"):
+        if node.pred and node.args:
             said = self.ph.sentence(node.pred, node.args)
             if said:
                 return said
@@ -382,9 +385,7 @@ class Builder:
             other = known[0]
             says = ph.fact(pred, other.args)
             src = ph.source(other.source)
-            differ = [
-                i for i, f in enumerate(rel.fields) if row[i] is not None and row[i] != other.args[i]
-            ]
+            differ = [i for i, f in enumerate(rel.fields) if row[i] is not None and row[i] != other.args[i]]
             key = rel.key_positions or ()
             if len(key) == 1 and len(differ) == 1 and rel.fields[differ[0]].value_labels:
                 f = rel.fields[differ[0]]
@@ -419,11 +420,7 @@ class Builder:
         text = None
         if node.children and node.children[0].kind in (NodeKind.DERIVED, NodeKind.FACT):
             first = node.children[0]
-            text = (
-                self.ph.fact(first.pred or "", first.args)
-                if first.kind is NodeKind.FACT
-                else self.statement(first)
-            )
+            text = self.ph.fact(first.pred or "", first.args) if first.kind is NodeKind.FACT else self.statement(first)
         elif row is not None and all(v is not None for v in row):
             text = self.ph.sentence(node.pred or "", row)
         text = text or self.ph.conclusion_label(node.pred or "")
@@ -441,9 +438,7 @@ class Builder:
         return it
 
     def _blocked(self, node: Node, parent: Node | None) -> Item:
-        it = self._rule_item(
-            "?", f"{self.w['blocked']}: {self.w['choice']}: {self.params(node.params)}", node
-        )
+        it = self._rule_item("?", f"{self.w['blocked']}: {self.w['choice']}: {self.params(node.params)}", node)
         return it
 
     def _no_rule(self, node: Node, parent: Node | None) -> Item:
@@ -466,7 +461,8 @@ class Builder:
 
     def _stated_false(self, node: Node, parent: Node | None) -> Item:
         return Item(
-            "•", f"‘{self.ph.fact(node.pred or '', node.args)}’: {self.w['stated_false']}",
+            "•",
+            f"‘{self.ph.fact(node.pred or '', node.args)}’: {self.w['stated_false']}",
             source=self.ph.source(node.source) or "",
         )
 
@@ -514,12 +510,11 @@ class Builder:
     def _labelled(self, pred: str, row: tuple[Value | None, ...]) -> str:
         """``toetsaanmelding (student anna, toets vf_herkansing)``: a relation with the values that are known."""
         fields = self.ph.fields_of(pred)
-        parts = [
-            f"{fields[i].label_in(self.ph.lang) + ' ' if i < len(fields) and fields[i] else ''}"
-            f"{self.ph.value(v, fields[i] if i < len(fields) else None)}"
-            for i, v in enumerate(row)
-            if v is not None
-        ]
+        parts = []
+        for i, v in enumerate(row):
+            fld = fields[i] if i < len(fields) else None
+            if v is not None:
+                parts.append(f"{fld.label_in(self.ph.lang) + ' ' if fld is not None else ''}{self.ph.value(v, fld)}")
         label = self.ph.relation_label(pred) if self.ph.relation(pred) else self.ph.conclusion_label(pred)
         return f"{label} ({self.w['with']} {', '.join(parts)})" if parts else label
 

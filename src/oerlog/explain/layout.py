@@ -98,9 +98,11 @@ def story_text(story: Story, lang: str, opts: Options, header: str) -> list[str]
         return out
     out.append("")
     root = story.item
-    tops = root.children if (story.kind == "whynot" and story.summary.answer == "does_not_hold") or not root.text else [
-        root
-    ]
+    tops = (
+        root.children
+        if (story.kind == "whynot" and story.summary.answer == "does_not_hold") or not root.text
+        else [root]
+    )
     for top in tops:
         out += text_items(top, lang, opts)
     return out
@@ -235,9 +237,11 @@ def story_markdown(story: Story, lang: str, opts: Options) -> list[str]:
             out.append(md_text(line) + "  ")
         return out
     root = story.item
-    tops = root.children if (story.kind == "whynot" and story.summary.answer == "does_not_hold") or not root.text else [
-        root
-    ]
+    tops = (
+        root.children
+        if (story.kind == "whynot" and story.summary.answer == "does_not_hold") or not root.text
+        else [root]
+    )
     for top in tops:
         out += md_items(top, lang, opts)
     out.append("")

@@ -29,16 +29,38 @@ from oerlog.lang import ir
 from oerlog.values import json_value
 
 TITLES = {
-    "nl": {"why": "Waarom", "whynot": "Waarom niet", "open": "Onbepaald", "decisive": "Beslissend",
-           "closest": "Dichtstbij", "depends": "Hangt af van", "holds_not": "geldt niet", "holds": "geldt",
-           "conditions": "voorwaarde niet vervuld", "conditions_n": "voorwaarden niet vervuld", "no_rule":
-           "geen regel van deze regeling leidt dit af", "decides": "Beslist door",
-           "not_recorded": "niet vastgelegd", "choice": "een keuze die de regeling openlaat"},
-    "en": {"why": "Why", "whynot": "Why not", "open": "Undetermined", "decisive": "Decisive",
-           "closest": "Closest", "depends": "Depends on", "holds_not": "does not hold", "holds": "holds",
-           "conditions": "condition not met", "conditions_n": "conditions not met", "no_rule":
-           "no rule of this regulation concludes this", "decides": "Decided by",
-           "not_recorded": "not recorded", "choice": "a choice the regulation leaves open"},
+    "nl": {
+        "why": "Waarom",
+        "whynot": "Waarom niet",
+        "open": "Onbepaald",
+        "decisive": "Beslissend",
+        "closest": "Dichtstbij",
+        "depends": "Hangt af van",
+        "holds_not": "geldt niet",
+        "holds": "geldt",
+        "conditions": "voorwaarde niet vervuld",
+        "conditions_n": "voorwaarden niet vervuld",
+        "no_rule": "geen regel van deze regeling leidt dit af",
+        "decides": "Beslist door",
+        "not_recorded": "niet vastgelegd",
+        "choice": "een keuze die de regeling openlaat",
+    },
+    "en": {
+        "why": "Why",
+        "whynot": "Why not",
+        "open": "Undetermined",
+        "decisive": "Decisive",
+        "closest": "Closest",
+        "depends": "Depends on",
+        "holds_not": "does not hold",
+        "holds": "holds",
+        "conditions": "condition not met",
+        "conditions_n": "conditions not met",
+        "no_rule": "no rule of this regulation concludes this",
+        "decides": "Decided by",
+        "not_recorded": "not recorded",
+        "choice": "a choice the regulation leaves open",
+    },
 }
 
 
@@ -129,9 +151,7 @@ class Story:
     kind: str
 
 
-def tell(
-    kind: str, tree: Node, ph: Phrasing, builder: Builder, derivations: Derivations | None = None
-) -> Story:
+def tell(kind: str, tree: Node, ph: Phrasing, builder: Builder, derivations: Derivations | None = None) -> Story:
     """The story of one explanation tree (``kind`` why or whynot)."""
     lang = ph.lang
     k = tree.kind
@@ -206,7 +226,8 @@ def _undetermined(kind: str, tree: Node, ph: Phrasing, builder: Builder) -> Stor
         elif n.kind in (NodeKind.UNFILLED, NodeKind.BLOCKED):
             s.depends_on.append(f"{t['choice']}: {builder.params(n.params)}")
         elif n.kind is NodeKind.OPTIONS:
-            s.depends_on.append(builder.item(n, None, 0).text if builder.item(n, None, 0) else t["choice"])
+            shown = builder.item(n, None, 0)
+            s.depends_on.append(shown.text if shown is not None else t["choice"])
     seen: set[str] = set()
     stack = [tree]
     while stack:

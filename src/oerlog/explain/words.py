@@ -128,9 +128,7 @@ class Phrasing:
             values[fld.name if fld else str(i)] = (v, fld)
         if rel is not None and rel.text is not None:
             return self.fill(rel.text.in_(self.lang), values) or ""
-        parts = [
-            f"{fld.label_in(self.lang) if fld else ''} {self.value(v, fld)}".strip() for v, fld in values.values()
-        ]
+        parts = [f"{fld.label_in(self.lang) if fld else ''} {self.value(v, fld)}".strip() for v, fld in values.values()]
         return f"{self.relation_label(pred)}: {', '.join(parts)}" if parts else self.relation_label(pred)
 
     def fields_of(self, pred: str) -> tuple[Field | None, ...]:
@@ -254,7 +252,7 @@ class Phrasing:
         if not tpl:
             return None
         origins = self.origins(info.rule) if info.rule is not None else {}
-        values = {
+        values: dict[str, tuple[Value | None, Field | None]] = {
             name: (binding[name], origins[name].field if name in origins else None)
             for name in PLACEHOLDER.findall(tpl)
             if name in binding
@@ -335,8 +333,11 @@ class Phrasing:
                 else:
                     filled[fld.name] = (("een " if self.nl else "a ") + fld.label_in(self.lang), None)
             return self.fill(rel.text.in_(self.lang), filled) or self.relation_label(atom.pred)
-        known = [(fields[i] if i < len(fields) else None, a.value) for i, a in enumerate(atom.args)
-                 if isinstance(a, ir.Const)]
+        known = [
+            (fields[i] if i < len(fields) else None, a.value)
+            for i, a in enumerate(atom.args)
+            if isinstance(a, ir.Const)
+        ]
         parts = ", ".join(f"{f.label_in(self.lang) + ' ' if f else ''}{self.value(v, f)}" for f, v in known)
         return self.conclusion_label(atom.pred) + (f" ({parts})" if parts else "")
 
@@ -391,15 +392,8 @@ def _drop_repeated_noun(before: str, name: str) -> str:
     tail = re.findall(r"\w+", before)
     for n in range(min(len(tail), len(words) - 1), 0, -1):
         if [w.lower() for w in tail[-n:]] == [w.lower() for w in words[:n]]:
-            return re.sub(r"(\w+\W+){%d}$" % n, "", before)
+            return re.sub(r"(\w+\W+){" + str(n) + r"}$", "", before)
     m = re.search(r"(\w+)(\s+)$", before)
     if m is not None and len(m.group(1)) > 2 and words[0].lower().endswith(m.group(1).lower()):
-        return before[: m.start()]
-    return before
-    noun = m.group(1).lower()
-    first = words[0].lower()
-    if len(noun) > 2 and first.endswith(noun):
-        return before[: m.start()]
-    if noun in _GENERIC and any(w.lower().strip("(),").endswith(_NOUNS) for w in words):
         return before[: m.start()]
     return before

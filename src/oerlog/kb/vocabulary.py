@@ -379,7 +379,9 @@ def _texts(spec: yamlpos.YDict, key: str, what: str) -> Texts | None:
 def texts_value(raw: Any, loc: Location, what: str, *, allow_plain: bool) -> Texts:
     """A text per language (``{nl: ..., en: ...}``; with ``allow_plain`` a single text serves both), or a located
     error naming the bad value and a valid example."""
-    example = TEXTS_EXAMPLE if not allow_plain else '"Vorm en functie"  or  {nl: "Vorm en functie", en: "Form and Function"}'
+    example = (
+        TEXTS_EXAMPLE if not allow_plain else '"Vorm en functie"  or  {nl: "Vorm en functie", en: "Form and Function"}'
+    )
     if allow_plain and isinstance(raw, str):
         problem = text_problem(raw)
         if problem or not raw.strip():
@@ -402,7 +404,9 @@ def texts_value(raw: Any, loc: Location, what: str, *, allow_plain: bool) -> Tex
             raise ValidationError(f"{what}: the {lang} text is missing", raw.loc, value=dict(raw), example=example)
         text = raw[lang]
         if not isinstance(text, str) or not text.strip():
-            raise ValidationError(f"{what}: the {lang} text must be a non-empty text", raw.locs[lang], value=text, example=example)
+            raise ValidationError(
+                f"{what}: the {lang} text must be a non-empty text", raw.locs[lang], value=text, example=example
+            )
         problem = text_problem(text)
         if problem:
             raise ValidationError(f"{what}: {problem}", raw.locs[lang], value=text, example=example)
@@ -410,7 +414,9 @@ def texts_value(raw: Any, loc: Location, what: str, *, allow_plain: bool) -> Tex
     return Texts(*out)
 
 
-SENTENCE_EXAMPLE = '{nl: "{student} behaalde een {grade} voor de toets {test}", en: "{student} obtained {grade} for test {test}"}'
+SENTENCE_EXAMPLE = (
+    '{nl: "{student} behaalde een {grade} voor de toets {test}", en: "{student} obtained {grade} for test {test}"}'
+)
 
 
 def _sentence(spec: yamlpos.YDict, name: str, fields_: list[Field]) -> Texts | None:
@@ -485,7 +491,9 @@ def _value_labels(f: yamlpos.YDict, what: str, values: tuple[str, ...]) -> tuple
     return tuple(out)
 
 
-NAMES_EXAMPLE = 'names:\n  vorm_en_functie: "Vorm en functie"\n  gnk-ba: {nl: "Bachelor Geneeskunde", en: "Bachelor of Medicine"}'
+NAMES_EXAMPLE = (
+    'names:\n  vorm_en_functie: "Vorm en functie"\n  gnk-ba: {nl: "Bachelor Geneeskunde", en: "Bachelor of Medicine"}'
+)
 
 
 def read_names(data: yamlpos.YDict, key: str) -> dict[str, Texts]:
