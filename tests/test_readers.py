@@ -41,8 +41,8 @@ CASES = [
         "whynot",
         'resit_allowed("daan", "celbiologie")',
         0,
-        "Dichtstbij: art. 7 lid 3 (2 voorwaarden niet vervuld)",
-        "Closest: art. 7 lid 3 (2 conditions not met)",
+        "Dichtstbij: art. 7 lid 3 (1 voorwaarde niet vervuld)",
+        "Closest: art. 7 lid 3 (1 condition not met)",
     ),
     (
         "vumc-gnk-ma-rr-2018",  # a term in working days, the public holidays named
