@@ -311,3 +311,36 @@ def test_the_scan_finds_what_it_looks_for() -> None:
     assert _problems("(bron: kb/uu-gnk-ba-2025/cases/anna.yaml:24:7)", True) == ["path"]
     assert _problems("gekozen lezing: Part A and part B are assigned by the study year", True)[0].startswith("English")
     assert _problems("anna behaalde een 3,8 voor de toets Vorm en functie (casus anna, regel 24)", True) == []
+
+
+def test_html_explanation_in_headless_chromium(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The page of `why --format html` as a browser shows it: the summary first, the decisive chain unfolded
+    down to the band rule, no script and nothing fetched."""
+    import subprocess
+
+    from conftest import chromium_flags
+    from test_graph_lint import need
+
+    chromium = need("chromium")
+    page = tmp_path / "why.html"
+    r = _run(cli, *CASES[1][:4], "--format", "html", "-o", str(page))
+    assert r.code == 0 and r.out == "", r.err
+    text = page.read_text(encoding="utf-8")
+    assert "<script" not in text and "<link" not in text and "://" not in text
+    flags = chromium_flags(tmp_path)
+    shot = tmp_path / "why.png"
+    subprocess.run(
+        [chromium, *flags, f"--screenshot={shot}", "--window-size=1100,1500", page.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    dom = subprocess.run(
+        [chromium, *flags, "--dump-dom", page.as_uri()], capture_output=True, timeout=120, check=True, text=True
+    ).stdout
+    box = dom.index('class="summary"')
+    assert box < dom.index('class="regulation"') < dom.index('class="steps"')  # the answer before anything else
+    assert "Beslissend: art. 5.4 lid 3 — gewogen gemiddelde 5,47 is lager dan 5,5" in dom
+    band = dom.index("ligt in de band 4,95 t/m 5,49", dom.index('class="steps"'))
+    assert dom.rfind("<details open", 0, band) > dom.rfind("<details>", 0, band)  # unfolded down to it

@@ -248,6 +248,10 @@ class Builder:
             if key in self.quoted:
                 continue
             self.quoted.add(key)
+            same = next((i for i, (text, _) in enumerate(it.quotes) if text == p.text), None)
+            if same is not None:  # two provisions with the same words (a part A and a part B): quoted once
+                it.quotes[same] = (p.text, f"{it.quotes[same][1]}; {p.label}")
+                continue
             it.quotes.append((p.text, p.label))
         it.notes += [f"{self.w['reading']}: {r}" for r in info.readings(self.ph.lang)]
         disc = info.discretion_in(self.ph.lang)
@@ -355,11 +359,11 @@ class Builder:
     def conclusion(self, node: Node) -> str | None:
         """What a rule instance concludes (its head, as far as it is bound), in words: for a rule that did not
         apply or whose conclusion is open, where its statement would also claim the conditions."""
-        if node.pred and node.args:
-            said = self.ph.sentence(node.pred, node.args)
+        info = node.rule
+        if node.pred and node.args and self.ph.relation(node.pred) is not None:
+            said = self.ph.sentence(node.pred, node.args)  # a concept's own words
             if said:
                 return said
-        info = node.rule
         head = info.rule.head if info is not None and info.rule is not None else None
         if head is None:
             return self.ph.statement(info, node.binding, loose=True)
@@ -367,8 +371,14 @@ class Builder:
             a.value if isinstance(a, ir.Const) else node.binding.get(a.name) if isinstance(a, ir.Var) else None
             for a in head.args
         )
-        text = self.ph.sentence(head.pred, row) if all(v is not None for v in row) else None
-        return text or self.ph.statement(info, {k: v for k, v in node.binding.items() if k in _vars(head)}, loose=True)
+        if self.ph.relation(head.pred) is not None:
+            text = self.ph.sentence(head.pred, row) if all(v is not None for v in row) else None
+            if text:
+                return text
+        rule = info.rule if info is not None else None
+        if rule is not None and not rule.defeats:  # what this rule concludes, in its own template's words
+            return self.ph._rule_sentence(rule, row, whole=False)
+        return self.ph.statement(info, {k: v for k, v in node.binding.items() if k in _vars(head)}, loose=True)
 
     def _head_mismatch(self, node: Node, parent: Node | None) -> Item | None:
         return None  # a rule that concludes something else: only under --detail

@@ -285,34 +285,45 @@ class Phrasing:
         out.append(template[pos:])
         return "".join(out)
 
-    def sentence(self, pred: str, row: tuple[Value | None, ...]) -> str | None:
+    def sentence(
+        self, pred: str, row: tuple[Value | None, ...], rule: ir.Rule | None = None, *, agree: bool = False
+    ) -> str | None:
         """A statement of ``pred(row)`` (``None``: a value not known) in words: the vocabulary's sentence for an
-        input relation or a concept with every value known, else the template of a rule of the document that
-        concludes ``pred`` and needs no other value. None when neither fits."""
+        input relation or a concept with every value known; else the template of ``rule``, or of the first rule of
+        the document that concludes ``pred`` and fits (each template's conclusion, before a colon that starts its
+        reasons; a value not known left out with its preposition). With ``agree`` only words every such rule
+        gives (a goal is not one rule's: "reported by form" would narrow it). None when nothing fits."""
         rel = self.relation(pred)
         if rel is not None and rel.text is not None and all(v is not None for v in row):
             return self.fact(pred, row)
-        for rule in self.doc.program.rules if self.doc else ():
-            if rule.head.pred != pred or len(rule.head.args) != len(row):
-                continue
-            tpl = (rule.ann.nl if self.nl else rule.ann.en) or rule.ann.en or rule.ann.nl
-            if not tpl:
-                continue
-            origins = self.origins(rule)
-            values: dict[str, tuple[Value | None, Field | None]] = {}
-            clash = False
-            for a, v in zip(rule.head.args, row, strict=True):
-                if isinstance(a, ir.Var) and v is not None:
-                    values[a.name] = (v, origins[a.name].field if a.name in origins else None)
-                elif isinstance(a, ir.Const) and v is not None and a.value != v:
-                    clash = True
-            # the conclusion the template states before its reasons ("{S} is uitgesloten van ...: niet
-            # deelgenomen"): a goal or an open conclusion is not tied to one rule's reasons
-            head, sep, _ = tpl.partition(": ")
-            text = None if clash else self.fill(head if sep and "{" in head else tpl, values, loose=True)
-            if text is not None:
-                return text
-        return None
+        rules = [rule] if rule is not None else [r for r in (self.doc.program.rules if self.doc else ()) if
+                                                 r.head.pred == pred and not r.defeats]
+        found: list[str] = []
+        for r in rules:
+            text = self._rule_sentence(r, row, whole=rule is not None)
+            if text is not None and text not in found:
+                found.append(text)
+        if agree:
+            return found[0] if len(found) == 1 else None
+        return found[0] if found else None
+
+    def _rule_sentence(self, rule: ir.Rule, row: tuple[Value | None, ...], whole: bool) -> str | None:
+        tpl = (rule.ann.nl if self.nl else rule.ann.en) or rule.ann.en or rule.ann.nl
+        if not tpl or len(rule.head.args) != len(row):
+            return None
+        origins = self.origins(rule)
+        values: dict[str, tuple[Value | None, Field | None]] = {}
+        for a, v in zip(rule.head.args, row, strict=True):
+            if isinstance(a, ir.Var) and v is not None:
+                values[a.name] = (v, origins[a.name].field if a.name in origins else None)
+            elif isinstance(a, ir.Const) and v is not None and a.value != v:
+                return None
+        # the conclusion the template states before its reasons ("{S} is uitgesloten van ...: niet deelgenomen"):
+        # a goal or an open conclusion is not tied to one rule's reasons
+        head, sep, _ = tpl.partition(": ")
+        if sep and "{" in head and not whole:
+            tpl = head
+        return self.fill(tpl, values, loose=True)
 
     def goal(self, atom: ir.Atom) -> str:
         """A goal as a reader asks it: constants as values, a variable as "een cursus" / "a course" (the label of
@@ -321,10 +332,11 @@ class Phrasing:
         values: list[Value | None] = []
         for a in atom.args:
             values.append(a.value if isinstance(a, ir.Const) else None)
-        text = self.sentence(atom.pred, tuple(values)) if all(v is not None for v in values) else None
-        if text is not None:
-            return text
         rel = self.relation(atom.pred)
+        if rel is None or all(v is not None for v in values):  # a rule's words, a variable's part left out
+            text = self.sentence(atom.pred, tuple(values), agree=True)
+            if text is not None:
+                return text
         if rel is not None and rel.text is not None:
             filled: dict[str, tuple[Value | None, Field | None]] = {}
             for a, fld in zip(atom.args, rel.fields, strict=False):
