@@ -69,6 +69,7 @@ class Dossier:
     notes: list[str] = field(default_factory=list)
     waits_for: list[str] = field(default_factory=list)  # an undetermined decision: what it waits for
     wanted_text: str | None = None  # the outcome wanted, in words
+    programme_name: str | None = None  # the programme by its display name
     counterfactual_texts: list[str] = field(default_factory=list)  # each counterfactual's changes, in words
     steps_tree: Item | None = None  # the proof (or why-not) as the reader's items
 
@@ -418,6 +419,7 @@ def build(
         seconds=time.perf_counter() - start,
         notes=notes,
         wanted_text=ph.goal(wanted) if wanted is not None else None,
+        programme_name=ph.value(programme) if (programme := _programme(j, student)) else None,
         counterfactual_texts=[" + ".join(change_words(ph, c) for c in cf.changes) for cf in cfs],
         steps_tree=Builder(ph, Options(), ex.derivations).tree(proof if proof is not None else tree),
     )

@@ -155,13 +155,15 @@ def to_markdown(d: Dossier) -> str:
     out += [f"- {md_text(f)} ({w['source']}: {md_text(s)})" if s else f"- {md_text(f)}" for f, s in d.facts] or ["-"]
     out += ["", f"## {w['reasoning']}", ""]
     for s in d.steps:
-        out.append(f"{s.number}. **{md_text(s.statement)}** ({md_text('; '.join(s.citations))})")
+        number = f"{s.number}. "
+        sub = " " * len(number) + "- "  # under "10. " a sub-list needs four spaces to stay in the item
+        out.append(f"{number}**{md_text(s.statement)}** ({md_text('; '.join(s.citations))})")
         if s.because:
-            out.append(f"   - {w['because']}: " + "; ".join(md_text(b) for b in s.because))
+            out.append(f"{sub}{w['because']}: " + "; ".join(md_text(b) for b in s.because))
         for i in s.interpretations:
-            out.append(f"   - {w['interpretation']}: {md_text(i)}")
+            out.append(f"{sub}{w['interpretation']}: {md_text(i)}")
         if s.discretion:
-            out.append(f"   - {w['discretion']}: {md_text(s.discretion)}")
+            out.append(f"{sub}{w['discretion']}: {md_text(s.discretion)}")
     out += ["", f"## {w['exceptions']}", ""]
     for e in d.exceptions:
         missing = "; ".join(md_text(m) for m in e["missing"])
@@ -208,7 +210,7 @@ def _decision_md(d: Dossier, w: dict[str, str]) -> list[str]:
     if d.student:
         who.append(f"{w['student']} {md_text(d.student)}")
     if d.programme:
-        who.append(f"{w['programme']} {md_text(d.programme)}")
+        who.append(f"{w['programme']} {md_text(d.programme_name or d.programme)}")
     under = ", ".join(md_text(x) for x in (doc["id"], doc.get("institution") or ""))
     out += [
         f"{w['under']}: *{md_text(doc['title'])}* ({under}, {w['year']} "

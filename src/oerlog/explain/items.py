@@ -377,7 +377,7 @@ class Builder:
                 return text
         rule = info.rule if info is not None else None
         if rule is not None and not rule.defeats:  # what this rule concludes, in its own template's words
-            return self.ph._rule_sentence(rule, row, whole=False)
+            return self.ph.rule_sentence(rule, row, whole=False)
         return self.ph.statement(info, {k: v for k, v in node.binding.items() if k in _vars(head)}, loose=True)
 
     def _head_mismatch(self, node: Node, parent: Node | None) -> Item | None:

@@ -296,18 +296,21 @@ class Phrasing:
         rel = self.relation(pred)
         if rel is not None and rel.text is not None and all(v is not None for v in row):
             return self.fact(pred, row)
-        rules = [rule] if rule is not None else [r for r in (self.doc.program.rules if self.doc else ()) if
-                                                 r.head.pred == pred and not r.defeats]
+        rules = (
+            [rule]
+            if rule is not None
+            else [r for r in (self.doc.program.rules if self.doc else ()) if r.head.pred == pred and not r.defeats]
+        )
         found: list[str] = []
         for r in rules:
-            text = self._rule_sentence(r, row, whole=rule is not None)
+            text = self.rule_sentence(r, row, whole=rule is not None)
             if text is not None and text not in found:
                 found.append(text)
         if agree:
             return found[0] if len(found) == 1 else None
         return found[0] if found else None
 
-    def _rule_sentence(self, rule: ir.Rule, row: tuple[Value | None, ...], whole: bool) -> str | None:
+    def rule_sentence(self, rule: ir.Rule, row: tuple[Value | None, ...], whole: bool) -> str | None:
         tpl = (rule.ann.nl if self.nl else rule.ann.en) or rule.ann.en or rule.ann.nl
         if not tpl or len(rule.head.args) != len(row):
             return None
