@@ -18,7 +18,6 @@ from oerlog.escape import md_text
 from oerlog.evaluation.judge import Judgement
 from oerlog.explain.decisive import Derivations
 from oerlog.explain.explainer import Node
-from oerlog.explain.html import html_fragment, html_page
 from oerlog.explain.items import Options
 from oerlog.explain.layout import story_markdown, story_text
 from oerlog.explain.render import to_json
@@ -155,10 +154,14 @@ class Explanation:
     def html(self) -> str:
         """An HTML fragment (for a notebook or a web page): the title, the regulation, each summary and its steps.
         Every value is escaped."""
+        from oerlog.explain.html import html_fragment  # deferred: only the HTML forms need it
+
         return html_fragment(self.title, self.goal, self.header(), self.stories, self.lang, self.options)
 
     def html_page(self) -> str:
         """A whole HTML page (``--format html``): no script, no external resource."""
+        from oerlog.explain.html import html_page  # deferred: only the HTML forms need it
+
         return html_page(self.title, self.goal, self.header(), self.stories, self.lang, self.options)
 
     def __str__(self) -> str:

@@ -79,12 +79,7 @@ def story_html(story: Story, lang: str, opts: Options, header: str = "") -> str:
     if opts.brief:
         body = "".join(f"<p>{html_text(x)}</p>" for x in _brief(story, lang, opts))
         return box + body
-    root = story.item
-    tops = (
-        root.children
-        if (story.kind == "whynot" and story.summary.answer == "does_not_hold") or not root.text
-        else [root]
-    )
+    tops = story.tops()
     steps = "".join(f"<li>{item_html(t, lang, opts, 0)}</li>" for t in tops)
     return f'{box}<ul class="steps">{steps}</ul>'
 

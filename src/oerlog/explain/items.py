@@ -9,8 +9,10 @@ stated, the verbatim provisions (each once per explanation), the interpretation 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from oerlog.explain.conditions import AGG_WORDS, Conditions
 from oerlog.explain.decisive import Derivations, conditions_of, decisive_comparisons, find_decisive
@@ -74,6 +76,8 @@ WORDS = {
         "stated_false": "volgens de casus niet het geval",
         "choice": "hangt af van een keuze die de regeling openlaat",
         "options": "keuzes die de regeling openlaat",
+        "every_choice": "geldt bij elke keuze die de regeling openlaat",
+        "holds_only": "geldt alleen bij",
         "under_none": "geldt onder geen van de keuzes; hieronder uitgewerkt voor",
         "holds": "geldt",
         "holds_not": "geldt niet",
@@ -109,6 +113,8 @@ WORDS = {
         "stated_false": "not the case, as the case states",
         "choice": "depends on a choice the regulation leaves open",
         "options": "choices the regulation leaves open",
+        "every_choice": "holds under every choice the regulation leaves open",
+        "holds_only": "holds only with",
         "under_none": "holds under none of the choices; worked out below for",
         "holds": "holds",
         "holds_not": "does not hold",
@@ -480,16 +486,32 @@ class Builder:
         return Item("?", f"{self.w['choice']}: {self.params(node.params)}")
 
     def _options(self, node: Node, parent: Node | None) -> Item:
-        parts = []
-        for choice, verdict in _parse_options(node.text or ""):
-            shown = ", ".join(f"{self.param(p)} {v}" for p, v in choice)
-            word = "" if verdict is None else f": {self.w['holds'] if verdict else self.w['holds_not']}"
-            parts.append(shown + word)
+        options = _parse_options(node.text or "")
+
+        def shown(choice: list[tuple[str, str]]) -> str:
+            return ", ".join(f"{self.param(p)} {self._literal(v)}" for p, v in choice)
+
         if node.failed_literal == "none":
-            return Item("•", f"{self.w['options']}: {self.w['under_none']} {'; '.join(parts)}")
-        return Item("•", f"{self.w['options']}: {'; '.join(parts)}")
+            return Item("•", f"{self.w['options']}: {self.w['under_none']} {'; '.join(shown(c) for c, _ in options)}")
+        verdicts = {v for _, v in options}
+        names = list(dict.fromkeys(self.param(p) for c, _ in options for p, _ in c))
+        if verdicts == {True}:  # the same under every choice: the choices do not matter here
+            return Item("•", f"{self.w['every_choice']}: {'; '.join(names)}")
+        holding = [shown(c) for c, v in options if v]
+        return Item("•", f"{self.w['options']}: {self.w['holds_only']} {' / '.join(holding)}")
 
     # --- helpers ----------------------------------------------------------------------------------------------
+
+    def _literal(self, text: str) -> str:
+        """A value as the rule language writes it (``5.5``, ``"x"``, ``2025-09-01``), for a reader."""
+        value: Value = text.strip('"')
+        if re.fullmatch(r"-?[0-9]+", text):
+            value = int(text)
+        elif re.fullmatch(r"-?[0-9]*\.[0-9]+", text):
+            value = Decimal(text)
+        elif re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            value = dt.date.fromisoformat(text)
+        return self.ph.value(value)
 
     def param(self, name: str) -> str:
         """A parameter for a reader: its label, else ``$name``."""
@@ -564,7 +586,7 @@ def _parse_options(text: str) -> list[tuple[list[tuple[str, str]], bool | None]]
             verdict, part = False, part[: -len(": does not hold")]
         elif part.endswith(": holds"):
             verdict, part = True, part[: -len(": holds")]
-        choice = [(m.group(1), m.group(2).strip().strip('"').replace(".", ",")) for m in _CHOICE.finditer(part)]
+        choice = [(m.group(1), m.group(2).strip()) for m in _CHOICE.finditer(part)]
         out.append((choice, verdict))
     return out
 

@@ -97,12 +97,7 @@ def story_text(story: Story, lang: str, opts: Options, header: str) -> list[str]
             out = out[: BRIEF_LINES - 1] + [_W[lang]["more"]]
         return out
     out.append("")
-    root = story.item
-    tops = (
-        root.children
-        if (story.kind == "whynot" and story.summary.answer == "does_not_hold") or not root.text
-        else [root]
-    )
+    tops = story.tops()
     for top in tops:
         out += text_items(top, lang, opts)
     return out
@@ -236,12 +231,7 @@ def story_markdown(story: Story, lang: str, opts: Options) -> list[str]:
         for line in _brief(story, lang, opts):
             out.append(md_text(line) + "  ")
         return out
-    root = story.item
-    tops = (
-        root.children
-        if (story.kind == "whynot" and story.summary.answer == "does_not_hold") or not root.text
-        else [root]
-    )
+    tops = story.tops()
     for top in tops:
         out += md_items(top, lang, opts)
     out.append("")

@@ -149,6 +149,12 @@ class Story:
     summary: Summary
     item: Item
     kind: str
+    container: bool = False  # the root only holds the steps (a why-not's goal, an open answer's list)
+
+    def tops(self) -> list[Item]:
+        """The items the steps begin with: the root's children when the summary already says what the root
+        would (a goal that does not hold, an undetermined goal), else the root."""
+        return self.item.children if self.container or not self.item.text else [self.item]
 
 
 def tell(kind: str, tree: Node, ph: Phrasing, builder: Builder, derivations: Derivations | None = None) -> Story:
@@ -182,7 +188,7 @@ def tell(kind: str, tree: Node, ph: Phrasing, builder: Builder, derivations: Der
     elif not tree.children:
         s.needed = []
     del lang
-    return Story(s, item, kind)
+    return Story(s, item, kind, container=True)
 
 
 def _goal_words(ph: Phrasing, tree: Node) -> str:
@@ -217,7 +223,8 @@ def _undetermined(kind: str, tree: Node, ph: Phrasing, builder: Builder) -> Stor
     first = tree if tree.rule is not None else next((c for c in tree.children if c.rule is not None), tree)
     said = builder.conclusion(first) if first.rule is not None else None
     conclusion = said or _goal_words(ph, tree)
-    s = Summary("undetermined", conclusion, cite=ph.citations(first.rule))
+    cite = ph.citations(first.rule)
+    s = Summary("undetermined", conclusion, cite="" if cite and cite in conclusion else cite)
     s.rule = first.rule
     s.rule_cite = s.cite
     for n in waits_for(tree):
@@ -237,7 +244,8 @@ def _undetermined(kind: str, tree: Node, ph: Phrasing, builder: Builder) -> Stor
             seen.add(note)
             s.decided_by.append(f"{ph.citations(n.rule)}: {note}")
         stack.extend(n.children)
-    return Story(s, item, kind)
+    s.depends_on = list(dict.fromkeys(s.depends_on))
+    return Story(s, item, kind, container=tree.rule is None)
 
 
 def tell_all(
