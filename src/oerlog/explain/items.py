@@ -349,6 +349,9 @@ class Builder:
         text = None
         if row is not None and all(v is not None for v in row):
             text = self.ph.sentence(node.pred or "", row)
+        elif row is not None and self.ph.relation(node.pred or "") is not None:  # a concept: "een cursus"
+            args = tuple(ir.Const(v) if v is not None else ir.Var(f"V{i}") for i, v in enumerate(row))
+            text = self.ph.goal(ir.Atom(node.pred or "", args))
         if text is not None:
             return Item("✘", f"{self.w['not_derived']}: ‘{text}’")
         return Item("✘", f"{self.ph.conclusion_label(node.pred or '')}: {self.w['not_met']}")

@@ -138,7 +138,7 @@ def _brief(story: Story, lang: str, opts: Options) -> list[str]:
             out.append(f"{w['others']}:")
             for o in others[:4]:
                 first = next((x.text for x in o.children if x.mark == "✘"), "")
-                line = o.text.split(":", 1)[0] + (f": {first}" if first else "")
+                line = (o.cite or o.text) + (f": {first}" if first else "")
                 out += wrap(line, "  ", "    ")
     else:
         for c in root.children[:6]:

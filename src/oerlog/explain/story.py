@@ -44,6 +44,7 @@ TITLES = {
         "decides": "Beslist door",
         "not_recorded": "niet vastgelegd",
         "choice": "een keuze die de regeling openlaat",
+        "source": "Bron",
     },
     "en": {
         "why": "Why",
@@ -60,6 +61,7 @@ TITLES = {
         "decides": "Decided by",
         "not_recorded": "not recorded",
         "choice": "a choice the regulation leaves open",
+        "source": "Source",
     },
 }
 
@@ -84,6 +86,7 @@ class Summary:
     depends_on: list[str] = field(default_factory=list)  # undetermined: what it waits for
     decided_by: list[str] = field(default_factory=list)  # undetermined: the discretion notes of the rules
     same_rule: bool = False  # the decisive rule is the conclusion's own
+    source: str = ""  # an input fact: where the case states it
 
     def lines(self, lang: str, kind: str) -> list[str]:
         """The summary as lines: the answer first, then the decisive rule with article and values."""
@@ -106,7 +109,9 @@ class Summary:
             out += [f"  {x}" for x in self.needed[:3]]
             return out
         out = [f"{t['why']}: {self.conclusion}{cite}"]
-        if self.values:
+        if self.source:
+            out.append(f"{t['source']}: {self.source}")
+        elif self.values:
             out.append(f"{t['decisive']}: {self.rule_cite} — {self.values_text or '; '.join(self.values)}")
             if not self.same_rule and self.statement:
                 out.append(f"  {self.statement}")
@@ -164,12 +169,15 @@ def tell(kind: str, tree: Node, ph: Phrasing, builder: Builder, derivations: Der
     if k is NodeKind.DERIVED:
         return _proof(kind, tree, ph, builder, derivations)
     if k is NodeKind.HOLDS and tree.children:
-        inner = _proof("why", tree.children[0], ph, builder, derivations)
+        inner = tell("why", tree.children[0], ph, builder, derivations)
         items = [builder.item(c, tree, 0) for c in tree.children[1:]]
         inner.item = Item("•", "", children=[inner.item, *[i for i in items if i is not None]])
         return inner
     if k is NodeKind.UNDETERMINED:
         return _undetermined(kind, tree, ph, builder)
+    if k is NodeKind.FACT:  # an input fact: the case states it
+        s = Summary("holds", ph.fact(tree.pred or "", tree.args), source=ph.source(tree.source) or "")
+        return Story(s, builder.tree(tree), kind)
     # why not
     item = builder.tree(tree)
     goal = _goal_words(ph, tree)

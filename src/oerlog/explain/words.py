@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from oerlog.kb.loader import Document
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+ARTICLES = frozenset({"een", "de", "het", "a", "an", "the"})
 WEEKDAYS = {
     "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
@@ -341,13 +342,24 @@ class Phrasing:
             if text is not None:
                 return text
         if rel is not None and rel.text is not None:
+            template = rel.text.in_(self.lang)
             filled: dict[str, tuple[Value | None, Field | None]] = {}
             for a, fld in zip(atom.args, rel.fields, strict=False):
                 if isinstance(a, ir.Const):
                     filled[fld.name] = (a.value, fld)
+                    continue
+                # "een cursus" for a value not given, said once: "een {grade}" reads "een cijfer", "de toets
+                # {test}" reads "de toets"
+                label = fld.label_in(self.lang)
+                m = re.search(r"(\w+)\s+\{" + fld.name + r"\}", template)
+                before = m.group(1).lower() if m else ""
+                if before == label.lower():
+                    template = template.replace(" {" + fld.name + "}", "", 1)
+                elif before in ARTICLES:
+                    filled[fld.name] = (label, None)
                 else:
-                    filled[fld.name] = (("een " if self.nl else "a ") + fld.label_in(self.lang), None)
-            return self.fill(rel.text.in_(self.lang), filled) or self.relation_label(atom.pred)
+                    filled[fld.name] = (("een " if self.nl else "a ") + label, None)
+            return self.fill(template, filled) or self.relation_label(atom.pred)
         known = [
             (fields[i] if i < len(fields) else None, a.value)
             for i, a in enumerate(atom.args)
