@@ -35,7 +35,7 @@ DECISIONS = [  # one decision per encoded document
     ("uu-gnk-ba-2025", "anna-excluded-low-grade.yaml", 'resit_excluded("anna", "vorm_en_functie")'),
     ("rug-ma-oer-2019", "milan-resit-refused.yaml", 'resit_excluded("milan", "c1")'),
     ("rug-tg-ra-2018", "daan-resit-refused.yaml", 'resit_excluded("daan", "celbiologie")'),
-    ("vumc-gnk-ma-rr-2018", "carmen-late-for-vgt.yaml", 'late_entry_refused("carmen", "vgt_0123")'),
+    ("vumc-gnk-ma-rr-2018", "carmen-late-for-vgt.yaml", 'late_admission_refused("carmen", "vgt_0123")'),
     ("uu-geo-ma-oer-2019", "bas-grade-5-45.yaml", 'failed("bas", "geochemistry")'),
 ]
 
@@ -109,7 +109,7 @@ def test_json_form(cli):
         cwd=ROOT,
     )
     data = json.loads(r.out)
-    assert data["schema"] == "oerlog.dossier/1" and data["holds"]
+    assert data["schema"] == "oerlog.dossier/2" and data["holds"]
     assert data["counterfactuals"][0]["changes"][0].startswith("grade 4,0 in plaats van 3,8")
     assert data["proof"]["rule"]["id"] == "resit_excluded_low_grade"
 

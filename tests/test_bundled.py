@@ -63,7 +63,7 @@ def test_oerlog_test_passes_and_reports_the_disagreeing_worked_example(cli):
 def test_saved_queries_run(cli, query):
     r = cli("run", str(ROOT / "queries" / query), cwd=ROOT)
     assert r.code == 0, r.err
-    assert "resultaten" in r.out or "✔" in r.out or "✘" in r.out
+    assert re.search(r"resulta(at|ten)", r.out) or "✔" in r.out or "✘" in r.out  # 1 resultaat, 2 resultaten
 
 
 def test_lint_is_clean_and_docs_list_the_document(cli):

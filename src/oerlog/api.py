@@ -175,23 +175,37 @@ class KB:
         against: str | None = None,
         *,
         seed: int = 0,
-        budget: float = 40.0,
+        budget: int | None = None,
+        across: bool = False,
         lang: str = "nl",
         accept: str | os.PathLike[str] | Mapping[str, str] | None = None,
         witnesses: str | os.PathLike[str] | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
     ) -> CheckReport:
-        """``oerlog check``: consistency between and within regulations, each finding with a witness case.
-        ``accept``: reviewed findings, an accept file (YAML list of ``{id, reason}``) or a mapping id -> reason;
-        ``witnesses``: a folder to write the witness case files to (default: none written)."""
+        """``oerlog check``: consistency within each document and between each R&A/R&R and its frame OER (with
+        ``against`` also against that document; with ``across`` between every pair of documents, reported as
+        institutional differences), each finding with a minimal witness case. ``budget``: the most scenarios to
+        evaluate (None: every seed with all its mutations). The KB's own accept files
+        (``kb/<doc>/accepted-findings.yaml``) are applied; ``accept`` adds reviewed findings (an accept file or a
+        mapping id -> reason); ``witnesses``: a folder to write the witness case files to (default: none).
+        ``progress(phase, done, total)`` is called as the work proceeds."""
         from oerlog.analysis import consistency  # deferred: the checker (~20 ms to import), off the one-case path
 
         _check_lang(lang)
-        if accept is None or isinstance(accept, Mapping):
-            accepted = dict(accept or {})
-        else:
-            accepted = consistency.load_accepted(Path(accept))
+        accepted = consistency.load_kb_accepted(self.knowledge_base)
+        if isinstance(accept, Mapping):
+            accepted.update({k: consistency.Acceptance(str(v)) for k, v in accept.items()})
+        elif accept is not None:
+            accepted.update(consistency.load_accepted(Path(accept)))
         checker = consistency.Checker(
-            self.knowledge_base, list(docs) if docs else None, against, seed=seed, budget=budget, lang=lang
+            self.knowledge_base,
+            list(docs) if docs else None,
+            against,
+            seed=seed,
+            budget=budget,
+            across=across,
+            lang=lang,
+            progress=progress,
         )
         report = checker.run()
         consistency.apply_accepted(report, accepted)
@@ -276,10 +290,13 @@ class KB:
         on_error: str = "stop",
         reference_date: dt.date | None = None,
         progress: Progress | None = None,
+        examples: int = 3,
+        lang: str = "nl",
     ) -> WhatIfResult:
         """``oerlog whatif``: the students whose conclusions (``goals``, default the shared concepts) change, both
-        ways, when the parameters ``params`` of ``doc`` change (``{"resit_min_grade": 4.5}``). Render the result
-        with :func:`oerlog.cohort.whatif.whatif_markdown` (or ``whatif_csv``, ``whatif_json``)."""
+        ways, when the parameters ``params`` of ``doc`` change (``{"resit_min_grade": 4.5}``), with up to
+        ``examples`` example students per conclusion and direction whose reason is given in ``lang``. Render the
+        result with :func:`oerlog.cohort.whatif.whatif_markdown` (the memo), ``whatif_csv`` or ``whatif_json``."""
         from oerlog.cohort.whatif import whatif  # deferred: the SQL back end (~25 ms), off the one-case path
 
         document = self.document(doc)
@@ -295,6 +312,8 @@ class KB:
             on_error=on_error,
             reference_date=reference_date,
             progress=progress,
+            examples=examples,
+            lang=lang,
         )
 
 
@@ -467,6 +486,12 @@ class CheckReport:
         from oerlog.analysis.consistency import to_markdown_report  # deferred: the checker (see KB.check)
 
         return to_markdown_report(self.report, self.lang)
+
+    def html(self) -> str:
+        """The memo as a standalone HTML page."""
+        from oerlog.analysis.consistency import to_html_report  # deferred: the checker (see KB.check)
+
+        return to_html_report(self.report, self.lang)
 
     def json(self) -> str:
         """The report as JSON text."""

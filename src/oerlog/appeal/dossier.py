@@ -17,6 +17,7 @@ from typing import Any
 
 from oerlog.errors import UsageError
 from oerlog.evaluation.judge import Judgement
+from oerlog.evaluation.overrides import Override, overridden, overrides_json
 from oerlog.explain.counterfactual import MAX_PROBES, Change, Counterfactual, Searcher
 from oerlog.explain.explainer import Explainer, Node, NodeKind
 from oerlog.explain.explanation import phrasing
@@ -40,6 +41,10 @@ class Step:
     because: list[str]  # facts (with source) and comparisons this step uses
     interpretations: list[str]
     discretion: str | None
+
+
+# 2: overrides with the declared values; every value in the JSON type of its kind (oerlog.values.json_value)
+SCHEMA_ID = "oerlog.dossier/2"
 
 
 @dataclass
@@ -72,6 +77,7 @@ class Dossier:
     programme_name: str | None = None  # the programme by its display name
     counterfactual_texts: list[str] = field(default_factory=list)  # each counterfactual's changes, in words
     steps_tree: Item | None = None  # the proof (or why-not) as the reader's items
+    overrides: list[Override] = field(default_factory=list)  # parameters given another value for this run
 
     @property
     def status(self) -> str:
@@ -79,9 +85,9 @@ class Dossier:
         return "holds" if self.holds else "undetermined" if self.waits_for else "does_not_hold"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (schema ``oerlog.dossier/1``)."""
+        """JSON-ready form (schema ``oerlog.dossier/2``, src/oerlog/schemas/dossier.schema.json)."""
         return {
-            "schema": "oerlog.dossier/1",
+            "schema": SCHEMA_ID,
             "language": self.lang,
             "decision": self.decision,
             "decision_atom": self.decision_atom,
@@ -116,6 +122,7 @@ class Dossier:
             "annex": [{"label": p.label, "title": p.title, "text": p.text} for p in self.annex],
             "proof": node_dict(self.proof, self.lang) if self.proof else None,
             "notes": self.notes,
+            "overrides": overrides_json(self.overrides),
         }
 
 
@@ -422,4 +429,5 @@ def build(
         programme_name=ph.value(programme) if (programme := _programme(j, student)) else None,
         counterfactual_texts=[" + ".join(change_words(ph, c) for c in cf.changes) for cf in cfs],
         steps_tree=Builder(ph, Options(), ex.derivations).tree(proof if proof is not None else tree),
+        overrides=overridden(j.document, j.overrides),
     )

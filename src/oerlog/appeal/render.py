@@ -7,6 +7,7 @@ from typing import Any
 
 from oerlog.appeal.dossier import Dossier
 from oerlog.escape import html_text, md_quote, md_text
+from oerlog.evaluation.overrides import notice
 from oerlog.explain.html import STYLE as EXPLANATION_STYLE
 from oerlog.explain.html import item_html
 from oerlog.explain.items import Options
@@ -150,6 +151,8 @@ def to_markdown(d: Dossier) -> str:
     """The dossier as Markdown; every value from the case, the KB or the command line is escaped as text."""
     w = T[d.lang]
     out = [f"# {w['title']}", ""]
+    if d.overrides:
+        out += [notice(d.overrides, d.lang, markdown=True), ""]
     out += _decision_md(d, w)
     out += [f"## {w['facts']}", ""]
     out += [f"- {md_text(f)} ({w['source']}: {md_text(s)})" if s else f"- {md_text(f)}" for f, s in d.facts] or ["-"]

@@ -10,8 +10,9 @@ from typing import Any, TypeVar
 
 import click
 
-from oerlog.cli.group import EXIT_UNDETERMINED, Ctx, case_options, cli, echo_json, judge_case
+from oerlog.cli.group import EXIT_UNDETERMINED, Ctx, case_options, cli, echo_json, judge_case, override_notice
 from oerlog.evaluation.judge import Judgement
+from oerlog.evaluation.overrides import notice, overridden
 from oerlog.explain.answers import answer_table, answers_dict
 from oerlog.explain.explainer import Explainer
 from oerlog.explain.explanation import Explanation
@@ -33,15 +34,22 @@ def echo_explanation(
     rows: Sequence[Row] = (),
     options: Options | None = None,
     output: str | None = None,
+    with_notice: bool = True,
 ) -> None:
     """Print (or write to ``output``) the explanation of ``goal`` (parsed: ``atom``) in ``j``: the proof of each of
-    the matching ``rows`` (``why``), or why it does not hold (``whynot``)."""
+    the matching ``rows`` (``why``), or why it does not hold (``whynot``); first, unless ``with_notice`` is False,
+    the notice of the parameters overridden (in an HTML page, at its top)."""
     ex = Explainer(j.model, j.document, j.case.sources, lang)
     if kind == "why":
         trees = [ex.why(atom.pred, r) if j.model.holds(atom.pred, r) else ex.undetermined(atom.pred, r) for r in rows]
     else:
         trees = [ex.whynot(atom)]
-    text = Explanation(kind, goal, tuple(trees), j, lang, options or Options(), ex.derivations).render(fmt)
+    exp = Explanation(kind, goal, tuple(trees), j, lang, options or Options(), ex.derivations)
+    if fmt == "html":
+        line = notice(overridden(j.document, j.overrides), lang) if with_notice else ""
+        text = exp.html_page(line)
+    else:
+        text = (override_notice(j.document, j.overrides, lang, fmt) if with_notice else "") + exp.render(fmt)
     if output:
         write_text(Path(output), text)
     else:
@@ -74,10 +82,16 @@ def explain_options(f: F) -> F:
 
 
 def echo_answers(
-    atom: ir.Atom, rows: Sequence[Row], fmt: str, lang: str, j: Judgement, open_rows: Sequence[Row] = ()
+    atom: ir.Atom,
+    rows: Sequence[Row],
+    fmt: str,
+    lang: str,
+    j: Judgement,
+    open_rows: Sequence[Row] = (),
+    with_notice: bool = True,
 ) -> None:
     """Print the facts matching ``atom`` that hold and, with their status, those that are undetermined: a table
-    (text) or JSON."""
+    (text, after the notice of the parameters overridden unless ``with_notice`` is False) or JSON."""
     if fmt == "json":
         echo_json(answers_dict(atom, rows, j, open_rows))
         return
@@ -85,7 +99,7 @@ def echo_answers(
     from rich.table import Table
 
     t = answer_table(atom, rows, j, lang, open_rows)
-    click.echo(t.title)
+    click.echo((override_notice(j.document, j.overrides, lang) if with_notice else "") + t.title)
     table = Table()
     for name in t.columns:
         table.add_column(name)
@@ -138,6 +152,7 @@ def why(
         echo_explanation("why", goal, atom, j, fmt, lang, open_rows, opts, output)
         sys.exit(EXIT_UNDETERMINED)
     msg = "geldt niet" if lang == "nl" else "does not hold"
+    click.echo(override_notice(j.document, j.overrides, lang), err=True, nl=False)
     click.echo(f"{goal}: {msg}. oerlog whynot '{goal}' --case {case_path}", err=True)
     sys.exit(1)
 

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from oerlog.evaluation.judge import Judgement
+from oerlog.evaluation.overrides import overridden, overrides_json
 from oerlog.explain.words import Phrasing
 from oerlog.lang import ir
 from oerlog.semantics.model import Row, Status
-from oerlog.values import Value, json_value
+from oerlog.values import Value, counted, json_row
+
+SCHEMA_ID = "oerlog.query/1"  # src/oerlog/schemas/query.schema.json
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ def answer_table(
         columns.append("status")
         cells = [c + [words[Status.HOLDS]] for c in cells]
         cells += [[cell(i, v) for i, v in enumerate(r)] + [words[Status.UNDETERMINED]] for r in open_rows]
-    count = f"{len(rows)} {'resultaten' if lang == 'nl' else 'results'}"
+    count = counted(len(rows), *(("resultaat", "resultaten") if lang == "nl" else ("result", "results")), lang)
     if open_rows:
         count += f", {len(open_rows)} {'onbepaald' if lang == 'nl' else 'undetermined'}"
     return AnswerTable(title=f"{goal}  ({j.document.id})", columns=columns, rows=cells, count=count)
@@ -59,12 +62,15 @@ def answers_dict(goal: ir.Atom, rows: Sequence[Row], j: Judgement, open_rows: Se
     those that are undetermined (values as JSON values), the answer (holds / undetermined / does_not_hold) and
     the receipt of the judgement."""
     answer = Status.HOLDS if rows else Status.UNDETERMINED if open_rows else Status.NOT
+    kinds = j.kinds(goal.pred)  # each value in the JSON type of its column's kind ("6.0" for a grade)
     return {
+        "schema": SCHEMA_ID,
         "goal": str(goal),
         "document": j.document.id,
         "answer": answer.value,
         "columns": [str(a) for a in goal.args],
-        "rows": [[json_value(v) for v in r] for r in rows],
-        "undetermined": [[json_value(v) for v in r] for r in open_rows],
+        "rows": [json_row(r, kinds) for r in rows],
+        "undetermined": [json_row(r, kinds) for r in open_rows],
+        "overrides": overrides_json(overridden(j.document, j.overrides)),
         "receipt": j.receipt(),
     }

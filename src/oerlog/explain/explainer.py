@@ -18,6 +18,7 @@ from oerlog.errors import Location
 from oerlog.kb.loader import Document, Provision
 from oerlog.lang import ir
 from oerlog.lang.ir import RelationRole, StrEnum
+from oerlog.lang.templates import with_params
 from oerlog.semantics.evaluate import assigned_expr, eval_expr, step_bindings
 from oerlog.semantics.model import Model, Row, Status, ground
 from oerlog.semantics.plan import CompiledRule, RuleKind, Step, StepKind
@@ -61,7 +62,10 @@ class RuleInfo:
 
     @classmethod
     def of(cls, rule: ir.Rule, doc: Document | None) -> RuleInfo:
-        """Collect the rule's annotations and resolve its citations."""
+        """Collect the rule's annotations and resolve its citations; a ``{$name}`` still in a template (a rule
+        read from the document, not from a plan) shows the document's value."""
+        if doc is not None:
+            rule = with_params(rule, {p.name: p.value for p in doc.program.params}, doc.program.params)
         cites = [(c, doc.provision(c) if doc else None) for c in rule.ann.cites]
         return cls(
             rule.id,

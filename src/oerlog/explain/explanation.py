@@ -158,11 +158,12 @@ class Explanation:
 
         return html_fragment(self.title, self.goal, self.header(), self.stories, self.lang, self.options)
 
-    def html_page(self) -> str:
-        """A whole HTML page (``--format html``): no script, no external resource."""
+    def html_page(self, notice: str = "") -> str:
+        """A whole HTML page (``--format html``): no script, no external resource; ``notice`` (the parameters
+        overridden for the run) stands above the title."""
         from oerlog.explain.html import html_page  # deferred: only the HTML forms need it
 
-        return html_page(self.title, self.goal, self.header(), self.stories, self.lang, self.options)
+        return html_page(self.title, self.goal, self.header(), self.stories, self.lang, self.options, notice)
 
     def __str__(self) -> str:
         return self.text()

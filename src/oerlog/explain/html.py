@@ -19,6 +19,7 @@ PAGE_STYLE = """
 body{font-family:Georgia,'Times New Roman',serif;max-width:54em;margin:2em auto;padding:0 1em;line-height:1.45;
 color:#222}
 h1{font-size:1.5em;border-bottom:2px solid #333;padding-bottom:.2em}
+.override-notice{border:1px solid #c90;background:#fdf9ef;padding:.4em .8em;font-weight:bold}
 """
 
 STYLE = """
@@ -91,8 +92,12 @@ def html_fragment(title: str, goal: str, header: str, stories: list[Story], lang
     return f'<div class="oerlog-explanation">\n<h1>{html_text(title)}{goal_html}</h1>\n{body}\n</div>\n'
 
 
-def html_page(title: str, goal: str, header: str, stories: list[Story], lang: str, opts: Options) -> str:
-    """A whole printable page with the fragment, its style inline and a Content-Security-Policy."""
+def html_page(
+    title: str, goal: str, header: str, stories: list[Story], lang: str, opts: Options, notice: str = ""
+) -> str:
+    """A whole printable page with the fragment, its style inline and a Content-Security-Policy; ``notice`` (the
+    parameters overridden for the run), if any, in a box above the fragment."""
+    box = f'<p class="override-notice">{html_text(notice)}</p>\n' if notice else ""
     first = stories[0].summary.lines(lang, stories[0].kind)[0] if stories else title
     return f"""<!DOCTYPE html>
 <html lang="{html_text(lang)}"><head><meta charset="utf-8">
@@ -100,5 +105,5 @@ def html_page(title: str, goal: str, header: str, stories: list[Story], lang: st
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html_text(first)}</title>
 <style>{PAGE_STYLE}{STYLE}</style></head><body>
-{html_fragment(title, goal, header, stories, lang, opts)}</body></html>
+{box}{html_fragment(title, goal, header, stories, lang, opts)}</body></html>
 """

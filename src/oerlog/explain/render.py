@@ -262,8 +262,9 @@ def _rule_details(info: RuleInfo | None, pad: str, lang: str, out: list[str], qu
             out.append(f"{pad}“{p.text}” ({p.label})")
     for i in info.readings(lang):
         out.append(f"{pad}{w['interpretation']}: {i}")
-    if info.discretion:
-        out.append(f"{pad}⚖ {w['discretion']}: {info.discretion}")
+    disc = info.discretion_in(lang)
+    if disc:
+        out.append(f"{pad}⚖ {w['discretion']}: {disc}")
 
 
 # --- markdown -----------------------------------------------------------------------------------------

@@ -176,6 +176,20 @@ class OutcomeSet:
     loc: Location | None = None
 
 
+@dataclass(frozen=True)
+class Constraint:
+    """An integrity constraint of the world: a situation that cannot occur in a real case (a resit before its
+    regular sitting, a result for a sitting after the reference date). ``body`` is the parsed ``violation`` (a rule
+    body over input relations); ``over`` its variables bound by positive atoms, in order of appearance."""
+
+    name: str
+    violation: tuple[str, ...]  # alternatives: the situation occurs when one of them holds
+    bodies: tuple[tuple[tuple[Any, ...], tuple[str, ...]], ...]  # per alternative: (ir.Literal body, over)
+    doc: str = ""
+    doc_nl: str = ""
+    loc: Location | None = None
+
+
 @dataclass
 class Vocabulary:
     """All input relations and concepts, by name."""
@@ -186,6 +200,8 @@ class Vocabulary:
     outcome_sets: dict[str, OutcomeSet] = field(default_factory=dict)  # declared-exhaustive outcomes (checks)
     path: str = ""
     names: dict[str, Texts] = field(default_factory=dict)  # display names of ids (programme codes, matters ...)
+    constraints: dict[str, Constraint] = field(default_factory=dict)  # integrity constraints of the world
+    parameter_units: dict[str, str] = field(default_factory=dict)  # shared parameter -> unit (weeks, months ...)
 
     def relation(self, name: str) -> Relation | None:
         """The input relation or concept called ``name``."""
@@ -354,6 +370,8 @@ def _read_vocabulary(path: Path) -> Vocabulary:
         _outcome_sets(data, voc)
     if data.get("names") is not None:
         voc.names = read_names(data, "names")
+    if data.get("constraints") is not None:
+        _constraints(data, voc)
     params = data.get("parameters")
     if params is None:
         return voc
@@ -365,6 +383,17 @@ def _read_vocabulary(path: Path) -> Vocabulary:
                 f"shared parameter {name} needs a type", params.locs[name], example="pass_grade: {type: decimal}"
             )
         voc.parameters[name] = (str(spec["type"]), str(spec.get("doc") or ""))
+        if spec.get("unit") is not None:
+            unit = str(spec["unit"])
+            if unit not in ir.PARAM_UNITS:
+                raise ValidationError(
+                    f"shared parameter {name}: unknown unit {unit!r}",
+                    spec.locs["unit"],
+                    value=unit,
+                    hint="units: " + ", ".join(ir.PARAM_UNITS),
+                    example="appeal_weeks: {type: integer, unit: weeks}",
+                )
+            voc.parameter_units[str(name)] = unit
     return voc
 
 
@@ -714,3 +743,73 @@ def convert(value: Any, raw: str | None, fld: Field, rel: Relation, loc: Locatio
             raise bad(f"{s!r} is not allowed")
         return s
     raise bad(f"unknown type {t}")
+
+
+CONSTRAINT_EXAMPLE = """constraints:
+  resit_after_regular:
+    doc: "a resit comes after the regular sitting of the same course and year"
+    violation: "test(T1, C, regular, D1), test(T2, C, resit, D2), academic_year(D1) = academic_year(D2), D2 <= D1\""""
+
+
+def _constraints(data: Any, voc: Vocabulary) -> None:
+    """Parse ``constraints:``: name -> {violation, doc, doc_nl}; ``violation`` is a rule body over input relations
+    that holds in a situation the world does not allow."""
+    block = data["constraints"]
+    if not isinstance(block, yamlpos.YDict):
+        raise ValidationError(
+            "'constraints' must be a mapping", data.locs.get("constraints"), example=CONSTRAINT_EXAMPLE
+        )
+    for name, spec in block.items():
+        loc = block.locs[name]
+        if not isinstance(spec, yamlpos.YDict) or "violation" not in spec:
+            raise ValidationError(
+                f"constraint {name} needs 'violation' (a rule body)", loc, value=name, example=CONSTRAINT_EXAMPLE
+            )
+        raw = spec["violation"]
+        vloc = spec.locs["violation"]
+        alternatives = (
+            [(str(x), raw.locs[i]) for i, x in enumerate(raw)] if isinstance(raw, yamlpos.YList) else [(str(raw), vloc)]
+        )
+        bodies = tuple(_constraint_body(str(name), text, wloc, voc) for text, wloc in alternatives)
+        voc.constraints[str(name)] = Constraint(
+            str(name),
+            tuple(t for t, _ in alternatives),
+            bodies,
+            str(spec.get("doc") or ""),
+            str(spec.get("doc_nl") or ""),
+            loc,
+        )
+
+
+def _constraint_body(name: str, text: str, wloc: Location, voc: Vocabulary) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+    """One alternative of a constraint's ``violation``: its parsed body and the variables its positive atoms bind."""
+    prefix = "violation :- "
+    try:
+        prog = parse_program(prefix + text.strip().rstrip(".") + ".", str(wloc.file))
+    except KBSyntaxError as exc:
+        col = exc.location.column if exc.location else 1
+        raise ValidationError(
+            f"constraint {name}: 'violation' is not a rule body: {exc.message}",
+            Location(wloc.file, wloc.line, wloc.column + max(0, col - 1 - len(prefix))),
+            value=text,
+            example=CONSTRAINT_EXAMPLE,
+        ) from None
+    body = prog.rules[0].body if prog.rules else ()
+    over: list[str] = []
+    for lit in body:
+        if isinstance(lit, ir.Positive):
+            for t in lit.atom.args:
+                if isinstance(t, ir.Var) and not ir.is_anonymous(t.name) and t.name not in over:
+                    over.append(t.name)
+        for a, _neg in ir.literal_atoms(lit):
+            if a.pred not in voc.relations:
+                raise ValidationError(
+                    f"constraint {name}: {a.pred} is not an input relation",
+                    wloc,
+                    value=a.pred,
+                    hint="a constraint speaks of the facts of a case only",
+                    example=CONSTRAINT_EXAMPLE,
+                )
+    if not over:
+        raise ValidationError(f"constraint {name}: 'violation' has no positive atom", wloc, value=text)
+    return tuple(body), tuple(over)

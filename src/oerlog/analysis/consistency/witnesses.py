@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from oerlog.analysis.consistency.text import row_text
 from oerlog.kb.loader import KnowledgeBase
 from oerlog.outputs import write_text
 from oerlog.semantics.model import Row
-from oerlog.values import Value
+from oerlog.values import Value, format_value
+
+_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def _yaml_value(v: Value) -> str:
@@ -58,6 +61,42 @@ def witness_yaml(
             fields = ", ".join(f"{f.name}: {_yaml_value(v)}" for f, v in zip(rel.fields, row, strict=True))
             lines.append(f"    - {{{fields}}}")
     return "\n".join(lines) + "\n"
+
+
+def story(kb: KnowledgeBase, facts: dict[str, set[Row]], reference_date: dt.date | None, lang: str) -> list[str]:
+    """The witness case in words, one line per fact (the vocabulary's sentence for the relation where it has one,
+    else the relation's fields named), the reference date first."""
+    lines: list[str] = []
+    rd = next(iter(facts.get("reference_date", ())), None)
+    ref = rd[0] if rd else reference_date
+    if isinstance(ref, dt.date):
+        lines.append(("Peildatum: " if lang == "nl" else "Reference date: ") + format_value(ref, lang) + ".")
+    for pred in sorted(facts):
+        rel = kb.vocabulary.relations.get(pred)
+        if pred == "reference_date" or rel is None:
+            continue
+        template = sentence_template(rel, lang)
+        for row in sorted(facts[pred], key=row_text):
+            values = {f.name: format_value(v, lang) for f, v in zip(rel.fields, row, strict=True)}
+            if template:
+                filled = _fill(template, values)
+                lines.append(filled.rstrip(".") + ".")
+                continue
+            lines.append(f"{pred}: " + ", ".join(f"{k} {v}" for k, v in values.items()) + ".")
+    return lines
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    return _FIELD.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def sentence_template(rel: object, lang: str) -> str | None:
+    """The relation's sentence in ``lang`` when the vocabulary gives one (``text: {nl, en}``)."""
+    text = getattr(rel, "text", None)
+    if isinstance(text, dict):
+        value = text.get(lang) or text.get("en")
+        return str(value) if value else None
+    return None
 
 
 def write_witnesses(report: Report, folder: Path) -> None:
