@@ -202,7 +202,7 @@ def test_appeal_dossier(anna: oerlog.Judgement) -> None:
 def test_check_and_lint(kb: oerlog.KB, tmp_path: Path) -> None:
     report = kb.check(["uu-gnk-ba-2025"], budget=1, witnesses=tmp_path / "witnesses")
     assert isinstance(report, oerlog.CheckReport)
-    assert report.text().startswith("oerlog check: uu-gnk-ba-2025")
+    assert report.text().startswith("oerlog check — Consistentiecontrole\n\nRegelingen: uu-gnk-ba-2025\n")
     assert report.markdown() == report._repr_markdown_()
     assert json.loads(report.json())["documents"] == ["uu-gnk-ba-2025"]
     accepted = kb.check(["uu-gnk-ba-2025"], budget=1, accept={f.id: "reviewed" for f in report.findings})

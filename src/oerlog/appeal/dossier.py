@@ -22,7 +22,7 @@ from oerlog.explain.counterfactual import MAX_PROBES, Change, Counterfactual, Se
 from oerlog.explain.explainer import Explainer, Node, NodeKind
 from oerlog.explain.explanation import phrasing
 from oerlog.explain.items import Builder, Item, Options
-from oerlog.explain.render import node_dict
+from oerlog.explain.render import Kinds, node_dict
 from oerlog.explain.words import Phrasing
 from oerlog.kb.loader import Provision
 from oerlog.lang import ir
@@ -78,6 +78,7 @@ class Dossier:
     counterfactual_texts: list[str] = field(default_factory=list)  # each counterfactual's changes, in words
     steps_tree: Item | None = None  # the proof (or why-not) as the reader's items
     overrides: list[Override] = field(default_factory=list)  # parameters given another value for this run
+    kinds: Kinds | None = field(default=None, repr=False)  # the judgement's column kinds: JSON values by their kind
 
     @property
     def status(self) -> str:
@@ -120,7 +121,7 @@ class Dossier:
             "discretion": self.discretion,
             "receipt": self.receipt,
             "annex": [{"label": p.label, "title": p.title, "text": p.text} for p in self.annex],
-            "proof": node_dict(self.proof, self.lang) if self.proof else None,
+            "proof": node_dict(self.proof, self.lang, self.kinds or (lambda _p: ())) if self.proof else None,
             "notes": self.notes,
             "overrides": overrides_json(self.overrides),
         }
@@ -430,4 +431,5 @@ def build(
         counterfactual_texts=[" + ".join(change_words(ph, c) for c in cf.changes) for cf in cfs],
         steps_tree=Builder(ph, Options(), ex.derivations).tree(proof if proof is not None else tree),
         overrides=overridden(j.document, j.overrides),
+        kinds=j.kinds,
     )

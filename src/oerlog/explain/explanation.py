@@ -16,6 +16,7 @@ from typing import Any
 
 from oerlog.escape import md_text
 from oerlog.evaluation.judge import Judgement
+from oerlog.evaluation.overrides import overridden, overrides_json
 from oerlog.explain.decisive import Derivations
 from oerlog.explain.explainer import Node
 from oerlog.explain.items import Options
@@ -133,7 +134,17 @@ class Explanation:
 
     def _json(self, tree: Node, story: Story) -> str:
         j = self.judgement
-        return to_json(self.kind, self.goal, tree, self.lang, j.receipt(), document_info(j), story.summary.to_dict())
+        return to_json(
+            self.kind,
+            self.goal,
+            tree,
+            self.lang,
+            j.receipt(),
+            document_info(j),
+            story.summary.to_dict(j.kinds),
+            j.kinds,
+            overrides_json(overridden(j.document, j.overrides)),
+        )
 
     def to_dict(self) -> dict[str, Any] | list[dict[str, Any]]:
         """The JSON data (a list when several facts match the goal)."""

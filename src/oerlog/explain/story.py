@@ -24,9 +24,8 @@ from oerlog.explain.decisive import (
 )
 from oerlog.explain.explainer import Node, NodeKind, RuleInfo
 from oerlog.explain.items import Builder, Item, Options
+from oerlog.explain.render import Kinds, json_bindings, variable_kinds
 from oerlog.explain.words import Phrasing
-from oerlog.lang import ir
-from oerlog.values import json_value
 
 TITLES = {
     "nl": {
@@ -119,8 +118,10 @@ class Summary:
             out.append(f"{t['decisive']}: {self.rule_cite} — {self.statement}")
         return out
 
-    def to_dict(self) -> dict[str, Any]:
-        """The summary in the JSON explanation (schema ``oerlog.explanation/2``)."""
+    def to_dict(self, kinds: Kinds | None = None) -> dict[str, Any]:
+        """The summary in the JSON explanation (schema ``oerlog.explanation/2``); the values of the decisive
+        comparisons by the kind of their variables in the decisive rule (``kinds``: the judgement's)."""
+        var_kinds = variable_kinds(self.rule.rule, kinds) if kinds is not None and self.rule is not None else {}
         rule = None
         if self.rule is not None:
             rule = {
@@ -137,7 +138,7 @@ class Summary:
                     "text": text,
                     "literal": n.atom,
                     "comparison": n.text,
-                    "bindings": {k: json_value(v) for k, v in sorted(n.binding.items()) if not ir.is_anonymous(k)},
+                    "bindings": json_bindings(n.binding, var_kinds),
                 }
                 for text, n in zip(self.values, self.value_nodes, strict=False)
             ],
