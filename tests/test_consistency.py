@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -574,3 +575,54 @@ def test_kb_accept_files_need_a_verdict_and_an_article(tmp_path: Path) -> None:
     checked = KB(load_kb(root)).check(["a"], "b")
     f = next(x for x in checked.findings if x.id == fid)
     assert f.accepted == "on purpose" and f.verdict == "institutional_difference"
+
+
+_TEXTS = {
+    '    doc: "An unrounded grade for a course."\n': '{nl: "{student} behaalde een {grade} voor {course}", '
+    'en: "{student} obtained a {grade} for {course}"}',
+    '    doc: "Passed."\n': '{nl: "{student} heeft {course} behaald", en: "{student} has passed {course}"}',
+    '    doc: "Failed."\n': '{nl: "{student} is gezakt voor {course}", en: "{student} has failed {course}"}',
+    '    doc: "Final grade."\n': '{nl: "het eindcijfer van {student} voor {course} is {grade}", '
+    'en: "the final grade of {student} for {course} is {grade}"}',
+}
+_worded = VOCABULARY
+for _doc, _text in _TEXTS.items():
+    _worded = _worded.replace(_doc, f"{_doc}    text: {_text}\n")
+WORDED = _worded + 'names:\n  c1: {nl: "Celbiologie", en: "Cell biology"}\n'
+
+
+def test_titles_sides_and_story_in_the_vocabularys_words_with_the_same_ids(tmp_path: Path) -> None:
+    """Where a concept has a `text`, the memo's title and the sides say it as a sentence (ids by their display
+    names) and the witness story says each fact as an explanation does; the JSON goal keeps the atom, and the
+    finding ids are those of the same check on a vocabulary without texts."""
+    rules = """
+@id(p) @cite("1", "1") passed(S, C) :- result(S, C, G), G >= 5.5.
+@id(f) @cite("1", "1") failed(S, C) :- result(S, C, G), G < 6.0.
+"""
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "worded").mkdir()
+    atoms = only(run_check(make_kb(tmp_path / "plain", {"a": {"rules": rules}}), lang="nl"), "contradiction")
+    worded_root = make_kb(tmp_path / "worded", {"a": {"rules": rules}})
+    (worded_root / "vocabulary.yaml").write_text(WORDED)
+    nl = only(run_check(worded_root, lang="nl"), "contradiction")
+    assert atoms and nl and [f.id for f in nl] == [f.id for f in atoms]
+    assert atoms[0].title == 'a: failed en passed gelden allebei voor "s1", "c1"'
+    assert nl[0].title == "a: ‘s1 is gezakt voor Celbiologie’ en ‘s1 heeft Celbiologie behaald’ gelden allebei"
+    sides = {s.goal: s for s in nl[0].sides}
+    assert sides['passed("s1", "c1")'].statement == "s1 heeft Celbiologie behaald"
+    assert sides['failed("s1", "c1")'].statement == "s1 is gezakt voor Celbiologie"
+    assert nl[0].story[0] == "Peildatum: 3 november 2025."
+    assert re.fullmatch(r"s1 behaalde een \d,\d+ voor Celbiologie\.", nl[0].story[1]), nl[0].story
+    en = only(run_check(worded_root, lang="en"), "contradiction")
+    assert en[0].title == "a: ‘s1 has failed Cell biology’ and ‘s1 has passed Cell biology’ both hold"
+    assert en[0].story[0] == "Reference date: 3 November 2025."
+
+
+def test_divergence_title_leaves_the_value_the_documents_differ_on_open(tmp_path: Path) -> None:
+    a = '@id(fg_a) @cite("1", "1") final_grade(S, C, R) :- result(S, C, G), R = round_half_up(G, 0).\n'
+    b = '@id(fg_b) @cite("1", "1") final_grade(S, C, R) :- result(S, C, G), R = round_half_up(G, 1).\n'
+    case = CASE.replace("5.0", "5.46")
+    root = make_kb(tmp_path, {"a": {"rules": a, "case": case}, "b": {"rules": b, "case": case}})
+    (root / "vocabulary.yaml").write_text(WORDED)
+    f = only(run_check(root, "a", against="b", lang="nl"), "divergence")
+    assert f[0].title == "‘het eindcijfer van s1 voor Celbiologie is …’: a geeft 5, b geeft 5,5"

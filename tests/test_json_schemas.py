@@ -124,3 +124,26 @@ def test_the_value_encoder() -> None:
     assert json_value(None, "grade") is None and json_value("s1", "id") == "s1"
     assert json_row(("s1", 5, 2019), ["str", "dec", "int"]) == ["s1", "5.0", 2019]
     assert [plain_text(v) for v in (Decimal("6"), True, dt.date(2025, 1, 2), "x")] == ["6.0", "true", "2025-01-02", "x"]
+
+
+def _nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
+    return [node, *(n for c in node["children"] for n in _nodes(c))]
+
+
+def test_explanation_validates_with_values_by_their_kind_and_the_overrides(cli) -> None:  # type: ignore[no-untyped-def]
+    """why --format json (oerlog.explanation/2): the weight 1 of a component and the final grade 5 are whole
+    numbers in Python and decimals by their kind, so "1.0" and "5.0" in args and bindings; a year stays a number;
+    the parameters overridden for the run are listed with the document's value."""
+    goal = 'final_grade("bas", "geochemistry", G)'
+    r = cli("why", goal, "--case", BAS, "--param", "pass_grade=6.0", "--format", "json", cwd=ROOT)
+    assert r.code == 0, r.err
+    data = _check(r.out, "explanation")
+    assert data["overrides"] == [{"parameter": "pass_grade", "value": "6.0", "declared": "5.5"}]
+    nodes = _nodes(data["tree"])
+    assert data["tree"]["args"] == ["bas", "geochemistry", "5.0"] and data["tree"]["bindings"]["G"] == "5.0"
+    weights = [n for n in nodes if n["predicate"] == "course_component"]
+    assert weights and all(n["args"][1] == 2019 and n["args"][3] == "1.0" for n in weights)
+    assert all(n["bindings"]["W"] == "1.0" and n["bindings"]["Y"] == 2019 for n in weights)
+    assert data["summary"]["values"][0]["bindings"] == {"M": "5.45", "Pass": "6.0"}
+    plain = _check(cli("why", goal, "--case", BAS, "--format", "json", cwd=ROOT).out, "explanation")
+    assert plain["overrides"] == []

@@ -40,6 +40,7 @@ from oerlog.evaluation.judge import Judgement as Evaluation
 from oerlog.evaluation.judge import judge, parse_overrides, select_document
 from oerlog.explain.explainer import Explainer
 from oerlog.explain.explanation import Explanation
+from oerlog.explain.items import Options
 from oerlog.kb.cases import CASE_KEYS, EXAMPLE_CASE, Case, case_from_records, load_case
 from oerlog.kb.loader import Document, KnowledgeBase, open_kb
 from oerlog.kb.locate import default_kb_path
@@ -379,10 +380,13 @@ class Judgement:
         """Whether some fact matches ``goal``."""
         return bool(self.query(goal))
 
-    def why(self, goal: str, lang: str = "nl") -> Explanation:
-        """The proof of every fact matching ``goal`` (``oerlog why``): the rules applied, the provisions they cite
-        (quoted), the facts with their source and the comparisons with their values. Raises :class:`DoesNotHold`
-        when no fact matches (:meth:`whynot` says why)."""
+    def why(
+        self, goal: str, lang: str = "nl", *, brief: bool = False, depth: int | None = None, detail: bool = False
+    ) -> Explanation:
+        """The proof of every fact matching ``goal`` (``oerlog why``): the answer, the decisive rule with its
+        article and the values it turns on, then the rules applied, the provisions they cite (quoted), the facts
+        with their source and the comparisons, in words. ``brief``, ``depth`` and ``detail`` are the options of
+        ``oerlog why``. Raises :class:`DoesNotHold` when no fact matches (:meth:`whynot` says why)."""
         _check_lang(lang)
         atom = self.goal(goal)
         ev = self.evaluation
@@ -395,16 +399,19 @@ class Judgement:
                 example=f"j.whynot({goal!r})",
             )
         ex = Explainer(ev.model, ev.document, ev.case.sources, lang)
-        return Explanation("why", goal, tuple(ex.why(atom.pred, r) for r in rows), ev, lang)
+        trees = tuple(ex.why(atom.pred, r) for r in rows)
+        return Explanation("why", goal, trees, ev, lang, Options(detail, depth, brief), ex.derivations)
 
-    def whynot(self, goal: str, lang: str = "nl") -> Explanation:
-        """Why ``goal`` does not hold (``oerlog whynot``): per rule that could derive it, the first condition that
-        fails, and the exceptions that overrode it."""
+    def whynot(
+        self, goal: str, lang: str = "nl", *, brief: bool = False, depth: int | None = None, detail: bool = False
+    ) -> Explanation:
+        """Why ``goal`` does not hold (``oerlog whynot``): the rule that came closest first and, per rule that could
+        derive it, the conditions that fail (what the case would need), and the exceptions that overrode it."""
         _check_lang(lang)
         atom = self.goal(goal)
         ev = self.evaluation
         ex = Explainer(ev.model, ev.document, ev.case.sources, lang)
-        return Explanation("whynot", goal, (ex.whynot(atom),), ev, lang)
+        return Explanation("whynot", goal, (ex.whynot(atom),), ev, lang, Options(detail, depth, brief), ex.derivations)
 
     def appeal(self, decision: str, want: str | None = None, lang: str = "nl") -> Dossier:
         """An appeal dossier for one ``decision`` (``oerlog appeal``): facts with sources, reasoning with articles,

@@ -4,28 +4,24 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
-from oerlog.cli.group import (
-    EXIT_UNDETERMINED,
-    FORMAT,
-    Ctx,
-    case_options,
-    cli,
-    echo_json,
-    judge_case,
-    override_notice,
-)
+from oerlog.cli.group import EXIT_UNDETERMINED, Ctx, case_options, cli, echo_json, judge_case, override_notice
 from oerlog.evaluation.judge import Judgement
+from oerlog.evaluation.overrides import notice, overridden
 from oerlog.explain.answers import answer_table, answers_dict
 from oerlog.explain.explainer import Explainer
 from oerlog.explain.explanation import Explanation
+from oerlog.explain.items import Options
 from oerlog.lang import ir
 from oerlog.outputs import prepare_target, write_text
 from oerlog.semantics.model import Row
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def echo_explanation(
@@ -36,19 +32,53 @@ def echo_explanation(
     fmt: str,
     lang: str,
     rows: Sequence[Row] = (),
+    options: Options | None = None,
+    output: str | None = None,
     with_notice: bool = True,
 ) -> None:
-    """Print the explanation of ``goal`` (parsed: ``atom``) in ``j``: the proof of each of the matching ``rows``
-    (``why``), or why it does not hold (``whynot``); first, unless ``with_notice`` is False, the notice of the
-    parameters overridden."""
+    """Print (or write to ``output``) the explanation of ``goal`` (parsed: ``atom``) in ``j``: the proof of each of
+    the matching ``rows`` (``why``), or why it does not hold (``whynot``); first, unless ``with_notice`` is False,
+    the notice of the parameters overridden (in an HTML page, at its top)."""
     ex = Explainer(j.model, j.document, j.case.sources, lang)
     if kind == "why":
         trees = [ex.why(atom.pred, r) if j.model.holds(atom.pred, r) else ex.undetermined(atom.pred, r) for r in rows]
     else:
         trees = [ex.whynot(atom)]
-    text = Explanation(kind, goal, tuple(trees), j, lang).render(fmt)
-    notice = override_notice(j.document, j.overrides, lang, fmt) if with_notice else ""
-    click.echo(notice + text, nl=False)
+    exp = Explanation(kind, goal, tuple(trees), j, lang, options or Options(), ex.derivations)
+    if fmt == "html":
+        line = notice(overridden(j.document, j.overrides), lang) if with_notice else ""
+        text = exp.html_page(line)
+    else:
+        text = (override_notice(j.document, j.overrides, lang, fmt) if with_notice else "") + exp.render(fmt)
+    if output:
+        write_text(Path(output), text)
+    else:
+        click.echo(text, nl=False)
+
+
+def explain_options(f: F) -> F:
+    """--format (text, md, json, html), --brief, --depth, --detail and -o of ``why`` and ``whynot``."""
+    f = click.option(
+        "-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write to this file (default: stdout)."
+    )(f)
+    f = click.option(
+        "--detail", is_flag=True, help="Also the rules, facts and comparisons as written: rule ids, atoms, file:line."
+    )(f)
+    f = click.option(
+        "--depth", type=click.IntRange(min=1), default=None, metavar="N", help="Show the steps N levels deep."
+    )(f)
+    f = click.option(
+        "--brief", is_flag=True, help="One screen: the answer, the decisive rule and values, the chain of steps."
+    )(f)
+    f = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "md", "json", "html"]),
+        default="text",
+        show_default=True,
+        help="Output format (html: a whole page).",
+    )(f)
+    return f
 
 
 def echo_answers(
@@ -82,26 +112,44 @@ def echo_answers(
 @cli.command()
 @click.argument("goal")
 @case_options
-@FORMAT
+@explain_options
 @click.pass_obj
-def why(ctx: Ctx, goal: str, case_path: str, doc_id: str | None, params: tuple[str, ...], lang: str, fmt: str) -> None:
-    """Prove GOAL: the rules applied, the provisions they cite (quoted), the facts and comparisons used.
+def why(
+    ctx: Ctx,
+    goal: str,
+    case_path: str,
+    doc_id: str | None,
+    params: tuple[str, ...],
+    lang: str,
+    fmt: str,
+    brief: bool,
+    depth: int | None,
+    detail: bool,
+    output: str | None,
+) -> None:
+    """Prove GOAL: first the answer, the rule that decided it (article and lid) and the values it turns on; then
+    the steps: the rules applied, the provisions they cite (quoted), the facts (with the case-file line) and the
+    comparisons, in words.
 
     \b
     Example:
       oerlog why 'resit_excluded("anna", C)' --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml
+      oerlog why 'failed("bas", C)' --case kb/uu-geo-ma-oer-2019/cases/bas-grade-5-47.yaml --brief
     Exit code 1 when nothing matches GOAL (use whynot to see why); 4 when it is undetermined: it may hold, but
     waits for a fact the case does not establish, a body's decision or a choice the document leaves open (the
     explanation says which).
     """
+    if output:
+        prepare_target(Path(output))  # before the work: an unwritable path is reported at once
+    opts = Options(detail=detail, depth=depth, brief=brief)
     j, (atom,) = judge_case(ctx.kb, case_path, doc_id, list(params), [goal])
     rows = j.answers(atom)
     if rows:
-        echo_explanation("why", goal, atom, j, fmt, lang, rows)
+        echo_explanation("why", goal, atom, j, fmt, lang, rows, opts, output)
         return
     open_rows = j.model.match_undetermined(atom)
     if open_rows:
-        echo_explanation("why", goal, atom, j, fmt, lang, open_rows)
+        echo_explanation("why", goal, atom, j, fmt, lang, open_rows, opts, output)
         sys.exit(EXIT_UNDETERMINED)
     msg = "geldt niet" if lang == "nl" else "does not hold"
     click.echo(override_notice(j.document, j.overrides, lang), err=True, nl=False)
@@ -112,19 +160,32 @@ def why(ctx: Ctx, goal: str, case_path: str, doc_id: str | None, params: tuple[s
 @cli.command()
 @click.argument("goal")
 @case_options
-@FORMAT
+@explain_options
 @click.pass_obj
 def whynot(
-    ctx: Ctx, goal: str, case_path: str, doc_id: str | None, params: tuple[str, ...], lang: str, fmt: str
+    ctx: Ctx,
+    goal: str,
+    case_path: str,
+    doc_id: str | None,
+    params: tuple[str, ...],
+    lang: str,
+    fmt: str,
+    brief: bool,
+    depth: int | None,
+    detail: bool,
+    output: str | None,
 ) -> None:
-    """Explain why GOAL does not hold: per rule that could derive it, the first condition that fails.
+    """Explain why GOAL does not hold: first the rule that came closest (fewest conditions failing) and what the
+    case would need; then, per rule that could derive it, the conditions that fail, in words.
 
     \b
     Example:
       oerlog whynot 'resit_invited("anna", C)' --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml
     """
+    if output:
+        prepare_target(Path(output))
     j, (atom,) = judge_case(ctx.kb, case_path, doc_id, list(params), [goal])
-    echo_explanation("whynot", goal, atom, j, fmt, lang)
+    echo_explanation("whynot", goal, atom, j, fmt, lang, (), Options(detail=detail, depth=depth, brief=brief), output)
 
 
 @cli.command()

@@ -14,7 +14,8 @@ from oerlog.cohort.report import plain_decimal
 from oerlog.cohort.validate import any_bad, typed_value
 from oerlog.errors import Location
 from oerlog.explain.explainer import Explainer
-from oerlog.explain.render import to_text
+from oerlog.explain.explanation import Explanation
+from oerlog.explain.items import Options
 from oerlog.kb.cases import REFERENCE_RELATION, Case
 from oerlog.kb.loader import KnowledgeBase
 from oerlog.values import Value, format_literal
@@ -110,6 +111,8 @@ def explain_student(
             out.append(f"{g}({student}, ...): {msg}\n")
             continue
         for r in rows:
-            out.append(to_text(ex.why(g, r), lang))
-            out.append("")
+            # as `oerlog why` tells it: the answer, the decisive rule and values, the steps; a fact's source is
+            # the export file and its line
+            goal = f"{g}({', '.join(format_literal(v) for v in r)})"
+            out.append(Explanation("why", goal, (ex.why(g, r),), j, lang, Options(), ex.derivations).text())
     return "\n".join(out)

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
-from oerlog.analysis.consistency.detect import Detector, Hit
+from oerlog.analysis.consistency.detect import Detector, Hit, Part
 from oerlog.analysis.consistency.explore import Judge
 from oerlog.analysis.consistency.findings import KIND_ORDER, SEVERITIES, Finding, Report, Side, Stats
 from oerlog.analysis.consistency.minimise import minimise
@@ -52,6 +52,7 @@ from oerlog.errors import OerlogError
 from oerlog.evaluation.engine import evaluate
 from oerlog.explain.explainer import Explainer, RuleInfo
 from oerlog.explain.thresholds import Dimension, Generator, _is_order, value_sort_key
+from oerlog.explain.words import Phrasing
 from oerlog.kb.loader import Document, KnowledgeBase
 from oerlog.lang import ir
 from oerlog.semantics.model import Model, Row, ground
@@ -386,16 +387,16 @@ class Checker:
         if holds and m.holds(pred, t):
             ids = _rules_deriving(doc, m, pred, t)
             infos = [RuleInfo.of(r, doc) for r in doc.program.rules if r.id in ids and not r.defeats]
-            return Side(d, _holds_text(atom, True, self.lang), True, ids, citations_of(infos), ex.why(pred, t), atom)
+            said = _holds_text(Phrasing(self.lang, self.kb.vocabulary), pred, t, True)
+            return Side(d, said, True, ids, citations_of(infos), ex.why(pred, t), atom)
         if holds:  # the batched evaluation found it; the proving engine does not: say so, never hide it
             self.notes.append(
                 f"{d}: {atom} holds in the batched evaluation of the witness but is not proved by pyDatalog"
             )
         infos = _rule_infos(doc, pred) or _related_infos(self.kb, doc, pred)
         node = ex.whynot(ir.Atom(pred, tuple(ir.Const(v) for v in t))) if _rule_infos(doc, pred) else None
-        return Side(
-            d, _holds_text(atom, False, self.lang), False, [i.id for i in infos], citations_of(infos), node, atom
-        )
+        said = _holds_text(Phrasing(self.lang, self.kb.vocabulary), pred, t, False)
+        return Side(d, said, False, [i.id for i in infos], citations_of(infos), node, atom)
 
     def _add(self, f: Finding) -> None:
         if not f.provision:
@@ -486,24 +487,51 @@ def _random_value(kb: KnowledgeBase, d: Dimension, rng: random.Random) -> Value:
     return rng.choice(d.values)
 
 
-def _holds_text(atom: str, holds: bool, lang: str) -> str:
-    if lang == "nl":
+def _said(ph: Phrasing, pred: str, row: Row) -> str | None:
+    """The fact as the vocabulary's sentence says it, quoted (‘anna is uitgesloten van de herkansing van Vorm en
+    functie’), where the concept or relation has a ``text``; else None (the atom is shown)."""
+    rel = ph.relation(pred)
+    if rel is None or rel.text is None:
+        return None
+    return f"‘{ph.fact(pred, row)}’"
+
+
+def _holds_text(ph: Phrasing, pred: str, row: Row, holds: bool) -> str:
+    """One side's statement: the concept's sentence, or "geldt niet: ‘…’"; the atom where there is no sentence."""
+    nl = ph.lang == "nl"
+    said = _said(ph, pred, row)
+    if said is not None:
+        return said[1:-1] if holds else ("geldt niet: " if nl else "does not hold: ") + said
+    atom = fact_text(pred, row)
+    if nl:
         return f"{atom} geldt" if holds else f"{atom} geldt niet"
     return f"{atom} holds" if holds else f"{atom} does not hold"
 
 
 def _title(kb: KnowledgeBase, hit: Hit, lang: str) -> str:
-    """One sentence: what the finding is."""
+    """One sentence: what the finding is, the concepts in the vocabulary's words where it has them."""
     nl = lang == "nl"
+    ph = Phrasing(lang, kb.vocabulary)
     p = hit.parts
+
+    def said(x: Part) -> str:
+        return _said(ph, x.pred, x.row) or fact_text(x.pred, x.row)
+
+    worded = all(_said(ph, x.pred, x.row) is not None for x in p)
     if hit.kind == "contradiction":
         a, b = p[0], p[1]
+        if worded:
+            both = "gelden allebei" if nl else "both hold"
+            return f"{a.document}: {said(a)} {'en' if nl else 'and'} {said(b)} {both}"
         return (
             f"{a.document}: {a.pred} en {b.pred} gelden allebei voor {row_text(a.row)}"
             if nl
             else f"{a.document}: {a.pred} and {b.pred} both hold for {row_text(a.row)}"
         )
     if hit.kind == "gap":
+        if worded:
+            listed = "; ".join(said(x) for x in p)
+            return f"{p[0].document}: " + (f"geen van deze geldt: {listed}" if nl else f"none of these holds: {listed}")
         names = ", ".join(x.pred for x in p)
         return (
             f"{p[0].document}: geen van {names} geldt voor {row_text(p[0].row)}"
@@ -512,24 +540,31 @@ def _title(kb: KnowledgeBase, hit: Hit, lang: str) -> str:
         )
     a, b = p[0], p[1]
     if a.holds and b.holds and a.pred == b.pred:
+        fields = ph.fields_of(a.pred)
+        last = fields[len(a.row) - 1] if len(fields) >= len(a.row) else None
+        va, vb = ph.value(a.row[-1], last), ph.value(b.row[-1], last)
+        open_row = (*a.row[:-1], None)  # the value the documents differ on, left open: "is …"
+        what = (
+            f"‘{ph.fact(a.pred, open_row)}’"
+            if _said(ph, a.pred, a.row) is not None
+            else f"{a.pred}({row_text(a.row[:-1])}, …)"
+        )
         return (
-            f"{a.pred}({row_text(a.row[:-1])}, …): {a.document} geeft {format_value(a.row[-1], lang)}, "
-            f"{b.document} geeft {format_value(b.row[-1], lang)}"
+            f"{what}: {a.document} geeft {va}, {b.document} geeft {vb}"
             if nl
-            else f"{a.pred}({row_text(a.row[:-1])}, …): {a.document} gives {format_value(a.row[-1], lang)}, "
-            f"{b.document} gives {format_value(b.row[-1], lang)}"
+            else f"{what}: {a.document} gives {va}, {b.document} gives {vb}"
         )
     if a.holds and b.holds:
         return (
-            f"{a.document} concludeert {fact_text(a.pred, a.row)}, {b.document} {fact_text(b.pred, b.row)}"
+            f"{a.document} concludeert {said(a)}, {b.document} {said(b)}"
             if nl
-            else f"{a.document} concludes {fact_text(a.pred, a.row)}, {b.document} {fact_text(b.pred, b.row)}"
+            else f"{a.document} concludes {said(a)}, {b.document} {said(b)}"
         )
     yes, no = (a, b) if a.holds else (b, a)
     return (
-        f"{yes.document} concludeert {fact_text(yes.pred, yes.row)}; {no.document} niet"
+        f"{yes.document} concludeert {said(yes)}; {no.document} niet"
         if nl
-        else f"{yes.document} concludes {fact_text(yes.pred, yes.row)}; {no.document} does not"
+        else f"{yes.document} concludes {said(yes)}; {no.document} does not"
     )
 
 

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from decimal import Decimal
 from pathlib import Path
 
 from oerlog.analysis.consistency.findings import Finding, Report
 from oerlog.analysis.consistency.scenarios import Scenario
 from oerlog.analysis.consistency.text import row_text
+from oerlog.explain.words import Phrasing
 from oerlog.kb.loader import KnowledgeBase
 from oerlog.outputs import write_text
 from oerlog.semantics.model import Row
-from oerlog.values import Value, format_value
-
-_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+from oerlog.values import Value
 
 
 def _yaml_value(v: Value) -> str:
@@ -64,39 +62,32 @@ def witness_yaml(
 
 
 def story(kb: KnowledgeBase, facts: dict[str, set[Row]], reference_date: dt.date | None, lang: str) -> list[str]:
-    """The witness case in words, one line per fact (the vocabulary's sentence for the relation where it has one,
-    else the relation's fields named), the reference date first."""
+    """The witness case in words, one sentence per fact as an explanation says it (the vocabulary's ``text`` of
+    the relation, ids by their display names, values the Dutch or English way; a relation without a sentence as
+    its label and fields), the reference date first."""
+    ph = Phrasing(lang, kb.vocabulary)
     lines: list[str] = []
     rd = next(iter(facts.get("reference_date", ())), None)
     ref = rd[0] if rd else reference_date
     if isinstance(ref, dt.date):
-        lines.append(("Peildatum: " if lang == "nl" else "Reference date: ") + format_value(ref, lang) + ".")
+        lines.append(("Peildatum: " if lang == "nl" else "Reference date: ") + ph.date(ref) + ".")
     for pred in sorted(facts):
-        rel = kb.vocabulary.relations.get(pred)
-        if pred == "reference_date" or rel is None:
+        if pred == "reference_date" or pred not in kb.vocabulary.relations:
             continue
-        template = sentence_template(rel, lang)
         for row in sorted(facts[pred], key=row_text):
-            values = {f.name: format_value(v, lang) for f, v in zip(rel.fields, row, strict=True)}
-            if template:
-                filled = _fill(template, values)
-                lines.append(filled.rstrip(".") + ".")
-                continue
-            lines.append(f"{pred}: " + ", ".join(f"{k} {v}" for k, v in values.items()) + ".")
+            lines.append(_sentence(ph.fact(pred, row)))
     return lines
 
 
-def _fill(template: str, values: dict[str, str]) -> str:
-    return _FIELD.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+def _sentence(text: str) -> str:
+    """``text`` as a sentence: a capital first letter (an id or a name begins as written) and a full stop."""
+    text = text.rstrip(".")
+    if text[:1].islower() and text.split(" ", 1)[0] in _ARTICLES:
+        text = text[0].upper() + text[1:]
+    return text + "."
 
 
-def sentence_template(rel: object, lang: str) -> str | None:
-    """The relation's sentence in ``lang`` when the vocabulary gives one (``text: {nl, en}``)."""
-    text = getattr(rel, "text", None)
-    if isinstance(text, dict):
-        value = text.get(lang) or text.get("en")
-        return str(value) if value else None
-    return None
+_ARTICLES = frozenset({"de", "het", "een", "the", "a", "an"})
 
 
 def write_witnesses(report: Report, folder: Path) -> None:
