@@ -18,10 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from oerlog.backends.pydatalog import evaluate  # noqa: E402
-from oerlog.evaluation.judge import (
-    Judgement,  # noqa: E402
-    select_document,  # noqa: E402
-)
+from oerlog.evaluation.judge import Judgement, select_document  # noqa: E402
 from oerlog.explain.explainer import Explainer  # noqa: E402
 from oerlog.explain.explanation import Explanation  # noqa: E402
 from oerlog.explain.items import Options  # noqa: E402
