@@ -51,6 +51,9 @@ from oerlog.analysis.constraints import ConstraintChecker
 from oerlog.errors import OerlogError
 from oerlog.evaluation.engine import evaluate
 from oerlog.explain.explainer import Explainer, RuleInfo
+from oerlog.explain.items import Options
+from oerlog.explain.layout import story_markdown, story_text
+from oerlog.explain.story import tell_all
 from oerlog.explain.thresholds import Dimension, Generator, _is_order, value_sort_key
 from oerlog.explain.words import Phrasing
 from oerlog.kb.loader import Document, KnowledgeBase
@@ -362,7 +365,7 @@ class Checker:
 
     def _finding(self, hit: Hit, sc: Scenario, facts: dict[str, set[Row]]) -> Finding:
         ref = reference_date_of(facts, sc.reference_date)
-        sides = [self._side(p.document, p.pred, p.row, p.holds, facts) for p in hit.parts]
+        sides = [self._told(self._side(p.document, p.pred, p.row, p.holds, facts), p.document) for p in hit.parts]
         if hit.kind == "gap":
             sides = sides[:1] + [s for s in sides[1:]]
         f = Finding(hit.kind, _title(self.kb, hit, self.lang), list(hit.documents), hit.concept, list(hit.key), sides)
@@ -397,6 +400,21 @@ class Checker:
         node = ex.whynot(ir.Atom(pred, tuple(ir.Const(v) for v in t))) if _rule_infos(doc, pred) else None
         said = _holds_text(Phrasing(self.lang, self.kb.vocabulary), pred, t, False)
         return Side(d, said, False, [i.id for i in infos], citations_of(infos), node, atom)
+
+    def _told(self, side: Side, d: str) -> Side:
+        """The side's proof told for a reader (the explanations' summary-first story, in the memo's language)."""
+        if side.proof is None:
+            return side
+        doc = self.kb.documents[d]
+        kind = "why" if side.holds else "whynot"
+        try:
+            story = tell_all(kind, (side.proof,), Phrasing(self.lang, self.kb.vocabulary, {}, doc), Options())[0]
+        except (OerlogError, KeyError, ValueError, TypeError) as exc:  # the older renderer stays available
+            self.notes.append(f"{d}: the proof of {side.goal} could not be told in words: {exc}")
+            return side
+        side.proof_text = story_text(story, self.lang, Options(), doc.title)
+        side.proof_md = story_markdown(story, self.lang, Options())
+        return side
 
     def _add(self, f: Finding) -> None:
         if not f.provision:

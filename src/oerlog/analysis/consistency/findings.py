@@ -76,6 +76,8 @@ class Side:
     citations: list[tuple[str, str]] = field(default_factory=list)  # (label, verbatim text)
     proof: Node | None = None
     goal: str | None = None  # the atom to rerun with ``oerlog why`` / ``whynot``
+    proof_text: list[str] = field(default_factory=list)  # the proof told for a reader (summary first), text lines
+    proof_md: list[str] = field(default_factory=list)  # the same in Markdown
 
 
 @dataclass

@@ -231,7 +231,8 @@ def to_text_report(r: Report, lang: str = "nl", proofs: bool = True) -> str:
                 for s in f.sides:
                     if s.proof is not None:
                         out.append(f"  {w['proof']} ({s.document}):")
-                        out.extend("      " + line for line in to_text(s.proof, lang, quotes=False).splitlines())
+                        lines = s.proof_text or to_text(s.proof, lang, quotes=False).splitlines()
+                        out.extend(("      " + line).rstrip() for line in lines)
             out.append("")
     out += _tail_lines(r, lang)
     return "\n".join(out).rstrip() + "\n"
@@ -288,7 +289,8 @@ def to_markdown_report(r: Report, lang: str = "nl") -> str:
     for f in r.findings:
         for s in f.sides:
             if s.proof is not None:
-                out += [f"### {f.id} — {md_text(s.document)}", "", to_markdown(s.proof, lang), ""]
+                body = "\n".join(s.proof_md) if s.proof_md else to_markdown(s.proof, lang)
+                out += [f"### {f.id} — {md_text(s.document)}", "", body, ""]
     out += [f"## {w['annex_witness']}", ""]
     for f in r.findings:
         if f.witness:
@@ -384,7 +386,8 @@ def to_html_report(r: Report, lang: str = "nl") -> str:
         for s in f.sides:
             if s.proof is not None:
                 out.append(f"<h3>{e(f.id)} — {e(s.document)}</h3>")
-                out.append(f"<pre>{e(to_text(s.proof, lang, quotes=True))}</pre>")
+                told = "\n".join(s.proof_text) if s.proof_text else to_text(s.proof, lang, quotes=True)
+                out.append(f"<pre>{e(told)}</pre>")
     out.append(f"<h2>{e(w['annex_witness'])}</h2>")
     for f in r.findings:
         if f.witness:
