@@ -80,16 +80,26 @@ def load_core_cases() -> list[tuple[str, SuiteCase]]:
 
 
 CASES = load_core_cases()
+# the suite's large program-analysis cases (Souffle's benchmarks, several seconds each): CI's slow step
+# (the LUBM cases share one program: whichever runs first pays for it)
+HEAVY = {"souffle_po3_A", "souffle_po4_A", "souffle_po5_A", "souffle_access1_High"} | {
+    c.name for _, c in CASES if c.name.startswith("souffle_lubm_")
+}
 
 
 def test_case_names_are_unique_and_skips_exist() -> None:
     names = [c.name for _, c in CASES]
     assert len(names) == len(set(names))
     assert set(SKIPS) <= set(names), set(SKIPS) - set(names)
+    assert HEAVY <= set(names) and len(HEAVY) > 20, HEAVY - set(names)
 
 
 @pytest.mark.conformance
-@pytest.mark.parametrize("case", [c for _, c in CASES], ids=[c.name for _, c in CASES])
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(c, marks=pytest.mark.slow) if c.name in HEAVY else c for _, c in CASES],
+    ids=[c.name for _, c in CASES],
+)
 def test_conformance(case: SuiteCase) -> None:
     if case.skip is not None:
         pytest.skip(case.skip)

@@ -64,6 +64,10 @@ NEEDS = {
 # commands (by their start) that take more than a few seconds: run in the slow step
 SLOW = {
     "oerlog check": "explores every seed of the documents with all their mutations (up to a minute each)",
+    "oerlog lint": "loads and lints the whole KB (tests/test_bundled.py lints it in the default step)",
+    "oerlog test ": "runs a document's scenario tests (the default step runs them as tests of their own)",
+    "oerlog docs --stats": "counts the whole KB (tests/test_counts_and_docs.py in the default step)",
+    "oerlog run queries/compare": "compares every document's rules (tests/test_api.py runs saved queries)",
 }
 
 
