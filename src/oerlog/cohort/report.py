@@ -40,6 +40,7 @@ def status_rows(prog: SqlProgram, goal: str) -> str:
     waits for a fact the data does not establish, a body's decision or a choice the document leaves open."""
     rel = prog.derived[goal]
     q, lit = prog.dialect.quote, prog.dialect.literal
+    h, p = prog.dialect.alias("h"), prog.dialect.alias("p")
     held = f"SELECT *, {lit(HOLDS)} AS status FROM {prog.goal_rows(goal)}"
     twin = ir.possible_name(goal)
     if goal not in prog.plan.uncertain or twin not in prog.derived:
@@ -47,14 +48,14 @@ def status_rows(prog: SqlProgram, goal: str) -> str:
     cond = prog.filters.get(goal)
     own = prog.derived[twin].columns  # the twin's columns, in the goal's order (named by the rules' variables)
     same = (
-        " AND ".join(f"h.{q(c)} IS NOT DISTINCT FROM p.{q(t)}" for c, t in zip(rel.columns, own, strict=True))
+        " AND ".join(f"{h}.{q(c)} IS NOT DISTINCT FROM {p}.{q(t)}" for c, t in zip(rel.columns, own, strict=True))
         or "TRUE"
     )
-    cols = ", ".join(f"p.{q(t)} AS {q(c)}" for c, t in zip(rel.columns, own, strict=True))
+    cols = ", ".join(f"{p}.{q(t)} AS {q(c)}" for c, t in zip(rel.columns, own, strict=True))
     maybe = (
-        f"SELECT {cols + ', ' if cols else ''}p.{q(RULE_COLUMN)}, {lit(UNDETERMINED)} AS status "
-        f"FROM {prog.table(twin)} AS p "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {prog.table(goal)} AS h WHERE {same})"
+        f"SELECT {cols + ', ' if cols else ''}{p}.{q(RULE_COLUMN)}, {lit(UNDETERMINED)} AS status "
+        f"FROM {prog.table(twin)} AS {p} "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {prog.table(goal)} AS {h} WHERE {same})"
     )
     if cond:
         maybe = f"SELECT * FROM ({maybe}){' AS _m' if prog.dialect.name == 'spark' else ''} WHERE {cond}"

@@ -95,10 +95,16 @@ def compile_for_spark(
     overrides: Mapping[str, Value] | None,
     stage: str,
 ) -> SqlProgram:
-    """The program of a batch in Spark SQL, storing under ``stage``, with the statement that writes the result
-    rows (the goals' rows with rule, articles and status) to ``stage/result``."""
-    dialect = SparkDialect(stage)
-    prog = c.compile(doc, names, overrides, "derived", dialect)
+    """The program of a batch in Spark SQL, storing under ``stage``, with its result statement
+    (:func:`with_result`)."""
+    return with_result(c.compile(doc, names, overrides, "derived", SparkDialect(stage)), atoms, names)
+
+
+def with_result(prog: SqlProgram, atoms: Sequence[ir.Atom], names: Sequence[str]) -> SqlProgram:
+    """``prog`` (Spark SQL) with the goals' constants as conditions and the statement that writes the result rows
+    (the goals' rows with rule, articles and status) to ``stage/result``."""
+    dialect = prog.dialect
+    assert isinstance(dialect, SparkDialect)
     prog.filters = goal_filters(prog, atoms)
     sql, _ = result_select(prog, names, sort=False)
     prog.result = [f"INSERT OVERWRITE DIRECTORY {dialect.string(dialect.path('result'))} USING parquet\n{sql}"]
@@ -221,6 +227,7 @@ __all__ = [
     "SparkOptions",
     "Stage",
     "compile_for_spark",
+    "with_result",
     "export_inputs",
     "read_result",
     "result_counts",

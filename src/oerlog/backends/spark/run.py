@@ -21,11 +21,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from oerlog.backends.sql import SqlProgram, Statement
+from oerlog.backends.sql.program import ROUND
 from oerlog.backends.spark.session import first_line
 from oerlog.errors import EvaluationError
 
 Progress = Callable[[int, int, str], None]
-MAX_ROUNDS = 6  # a recursive relation still growing after 32 * 4**5 levels is not a fixpoint that will come
+MAX_ROUNDS = 1000  # a recursion still growing after 32,000 levels is not going to reach a fixpoint
 
 
 def run(spark: Any, prog: SqlProgram, *, threads: int = 2, progress: Progress | None = None) -> float:
@@ -79,9 +80,9 @@ def run(spark: Any, prog: SqlProgram, *, threads: int = 2, progress: Progress | 
 
 
 def run_statement(spark: Any, st: Statement) -> None:
-    """The statements of one relation (or recursive component), in order; a recursive component's check is run
-    again after further rounds until it holds."""
-    check = st.rounds.statements(1)[2] if st.rounds is not None else None
+    """The statements of one relation (or recursive component), in order; a recursive component's check is
+    followed by further rounds while it fails."""
+    check = st.rounds.statements(1)[-1] if st.rounds is not None else None
     for sql in st.sqls:
         if st.rounds is not None and sql == check:
             _rounds(spark, st)
@@ -90,24 +91,25 @@ def run_statement(spark: Any, st: Statement) -> None:
 
 
 def _rounds(spark: Any, st: Statement) -> None:
-    """Round 1 has run; check it, and run further rounds until one more step derives nothing new."""
+    """Round 1 has run: check it, and run further rounds from the frontier until it is empty."""
     rounds = st.rounds
     assert rounds is not None
+    what = ", ".join(st.preds)
     for k in range(1, MAX_ROUNDS + 1):
-        insert, view, check = rounds.statements(k)
+        sqls = rounds.statements(k)
         if k > 1:
-            _execute(spark, insert, ", ".join(st.preds), st.rules)
-            _execute(spark, view, ", ".join(st.preds), st.rules)
+            for sql in sqls[:-1]:
+                _execute(spark, sql, what, st.rules)
         try:
-            spark.sql(check).collect()
+            spark.sql(sqls[-1]).collect()
             return
         except Exception as exc:  # noqa: BLE001 - pyspark's error classes
-            if f"more rows after {rounds.depth(k)} levels" not in str(exc):
-                raise _failed(exc, ", ".join(st.preds), st.rules) from None
+            if f"of round {k} of the recursion" not in str(exc):
+                raise _failed(exc, what, st.rules) from None
     raise EvaluationError(
-        f"{', '.join(st.preds)}: the recursion still derives new rows after {rounds.depth(MAX_ROUNDS)} levels "
+        f"{what}: the recursion still derives new rows after {MAX_ROUNDS} rounds of {rounds.levels} levels "
         f"(rules {', '.join(st.rules)}): it has no end on these data",
-        value=", ".join(st.preds),
+        value=what,
         hint="a recursive rule that builds ever new values (a date or number that grows without a bound) never "
         "reaches a fixpoint, on any engine",
     )
@@ -140,7 +142,7 @@ def dependencies(prog: SqlProgram) -> list[set[int]]:
             made[prog.table(p).strip("`")] = i
     out: list[set[int]] = []
     for i, st in enumerate(prog.statements):
-        text = "\n".join(st.sqls) + ("\n" + st.rounds.after if st.rounds else "")
+        text = "\n".join(st.sqls) + ("\n" + st.rounds.first if st.rounds else "")
         names = set(_NAME.findall(text))
         out.append({made[n] for n in names if n in made and made[n] < i})
     return out
@@ -149,9 +151,15 @@ def dependencies(prog: SqlProgram) -> list[set[int]]:
 def drop_views(spark: Any, prog: SqlProgram) -> None:
     """Drop the temporary views a run made (its inputs and relations), so that a session can run again."""
     names = [prog.table(n) for n in prog.input_columns()] + [prog.table(p) for p in prog.derived]
-    names += [v for st in prog.statements if st.rounds for v in _NAME.findall(st.rounds.after)[-1:]]
+    for st in prog.statements:
+        if st.rounds:
+            names += [st.rounds.view, st.rounds.frontier]
     for name in names:
         spark.catalog.dropTempView(name.strip("`"))
+    for st in prog.statements:  # the views of the rounds a recursive component took: 1, 2, ... while there are
+        k = 1
+        while st.rounds and spark.catalog.dropTempView(st.rounds.round_name.replace(ROUND, str(k)).strip("`")):
+            k += 1
 
 
 def copy(spark: Any, source: str, target: str) -> None:

@@ -23,9 +23,10 @@ leaving it to a translator:
 - a relation read more than once is stored as Parquet in the *stage* folder (``INSERT OVERWRITE DIRECTORY``) and
   read back through a temporary view with its declared column types; the others are temporary views. Nothing
   is written to a metastore;
-- recursion: ``WITH RECURSIVE`` takes ``UNION ALL`` only (Spark 4.1 and later), so a round carries the depth of
-  every row and stops at a limit; a check then tests whether one more step derives anything new, and the engine
-  runs further rounds from what was found until none does (see :mod:`oerlog.backends.sql.compile`).
+- recursion: ``WITH RECURSIVE`` takes ``UNION ALL`` only (Spark 4.1 and later), so a row derived again is derived
+  again and a cycle in the data would never end: every row carries its depth, a round stops at
+  :data:`REC_LEVELS`, and the next round starts from the new rows found at that depth, until there are none
+  (:class:`~oerlog.backends.sql.program.Rounds`; the script checks after round 1, the engine runs the others).
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ SPARK_SETTINGS: tuple[tuple[str, str], ...] = (
 """The session settings the Spark SQL of a program relies on; a Spark script sets them first (``SET``)."""
 
 REC_LEVELS = 32
-"""The depth of the first round of a recursive relation on Spark; each further round goes four times deeper."""
+"""How deep one round of a recursive relation goes on Spark (each level is a step of its own there: deeper rounds
+build query plans Spark's status listener cannot walk)."""
 
 
 class Dialect:
@@ -87,6 +89,11 @@ class Dialect:
     def relation(self, schema: str, name: str) -> str:
         """The name of relation ``name`` of ``schema`` (an input or a derived relation) in a statement."""
         return f"{self.quote(schema)}.{self.quote(name)}"
+
+    def alias(self, name: str) -> str:
+        """A table alias that a correlated subquery names: one no column can be called (Spark resolves ``c.x``
+        inside a subquery as field ``x`` of a column ``c`` before it looks for an outer table ``c``)."""
+        return name
 
     # -- expressions -----------------------------------------------------------------------------------
 
@@ -173,6 +180,9 @@ class SparkDialect(Dialect):
     def relation(self, schema: str, name: str) -> str:
         # temporary views: one name, no database (nothing is written to a metastore)
         return self.quote(f"{schema}__{name}")
+
+    def alias(self, name: str) -> str:
+        return self.quote(name + "$")  # no field of the vocabulary, no variable is called that
 
     def path(self, *parts: str) -> str:
         """A path under the stage folder."""

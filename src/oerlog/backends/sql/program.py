@@ -22,8 +22,11 @@ INPUT_DECIMAL_SCALE = 4  # input decimals (grades, EC) are DECIMAL(18,4): more d
 RULE_COLUMN = "_rule"
 DEPTH = "_depth"  # Spark: the depth of a row of a recursive relation in a round
 
+DEPTH_Q = "`_depth`"  # ... quoted in Spark SQL
+
 # the places a round of recursion on Spark fills in (Rounds.statements)
-ANCHOR, LEVELS, MAX_LEVEL, PATH = "__OERLOG_ANCHOR__", "__OERLOG_LEVELS__", "__OERLOG_MAX_LEVEL__", "__OERLOG_PATH__"
+ANCHOR, LEVELS, MAX_LEVEL = "__OERLOG_ANCHOR__", "__OERLOG_LEVELS__", "__OERLOG_MAX_LEVEL__"
+PATH, ROUND = "__OERLOG_PATH__", "__OERLOG_ROUND__"
 
 
 class SqlCompileError(OerlogError):
@@ -87,36 +90,54 @@ class RelSchema:
 
 @dataclass
 class Rounds:
-    """Spark: a recursive component computed in rounds (see :meth:`statements`). Round 1 starts from the rows of
-    the base rules, every later round from all the rows found so far; round ``k`` follows the recursive rules
-    ``levels * 4 ** (k - 1)`` steps deep, writes the rows found (duplicates removed) under ``path/k`` and points the
-    component's view at them; its check fails (``assert_true``) while one more step derives a row not found yet."""
+    """Spark: a recursive component computed in rounds (see :meth:`statements`).
+
+    Round ``k`` follows the recursive rules ``levels`` steps deep from its anchor (round 1: the rows of the base
+    rules; later rounds: the frontier of the round before) and stores each row found with the least depth it was
+    found at. Every row found below ``levels`` has been extended already; the *frontier* is the rows found only at
+    depth ``levels`` that no earlier round found: the next round starts from them, and the check fails
+    (``assert_true``) while there are any. The component's view is the union of all rounds."""
 
     insert: str  # INSERT OVERWRITE DIRECTORY PATH ... WITH RECURSIVE (from ANCHOR, LEVELS deep, MAX_LEVEL)
-    view: str  # the view on PATH
+    round_name: str  # the name of the view on round ROUND
+    round_view: str  # the statement making that view on PATH
     first: str  # the anchor of round 1: the rows of the base rules
-    after: str  # the anchor of later rounds: every row found
+    names: str  # the columns of a row (without its depth)
+    view: str  # the component's view: every row of every round
+    frontier: str  # the view on the frontier of the last round
     path: str  # where the rounds write (as it stands inside a string literal)
-    levels: int  # the depth of round 1
-    check: str = ""  # fails when one more step from the view derives a new row (LEVELS: named in the message)
-
-    def depth(self, k: int) -> int:
-        """How many steps deep round ``k`` goes."""
-        return self.levels * 4 ** (k - 1)
+    levels: int  # the depth of a round
+    message: str  # the check's message (a string literal; ROUND filled in)
 
     def statements(self, k: int) -> list[str]:
-        """The statements of round ``k`` (1, 2, ...): the rows found, the view on them, the check."""
-        levels = self.depth(k)
+        """The statements of round ``k`` (1, 2, ...): its rows, the view on them, its frontier, the component's
+        view on every round, and the check that fails while the frontier is not empty."""
+
+        def name(i: int) -> str:
+            return self.round_name.replace(ROUND, str(i))
 
         def fill(text: str) -> str:
+            anchor = self.first if k == 1 else f"SELECT {self.names} FROM {self.frontier}"
             return (
-                text.replace(ANCHOR, self.first if k == 1 else self.after)
-                .replace(MAX_LEVEL, str(levels + 2))
-                .replace(LEVELS, str(levels))
+                text.replace(ANCHOR, anchor)
+                .replace(MAX_LEVEL, str(self.levels + 2))
+                .replace(LEVELS, str(self.levels))
                 .replace(PATH, f"{self.path}/{k}")
+                .replace(ROUND, str(k))
             )
 
-        return [fill(self.insert), fill(self.view), fill(self.check)]
+        earlier = " UNION ALL ".join(f"SELECT {self.names} FROM {name(i)}" for i in range(1, k))
+        frontier = f"SELECT {self.names} FROM {name(k)} WHERE {DEPTH_Q} = {self.levels}" + (
+            f" EXCEPT ({earlier})" if earlier else ""
+        )
+        every = " UNION ALL ".join(f"SELECT {self.names} FROM {name(i)}" for i in range(1, k + 1))
+        return [
+            fill(self.insert),
+            fill(self.round_view),
+            f"CREATE OR REPLACE TEMPORARY VIEW {self.frontier} AS {frontier}",
+            f"CREATE OR REPLACE TEMPORARY VIEW {self.view} AS {every}",
+            f"SELECT assert_true(count(*) = 0, {fill(self.message)}) FROM {self.frontier}",
+        ]
 
 
 @dataclass
