@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from oerlog.backends.sql.calendar import CALENDAR
 from oerlog.backends.sql.exprs import Body, ExprWriter
-from oerlog.backends.sql.dialects import DUCKDB, REC_LEVELS, Dialect, SparkDialect
+from oerlog.backends.sql.dialects import DUCKDB, REC_LEVELS, Dialect, SparkDialect, fold
 from oerlog.backends.sql.program import (
     ANCHOR,
     DEPTH,
@@ -526,7 +526,7 @@ class _Compiler:
             names=names,
             view=self.rel_name(tag),
             frontier=self.rel_name(f"{tag}_frontier"),
-            path=d.string(d.path(self.schema, tag))[1:-1],
+            path=d.string(d.path(self.schema, fold(tag)))[1:-1],
             levels=REC_LEVELS,
             message=d.string(message),
         )

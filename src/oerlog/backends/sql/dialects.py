@@ -178,8 +178,10 @@ class SparkDialect(Dialect):
         return sql_type
 
     def relation(self, schema: str, name: str) -> str:
-        # temporary views: one name, no database (nothing is written to a metastore)
-        return self.quote(f"{schema}__{name}")
+        # temporary views: one name, no database (nothing is written to a metastore); Spark keeps the names of
+        # temporary views in lower case whatever the settings say, so an upper-case letter is written ^ and its
+        # lower case: notWaived and notwaived stay two relations
+        return self.quote(f"{schema}__{fold(name)}")
 
     def alias(self, name: str) -> str:
         return self.quote(name + "$")  # no field of the vocabulary, no variable is called that
@@ -191,7 +193,7 @@ class SparkDialect(Dialect):
     def input_path(self, name: str) -> str:
         """Where the validated rows of input relation ``name`` are, as one Parquet file (Spark skips files whose
         names start with ``_`` or ``.``: the name gets a prefix)."""
-        return self.path("input", f"in-{name}.parquet")
+        return self.path("input", f"in-{fold(name)}.parquet")
 
     def add_days(self, d: str, n: str) -> str:
         return f"date_add({d}, CAST({n} AS INT))"
@@ -232,7 +234,7 @@ class SparkDialect(Dialect):
         rel = self.relation(schema, name)
         if view:
             return [f"CREATE OR REPLACE TEMPORARY VIEW {rel} AS\n{body}"]
-        return self.store(self.path(schema, name), rel, body, columns)
+        return self.store(self.path(schema, fold(name)), rel, body, columns)
 
     def store(self, path: str, rel: str, body: str, columns: Sequence[tuple[str, str]]) -> list[str]:
         """Write the rows of ``body`` as Parquet to ``path`` and make ``rel`` a view on them (typed as
@@ -249,6 +251,11 @@ class SparkDialect(Dialect):
 
     def setup(self, schema: str) -> list[str]:
         return [f"SET {k}={v}" for k, v in SPARK_SETTINGS]
+
+
+def fold(name: str) -> str:
+    """``name`` without upper-case letters, one to one: ``X`` becomes ``^x``."""
+    return "".join("^" + c.lower() if c.isupper() else c for c in name)
 
 
 DUCKDB = Dialect()

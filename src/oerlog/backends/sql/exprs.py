@@ -87,6 +87,15 @@ def expr_scale(e: ir.Expr, scales: Mapping[str, int]) -> int:
     return 0
 
 
+def _divides(e: ir.Expr) -> bool:
+    """Whether ``e`` contains a division."""
+    if isinstance(e, ir.BinOp):
+        return e.op == "/" or _divides(e.left) or _divides(e.right)
+    if isinstance(e, ir.Call):
+        return any(_divides(x) for x in e.args)
+    return False
+
+
 @dataclass
 class Body:
     """The ``FROM`` clause of the rule being written: its joins (None inside an aggregate's subquery, where a
@@ -145,6 +154,14 @@ class ExprWriter:
             if lt == DATE:
                 return d.add_days(f"({a})", b) if e.op == "+" else d.sub_days(a, b)
             if e.op == "/":
+                if d.name == "spark" and any(_divides(x) for x in (e.left, e.right)):
+                    raise located(
+                        cr,
+                        f"'{e}' divides a quotient: Spark SQL cannot evaluate the exact division of a quotient "
+                        "within one expression (the inner division is a subquery Spark does not resolve there)",
+                        hint="compute the inner quotient in a rule of its own and divide its result, or run this "
+                        "document on DuckDB (--engine duckdb)",
+                    )
                 return div_sql(a, b, d)
             return f"({a} {e.op} {b})"
         args = [self.expr(cr, x, binding, env) for x in e.args]
