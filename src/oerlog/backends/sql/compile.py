@@ -513,7 +513,8 @@ class _Compiler:
             + ("\nUNION ALL\nSELECT * FROM (\n" + "\nUNION ALL\n".join(steps) + "\n) AS _s" if steps else "")
             + f"\n)\nSELECT {names}, min({depth}) AS {depth} FROM {rec.name} GROUP BY {names}"
         )
-        round_name = self.rel_name(f"{tag}_r{ROUND}")
+        stem = self.rel_name(f"{tag}_r")  # ROUND goes inside the quotes (and stays out of the name's case folding)
+        round_name = stem[:-1] + ROUND + stem[-1]
         message = (
             f"{', '.join(group)}: new rows at depth {LEVELS} of round {ROUND} of the recursion (rules "
             f"{', '.join(rule_ids)}): oerlog batch --engine spark runs more rounds"
