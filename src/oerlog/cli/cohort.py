@@ -209,7 +209,7 @@ def batch(
     spark = None
     if engine == "spark":
         spark = SparkOptions(master=master, stage=stage, conf=_settings(spark_conf))
-    elif master or stage or spark_conf:
+    elif master or spark_conf or (stage and not (emit_sql and dialect == "spark")):
         raise UsageError(
             "--master, --stage and --spark-conf are options of the Spark engine",
             value=" ".join(x for x in (master, stage, *spark_conf) if x),
