@@ -191,9 +191,14 @@ HARD_FACTS: dict[str, set[tuple[object, ...]]] = {
     "day": {(dt.date.fromisoformat(d),) for d in DAYS},
     "student": {("a",), ("b",), ("c",), ("d",)},
     "grade": {
-        ("a", "x", Decimal("5.45")), ("a", "y", Decimal("5.44")), ("a", "z", Decimal("7")),
-        ("b", "x", Decimal("3.95")), ("b", "y", Decimal("10")), ("c", "x", Decimal("1")),
-        ("c", "y", Decimal("6.6667")), ("c", "z", Decimal("8.05")),
+        ("a", "x", Decimal("5.45")),
+        ("a", "y", Decimal("5.44")),
+        ("a", "z", Decimal("7")),
+        ("b", "x", Decimal("3.95")),
+        ("b", "y", Decimal("10")),
+        ("c", "x", Decimal("1")),
+        ("c", "y", Decimal("6.6667")),
+        ("c", "z", Decimal("8.05")),
     },  # fmt: skip
     "ec": {("x", Decimal("7.5")), ("y", Decimal("3")), ("z", Decimal("1.5"))},
     "edge": {("1", "2"), ("2", "3"), ("3", "1"), ("3", "4"), ("4", "4")},
@@ -389,8 +394,10 @@ def test_spark_options_only_with_the_spark_engine(cli) -> None:  # type: ignore[
 
 def _all_relations(doc: str) -> list[str]:
     heads = {cr.head.pred for cr in kb().document(doc).plan().rules}
-    return sorted(p for p in heads if not ir.is_internal(p)) if hasattr(ir, "is_internal") else sorted(
-        p for p in heads if not p.startswith("_")
+    return (
+        sorted(p for p in heads if not ir.is_internal(p))
+        if hasattr(ir, "is_internal")
+        else sorted(p for p in heads if not p.startswith("_"))
     )
 
 

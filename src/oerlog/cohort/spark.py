@@ -185,7 +185,9 @@ def write_result(c: Cohort, prog: SqlProgram, output: Path, fmt: str, sort: bool
         c.con.execute(f"COPY (SELECT * FROM {quote(RESULT)}{order}) TO {sql_literal(str(tmp))} {fmt}")
 
 
-def result_counts(c: Cohort, prog: SqlProgram, goals: Sequence[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def result_counts(
+    c: Cohort, prog: SqlProgram, goals: Sequence[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Counts per conclusion (facts, students, undetermined) and per conclusion, rule and article (rows), from the
     result rows: the same figures :func:`~oerlog.cohort.report.conclusion_counts` takes from a DuckDB run's
     tables."""

@@ -20,9 +20,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from oerlog.backends.spark.session import first_line
 from oerlog.backends.sql import SqlProgram, Statement
 from oerlog.backends.sql.program import ROUND
-from oerlog.backends.spark.session import first_line
 from oerlog.errors import EvaluationError
 
 Progress = Callable[[int, int, str], None]
@@ -168,4 +168,6 @@ def copy(spark: Any, source: str, target: str) -> None:
     jvm = spark.sparkContext._jvm
     conf = spark.sparkContext._jsc.hadoopConfiguration()
     src, dst = jvm.org.apache.hadoop.fs.Path(source), jvm.org.apache.hadoop.fs.Path(target)
-    jvm.org.apache.hadoop.fs.FileUtil.copy(src.getFileSystem(conf), src, dst.getFileSystem(conf), dst, False, True, conf)
+    jvm.org.apache.hadoop.fs.FileUtil.copy(
+        src.getFileSystem(conf), src, dst.getFileSystem(conf), dst, False, True, conf
+    )

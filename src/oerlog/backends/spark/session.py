@@ -81,7 +81,7 @@ def start(master: str | None = None, conf: Mapping[str, str] | None = None, *, a
     try:
         gateway = None
         if SparkContext._gateway is None:  # a JVM of our own, its output in the log file
-            gateway = launch_gateway(settings, popen_kwargs={"stdout": log, "stderr": log})
+            gateway = launch_gateway(settings, popen_kwargs={"stdout": log, "stderr": log})  # type: ignore[no-untyped-call]
         spark = SparkSession(SparkContext(conf=settings, gateway=gateway))
     except Exception as exc:  # noqa: BLE001 - py4j / pyspark errors of their own kinds
         log.seek(0)
@@ -89,7 +89,8 @@ def start(master: str | None = None, conf: Mapping[str, str] | None = None, *, a
         raise UsageError(
             f"Spark did not start on {chosen}: {first_line(exc)}",
             value=chosen,
-            hint="check --master and the Spark settings (--spark-conf)" + ("; Spark said: " + " | ".join(tail) if tail else ""),
+            hint="check --master and the Spark settings (--spark-conf)"
+            + ("; Spark said: " + " | ".join(tail) if tail else ""),
             example="--master local[2]",
         ) from None
     finally:

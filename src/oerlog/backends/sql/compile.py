@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from oerlog.backends.sql.calendar import CALENDAR
-from oerlog.backends.sql.exprs import Body, ExprWriter
 from oerlog.backends.sql.dialects import DUCKDB, REC_LEVELS, Dialect, SparkDialect, fold
+from oerlog.backends.sql.exprs import Body, ExprWriter
 from oerlog.backends.sql.program import (
     ANCHOR,
     DEPTH,
@@ -99,9 +99,7 @@ class _Compiler:
         """The name of derived relation ``pred`` in a statement."""
         return self.d.relation(self.schema, pred)
 
-    def create(
-        self, pred: str, body: str, *, view: bool, with_rule: bool | None = None, sep: str = "\n"
-    ) -> list[str]:
+    def create(self, pred: str, body: str, *, view: bool, with_rule: bool | None = None, sep: str = "\n") -> list[str]:
         """The statements making ``pred`` (a view, or stored) from the query ``body`` (whose last column is the rule
         id when ``with_rule``: by default, when ``pred`` keeps rule ids)."""
         rel = self.tables.schemas[pred]

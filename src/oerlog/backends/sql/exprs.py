@@ -15,6 +15,7 @@ from oerlog.lang import ir
 from oerlog.lang.types import DATE, DEC, ProgramTypes, TypeClass, compatible, type_name
 from oerlog.semantics.plan import CompiledRule
 
+
 def div_select(inner: str, a: str, b: str, keep: Sequence[str], dialect: Dialect = DUCKDB) -> str:
     """``SELECT keep..., a / b AS v FROM (inner)``, the quotient exact and rounded like Python's decimal module.
 
@@ -177,8 +178,8 @@ class ExprWriter:
         if fn == "weekday":
             return d.weekday(args[0])
         if fn == "academic_year":
-            d = args[0]
-            return f"CAST(CASE WHEN month({d}) >= 9 THEN year({d}) ELSE year({d}) - 1 END AS BIGINT)"
+            x = args[0]
+            return f"CAST(CASE WHEN month({x}) >= 9 THEN year({x}) ELSE year({x}) - 1 END AS BIGINT)"
         if fn in WORKING_DAY_FUNCTIONS:
             self.uses_calendar = True
             if self.body.joins is not None:
