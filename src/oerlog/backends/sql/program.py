@@ -203,7 +203,6 @@ class SqlProgram:
         """The whole program as one SQL script (inputs are expected in ``input_schema``; on Spark, as Parquet files
         in the stage folder)."""
         d = self.dialect
-        spark = isinstance(d, SparkDialect)
         where = (
             f"from Parquet files in {d.path('input')}, as temporary views"
             if isinstance(d, SparkDialect)
