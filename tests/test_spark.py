@@ -48,9 +48,9 @@ SMALL = {
 # rounding and truncation, months, working days, date differences, aggregates, exceptions, undetermined rows);
 # recursion (uu-geo's month_start) and every relation of every document run in the slow test
 GOALS = {
-    "rug-ma-oer-2019": ["resit_allowed", "admission_decided_by_deadline", "study_load_not_whole"],
+    "rug-ma-oer-2019": ["resit_allowed", "study_load_not_whole"],
     "rug-tg-ra-2018": ["final_grade", "result_announced_timely"],
-    "uu-geo-ma-oer-2019": ["assessment_delay_unexcused", "credited_ec", "refer_to_course_coordinator"],
+    "uu-geo-ma-oer-2019": ["assessment_delay_unexcused", "credited_ec"],
     "uu-gnk-ba-2025": ["resit_excluded", "resit_invited", "refer_to_study_adviser"],
     "vumc-gnk-ma-rr-2018": ["validity_extension_excluded", "may_take_test", "decision_late", "stk_question_kept"],
 }
@@ -123,14 +123,14 @@ def test_one_goal_parquet_and_constants(spark: Any, cohorts: dict[str, Path], tm
     data = cohorts["uu-gnk-ba-2025"]
     first = next(csv.DictReader((data / "enrolment.csv").open(encoding="utf-8")))["student"]
     goal = f'resit_excluded("{first}", C)'
-    _both(spark, "uu-gnk-ba-2025", data, ["resit_invited"], tmp_path, ".parquet")
+    _both(spark, "uu-gnk-ba-2025", data, ["resit_invited"], tmp_path, ".parquet")  # the typed columns
     con = duckdb.connect()
     a = con.execute(f"SELECT * FROM '{tmp_path / 'duckdb.parquet'}' ORDER BY ALL").fetchall()
     b = con.execute(f"SELECT * FROM '{tmp_path / 'spark.parquet'}' ORDER BY ALL").fetchall()
     assert a and a == b
     types = [con.execute(f"DESCRIBE SELECT * FROM '{tmp_path / n}.parquet'").fetchall() for n in ("duckdb", "spark")]
     assert types[0] == types[1]
-    duck, on_spark = _both(spark, "uu-gnk-ba-2025", data, [goal], tmp_path)
+    duck, on_spark = _both(spark, "uu-gnk-ba-2025", data, [goal, "resit_invited"], tmp_path)
     assert filecmp.cmp(tmp_path / "duckdb.csv", tmp_path / "spark.csv", shallow=False)
     assert on_spark.counts == duck.counts
 
@@ -174,7 +174,7 @@ param lo : decimal = 4.0.
 @id(e_edge) reach(X, Y) :- edge(X, Y).
 @id(e_step) reach(X, Z) :- edge(X, Y), reach(Y, Z).
 @id(c_start) chain(N) :- start(N).
-@id(c_step) chain(N2) :- chain(N), N2 = N + 1, N2 <= 70.
+@id(c_step) chain(N2) :- chain(N), N2 = N + 1, N2 <= 40.
 @id(x_low) low(S, C) :- grade(S, C, G), G < $lo.
 @id(x_waived) except x_low: low(S, C) :- waived(S, C).
 @id(k_not) unwaived(S) :- student(S), not waived(S, _).
@@ -230,7 +230,7 @@ def _hard_inputs(con: Any, prog: Any) -> None:
 def test_hard_cases_are_the_same_on_pydatalog_duckdb_and_spark(spark: Any, tmp_path: Path) -> None:
     """Month ends and leap days, day of the week and working days around holidays, repeating decimals in divisions
     and means (and their negative and tiny quotients), rounding and truncation of negative values, recursion
-    through a cycle and a self-loop, a chain longer than two rounds of Spark's recursion,
+    through a cycle and a self-loop, a chain longer than one round of Spark's recursion,
     exceptions, negation, and text with quotes and backslashes. Every compiled
     statement yields rows, on every engine."""
     import duckdb
@@ -278,11 +278,11 @@ def test_hard_cases_are_the_same_on_pydatalog_duckdb_and_spark(spark: Any, tmp_p
     assert (d(2025, 4, 21), False) in model.tuples("workday") and (d(2025, 5, 5), False) in model.tuples("workday")
     assert (d(2024, 12, 24), d(2024, 12, 31)) in model.tuples("after3")  # Christmas: 27, 30, 31
     assert (Decimal(1) / Decimal(3)) in {q for s, c, q in model.tuples("third") if (s, c) == ("c", "x")}
-    assert len(model.tuples("chain")) == 71 and ("4", "4") in model.tuples("reach")
+    assert len(model.tuples("chain")) == 41 and ("4", "4") in model.tuples("reach")
 
 
 def test_recursion_runs_more_rounds_than_the_script_shows(tmp_path: Path) -> None:
-    """A chain of 70 steps needs three rounds of 32 levels: the script runs the first and checks it; the check's
+    """A chain of 40 steps needs two rounds of 32 levels: the script runs the first and checks it; the check's
     message says that the engine runs the others."""
     plan = build_plan(parse_program(HARD, "hard.dl"))
     prog = compile_plan(plan, None, ["chain"], input_types=HARD_TYPES, dialect=SparkDialect(str(tmp_path)))
@@ -317,6 +317,7 @@ def test_a_bad_row_gives_the_same_located_report_on_spark(spark: Any, tmp_path: 
     assert err.value.location is not None and err.value.location.line == len(lines) + 1
 
 
+@pytest.mark.slow
 def test_rejected_rows_are_left_out_on_spark_too(spark: Any, tmp_path: Path) -> None:
     folder = tmp_path / "cohort"
     generate(kb(), folder, 30, seed=4, doc_ids=["uu-gnk-ba-2025"])
