@@ -18,9 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from oerlog.backends.pydatalog import evaluate  # noqa: E402
-from oerlog.evaluation.judge import select_document  # noqa: E402
+from oerlog.evaluation.judge import Judgement, select_document  # noqa: E402
 from oerlog.explain.explainer import Explainer  # noqa: E402
-from oerlog.explain.render import to_text  # noqa: E402
+from oerlog.explain.explanation import Explanation  # noqa: E402
+from oerlog.explain.items import Options  # noqa: E402
 from oerlog.kb.cases import load_case  # noqa: E402
 from oerlog.kb.loader import load_kb  # noqa: E402
 from oerlog.lang.parser import parse_atom  # noqa: E402
@@ -53,9 +54,12 @@ def main() -> None:
     t_here, _ = timed(lambda: evaluate(plan, case.facts, isolate=False), a.repeat)
     rows = model.match(goal)
 
-    def proof() -> str:
+    judgement = Judgement(kb, doc, case, model)
+
+    def proof() -> str:  # the proof trees, their summary and their words, as `oerlog why` prints them
         ex = Explainer(model, doc, case.sources)
-        return "\n".join(to_text(ex.why(goal.pred, r)) for r in rows)
+        trees = tuple(ex.why(goal.pred, r) for r in rows)
+        return Explanation("why", a.goal, trees, judgement, "nl", Options(), ex.derivations).text()
 
     t_proof, _ = timed(proof, a.repeat)
     cmd = [sys.executable, "-m", "oerlog", "--kb", a.kb, "why", a.goal, "--case", a.case]

@@ -93,10 +93,10 @@ def test_api_doc_examples_run_in_order(at_root: Path) -> None:
             exec(compile(block, f"{API_DOC}:python block {i + 1}", "exec"), namespace)
         outputs.append(out.getvalue())
     first = outputs[0]
-    assert "resit_excluded" in first and "anna" in first
-    assert "art. A.8 lid 2" in first  # the proof cites the article it rests on
-    assert "“Als je lager dan een 4,0 hebt behaald" in first  # ... and quotes it
-    assert "3.8 < 4.0" in first
+    assert first.startswith("Why: anna is excluded from the resit of Vorm en functie")  # the answer first
+    assert "Decisive: art. A.8 lid 2 — grade 3.8 is below 4.0" in first  # the rule, its article, the values
+    assert "“Als je lager dan een 4,0 hebt behaald" in first  # ... and the provision quoted
+    assert "(case anna-excluded-low-grade, line 24)" in first  # the fact with where the case states it
 
 
 def test_first_example_runs_as_a_script(at_root: Path) -> None:
@@ -163,13 +163,14 @@ def test_explanation_forms(anna: oerlog.Judgement) -> None:
     assert e.markdown() == e._repr_markdown_()
     data = e.to_dict()
     assert isinstance(data, dict)
-    assert data["schema"] == "oerlog.explanation/1" and data["kind"] == "why"
+    assert data["schema"] == "oerlog.explanation/2" and data["kind"] == "why"
+    assert data["summary"]["answer"] == "holds" and data["summary"]["rule"]["citations"] == ["art. A.8 lid 2"]
     assert data["tree"]["rule"]["citations"][0]["article"] == "A.8"
     assert json.loads(e.json()) == data
     assert "art. A.8 lid 2" in e.html()
     n = anna.whynot('resit_invited("anna", C)')
     assert n.kind == "whynot" and len(n.trees) == 1
-    assert n.text().startswith("Regeling: ")
+    assert n.text().startswith("Waarom niet: anna wordt uitgenodigd voor de herkansing van een cursus — geldt niet")
 
 
 def test_notebook_views_escape_a_payload_id(kb: oerlog.KB) -> None:
@@ -194,15 +195,16 @@ def test_appeal_dossier(anna: oerlog.Judgement) -> None:
     d = anna.appeal('resit_excluded("anna", "vorm_en_functie")', lang="en")
     assert d.data.holds
     assert "A.8" in d.markdown() and d.markdown() == str(d) == d._repr_markdown_()
-    assert d.to_dict()["schema"] == "oerlog.dossier/1"
+    assert d.to_dict()["schema"] == "oerlog.dossier/2"
     assert json.loads(d.json())["decision_atom"] == d.data.decision_atom
 
 
 def test_check_and_lint(kb: oerlog.KB, tmp_path: Path) -> None:
     report = kb.check(["uu-gnk-ba-2025"], budget=1, witnesses=tmp_path / "witnesses")
     assert isinstance(report, oerlog.CheckReport)
-    assert report.text().startswith("oerlog check: uu-gnk-ba-2025")
+    assert report.text().startswith("oerlog check — Consistentiecontrole\n\nRegelingen: uu-gnk-ba-2025\n")
     assert report.markdown() == report._repr_markdown_()
+    assert report.html().startswith("<!DOCTYPE html>") and "<h1>Consistentiecontrole</h1>" in report.html()
     assert json.loads(report.json())["documents"] == ["uu-gnk-ba-2025"]
     accepted = kb.check(["uu-gnk-ba-2025"], budget=1, accept={f.id: "reviewed" for f in report.findings})
     assert not accepted.open_findings(strict=True)

@@ -118,15 +118,16 @@ def test_type_error_in_a_builtin_is_reported_not_swallowed():
 
 
 def test_time_limit_names_the_relation_being_computed():
-    n = 400
-    facts = {"edge": {(i, i + 1) for i in range(n)}}
+    # the closure of a chain of 3,000 edges (4.5 million rows) never finishes in 2 s, while loading the rules and
+    # the base rule take a fraction of that even on a loaded machine: the limit is reached inside rule s
+    facts = {"edge": {(i, i + 1) for i in range(3000)}}
     with pytest.raises(EvaluationTimeout) as e:
         run(
             "@id(b) reach(X, Y) :- edge(X, Y).\n@id(s) reach(X, Y) :- reach(X, Z), edge(Z, Y).",
             facts,
-            timeout=0.3,
+            timeout=2.0,
         )
-    assert "reach" in e.value.message or "instances" in e.value.message
+    assert "while computing reach (rule s)" in e.value.message
 
 
 def test_documents_do_not_share_engine_state():

@@ -135,7 +135,9 @@ def test_a_misspelt_top_level_key_gets_a_suggestion(cli, tmp_path: Path) -> None
     case.write_text(BASE_CASE.read_text(encoding="utf-8").replace("\nfacts:", "\nfact:"), encoding="utf-8")
     r = _query(cli, case)
     assert r.code == 2 and f"{case}:8:1" in r.err and "did you mean 'facts'?" in r.err
-    assert "keys: decision_date, description, document, facts, facts_files, false, reference_date, title" in r.err
+    assert (
+        "keys: decision_date, description, document, facts, facts_files, false, names, reference_date, title" in r.err
+    )
 
 
 def _mini_copy(tmp_path: Path) -> Path:

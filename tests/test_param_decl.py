@@ -27,6 +27,7 @@ def test_unit_and_options_are_read():
     p = _param("@options(true, false) param b : boolean = true.")
     assert p.options == (True, False) and not p.admits(1)
     assert _param("param x : integer = 3.").options == ()
+    assert _param("@unit(years) param validity : integer = 8.").unit == "years"
 
 
 @pytest.mark.parametrize(
@@ -34,6 +35,7 @@ def test_unit_and_options_are_read():
     [
         ("@unit(fortnights) param a : integer = 4.", DefinitionError, "p.dl:1:7", "unknown unit 'fortnights'"),
         ("@unit(weeks) param a : decimal = 4.", DefinitionError, "p.dl:1:7", "is an integer, not a decimal"),
+        ("@unit(years) param a : decimal = 8.", DefinitionError, "p.dl:1:7", "is an integer, not a decimal"),
         ("@unit(grade) param a : date = 2019-01-01.", DefinitionError, "p.dl:1:7", "not a date"),
         ("@options(4, 5.5) param a : integer = unfilled.", DefinitionError, "p.dl:1:13", "option 5.5 is not"),
         ("@options(4, 4.0) param a : decimal = unfilled.", DefinitionError, "p.dl:1:13", "listed twice"),

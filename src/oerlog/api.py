@@ -40,6 +40,7 @@ from oerlog.evaluation.judge import Judgement as Evaluation
 from oerlog.evaluation.judge import judge, parse_overrides, select_document
 from oerlog.explain.explainer import Explainer
 from oerlog.explain.explanation import Explanation
+from oerlog.explain.items import Options
 from oerlog.kb.cases import CASE_KEYS, EXAMPLE_CASE, Case, case_from_records, load_case
 from oerlog.kb.loader import Document, KnowledgeBase, open_kb
 from oerlog.kb.locate import default_kb_path
@@ -174,26 +175,42 @@ class KB:
         against: str | None = None,
         *,
         seed: int = 0,
-        budget: float = 40.0,
+        budget: int | None = None,
+        across: bool = False,
         lang: str = "nl",
         accept: str | os.PathLike[str] | Mapping[str, str] | None = None,
         witnesses: str | os.PathLike[str] | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
     ) -> CheckReport:
-        """``oerlog check``: consistency between and within regulations, each finding with a witness case.
-        ``accept``: reviewed findings, an accept file (YAML list of ``{id, reason}``) or a mapping id -> reason;
-        ``witnesses``: a folder to write the witness case files to (default: none written)."""
+        """``oerlog check``: consistency within each document and between each R&A/R&R and its frame OER (with
+        ``against`` also against that document; with ``across`` between every pair of documents, reported as
+        institutional differences), each finding with a minimal witness case. ``budget``: the most scenarios to
+        evaluate (None: every seed with all its mutations). The KB's own accept files
+        (``kb/<doc>/accepted-findings.yaml``) are applied; ``accept`` adds reviewed findings (an accept file or a
+        mapping id -> reason); ``witnesses``: a folder to write the witness case files to (default: none).
+        ``progress(phase, done, total)`` is called as the work proceeds."""
         from oerlog.analysis import consistency  # deferred: the checker (~20 ms to import), off the one-case path
 
         _check_lang(lang)
-        if accept is None or isinstance(accept, Mapping):
-            accepted = dict(accept or {})
-        else:
-            accepted = consistency.load_accepted(Path(accept))
+        accepted = consistency.load_kb_accepted(self.knowledge_base)
+        if isinstance(accept, Mapping):
+            accepted.update({k: consistency.Acceptance(str(v)) for k, v in accept.items()})
+        elif accept is not None:
+            accepted.update(consistency.load_accepted(Path(accept)))
         checker = consistency.Checker(
-            self.knowledge_base, list(docs) if docs else None, against, seed=seed, budget=budget, lang=lang
+            self.knowledge_base,
+            list(docs) if docs else None,
+            against,
+            seed=seed,
+            budget=budget,
+            across=across,
+            lang=lang,
+            progress=progress,
         )
         report = checker.run()
-        consistency.apply_accepted(report, accepted)
+        consistency.apply_accepted(
+            report, accepted, complete=set(checker.selected) >= set(self.knowledge_base.documents)
+        )
         if witnesses is not None:
             consistency.write_witnesses(report, Path(witnesses))
         return CheckReport(report, lang)
@@ -275,10 +292,13 @@ class KB:
         on_error: str = "stop",
         reference_date: dt.date | None = None,
         progress: Progress | None = None,
+        examples: int = 3,
+        lang: str = "nl",
     ) -> WhatIfResult:
         """``oerlog whatif``: the students whose conclusions (``goals``, default the shared concepts) change, both
-        ways, when the parameters ``params`` of ``doc`` change (``{"resit_min_grade": 4.5}``). Render the result
-        with :func:`oerlog.cohort.whatif.whatif_markdown` (or ``whatif_csv``, ``whatif_json``)."""
+        ways, when the parameters ``params`` of ``doc`` change (``{"resit_min_grade": 4.5}``), with up to
+        ``examples`` example students per conclusion and direction whose reason is given in ``lang``. Render the
+        result with :func:`oerlog.cohort.whatif.whatif_markdown` (the memo), ``whatif_csv`` or ``whatif_json``."""
         from oerlog.cohort.whatif import whatif  # deferred: the SQL back end (~25 ms), off the one-case path
 
         document = self.document(doc)
@@ -294,6 +314,8 @@ class KB:
             on_error=on_error,
             reference_date=reference_date,
             progress=progress,
+            examples=examples,
+            lang=lang,
         )
 
 
@@ -358,10 +380,13 @@ class Judgement:
         """Whether some fact matches ``goal``."""
         return bool(self.query(goal))
 
-    def why(self, goal: str, lang: str = "nl") -> Explanation:
-        """The proof of every fact matching ``goal`` (``oerlog why``): the rules applied, the provisions they cite
-        (quoted), the facts with their source and the comparisons with their values. Raises :class:`DoesNotHold`
-        when no fact matches (:meth:`whynot` says why)."""
+    def why(
+        self, goal: str, lang: str = "nl", *, brief: bool = False, depth: int | None = None, detail: bool = False
+    ) -> Explanation:
+        """The proof of every fact matching ``goal`` (``oerlog why``): the answer, the decisive rule with its
+        article and the values it turns on, then the rules applied, the provisions they cite (quoted), the facts
+        with their source and the comparisons, in words. ``brief``, ``depth`` and ``detail`` are the options of
+        ``oerlog why``. Raises :class:`DoesNotHold` when no fact matches (:meth:`whynot` says why)."""
         _check_lang(lang)
         atom = self.goal(goal)
         ev = self.evaluation
@@ -374,16 +399,19 @@ class Judgement:
                 example=f"j.whynot({goal!r})",
             )
         ex = Explainer(ev.model, ev.document, ev.case.sources, lang)
-        return Explanation("why", goal, tuple(ex.why(atom.pred, r) for r in rows), ev, lang)
+        trees = tuple(ex.why(atom.pred, r) for r in rows)
+        return Explanation("why", goal, trees, ev, lang, Options(detail, depth, brief), ex.derivations)
 
-    def whynot(self, goal: str, lang: str = "nl") -> Explanation:
-        """Why ``goal`` does not hold (``oerlog whynot``): per rule that could derive it, the first condition that
-        fails, and the exceptions that overrode it."""
+    def whynot(
+        self, goal: str, lang: str = "nl", *, brief: bool = False, depth: int | None = None, detail: bool = False
+    ) -> Explanation:
+        """Why ``goal`` does not hold (``oerlog whynot``): the rule that came closest first and, per rule that could
+        derive it, the conditions that fail (what the case would need), and the exceptions that overrode it."""
         _check_lang(lang)
         atom = self.goal(goal)
         ev = self.evaluation
         ex = Explainer(ev.model, ev.document, ev.case.sources, lang)
-        return Explanation("whynot", goal, (ex.whynot(atom),), ev, lang)
+        return Explanation("whynot", goal, (ex.whynot(atom),), ev, lang, Options(detail, depth, brief), ex.derivations)
 
     def appeal(self, decision: str, want: str | None = None, lang: str = "nl") -> Dossier:
         """An appeal dossier for one ``decision`` (``oerlog appeal``): facts with sources, reasoning with articles,
@@ -460,6 +488,12 @@ class CheckReport:
         from oerlog.analysis.consistency import to_markdown_report  # deferred: the checker (see KB.check)
 
         return to_markdown_report(self.report, self.lang)
+
+    def html(self) -> str:
+        """The memo as a standalone HTML page."""
+        from oerlog.analysis.consistency import to_html_report  # deferred: the checker (see KB.check)
+
+        return to_html_report(self.report, self.lang)
 
     def json(self) -> str:
         """The report as JSON text."""

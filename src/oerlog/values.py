@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -152,6 +152,17 @@ def format_value(v: object, lang: str = "nl") -> str:
     return str(v)
 
 
+def format_count(n: int, lang: str = "nl") -> str:
+    """A count for people: ``304.555`` in Dutch, ``304,555`` in English."""
+    s = f"{n:,}"
+    return s.replace(",", ".") if lang == "nl" else s
+
+
+def counted(n: int, one: str, many: str, lang: str = "nl") -> str:
+    """``n`` with the singular or plural noun: ``1 resultaat``, ``2 resultaten``, ``0 resultaten``."""
+    return f"{format_count(n, lang)} {one if n == 1 else many}"
+
+
 def format_literal(v: object) -> str:
     """Render a value as rule-language source text (the inverse of the parser)."""
     if isinstance(v, bool):
@@ -164,13 +175,56 @@ def format_literal(v: object) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def json_value(v: object) -> object:
-    """JSON-safe form: decimals as strings (exact), dates ISO, others as they are."""
-    if isinstance(v, Decimal):
-        return format(v, "f")
+# --- values in JSON: one JSON type per kind of value ---------------------------------------------------------------
+# Every JSON output (query, batch, whatif, coverage, docs, impact, explanations, dossiers) writes a value by its
+# kind, as src/oerlog/schemas/ states: a decimal (grade, EC, decimal) as a string in plain notation with a decimal
+# point and at least one decimal ("4.3", "6.0", "5.45": never the number 6), an integer as a number, a date as an
+# ISO string ("2025-09-01"), a boolean as a boolean, an id or text as a string, nothing as null.
+
+DECIMAL_KINDS = frozenset({"dec", "decimal", "grade", "ec"})  # type classes and vocabulary type names
+INTEGER_KINDS = frozenset({"int", "integer"})
+JSON_DECIMAL_PATTERN = r"^-?[0-9]+\.[0-9]+$"  # what a decimal looks like in JSON (the schemas' "decimal")
+
+
+def decimal_text(d: Decimal | int) -> str:
+    """A decimal in plain notation with at least one decimal, trailing zeros dropped: ``5.50`` -> ``"5.5"``,
+    ``6`` -> ``"6.0"``, ``5.45`` -> ``"5.45"``, ``1E+1`` -> ``"10.0"``."""
+    s = format(Decimal(d), "f")
+    if "." not in s:
+        return s + ".0"
+    s = s.rstrip("0")
+    return s + "0" if s.endswith(".") else s
+
+
+def json_value(v: object, kind: str | None = None) -> object:
+    """``v`` as JSON data, by its kind (a type class ``dec`` / ``int`` / ``date`` / ``bool`` / ``str`` or a
+    vocabulary type name ``grade``, ``integer`` ...; None: from the Python value): a decimal as a string
+    (:func:`decimal_text`, also a whole number of a decimal kind: ``"6.0"``), an integer as a number (also a whole
+    Decimal of an integer kind), a date ISO, a boolean as a boolean, text as a string, None as null."""
+    if v is None or isinstance(v, bool):
+        return v
+    if isinstance(v, (int, Decimal)):
+        if kind in DECIMAL_KINDS or (isinstance(v, Decimal) and kind not in INTEGER_KINDS):
+            return decimal_text(v)
+        if isinstance(v, Decimal) and v != v.to_integral_value():
+            return decimal_text(v)  # a fraction in an integer column (never from a checked document): kept exact
+        return int(v)
     if isinstance(v, dt.date):
         return v.isoformat()
-    return v
+    return v if isinstance(v, str) else str(v)
+
+
+def json_row(row: Sequence[object], kinds: Sequence[str | None] = ()) -> list[object]:
+    """A row of values as JSON data, each by the kind of its column (``kinds``; missing: from the value)."""
+    return [json_value(v, kinds[i] if i < len(kinds) else None) for i, v in enumerate(row)]
+
+
+def plain_text(v: object) -> str:
+    """A value as plain text in the notation JSON and CSV use: ``5.5``, ``2025-09-01``, ``true``, the text itself."""
+    data = json_value(v)
+    if isinstance(data, bool):
+        return "true" if data else "false"
+    return "" if data is None else str(data)
 
 
 def type_name(v: object) -> str:

@@ -13,6 +13,8 @@ from oerlog.kb.loader import KnowledgeBase
 from oerlog.semantics.plan import rule_params
 from oerlog.values import json_value
 
+COMPARE_SCHEMA = "oerlog.compare/1"  # src/oerlog/schemas/compare.schema.json
+
 
 def compare_rules(kb: KnowledgeBase, concepts: list[str], doc_ids: list[str] | None = None) -> list[dict[str, Any]]:
     """For every document and concept: the rules deriving it (and exceptions to them) with citations and
@@ -30,7 +32,7 @@ def compare_rules(kb: KnowledgeBase, concepts: list[str], doc_ids: list[str] | N
             try:
                 for p in rests_on(doc, c).parameters:
                     decl = doc.param_decl(p.lstrip("$"))
-                    params[p.lstrip("$")] = None if decl is None or decl.value is None else json_value(decl.value)
+                    params[p.lstrip("$")] = None if decl is None else json_value(decl.value, decl.type)
             except OerlogError:
                 pass
             entry["concepts"][c] = {
@@ -40,7 +42,7 @@ def compare_rules(kb: KnowledgeBase, concepts: list[str], doc_ids: list[str] | N
                         "exception_to": r.defeats,
                         "rule": str(r),
                         "parameters": {
-                            p: (None if (dc := doc.param_decl(p)) is None or dc.value is None else json_value(dc.value))
+                            p: (None if (dc := doc.param_decl(p)) is None else json_value(dc.value, dc.type))
                             for p in rule_params(r)
                         },
                         "citations": [

@@ -7,6 +7,7 @@ A provision marked ``encoded`` that no rule cites, and a provision cited by a ru
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +81,14 @@ def coverage(doc: Document) -> DocumentCoverage:
     interp = [(r.id, i) for r in doc.program.rules for i in r.ann.interpretations]
     disc = [(r.id, r.ann.discretion) for r in doc.program.rules if r.ann.discretion]
     return DocumentCoverage(doc, items, interp, disc)
+
+
+SCHEMA_ID = "oerlog.coverage/1"  # src/oerlog/schemas/coverage.schema.json
+
+
+def report_dict(reports: Sequence[DocumentCoverage]) -> dict[str, Any]:
+    """The coverage of several documents as JSON-ready data (schema ``oerlog.coverage/1``)."""
+    return {"schema": SCHEMA_ID, "documents": [to_dict(r) for r in reports]}
 
 
 def to_dict(cov: DocumentCoverage) -> dict[str, Any]:

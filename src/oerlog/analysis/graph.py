@@ -212,10 +212,14 @@ def stats(doc: Document) -> dict[str, Any]:
     longest = nx.dag_longest_path(cond)
     chain = [sorted(cond.nodes[c]["members"])[0].split("::")[1] for c in longest]
     derived = {r.head.pred for r in doc.program.rules if not r.defeats}
+    exceptions = sum(1 for r in doc.program.rules if r.defeats)
+    facts = sum(1 for r in doc.program.rules if r.is_fact and not r.defeats)
     return {
         "document": doc.id,
-        "rules": len([r for r in doc.program.rules if not r.defeats]),
-        "exceptions": len([r for r in doc.program.rules if r.defeats]),
+        "rules": len(doc.program.rules) - exceptions - facts,  # as written: neither exceptions nor facts
+        "exceptions": exceptions,
+        "facts": facts,
+        "compiled_rules": len(doc.plan().rules),  # after expanding options, exceptions, aggregates and negations
         "parameters": len(doc.program.params),
         "unfilled_parameters": len([p for p in doc.program.params if p.value is None]),
         "predicates": len(derived),

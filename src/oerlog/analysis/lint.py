@@ -13,18 +13,23 @@ made.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from oerlog.analysis.constraints import ConstraintChecker, Violation
 from oerlog.errors import Location, OerlogError
+from oerlog.kb.cases import Case, load_case
 from oerlog.kb.loader import Document, KnowledgeBase, load_kb
-from oerlog.lang import checks, ir
+from oerlog.lang import checks, ir, templates
 from oerlog.lang.order import Step, evaluation_order
 from oerlog.lang.types import Env, ProgramTypes, RelationType, TypeClass, compatible, infer_types, type_name
 from oerlog.semantics.plan import rule_params
+from oerlog.testing.scenarios import load_scenarios, scenario_files
 from oerlog.values import compare
 
 
@@ -75,7 +80,9 @@ def lint(root: Path | str, doc_ids: list[str] | None = None) -> tuple[KnowledgeB
         findings.extend(document_errors(kb, d))
         findings.extend(document_warnings(kb, d))
     if not doc_ids:
+        findings.extend(template_findings(kb.scope, None))
         findings.extend(singleton_variable_warnings(kb.scope.rules, None))
+    findings.extend(similar_conclusions(kb, doc_ids or sorted(kb.documents)))
     return kb, findings
 
 
@@ -188,10 +195,130 @@ def document_warnings(kb: KnowledgeBase, doc_id: str) -> list[Finding]:
 
 
 def document_errors(kb: KnowledgeBase, doc_id: str) -> list[Finding]:
-    """Errors only a loaded document shows: citations of provisions marked not computable, and ``=`` / ``!=``
-    between values of types that are never equal."""
+    """Errors only a loaded document shows: citations of provisions marked not computable, ``=`` / ``!=``
+    between values of types that are never equal, templates that show what the rule does not bind, case files and
+    scenario tests that describe a case that cannot occur (they break an integrity constraint of the vocabulary),
+    and parameters whose ``@kind`` the vocabulary does not share."""
     doc = kb.document(doc_id)
-    return not_computable_citations(doc) + equality_type_mismatches(doc)
+    return (
+        not_computable_citations(doc)
+        + equality_type_mismatches(doc)
+        + template_findings(doc.program, doc.id)
+        + case_constraint_errors(kb, doc)
+        + parameter_kind_errors(kb, doc)
+    )
+
+
+# --- cases that cannot occur -----------------------------------------------------------------------------------
+
+
+def case_constraint_errors(kb: KnowledgeBase, doc: Document) -> list[Finding]:
+    """One error per case file or scenario test of ``doc`` that breaks an integrity constraint of the world,
+    located at the fact that breaks it."""
+    if not kb.vocabulary.constraints:
+        return []
+    checker = ConstraintChecker(kb.vocabulary)
+    cases: list[tuple[str, Case, Location | None]] = []
+    for path in sorted((doc.path / "cases").glob("*.yaml")):
+        try:
+            cases.append((path.name, load_case(path, kb.vocabulary), Location(str(path), 1, 1)))
+        except OerlogError:
+            continue  # reported by the case loader's own checks (oerlog test, oerlog why)
+    for path in scenario_files(doc):
+        try:
+            tests = load_scenarios(kb, doc, path)
+        except OerlogError:
+            continue
+        cases.extend((f"{path.name}: {t.name}", t.case, t.loc) for t in tests)
+    out: list[Finding] = []
+    for label, case, loc in cases:
+        for v in checker.violations(case.facts)[:1]:
+            out.append(
+                Finding(
+                    "error",
+                    "case_cannot_occur",
+                    f"{label}: {v.text('en')}",
+                    _violation_loc(v, case) or loc,
+                    doc.id,
+                    "change the case so that it can occur (constraints: in kb/vocabulary.yaml)",
+                )
+            )
+    return out
+
+
+def _violation_loc(v: Violation, case: Case) -> Location | None:
+    """Where the case states a fact of the violation (the first positive atom of the alternative that matched)."""
+    binding = dict(v.binding)
+    for body, _over in v.constraint.bodies:
+        for lit in body:
+            if not isinstance(lit, ir.Positive):
+                continue
+            for (pred, row), loc in case.sources.items():
+                if pred != lit.atom.pred or len(row) != len(lit.atom.args):
+                    continue
+                if all(
+                    not isinstance(t, ir.Var) or t.name not in binding or binding[t.name] == x
+                    for t, x in zip(lit.atom.args, row, strict=True)
+                ):
+                    return loc
+    return None
+
+
+def parameter_kind_errors(kb: KnowledgeBase, doc: Document) -> list[Finding]:
+    """A parameter's ``@kind`` must name a shared parameter of the vocabulary, of the same type; and a parameter of
+    a shared kind (by ``@kind`` or by name) whose shared parameter declares a ``unit:`` must count in a unit that
+    can be compared with it (a duration with a duration, otherwise the same unit)."""
+    out: list[Finding] = []
+    for p in doc.program.params:
+        out.extend(_parameter_unit_errors(kb, doc, p))
+        if p.kind is None:
+            continue
+        shared = kb.vocabulary.parameters.get(p.kind)
+        if shared is None:
+            out.append(
+                Finding(
+                    "error",
+                    "unknown_parameter_kind",
+                    f"parameter {p.name}: @kind({p.kind}) is not a shared parameter of the vocabulary",
+                    p.loc,
+                    doc.id,
+                    "shared parameters: " + ", ".join(sorted(kb.vocabulary.parameters)),
+                )
+            )
+        elif shared[0] != p.type:
+            out.append(
+                Finding(
+                    "error",
+                    "parameter_kind_type",
+                    f"parameter {p.name} is {p.type}, but the shared parameter {p.kind} is {shared[0]}",
+                    p.loc,
+                    doc.id,
+                    f"declare {p.name} as {shared[0]}, or choose another @kind",
+                )
+            )
+    return out
+
+
+def _parameter_unit_errors(kb: KnowledgeBase, doc: Document, p: ir.ParamDecl) -> list[Finding]:
+    """The parameter counts in a unit its shared parameter's values can be compared with."""
+    concept = p.concept(kb.vocabulary.parameters)
+    unit = kb.vocabulary.parameter_units.get(concept) if concept else None
+    if concept is None or unit is None or p.unit == unit:
+        return []
+    if p.unit in ir.DURATION_UNITS and unit in ir.DURATION_UNITS:
+        return []  # compared in days
+    return [
+        Finding(
+            "error",
+            "parameter_kind_unit",
+            f"parameter {p.name} counts in {p.unit or 'no unit'}, but the shared parameter {concept} counts in {unit}:"
+            " their values cannot be compared",
+            p.loc,
+            doc.id,
+            f"declare the unit the text uses, e.g. @unit({unit})"
+            + (" (any duration: days, working_days, weeks, months, years)" if unit in ir.DURATION_UNITS else ""),
+        )
+    ]
 
 
 # --- rules citing a provision marked not computable ------------------------------------------------------------
@@ -287,9 +414,131 @@ def _start(lit: ir.Compare) -> Location | None:
     return (first.loc if first is not None else None) or lit.loc
 
 
-# --- variables written once -------------------------------------------------------------------------------------
+# --- templates that cannot lie ----------------------------------------------------------------------------------
 
-_TEMPLATE_VAR = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")  # a {Var} of an @nl / @en template
+
+def template_findings(program: ir.Program, doc_id: str | None) -> list[Finding]:
+    """What the ``@nl`` / ``@en`` templates of ``program``'s rules show that the run would not back (see
+    :mod:`oerlog.lang.templates`). Errors: a ``{Var}`` the rule does not bind (the reader would see ``{Var}`` or
+    "…"), a ``{$name}`` that names no parameter, a brace that is not part of a placeholder. Warning: a number written
+    in the text that equals the value of a parameter the rule reads (``4,95`` where the rule compares with
+    ``$grade_band_five_min``): under ``--param`` the text would state the old value."""
+    params = {p.name: p for p in program.params}
+    out: list[Finding] = []
+    for r in program.rules:
+        texts = [
+            (lang, text, loc)
+            for lang, text, loc in (("nl", r.ann.nl, r.ann.nl_loc), ("en", r.ann.en, r.ann.en_loc))
+            if text
+        ]
+        if not texts:
+            continue
+        bound = sorted(templates.bound_variables(r))
+        read = {name: params[name] for name in rule_params(r) if name in params}
+        for lang, text, loc in texts:
+            for i in templates.stray_braces(text):
+                out.append(
+                    Finding(
+                        "error",
+                        "template_syntax",
+                        f"rule {r.id}: the @{lang} template has a {text[i]!r} that is not part of a placeholder "
+                        "{Var} or {$parameter}: the reader would see it as written",
+                        _text_loc(loc, i) or r.loc,
+                        doc_id,
+                        f'write a placeholder whole, e.g. @{lang}("{_example(bound)}")',
+                    )
+                )
+            for ph in templates.placeholders(text):
+                where = _text_loc(loc, ph.start) or r.loc
+                if ph.param and ph.name not in params:
+                    out.append(
+                        Finding(
+                            "error",
+                            "template_unknown_parameter",
+                            f"rule {r.id}: the @{lang} template shows {{${ph.name}}}, but the document declares no "
+                            f"parameter {ph.name}{_suggest(ph.name, params)}",
+                            where,
+                            doc_id,
+                            "declared: "
+                            + (", ".join("$" + p for p in sorted(params)) or "none")
+                            + f'; e.g. @{lang}("{_example(bound, sorted(params)[:1])}")',
+                        )
+                    )
+                elif not ph.param and ph.name not in bound:
+                    out.append(
+                        Finding(
+                            "error",
+                            "template_unbound_variable",
+                            f"rule {r.id}: the @{lang} template shows {{{ph.name}}}, which the rule does not bind "
+                            f"(the variables it binds: {', '.join(bound) or 'none'}): a proof has no value for it",
+                            where,
+                            doc_id,
+                            "show a variable of the head or of a positive atom, an assignment or an aggregate's result "
+                            f'(not one inside a negation or an aggregate\'s body), e.g. @{lang}("{_example(bound)}")',
+                        )
+                    )
+            for number, start, _end in templates.numbers(text):
+                for name, decl in sorted(read.items()):
+                    if not any(_same_number(number, v) for v in _param_values(decl)):
+                        continue
+                    out.append(
+                        Finding(
+                            "warning",
+                            "template_parameter_value",
+                            f"rule {r.id}: the @{lang} template writes {text[start:_end]}, the value of ${name}, which "
+                            "the rule reads: under --param the text would state the old value",
+                            _text_loc(loc, start) or r.loc,
+                            doc_id,
+                            f"write {{${name}}} (shown with the run's value), e.g. "
+                            f'@{lang}("{_example(bound[:1], [name])}")',
+                        )
+                    )
+    return out
+
+
+def _example(variables: Sequence[str], params: Sequence[str] = ()) -> str:
+    """A template showing ``variables`` and ``params``: ``{S} ... {C} ... {$pass_grade}``."""
+    shown = [f"{{{v}}}" for v in variables[:3]] + [f"{{${p}}}" for p in params]
+    return " ... ".join(shown) if shown else "..."
+
+
+def _suggest(name: str, params: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(params), n=1)
+    return f" (did you mean {{${close[0]}}}?)" if close else ""
+
+
+def _param_values(decl: ir.ParamDecl) -> list[object]:
+    """The values a parameter has in the document: its value, or the options of an open choice."""
+    return [decl.value] if decl.value is not None else list(decl.options)
+
+
+def _same_number(number: Decimal, value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, Decimal)) and number == value
+
+
+def _text_loc(start: Location | None, offset: int) -> Location | None:
+    """The location of the character at ``offset`` of an annotation's text that starts (its opening quote) at
+    ``start``: the source line is read to step over escapes (``\\"``)."""
+    if start is None or not start.line or not start.column:
+        return None
+    line = _source_line(start.file, start.line)
+    col = start.column  # 1-based column of the opening quote
+    i, seen = col, 0  # line[i] is the character after the quote (0-based index col)
+    while i < len(line) and seen < offset:
+        i += 2 if line[i] == "\\" else 1
+        seen += 1
+    return Location(start.file, start.line, i + 1 if i < len(line) else col)
+
+
+def _source_line(file: str, line: int) -> str:
+    try:
+        lines = Path(file).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+# --- variables written once -------------------------------------------------------------------------------------
 
 
 def singleton_variable_warnings(rules: Iterable[ir.Rule], doc_id: str | None) -> list[Finding]:
@@ -297,7 +546,7 @@ def singleton_variable_warnings(rules: Iterable[ir.Rule], doc_id: str | None) ->
     unless the rule's @nl or @en template shows it: then it is used, to tell the reader the value."""
     out: list[Finding] = []
     for r in rules:
-        shown = set(_TEMPLATE_VAR.findall(f"{r.ann.nl or ''} {r.ann.en or ''}"))
+        shown = {p.name for t in (r.ann.nl, r.ann.en) for p in templates.placeholders(t) if not p.param}
         for v in checks.singleton_variables(r):
             if v.name in shown:
                 continue
@@ -364,3 +613,54 @@ def _scenario_predicates(folder: Path) -> set[str]:
     for p in folder.glob("*.yaml"):
         preds |= set(re.findall(r"([a-z][a-z0-9_]*)\(", p.read_text(encoding="utf-8")))
     return preds
+
+
+# --- conclusions that look like another document's -------------------------------------------------------------
+
+_STOP = {"of", "the", "to", "for", "by", "a", "in", "on", "is", "be", "and"}
+
+
+def _words(pred: str) -> set[str]:
+    return {w for w in pred.split("_") if w and w not in _STOP}
+
+
+def similar_conclusions(kb: KnowledgeBase, doc_ids: Sequence[str]) -> list[Finding]:
+    """Conclusions of two documents with the same number of arguments and similar names (the same name, or at
+    least two words in common and two thirds of their words shared) that are not a shared concept: candidates for one
+    concept declared in the vocabulary, so that ``oerlog check`` can compare the documents on them."""
+    concepts = set(kb.vocabulary.concepts)
+    heads: dict[str, dict[str, ir.Rule]] = {}
+    for d in doc_ids:
+        doc = kb.document(d)
+        heads[d] = {}
+        for r in doc.program.rules:
+            p = r.head.pred
+            role = doc.program.roles.get(p, ir.RelationRole.RELATION)
+            if p in concepts or role is not ir.RelationRole.RELATION or r.defeats or p in heads[d]:
+                continue
+            heads[d][p] = r
+    out: list[Finding] = []
+    docs = sorted(heads)
+    for i, a in enumerate(docs):
+        for b in docs[i + 1 :]:
+            for p, rp in sorted(heads[a].items()):
+                for q, rq in sorted(heads[b].items()):
+                    if len(rp.head.args) != len(rq.head.args):
+                        continue
+                    wp, wq = _words(p), _words(q)
+                    common = wp & wq
+                    if p != q and (len(common) < 2 or len(common) * 3 < 2 * len(wp | wq)):
+                        continue
+                    out.append(
+                        Finding(
+                            "info",
+                            "similar_conclusion",
+                            f"{a} concludes {p}/{len(rp.head.args)} and {b} concludes {q}/{len(rq.head.args)}: the same"
+                            " question under two names? A shared concept would let oerlog check compare them",
+                            rp.head.loc or rp.loc,
+                            a,
+                            f"declare one concept in kb/vocabulary.yaml (concepts:) and derive it in both ({b}: "
+                            f"{rq.loc})",
+                        )
+                    )
+    return out

@@ -17,9 +17,13 @@ from typing import Any
 
 from oerlog.errors import UsageError
 from oerlog.evaluation.judge import Judgement
-from oerlog.explain.counterfactual import MAX_PROBES, Counterfactual, Searcher
+from oerlog.evaluation.overrides import Override, overridden, overrides_json
+from oerlog.explain.counterfactual import MAX_PROBES, Change, Counterfactual, Searcher
 from oerlog.explain.explainer import Explainer, Node, NodeKind
-from oerlog.explain.render import fill, node_dict, statement
+from oerlog.explain.explanation import phrasing
+from oerlog.explain.items import Builder, Item, Options
+from oerlog.explain.render import Kinds, node_dict
+from oerlog.explain.words import Phrasing
 from oerlog.kb.loader import Provision
 from oerlog.lang import ir
 from oerlog.values import format_value, json_value
@@ -37,6 +41,10 @@ class Step:
     because: list[str]  # facts (with source) and comparisons this step uses
     interpretations: list[str]
     discretion: str | None
+
+
+# 2: overrides with the declared values; every value in the JSON type of its kind (oerlog.values.json_value)
+SCHEMA_ID = "oerlog.dossier/2"
 
 
 @dataclass
@@ -65,6 +73,12 @@ class Dossier:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     waits_for: list[str] = field(default_factory=list)  # an undetermined decision: what it waits for
+    wanted_text: str | None = None  # the outcome wanted, in words
+    programme_name: str | None = None  # the programme by its display name
+    counterfactual_texts: list[str] = field(default_factory=list)  # each counterfactual's changes, in words
+    steps_tree: Item | None = None  # the proof (or why-not) as the reader's items
+    overrides: list[Override] = field(default_factory=list)  # parameters given another value for this run
+    kinds: Kinds | None = field(default=None, repr=False)  # the judgement's column kinds: JSON values by their kind
 
     @property
     def status(self) -> str:
@@ -72,9 +86,9 @@ class Dossier:
         return "holds" if self.holds else "undetermined" if self.waits_for else "does_not_hold"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (schema ``oerlog.dossier/1``)."""
+        """JSON-ready form (schema ``oerlog.dossier/2``, src/oerlog/schemas/dossier.schema.json)."""
         return {
-            "schema": "oerlog.dossier/1",
+            "schema": SCHEMA_ID,
             "language": self.lang,
             "decision": self.decision,
             "decision_atom": self.decision_atom,
@@ -88,23 +102,28 @@ class Dossier:
             "steps": [s.__dict__ for s in self.steps],
             "exceptions": self.exceptions,
             "wanted": self.wanted,
+            "wanted_text": self.wanted_text,
             "wanted_why_not": self.wanted_why_not,
             "counterfactuals": [
                 {
                     "changes": [c.describe(self.lang) for c in cf.changes],
+                    "text": text,
                     "decision_after": cf.decision_after,
                     "decision_undetermined_after": cf.undetermined_after,
                     "wanted_after": cf.wanted_after,
                 }
-                for cf in self.counterfactuals
+                for cf, text in zip(
+                    self.counterfactuals, self.counterfactual_texts or [""] * len(self.counterfactuals), strict=False
+                )
             ],
             "counterfactual_search": self.counterfactual_stats,
             "appeal": {k: json_value(v) for k, v in (self.appeal or {}).items()} or None,
             "discretion": self.discretion,
             "receipt": self.receipt,
             "annex": [{"label": p.label, "title": p.title, "text": p.text} for p in self.annex],
-            "proof": node_dict(self.proof, self.lang) if self.proof else None,
+            "proof": node_dict(self.proof, self.lang, self.kinds or (lambda _p: ())) if self.proof else None,
             "notes": self.notes,
+            "overrides": overrides_json(self.overrides),
         }
 
 
@@ -142,41 +161,36 @@ def _wanted_for(j: Judgement, decision: ir.Atom) -> ir.Atom | None:
     return None
 
 
-def _first_reason(rule_node: Node, lang: str, depth: int = 0) -> str:
-    """The failure of one tried rule in words, following a failed sub-goal one level down."""
-    for c in rule_node.children:
-        if c.kind is NodeKind.BUILTIN_FALSE:
-            return f"de voorwaarde {c.text} is niet vervuld" if lang == "nl" else f"the condition {c.text} is not met"
-        if c.kind is NodeKind.MISSING_FACT:
-            return f"er is geen {c.atom}" if lang == "nl" else f"there is no {c.atom}"
-        if c.kind is NodeKind.PRESENT:
-            return f"{c.atom} geldt" if lang == "nl" else f"{c.atom} holds"
-        if c.kind is NodeKind.DEFEATED:
-            rid = c.rule.id if c.rule else "?"
-            return f"uitzondering {rid} is van toepassing" if lang == "nl" else f"exception {rid} applies"
-        if c.kind in (NodeKind.GOAL, NodeKind.NOT_DERIVED):
-            head = f"{c.atom} geldt niet" if lang == "nl" else f"{c.atom} does not hold"
-            subs = [_first_reason(r, lang, depth + 1) for r in c.children if r.kind is NodeKind.RULE_FAILED]
-            subs = [x for x in subs if x]
-            if subs and depth < 1:
-                return head + (" (" + "; ".join(dict.fromkeys(subs)) + ")")
-            return head
-    return ""
-
-
-def _plain_why_not(tree: Node, lang: str) -> list[str]:
-    """One line per rule that could give the wanted outcome: what fails, in words."""
+def _plain_why_not(tree: Node, builder: Builder) -> list[str]:
+    """One line per rule that could give the wanted outcome: its provisions and what fails, in words."""
     lines: list[str] = []
     for rule_node in tree.children:
-        if rule_node.kind is NodeKind.BLOCKED:
-            lines.append(statement(rule_node, lang) + ": " + ", ".join("$" + p for p in rule_node.params))
+        if rule_node.kind not in (NodeKind.RULE_FAILED, NodeKind.BLOCKED, NodeKind.DEFEATED) or not rule_node.rule:
             continue
-        if rule_node.kind is not NodeKind.RULE_FAILED or not rule_node.rule:
+        it = builder.item(rule_node, tree, 1)
+        if it is None:
             continue
-        cite = "; ".join(p.label if p else str(c) for c, p in rule_node.rule.citations)
-        reason = _first_reason(rule_node, lang)
-        lines.append(f"{rule_node.rule.id} ({cite}): {reason}")
+        cite = builder.ph.citations(rule_node.rule)
+        reasons = [c.text for c in it.children if c.mark in ("✘", "?", "⚑")]
+        if rule_node.kind is not NodeKind.RULE_FAILED:
+            reasons = [it.text]
+        lines.append(f"{cite}: " + "; ".join(dict.fromkeys(reasons)))
     return lines
+
+
+def change_words(ph: Phrasing, c: Change) -> str:
+    """A counterfactual change in words: ``cijfer 4,0 in plaats van 3,8: ‘anna behaalde een 4,0 voor ...’``."""
+    nl = ph.nl
+    if c.kind == "set" and c.new_row is not None:
+        fld = next((f for f in ph.fields_of(c.pred) if f is not None and f.name == c.field), None)
+        label = fld.label_in(ph.lang) if fld is not None else (c.field or "")
+        now = ph.fact(c.pred, c.new_row)
+        return (
+            f"{label} {ph.value(c.new, fld)} {'in plaats van' if nl else 'instead of'} {ph.value(c.old, fld)}: ‘{now}’"
+        )
+    if c.kind == "remove":
+        return f"{'zonder' if nl else 'without'} ‘{ph.fact(c.pred, c.row)}’"
+    return f"{'met daarbij' if nl else 'with in addition'} ‘{ph.fact(c.pred, c.row)}’"
 
 
 def _programme(j: Judgement, student: str | None) -> str | None:
@@ -223,16 +237,16 @@ def _appeal_route(j: Judgement, lang: str) -> tuple[dict[str, Any] | None, list[
     }, provs
 
 
-def _waits_for(tree: Node, lang: str) -> list[str]:
+def _waits_for(tree: Node, ph: Phrasing, builder: Builder) -> list[str]:
     """What an undetermined decision waits for: the facts the case states neither true nor false (a body's decision,
-    a notice) and the choices the document leaves unfilled."""
+    a notice) and the choices the document leaves unfilled, in words."""
     out: list[str] = []
     for n in _walk(tree):
-        if n.kind is NodeKind.UNKNOWN_FACT and n.atom:
-            out.append(n.atom + (" (niet vastgelegd)" if lang == "nl" else " (not recorded)"))
+        if n.kind is NodeKind.UNKNOWN_FACT and n.pred:
+            out.append(f"‘{ph.fact(n.pred, n.args)}’ " + ("(niet vastgelegd)" if ph.nl else "(not recorded)"))
         elif n.kind is NodeKind.UNFILLED:
-            choice = ", ".join("$" + p for p in n.params)
-            out.append(f"{choice} ({'keuze open in de regeling' if lang == 'nl' else 'choice left open by the text'})")
+            choice = builder.params(n.params)
+            out.append(f"{choice} ({'keuze open in de regeling' if ph.nl else 'choice left open by the text'})")
     return list(dict.fromkeys(out))
 
 
@@ -253,6 +267,8 @@ def build(
             example=f"{decision.pred}(" + ", ".join(f'"{v}"' for v in rows[0]) + ")",
         )
     ex = Explainer(j.model, j.document, j.case.sources, lang)
+    ph = phrasing(j, lang)
+    builder = Builder(ph, Options(), ex.derivations)
     wanted = wanted or _wanted_for(j, decision)
     notes: list[str] = []
     open_rows = [] if rows else j.model.match_undetermined(decision)
@@ -262,20 +278,21 @@ def build(
         tree = ex.undetermined(decision.pred, open_rows[0])
         holds = False
         proof = None
-        waits_for = _waits_for(tree, lang)
-        decision_text = f"{ground_atom} is onbepaald." if lang == "nl" else f"{ground_atom} is undetermined."
+        waits_for = _waits_for(tree, ph, builder)
+        said = builder.statement(tree) if tree.rule is not None else ph.goal(ground_atom)
+        decision_text = f"{said}: {'onbepaald' if lang == 'nl' else 'undetermined'}"
     elif not rows:
         tree = ex.whynot(decision)
         holds = False
         ground_atom = decision
         proof = None
-        decision_text = f"{decision} geldt niet." if lang == "nl" else f"{decision} does not hold."
+        decision_text = f"{ph.goal(decision)}: {'geldt niet' if lang == 'nl' else 'does not hold'}"
     else:
         ground_atom = ir.Atom(decision.pred, tuple(ir.Const(v) for v in rows[0]))
         proof = ex.why(decision.pred, rows[0])
         tree = proof
         holds = True
-        decision_text = statement(proof, lang)
+        decision_text = builder.statement(proof)
     student = str(rows[0][0]) if rows and rows[0] else None
     facts: dict[str, str] = {}
     steps: list[Step] = []
@@ -288,45 +305,41 @@ def build(
             assert n.rule is not None
             because: list[str] = []
             for c in n.children:
-                if c.kind is NodeKind.FACT:
-                    because.append(f"{c.atom} ({c.source})" if c.source else str(c.atom))
-                elif c.kind in (NodeKind.BUILTIN, NodeKind.AGGREGATE):
-                    because.append(str(c.text))
-                elif c.kind is NodeKind.ABSENT:
-                    because.append(("niet aanwezig: " if lang == "nl" else "absent: ") + str(c.text))
-                elif c.kind is NodeKind.DERIVED:
-                    because.append(statement(c, lang))
+                if c.kind is NodeKind.DERIVED:
+                    because.append(builder.statement(c))
+                    continue
+                it = builder.item(c, n, 99)  # one line each, nothing below it
+                if it is not None and it.text:
+                    src = f" ({it.source})" if it.source else ""
+                    because.append(it.text + src)
             for cit, p in n.rule.citations:
                 if p:
                     used.setdefault(p.label + (cit.doc or ""), p)
             steps.append(
                 Step(
                     i,
-                    statement(n, lang),
+                    builder.statement(n),
                     str(n.atom),
                     n.rule.id,
                     [p.label if p else str(c) for c, p in n.rule.citations],
                     because,
                     list(n.rule.readings(lang)),
-                    n.rule.discretion,
+                    n.rule.discretion_in(lang),
                 )
             )
         for n in _walk(proof):
-            if n.kind is NodeKind.FACT and n.atom:
-                facts.setdefault(n.atom, str(n.source) if n.source else "")
-            if n.kind is NodeKind.EXCEPTION_CHECKED and n.rule:
-                missing = [
-                    m.atom or ""
-                    for m in _walk(n)
-                    if m.kind in (NodeKind.MISSING_FACT, NodeKind.BUILTIN_FALSE, NodeKind.NOT_DERIVED)
-                ]
+            if n.kind is NodeKind.FACT and n.pred:
+                facts.setdefault(ph.fact(n.pred, n.args), ph.source(n.source) or "")
+            if n.kind is NodeKind.EXCEPTION_CHECKED and n.rule and n.rule.id not in {e["rule"] for e in exceptions}:
+                it = builder.item(n, None, 1)
+                missing = [c.text for c in (it.children if it else []) if c.mark in ("✘", "?")]
                 for cit, p in n.rule.citations:
                     if p:
                         used.setdefault(p.label + (cit.doc or ""), p)
                 exceptions.append(
                     {
                         "rule": n.rule.id,
-                        "statement": fill(n.rule.nl if lang == "nl" else n.rule.en, n.binding, lang, "…") or n.rule.id,
+                        "statement": ph.statement(n.rule, n.binding, loose=True) or ph.citations(n.rule),
                         "citations": [p.label if p else str(c) for c, p in n.rule.citations],
                         "applies": False,
                         "missing": missing,
@@ -338,7 +351,7 @@ def build(
         if wtree.kind is NodeKind.HOLDS:
             wanted_lines = ["geldt wel" if lang == "nl" else "holds"]
         else:
-            wanted_lines = _plain_why_not(wtree, lang)
+            wanted_lines = _plain_why_not(wtree, builder)
             for n in _walk(wtree):
                 if n.rule:
                     for cit, p in n.rule.citations:
@@ -358,10 +371,9 @@ def build(
         in_play.add(wanted.pred)
     for r in j.document.program.rules:
         body = {a.pred for lit in r.body for a, _ in ir.literal_atoms(lit)}
-        if r.ann.discretion and (body | {r.head.pred}) & in_play:
-            discretion.append(
-                {"rule": r.id, "text": r.ann.discretion, "citations": ", ".join(str(c) for c in r.ann.cites)}
-            )
+        note = r.ann.discretion_in(lang)
+        if note and (body | {r.head.pred}) & in_play:
+            discretion.append({"rule": r.id, "text": note, "citations": ", ".join(str(c) for c in r.ann.cites)})
     cited_articles = {p.article for p in used.values()}
     for art in j.document.articles.values():
         for p in art.provisions():
@@ -414,4 +426,10 @@ def build(
         proof=proof if proof is not None else tree,
         seconds=time.perf_counter() - start,
         notes=notes,
+        wanted_text=ph.goal(wanted) if wanted is not None else None,
+        programme_name=ph.value(programme) if (programme := _programme(j, student)) else None,
+        counterfactual_texts=[" + ".join(change_words(ph, c) for c in cf.changes) for cf in cfs],
+        steps_tree=Builder(ph, Options(), ex.derivations).tree(proof if proof is not None else tree),
+        overrides=overridden(j.document, j.overrides),
+        kinds=j.kinds,
     )

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+from typing import Any
+
 from oerlog.appeal.dossier import Dossier
-from oerlog.escape import html_text, md_code, md_quote, md_text
-from oerlog.explain.explainer import Node, NodeKind
-from oerlog.explain.render import statement, to_text
+from oerlog.escape import html_text, md_quote, md_text
+from oerlog.evaluation.overrides import notice
+from oerlog.explain.html import STYLE as EXPLANATION_STYLE
+from oerlog.explain.html import item_html
+from oerlog.explain.items import Options
 from oerlog.values import format_value
 
 T = {
@@ -26,7 +31,7 @@ T = {
         "interpretation": "gekozen lezing",
         "discretion": "ruimte voor een menselijk oordeel",
         "exceptions": "Uitzonderingen die zijn overwogen",
-        "exc_not": "niet van toepassing; ontbreekt",
+        "exc_not": "niet van toepassing",
         "none_exc": "Geen uitzondering in de regeling raakt dit besluit.",
         "wanted": "Waarom niet de gewenste uitkomst",
         "cf": "Wat de uitkomst had veranderd",
@@ -48,6 +53,7 @@ T = {
         "receipt": "Verantwoording (om de uitkomst later opnieuw te berekenen)",
         "annex": "Bijlage: tekst van de toegepaste bepalingen",
         "proof": "Volledig bewijs",
+        "steps": "De redenering in detail",
     },
     "en": {
         "title": "Appeal dossier",
@@ -66,7 +72,7 @@ T = {
         "interpretation": "reading chosen",
         "discretion": "room for human judgement",
         "exceptions": "Exceptions considered",
-        "exc_not": "does not apply; missing",
+        "exc_not": "does not apply",
         "none_exc": "No exception in the regulation bears on this decision.",
         "wanted": "Why not the outcome wanted",
         "cf": "What would have changed the outcome",
@@ -87,8 +93,49 @@ T = {
         "receipt": "Receipt (to recompute the outcome later)",
         "annex": "Annex: text of the provisions applied",
         "proof": "Full proof",
+        "steps": "The reasoning in detail",
     },
 }
+
+RECEIPT = {
+    "nl": {
+        "oerlog_version": "oerlog-versie",
+        "document": "regeling",
+        "document_version": "versie van de codering",
+        "kb_sha256": "SHA-256 van de kennisbank",
+        "case_sha256": "SHA-256 van de feiten van de casus",
+        "case_file": "casusbestand",
+        "reference_date": "peildatum",
+        "parameter_overrides": "gewijzigde parameters",
+        "document_selection": "keuze van de regeling",
+    },
+    "en": {
+        "oerlog_version": "oerlog version",
+        "document": "regulation",
+        "document_version": "version of the encoding",
+        "kb_sha256": "SHA-256 of the knowledge base",
+        "case_sha256": "SHA-256 of the case's facts",
+        "case_file": "case file",
+        "reference_date": "reference date",
+        "parameter_overrides": "parameters changed",
+        "document_selection": "how the regulation was chosen",
+    },
+}
+SELECTION = {
+    "nl": {"chosen": "gekozen met --doc", "case": "genoemd in de casus", "scope": "op grond van de inschrijving"},
+    "en": {"chosen": "chosen with --doc", "case": "named in the case", "scope": "from the enrolment"},
+}
+
+
+def _receipt_value(key: str, value: Any, lang: str) -> str:
+    """A receipt's value for a reader: the case file by its name (no folders), no parameters as "geen"."""
+    if key == "case_file" and value:
+        return PurePath(str(value)).name
+    if key == "parameter_overrides":
+        return ", ".join(f"{k} = {v}" for k, v in dict(value or {}).items()) or ("geen" if lang == "nl" else "none")
+    if key == "document_selection":
+        return SELECTION[lang].get(str(value), str(value))
+    return "-" if value is None else str(value)
 
 
 # the page needs no script, no network and no external resource: forbid them all (a second line of defence
@@ -104,28 +151,33 @@ def to_markdown(d: Dossier) -> str:
     """The dossier as Markdown; every value from the case, the KB or the command line is escaped as text."""
     w = T[d.lang]
     out = [f"# {w['title']}", ""]
+    if d.overrides:
+        out += [notice(d.overrides, d.lang, markdown=True), ""]
     out += _decision_md(d, w)
     out += [f"## {w['facts']}", ""]
-    out += [f"- {md_code(f)} — {w['source']}: {md_text(s)}" if s else f"- {md_code(f)}" for f, s in d.facts] or ["-"]
+    out += [f"- {md_text(f)} ({w['source']}: {md_text(s)})" if s else f"- {md_text(f)}" for f, s in d.facts] or ["-"]
     out += ["", f"## {w['reasoning']}", ""]
     for s in d.steps:
-        out.append(f"{s.number}. **{md_text(s.statement)}** ({md_text('; '.join(s.citations))}, {md_text(s.rule)})")
+        number = f"{s.number}. "
+        sub = " " * len(number) + "- "  # under "10. " a sub-list needs four spaces to stay in the item
+        out.append(f"{number}**{md_text(s.statement)}** ({md_text('; '.join(s.citations))})")
         if s.because:
-            out.append(f"   - {w['because']}: " + "; ".join(md_text(b) for b in s.because))
+            out.append(f"{sub}{w['because']}: " + "; ".join(md_text(b) for b in s.because))
         for i in s.interpretations:
-            out.append(f"   - {w['interpretation']}: {md_text(i)}")
+            out.append(f"{sub}{w['interpretation']}: {md_text(i)}")
         if s.discretion:
-            out.append(f"   - {w['discretion']}: {md_text(s.discretion)}")
+            out.append(f"{sub}{w['discretion']}: {md_text(s.discretion)}")
     out += ["", f"## {w['exceptions']}", ""]
     for e in d.exceptions:
+        missing = "; ".join(md_text(m) for m in e["missing"])
         out.append(
-            f"- {md_text(e['statement'])} ({md_text('; '.join(e['citations']))}) — {w['exc_not']}: "
-            + ", ".join(md_code(m) for m in e["missing"])
+            f"- ‘{md_text(e['statement'])}’ ({md_text('; '.join(e['citations']))}) — {w['exc_not']}"
+            + (f": {missing}" if missing else "")
         )
     if not d.exceptions:
         out.append(w["none_exc"])
     if d.wanted:
-        out += ["", f"## {w['wanted']}: {md_code(d.wanted)}", ""]
+        out += ["", f"## {w['wanted']}: {md_text(d.wanted_text or '')}", ""]
         out += [f"- {md_text(line)}" for line in d.wanted_why_not] or ["-"]
     if d.holds:
         out += _counterfactuals_md(d, w)
@@ -133,12 +185,10 @@ def to_markdown(d: Dossier) -> str:
     out += _appeal_md(d, w)
     out += [n for n in d.notes]
     out += ["", f"## {w['discretionary']}", "", w["disc_intro"], ""]
-    out += [
-        f"- {md_text(x['text'])} ({md_text(x['citations'] + (', ' + x['rule'] if x['rule'] else ''))})"
-        for x in d.discretion
-    ] or ["-"]
+    out += [f"- {md_text(x['text'])} ({md_text(x['citations'])})" for x in d.discretion] or ["-"]
     out += ["", f"## {w['receipt']}", ""]
-    out += [f"- {k}: {md_code(v)}" for k, v in d.receipt.items()]
+    labels = RECEIPT[d.lang]
+    out += [f"- {md_text(labels.get(k, k))}: {md_text(_receipt_value(k, v, d.lang))}" for k, v in d.receipt.items()]
     out += ["", f"## {w['annex']}", ""]
     for p in d.annex:
         out += [f"**{md_text(p.label)}** {md_text(p.title)}", "", md_quote(p.text), ""]
@@ -150,11 +200,11 @@ def _decision_md(d: Dossier, w: dict[str, str]) -> list[str]:
     out = [
         f"## {w['decision']}",
         "",
-        f"**{md_text(d.decision)}**  \n{md_code(d.decision_atom)}"
+        f"**{md_text(d.decision)}**"
         if d.holds
-        else f"**{w['undetermined']}** {md_code(d.decision_atom)}"
+        else f"**{w['undetermined']}** {md_text(d.decision)}"
         if d.waits_for
-        else f"**{w['not_holds']}** {md_code(d.decision_atom)}",
+        else f"**{w['not_holds']}** {md_text(d.decision)}",
         "",
     ]
     if d.waits_for:
@@ -163,7 +213,7 @@ def _decision_md(d: Dossier, w: dict[str, str]) -> list[str]:
     if d.student:
         who.append(f"{w['student']} {md_text(d.student)}")
     if d.programme:
-        who.append(f"{w['programme']} {md_text(d.programme)}")
+        who.append(f"{w['programme']} {md_text(d.programme_name or d.programme)}")
     under = ", ".join(md_text(x) for x in (doc["id"], doc.get("institution") or ""))
     out += [
         f"{w['under']}: *{md_text(doc['title'])}* ({under}, {w['year']} "
@@ -175,10 +225,10 @@ def _decision_md(d: Dossier, w: dict[str, str]) -> list[str]:
 
 def _counterfactuals_md(d: Dossier, w: dict[str, str]) -> list[str]:
     out = ["", f"## {w['cf']}", "", w["cf_intro"], ""]
-    for cf in d.counterfactuals:
+    for cf, text in zip(d.counterfactuals, d.counterfactual_texts, strict=False):
         tail = w["cf_open"] if cf.undetermined_after else w["cf_then"]
-        tail += f" {w['cf_wanted']} ({md_code(d.wanted)})" if cf.wanted_after else ""
-        out.append("- " + " + ".join(md_text(c.describe(d.lang)) for c in cf.changes) + f": {tail}.")
+        tail += f" {w['cf_wanted']} (‘{md_text(d.wanted_text or '')}’)" if cf.wanted_after else ""
+        out.append("- " + md_text(text) + f": {tail}.")
     if not d.counterfactuals:
         out.append(w["cf_none"])
     stats = w["cf_stats"].format(c=d.counterfactual_stats["candidates"], e=d.counterfactual_stats["evaluations"])
@@ -205,26 +255,12 @@ def _appeal_md(d: Dossier, w: dict[str, str]) -> list[str]:
     return [text + (w["appeal_ref"] if a.get("from_is_reference_date") else "") + where + "."]
 
 
-def _tree_html(n: Node, lang: str) -> str:
-    if n.kind is NodeKind.DERIVED:
-        label = html_text(statement(n, lang))
-        cite = "; ".join(p.label if p else str(c) for c, p in (n.rule.citations if n.rule else []))
-        inner = "".join(_tree_html(c, lang) for c in n.children)
-        return (
-            f'<details open><summary>✔ {label} <span class="cite">[{html_text(cite)}]</span></summary>'
-            f"<div>{inner}</div></details>"
-        )
-    lines = to_text(Node(n.kind, n.atom, n.pred, n.args, n.rule, n.binding, n.text, n.source), lang, quotes=False)
-    inner = "".join(_tree_html(c, lang) for c in n.children)
-    return f'<div class="leaf">{html_text(lines.strip())}</div>{inner}'
-
-
 def to_html(d: Dossier) -> str:
     """One printable page, no external resources; the proof as a collapsible tree."""
     body = _md_to_html(to_markdown(d))
-    tree = _tree_html(d.proof, d.lang) if d.proof is not None else ""
+    tree = item_html(d.steps_tree, d.lang, Options(), 0) if d.steps_tree is not None else ""
     w = T[d.lang]
-    title = f"{html_text(w['title'])}: {html_text(d.decision_atom)}"
+    title = f"{html_text(w['title'])}: {html_text(d.decision)}"
     return f"""<!DOCTYPE html>
 <html lang="{html_text(d.lang)}"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
@@ -235,12 +271,12 @@ h1{{border-bottom:2px solid #333}} h2{{margin-top:1.6em;border-bottom:1px solid 
 blockquote{{margin:.4em 0 1em 1em;padding-left:.8em;border-left:3px solid #bbb;color:#333}}
 code{{font-size:.9em;background:#f3f3f3;padding:0 .2em}}
 details{{margin-left:1em}} summary{{cursor:pointer}} .cite{{color:#666;font-size:.9em}}
-.leaf{{margin-left:2em;font-family:monospace;font-size:.85em;white-space:pre-wrap}}
 @media print{{details{{display:block}} summary{{list-style:none}}}}
+{EXPLANATION_STYLE}
 </style></head><body>
 {body}
-<h2>{html_text(w["proof"])}</h2>
-<div class="proof">{tree}</div>
+<h2>{html_text(w["steps"])}</h2>
+<ul class="steps"><li>{tree}</li></ul>
 </body></html>
 """
 

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import click
 
-from oerlog.cli.group import Ctx, F, cli, echo_json
+from oerlog.cli.group import Ctx, F, cli, echo_json, override_notice
 from oerlog.errors import UsageError
 from oerlog.evaluation.judge import parse_overrides
+from oerlog.evaluation.overrides import overridden
 from oerlog.outputs import write_text
-from oerlog.values import parse_date
+from oerlog.values import counted, parse_date
 
 
 def _progress_printer(enabled: bool | None) -> Callable[[int, int, str], None] | None:
@@ -152,7 +153,13 @@ def cohort_options(f: F) -> F:
     help="With --emit-sql: the SQL dialect (default: the --engine's). spark is what --engine spark runs; trino is "
     "translated with sqlglot and only parsed, never run.",
 )
-@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["nl", "en"]),
+    default="nl",
+    show_default=True,
+    help="Language of the summary and the proofs.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 def batch(
@@ -222,7 +229,8 @@ def batch(
         return
     if explain:
         click.echo(
-            explain_student(kb, doc_id, data, explain, goals, overrides=overrides, reference_date=ref, lang=lang)
+            override_notice(doc, overrides, lang)
+            + explain_student(kb, doc_id, data, explain, goals, overrides=overrides, reference_date=ref, lang=lang)
         )
         return
     res = run_batch(
@@ -244,10 +252,11 @@ def batch(
     if res.stale_rejects:
         click.echo(f"removed {res.stale_rejects}: the rejects of an earlier run (this run rejected nothing)", err=True)
     _echo_notes(load_notes(res.report))
+    changed = overridden(doc, overrides)
     if fmt == "json":
-        echo_json(batch_dict(res))
+        echo_json(batch_dict(res, changed))
     else:
-        click.echo(batch_text(res))
+        click.echo(batch_text(res, lang, changed))
 
 
 @cli.command()
@@ -256,6 +265,14 @@ def batch(
 @click.option("--goal", "goals", multiple=True, help="Conclusion(s) to compare (default: the shared concepts).")
 @click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write to a file, not stdout.")
+@click.option(
+    "--examples",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Example students per conclusion and direction, with their reason (pyDatalog proofs; 0: none).",
+)
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True, help="Language of the memo.")
 @click.pass_obj
 def whatif(
     ctx: Ctx,
@@ -268,13 +285,16 @@ def whatif(
     goals: tuple[str, ...],
     fmt: str,
     output: str | None,
+    examples: int,
+    lang: str,
 ) -> None:
-    """List exactly the students whose conclusions change when parameters change, both ways, with counts.
+    """What changes when parameters change: a memo (counts per conclusion gained and lost, the rules and articles
+    behind them, a few example students with their reason), or every changed conclusion per student (CSV, JSON).
 
     \b
     Example:
       oerlog whatif --doc uu-gnk-ba-2025 --data cohort/ --set resit_min_grade=4.5 --goal resit_excluded
-      oerlog whatif --doc uu-gnk-ba-2025 --data cohort/ --set resit_max_grade=5.5 --format csv -o memo.csv
+      oerlog whatif --doc uu-gnk-ba-2025 --data cohort/ --set resit_max_grade=5.5 --format csv -o changes.csv
     """
     # deferred: the cohort package (DuckDB)
     from oerlog.cohort.summary import load_notes, rejected_rows
@@ -293,6 +313,8 @@ def whatif(
         reference_date=_reference_date(reference_date),
         progress=_progress_printer(progress),
         output=Path(output) if output else None,
+        examples=examples if fmt != "csv" else 0,
+        lang=lang,
     )
     if res.report.bad_count:
         shown = rejected_rows(res.report)
@@ -301,7 +323,8 @@ def whatif(
     text = whatif_json(res) if fmt == "json" else whatif_csv(res) if fmt == "csv" else whatif_markdown(res)
     if output:
         write_text(Path(output), text)
-        click.echo(f"{output}: {len(res.changes)} change(s), {len(res.students())} student(s)", err=True)
+        changes = counted(len(res.changes), "changed conclusion", "changed conclusions", "en")
+        click.echo(f"{output}: {changes}, {counted(len(res.students()), 'student', 'students', 'en')}", err=True)
     else:
         click.echo(text, nl=False)
 

@@ -8,7 +8,7 @@ them all).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,10 +17,12 @@ import click
 from oerlog.errors import Location, UsageError
 from oerlog.evaluation.goals import parse_goal
 from oerlog.evaluation.judge import Judgement, judge, parse_overrides, select_document
+from oerlog.evaluation.overrides import notice, overridden
 from oerlog.kb.cases import Case, load_case
-from oerlog.kb.loader import KnowledgeBase, open_kb
+from oerlog.kb.loader import Document, KnowledgeBase, open_kb
 from oerlog.kb.locate import default_kb_path
 from oerlog.lang import ir
+from oerlog.values import Value
 from oerlog.version import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -135,6 +137,15 @@ def judge_case(
     j = judge(kb, case, doc.id, overrides)
     j.selection = how
     return j, atoms
+
+
+def override_notice(doc: Document, overrides: Mapping[str, Value], lang: str, fmt: str = "text") -> str:
+    """The line an answer computed with overridden parameters opens with ("Let op: berekend met pass_grade = 6,0
+    (in de regeling: 5,5)"), followed by a blank line; empty without overrides, and for JSON (whose receipt or
+    ``parameter_overrides`` field says so)."""
+    if not overrides or fmt in ("json", "csv"):
+        return ""
+    return notice(overridden(doc, overrides), lang, markdown=fmt == "md") + "\n\n"
 
 
 def echo_json(data: Any, default: Callable[[Any], Any] | None = None) -> None:

@@ -39,22 +39,23 @@ def docs(ctx: Ctx, doc_id: str | None, vocabulary: bool, stats: bool, fmt: str) 
     if stats:
         rows = describe.stats(kb, [doc_id] if doc_id else None)
         if fmt == "json":
-            echo_json(rows)
+            echo_json(describe.stats_dict(rows))
         else:
             click.echo(describe.stats_text(rows))
     elif vocabulary:
+        examples = describe.case_examples(kb)
         if fmt == "json":
-            echo_json(describe.vocabulary_dict(kb.vocabulary))
+            echo_json(describe.vocabulary_dict(kb.vocabulary, examples))
         else:
-            click.echo(describe.vocabulary_text(kb.vocabulary))
+            click.echo(describe.vocabulary_text(kb.vocabulary, examples))
     elif doc_id is None:
         rows = describe.documents(kb)
         if fmt == "json":
-            echo_json(rows)
+            echo_json(describe.documents_dict(rows))
         elif rows:
             click.echo(describe.documents_text(rows))
     elif fmt == "json":
-        echo_json(describe.document_dict(kb.document(doc_id)), default=str)
+        echo_json(describe.document_dict(kb.document(doc_id)))
     else:
         click.echo(describe.document_text(kb.document(doc_id)))
 
@@ -124,7 +125,7 @@ def coverage(ctx: Ctx, doc_ids: tuple[str, ...], fmt: str) -> None:
     kb = ctx.kb
     reports = [cov.coverage(kb.document(d)) for d in (doc_ids or sorted(kb.documents))]
     if fmt == "json":
-        echo_json([cov.to_dict(r) for r in reports])
+        echo_json(cov.report_dict(reports))
     else:
         click.echo("\n".join(cov.to_text(r, markdown=fmt == "md") for r in reports))
     if not all(r.complete for r in reports):

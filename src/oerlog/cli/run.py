@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from oerlog.cli.group import FORMAT, Ctx, cli, echo_json, judge_case
+from oerlog.cli.group import FORMAT, Ctx, cli, echo_json, judge_case, override_notice
 from oerlog.cli.single import echo_answers, echo_explanation
 from oerlog.errors import UsageError
 from oerlog.escape import md_text
@@ -47,11 +47,11 @@ def run(ctx: Ctx, query_file: str, case_path: str | None, doc_id: str | None, la
     q = load_query(Path(query_file))
     if q.mode == "compare":  # the rules of every document for the query's concepts (no case needed)
         # deferred: the comparison imports the consistency package (~25 ms), needed by this mode only
-        from oerlog.analysis.compare import compare_rules, compare_text
+        from oerlog.analysis.compare import COMPARE_SCHEMA, compare_rules, compare_text
 
         data = compare_rules(ctx.kb, q.concepts, [doc_id] if doc_id else q.documents or None)
         if fmt == "json":
-            echo_json({"title": _title(q, lang), "concepts": q.concepts, "documents": data})
+            echo_json({"schema": COMPARE_SCHEMA, "title": _title(q, lang), "concepts": q.concepts, "documents": data})
         else:
             click.echo(("# " + md_text(_title(q, lang)) if fmt == "md" else _title(q, lang)) + "\n")
             click.echo(compare_text(data, markdown=fmt == "md"))
@@ -64,15 +64,16 @@ def run(ctx: Ctx, query_file: str, case_path: str | None, doc_id: str | None, la
             example=f"oerlog run {query_file} --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml",
         )
     j, (atom,) = judge_case(ctx.kb, path, doc_id or q.document, q.params, [q.goal_text], q.goal.loc)
+    click.echo(override_notice(j.document, j.overrides, lang, fmt), nl=False)  # the query's params, if any
     if fmt == "text":
         click.echo(_title(q, lang) + "\n")
     rows = j.answers(atom)
     if q.mode == "list":
-        echo_answers(atom, rows, "json" if fmt == "json" else "text", lang, j)
+        echo_answers(atom, rows, "json" if fmt == "json" else "text", lang, j, with_notice=False)
     elif q.mode == "why" and rows:
-        echo_explanation("why", q.goal_text, atom, j, fmt, lang, rows)
+        echo_explanation("why", q.goal_text, atom, j, fmt, lang, rows, with_notice=False)
     else:
         if q.mode == "why":
             nobody = "geldt voor niemand in deze casus" if lang == "nl" else "holds for nobody in this case"
             click.echo(f"{q.goal_text}: {nobody}")
-        echo_explanation("whynot", q.goal_text, atom, j, fmt, lang)
+        echo_explanation("whynot", q.goal_text, atom, j, fmt, lang, with_notice=False)

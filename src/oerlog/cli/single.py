@@ -4,39 +4,94 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
-from oerlog.cli.group import EXIT_UNDETERMINED, FORMAT, Ctx, case_options, cli, echo_json, judge_case
+from oerlog.cli.group import EXIT_UNDETERMINED, Ctx, case_options, cli, echo_json, judge_case, override_notice
 from oerlog.evaluation.judge import Judgement
+from oerlog.evaluation.overrides import notice, overridden
 from oerlog.explain.answers import answer_table, answers_dict
 from oerlog.explain.explainer import Explainer
 from oerlog.explain.explanation import Explanation
+from oerlog.explain.items import Options
 from oerlog.lang import ir
 from oerlog.outputs import prepare_target, write_text
 from oerlog.semantics.model import Row
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 
 def echo_explanation(
-    kind: str, goal: str, atom: ir.Atom, j: Judgement, fmt: str, lang: str, rows: Sequence[Row] = ()
+    kind: str,
+    goal: str,
+    atom: ir.Atom,
+    j: Judgement,
+    fmt: str,
+    lang: str,
+    rows: Sequence[Row] = (),
+    options: Options | None = None,
+    output: str | None = None,
+    with_notice: bool = True,
 ) -> None:
-    """Print the explanation of ``goal`` (parsed: ``atom``) in ``j``: the proof of each of the matching ``rows``
-    (``why``), or why it does not hold (``whynot``)."""
+    """Print (or write to ``output``) the explanation of ``goal`` (parsed: ``atom``) in ``j``: the proof of each of
+    the matching ``rows`` (``why``), or why it does not hold (``whynot``); first, unless ``with_notice`` is False,
+    the notice of the parameters overridden (in an HTML page, at its top)."""
     ex = Explainer(j.model, j.document, j.case.sources, lang)
     if kind == "why":
         trees = [ex.why(atom.pred, r) if j.model.holds(atom.pred, r) else ex.undetermined(atom.pred, r) for r in rows]
     else:
         trees = [ex.whynot(atom)]
-    click.echo(Explanation(kind, goal, tuple(trees), j, lang).render(fmt), nl=False)
+    exp = Explanation(kind, goal, tuple(trees), j, lang, options or Options(), ex.derivations)
+    if fmt == "html":
+        line = notice(overridden(j.document, j.overrides), lang) if with_notice else ""
+        text = exp.html_page(line)
+    else:
+        text = (override_notice(j.document, j.overrides, lang, fmt) if with_notice else "") + exp.render(fmt)
+    if output:
+        write_text(Path(output), text)
+    else:
+        click.echo(text, nl=False)
+
+
+def explain_options(f: F) -> F:
+    """--format (text, md, json, html), --brief, --depth, --detail and -o of ``why`` and ``whynot``."""
+    f = click.option(
+        "-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write to this file (default: stdout)."
+    )(f)
+    f = click.option(
+        "--detail", is_flag=True, help="Also the rules, facts and comparisons as written: rule ids, atoms, file:line."
+    )(f)
+    f = click.option(
+        "--depth", type=click.IntRange(min=1), default=None, metavar="N", help="Show the steps N levels deep."
+    )(f)
+    f = click.option(
+        "--brief", is_flag=True, help="One screen: the answer, the decisive rule and values, the chain of steps."
+    )(f)
+    f = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "md", "json", "html"]),
+        default="text",
+        show_default=True,
+        help="Output format (html: a whole page).",
+    )(f)
+    return f
 
 
 def echo_answers(
-    atom: ir.Atom, rows: Sequence[Row], fmt: str, lang: str, j: Judgement, open_rows: Sequence[Row] = ()
+    atom: ir.Atom,
+    rows: Sequence[Row],
+    fmt: str,
+    lang: str,
+    j: Judgement,
+    open_rows: Sequence[Row] = (),
+    with_notice: bool = True,
 ) -> None:
     """Print the facts matching ``atom`` that hold and, with their status, those that are undetermined: a table
-    (text) or JSON."""
+    (text, after the notice of the parameters overridden unless ``with_notice`` is False) or JSON."""
     if fmt == "json":
         echo_json(answers_dict(atom, rows, j, open_rows))
         return
@@ -44,7 +99,7 @@ def echo_answers(
     from rich.table import Table
 
     t = answer_table(atom, rows, j, lang, open_rows)
-    click.echo(t.title)
+    click.echo((override_notice(j.document, j.overrides, lang) if with_notice else "") + t.title)
     table = Table()
     for name in t.columns:
         table.add_column(name)
@@ -57,28 +112,47 @@ def echo_answers(
 @cli.command()
 @click.argument("goal")
 @case_options
-@FORMAT
+@explain_options
 @click.pass_obj
-def why(ctx: Ctx, goal: str, case_path: str, doc_id: str | None, params: tuple[str, ...], lang: str, fmt: str) -> None:
-    """Prove GOAL: the rules applied, the provisions they cite (quoted), the facts and comparisons used.
+def why(
+    ctx: Ctx,
+    goal: str,
+    case_path: str,
+    doc_id: str | None,
+    params: tuple[str, ...],
+    lang: str,
+    fmt: str,
+    brief: bool,
+    depth: int | None,
+    detail: bool,
+    output: str | None,
+) -> None:
+    """Prove GOAL: first the answer, the rule that decided it (article and lid) and the values it turns on; then
+    the steps: the rules applied, the provisions they cite (quoted), the facts (with the case-file line) and the
+    comparisons, in words.
 
     \b
     Example:
       oerlog why 'resit_excluded("anna", C)' --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml
+      oerlog why 'failed("bas", C)' --case kb/uu-geo-ma-oer-2019/cases/bas-grade-5-47.yaml --brief
     Exit code 1 when nothing matches GOAL (use whynot to see why); 4 when it is undetermined: it may hold, but
     waits for a fact the case does not establish, a body's decision or a choice the document leaves open (the
     explanation says which).
     """
+    if output:
+        prepare_target(Path(output))  # before the work: an unwritable path is reported at once
+    opts = Options(detail=detail, depth=depth, brief=brief)
     j, (atom,) = judge_case(ctx.kb, case_path, doc_id, list(params), [goal])
     rows = j.answers(atom)
     if rows:
-        echo_explanation("why", goal, atom, j, fmt, lang, rows)
+        echo_explanation("why", goal, atom, j, fmt, lang, rows, opts, output)
         return
     open_rows = j.model.match_undetermined(atom)
     if open_rows:
-        echo_explanation("why", goal, atom, j, fmt, lang, open_rows)
+        echo_explanation("why", goal, atom, j, fmt, lang, open_rows, opts, output)
         sys.exit(EXIT_UNDETERMINED)
     msg = "geldt niet" if lang == "nl" else "does not hold"
+    click.echo(override_notice(j.document, j.overrides, lang), err=True, nl=False)
     click.echo(f"{goal}: {msg}. oerlog whynot '{goal}' --case {case_path}", err=True)
     sys.exit(1)
 
@@ -86,19 +160,32 @@ def why(ctx: Ctx, goal: str, case_path: str, doc_id: str | None, params: tuple[s
 @cli.command()
 @click.argument("goal")
 @case_options
-@FORMAT
+@explain_options
 @click.pass_obj
 def whynot(
-    ctx: Ctx, goal: str, case_path: str, doc_id: str | None, params: tuple[str, ...], lang: str, fmt: str
+    ctx: Ctx,
+    goal: str,
+    case_path: str,
+    doc_id: str | None,
+    params: tuple[str, ...],
+    lang: str,
+    fmt: str,
+    brief: bool,
+    depth: int | None,
+    detail: bool,
+    output: str | None,
 ) -> None:
-    """Explain why GOAL does not hold: per rule that could derive it, the first condition that fails.
+    """Explain why GOAL does not hold: first the rule that came closest (fewest conditions failing) and what the
+    case would need; then, per rule that could derive it, the conditions that fail, in words.
 
     \b
     Example:
       oerlog whynot 'resit_invited("anna", C)' --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml
     """
+    if output:
+        prepare_target(Path(output))
     j, (atom,) = judge_case(ctx.kb, case_path, doc_id, list(params), [goal])
-    echo_explanation("whynot", goal, atom, j, fmt, lang)
+    echo_explanation("whynot", goal, atom, j, fmt, lang, (), Options(detail=detail, depth=depth, brief=brief), output)
 
 
 @cli.command()

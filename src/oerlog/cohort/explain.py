@@ -14,7 +14,8 @@ from oerlog.cohort.report import plain_decimal
 from oerlog.cohort.validate import any_bad, typed_value
 from oerlog.errors import Location
 from oerlog.explain.explainer import Explainer
-from oerlog.explain.render import to_text
+from oerlog.explain.explanation import Explanation
+from oerlog.explain.items import Options
 from oerlog.kb.cases import REFERENCE_RELATION, Case
 from oerlog.kb.loader import KnowledgeBase
 from oerlog.values import Value, format_literal
@@ -23,7 +24,16 @@ from oerlog.values import Value, format_literal
 def student_case(cohort: Cohort, relations: Iterable[str], student: str) -> Case:
     """The student's records (and every record of relations without a student field) as a :class:`Case`,
     each fact located at its file and line."""
-    case = Case(path=f"{cohort.source.path} (student {student})")
+    return students_case(cohort, relations, [student])
+
+
+def students_case(cohort: Cohort, relations: Iterable[str], students: Sequence[str]) -> Case:
+    """The records of ``students`` (and every record of relations without a student field) as one
+    :class:`Case`, each fact located at its file and line: a few students judged together, as their facts do not
+    meet."""
+    who = f"student {students[0]}" if len(students) == 1 else f"{len(students)} students"
+    case = Case(path=f"{cohort.source.path} ({who})")
+    chosen = ", ".join(sql_literal(s) for s in sorted(set(students))) or "NULL"
     voc = cohort.voc
     for name in sorted(set(relations)):
         rel = voc.relations.get(name)
@@ -38,7 +48,7 @@ def student_case(cohort: Cohort, relations: Iterable[str], student: str) -> Case
         raw = f.raw_select(rel.fields)
         typed = ", ".join(f"{typed_value(fl.name, fl.type)} AS {quote(fl.name)}" for fl in rel.fields)
         has_student = any(fl.name == "student" for fl in rel.fields)
-        cond = f"{quote('student')} = {sql_literal(student)} AND " if has_student else ""
+        cond = f"{quote('student')} IN ({chosen}) AND " if has_student else ""
         # the student's rows first, then the checks on those only (the bad ones stay out, as in the batch run)
         sql = (
             f"WITH r AS ({raw}) SELECT _line, {typed} FROM r WHERE {cond}NOT coalesce({any_bad(rel.fields)}, TRUE) "
@@ -101,6 +111,8 @@ def explain_student(
             out.append(f"{g}({student}, ...): {msg}\n")
             continue
         for r in rows:
-            out.append(to_text(ex.why(g, r), lang))
-            out.append("")
+            # as `oerlog why` tells it: the answer, the decisive rule and values, the steps; a fact's source is
+            # the export file and its line
+            goal = f"{g}({', '.join(format_literal(v) for v in r)})"
+            out.append(Explanation("why", goal, (ex.why(g, r),), j, lang, Options(), ex.derivations).text())
     return "\n".join(out)

@@ -109,8 +109,9 @@ def result_select(prog: SqlProgram, goals: Sequence[str], sort: bool = True) -> 
 def conclusion_counts(
     con: Any, prog: SqlProgram, goals: Sequence[str]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Counts per conclusion (facts, students) and per conclusion, rule and article (rows), from the DuckDB
-    connection ``con`` the program ran in."""
+    """Counts per conclusion (facts; distinct values of the first column, usually the students; facts that are
+    undetermined) and per conclusion, rule and article (rows), from the DuckDB connection ``con`` the program ran
+    in."""
     counts = []
     by_rule = []
     for g in goals:
@@ -124,7 +125,9 @@ def conclusion_counts(
         entry: dict[str, Any] = {
             "conclusion": g,
             "facts": int(facts),
-            rel.columns[0] if rel.columns else "rows": int(students),
+            "first_column": rel.columns[0] if rel.columns else None,  # usually student
+            "distinct_first": int(students) if rel.columns else 0,  # how many students (distinct first values)
+            UNDETERMINED: 0,
         }
         if g in prog.plan.uncertain and ir.possible_name(g) in prog.derived:
             (open_facts,) = con.execute(

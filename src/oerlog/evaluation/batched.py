@@ -32,6 +32,7 @@ from oerlog.kb.vocabulary import Field, Relation, Vocabulary
 from oerlog.lang import ir
 from oerlog.lang.types import FIELD_TYPES
 from oerlog.semantics.model import Model, Row
+from oerlog.semantics.options import OptionCopies
 from oerlog.semantics.plan import Plan, build_plan
 from oerlog.semantics.worlds import WORLD_RELATION, WORLD_VAR, param_relation, unfilled_relation, world_program
 from oerlog.values import Value
@@ -235,11 +236,7 @@ def _fold_options(plan: Plan, relations: dict[str, set[Row]], values: Mapping[st
     of them where it leaves the choice unfilled, the one it chose otherwise): a tuple holds when it holds under
     every allowed option, and may hold when it may hold under one."""
     for pred, oc in plan.option_copies.items():
-        allowed = [
-            name
-            for choice, name in oc.copies
-            if all(values.get(p) is None or ir.same_value(values[p], v) for p, v in choice)  # type: ignore[arg-type]
-        ]
+        allowed = _allowed(oc, tuple((p, values.get(p)) for p in oc.params))
         if not any(name in relations or ir.possible_name(name) in relations for name in allowed):
             continue
         certain: set[Row] | None = None
@@ -250,3 +247,24 @@ def _fold_options(plan: Plan, relations: dict[str, set[Row]], values: Mapping[st
             possible |= rows | relations.pop(ir.possible_name(name), set())
         relations[pred] = certain or set()
         relations[ir.possible_name(pred)] = possible
+
+
+_ALLOWED: dict[tuple[int, tuple[tuple[str, Value | None], ...]], tuple[OptionCopies, list[str]]] = {}
+
+
+def _allowed(oc: OptionCopies, chosen: tuple[tuple[str, Value | None], ...]) -> list[str]:
+    """The copies of a relation a case allows, given its values of the choices the copies differ on (kept: every
+    case of a batch asks the same few questions)."""
+    hit = _ALLOWED.get((id(oc), chosen))
+    if hit is not None and hit[0] is oc:
+        return hit[1]
+    values = dict(chosen)
+    names = [
+        name
+        for choice, name in oc.copies
+        if all(values.get(p) is None or ir.same_value(values[p], v) for p, v in choice)  # type: ignore[arg-type]
+    ]
+    if len(_ALLOWED) > 4096:
+        _ALLOWED.clear()
+    _ALLOWED[(id(oc), chosen)] = (oc, names)
+    return names

@@ -38,6 +38,16 @@ def parse_goal(doc: Document, text: str, origin: Location | None = None) -> ir.A
         raise _placed(exc, text, origin) from None
 
 
+def _by_label(doc: Document, name: str, known: dict[str, int]) -> str:
+    """``"herkansing_uitgesloten" is the Dutch label of resit_excluded; `` for a name a reader wrote in words."""
+    voc = doc.kb.vocabulary
+    found = [n for n in voc.by_label(name) if n in known]
+    if not found:
+        return ""
+    labels = "; ".join(f"{n} ({(voc.relation(n) or voc.relations[n]).label_in('nl')})" for n in found[:3])
+    return f"{name!r} reads as the Dutch label of {labels}; "
+
+
 def check_goal(doc: Document, atom: ir.Atom) -> None:
     """A located error unless ``atom`` names a relation of ``doc`` (derived, or an input relation) with its arity."""
     known = predicate_arities(doc)
@@ -46,7 +56,10 @@ def check_goal(doc: Document, atom: ir.Atom) -> None:
             f"unknown predicate {atom.pred!r} in document {doc.id}",
             atom.loc,
             value=atom.pred,
-            hint=did_you_mean(atom.pred, known, n=3, quote=False, sep=", ") + "see: oerlog docs " + doc.id,
+            hint=did_you_mean(atom.pred, known, n=3, quote=False, sep=", ")
+            + _by_label(doc, atom.pred, known)
+            + "see: oerlog docs "
+            + doc.id,
             example=GOAL_EXAMPLE,
             span=len(atom.pred),
         )

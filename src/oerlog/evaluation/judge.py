@@ -17,7 +17,7 @@ from oerlog.kb.loader import Document, KnowledgeBase
 from oerlog.lang import ir
 from oerlog.semantics.model import Model
 from oerlog.semantics.plan import build_plan
-from oerlog.values import Value, format_literal, parse_date, to_number
+from oerlog.values import Value, format_literal, parse_date, plain_text, to_number
 from oerlog.version import __version__
 
 
@@ -42,13 +42,19 @@ class Judgement:
             "case_sha256": self.case.digest,
             "case_file": self.case.path,
             "reference_date": self.case.reference_date.isoformat() if self.case.reference_date else None,
-            "parameter_overrides": {k: str(v) for k, v in self.overrides.items()},
+            "parameter_overrides": {k: plain_text(v) for k, v in self.overrides.items()},
             "document_selection": self.selection,
         }
 
     def answers(self, goal: ir.Atom) -> list[tuple[Value, ...]]:
         """Tuples of the model that match ``goal``."""
         return self.model.match(goal)
+
+    def kinds(self, pred: str) -> list[str | None]:
+        """The type class of each column of ``pred`` in the document (``dec``, ``int``, ``date``, ``bool``, ``str``;
+        None: unknown), to write its values in JSON by their kind (:func:`oerlog.values.json_value`)."""
+        rel = self.document.types.relations.get(pred)
+        return list(rel.types) if rel is not None else []
 
 
 def parse_overrides(doc: Document, raw: dict[str, str] | list[str] | None, option: str = "--param") -> dict[str, Value]:

@@ -8,9 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from oerlog.evaluation.judge import Judgement
+from oerlog.evaluation.overrides import overridden, overrides_json
+from oerlog.explain.words import Phrasing
 from oerlog.lang import ir
 from oerlog.semantics.model import Row, Status
-from oerlog.values import format_value, json_value
+from oerlog.values import Value, counted, json_row
+
+SCHEMA_ID = "oerlog.query/1"  # src/oerlog/schemas/query.schema.json
 
 
 @dataclass(frozen=True)
@@ -19,7 +23,7 @@ class AnswerTable:
 
     title: str  # the goal and the document: ``resit_excluded(S, C)  (uu-gnk-ba-2025)``
     columns: list[str]  # the goal's arguments as written (variables name the columns)
-    rows: list[list[str]]  # each value formatted for the language (``3,8``, ``20 november 2025``)
+    rows: list[list[str]]  # each value for a reader (``3,8``, ``20 november 2025``, a display name for an id)
     count: str  # ``2 resultaten`` / ``2 results``
 
 
@@ -35,13 +39,19 @@ def answer_table(
     """The rows matching ``goal`` in ``j`` (from :meth:`Judgement.answers`) as a table in ``lang``; with
     ``open_rows`` (undetermined) a status column is added."""
     words = STATUS_WORDS[lang]
-    cells = [[format_value(v, lang) for v in r] for r in rows]
+    ph = Phrasing(lang, j.kb.vocabulary, j.case.names, j.document)
+    fields = ph.fields_of(goal.pred)
+
+    def cell(i: int, v: Value) -> str:  # a display name for an id, an enum value's label, 2025-2026 for a year
+        return ph.value(v, fields[i] if i < len(fields) else None)
+
+    cells = [[cell(i, v) for i, v in enumerate(r)] for r in rows]
     columns = [str(a) for a in goal.args]
     if open_rows:
         columns.append("status")
         cells = [c + [words[Status.HOLDS]] for c in cells]
-        cells += [[format_value(v, lang) for v in r] + [words[Status.UNDETERMINED]] for r in open_rows]
-    count = f"{len(rows)} {'resultaten' if lang == 'nl' else 'results'}"
+        cells += [[cell(i, v) for i, v in enumerate(r)] + [words[Status.UNDETERMINED]] for r in open_rows]
+    count = counted(len(rows), *(("resultaat", "resultaten") if lang == "nl" else ("result", "results")), lang)
     if open_rows:
         count += f", {len(open_rows)} {'onbepaald' if lang == 'nl' else 'undetermined'}"
     return AnswerTable(title=f"{goal}  ({j.document.id})", columns=columns, rows=cells, count=count)
@@ -52,12 +62,15 @@ def answers_dict(goal: ir.Atom, rows: Sequence[Row], j: Judgement, open_rows: Se
     those that are undetermined (values as JSON values), the answer (holds / undetermined / does_not_hold) and
     the receipt of the judgement."""
     answer = Status.HOLDS if rows else Status.UNDETERMINED if open_rows else Status.NOT
+    kinds = j.kinds(goal.pred)  # each value in the JSON type of its column's kind ("6.0" for a grade)
     return {
+        "schema": SCHEMA_ID,
         "goal": str(goal),
         "document": j.document.id,
         "answer": answer.value,
         "columns": [str(a) for a in goal.args],
-        "rows": [[json_value(v) for v in r] for r in rows],
-        "undetermined": [[json_value(v) for v in r] for r in open_rows],
+        "rows": [json_row(r, kinds) for r in rows],
+        "undetermined": [json_row(r, kinds) for r in open_rows],
+        "overrides": overrides_json(overridden(j.document, j.overrides)),
         "receipt": j.receipt(),
     }

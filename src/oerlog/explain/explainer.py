@@ -18,6 +18,7 @@ from oerlog.errors import Location
 from oerlog.kb.loader import Document, Provision
 from oerlog.lang import ir
 from oerlog.lang.ir import RelationRole, StrEnum
+from oerlog.lang.templates import with_params
 from oerlog.semantics.evaluate import assigned_expr, eval_expr, step_bindings
 from oerlog.semantics.model import Model, Row, Status, ground
 from oerlog.semantics.plan import CompiledRule, RuleKind, Step, StepKind
@@ -41,6 +42,9 @@ class RuleInfo:
     loc: Location | None
     document: str | None
     interpretations_nl: tuple[str, ...] = ()
+    discretion_nl: str | None = None
+    rule: ir.Rule | None = None  # the rule as written (its body names where each variable's value comes from)
+    steps: tuple[Step, ...] = ()  # the body as evaluated (parameters put in), where the rule was compiled
 
     def readings(self, lang: str) -> tuple[str, ...]:
         """The rule's interpretations in ``lang`` (see :meth:`oerlog.lang.ir.Annotations.readings`)."""
@@ -48,9 +52,20 @@ class RuleInfo:
             interpretations=self.interpretations, interpretations_nl=self.interpretations_nl
         ).readings(lang)
 
+    def discretion_in(self, lang: str) -> str | None:
+        """The rule's discretion note in ``lang`` (see :meth:`oerlog.lang.ir.Annotations.discretion_in`)."""
+        return ir.Annotations(discretion=self.discretion, discretion_nl=self.discretion_nl).discretion_in(lang)
+
+    def template(self, lang: str) -> str | None:
+        """The rule's ``@nl`` / ``@en`` template in ``lang``, else the other one."""
+        return (self.nl if lang == "nl" else self.en) or self.en or self.nl
+
     @classmethod
     def of(cls, rule: ir.Rule, doc: Document | None) -> RuleInfo:
-        """Collect the rule's annotations and resolve its citations."""
+        """Collect the rule's annotations and resolve its citations; a ``{$name}`` still in a template (a rule
+        read from the document, not from a plan) shows the document's value."""
+        if doc is not None:
+            rule = with_params(rule, {p.name: p.value for p in doc.program.params}, doc.program.params)
         cites = [(c, doc.provision(c) if doc else None) for c in rule.ann.cites]
         return cls(
             rule.id,
@@ -63,6 +78,8 @@ class RuleInfo:
             rule.loc,
             rule.document,
             rule.ann.readings("nl"),
+            rule.ann.discretion_nl,
+            rule,
         )
 
 
@@ -117,6 +134,9 @@ class Node:
     failed_literal: str | None = None
     params: list[str] = field(default_factory=list)
     failed_step: StepKind | None = None
+    step: Step | None = None  # builtins and failed conditions: the body literal as evaluated (not in JSON)
+    failures: int | None = None  # rule_failed: how many of the rule's conditions fail under the best binding
+    context: dict[str, Value] = field(default_factory=dict)  # with ``step``: the binding it was evaluated under
 
 
 def atom_text(pred: str, args: tuple[Value, ...]) -> str:
@@ -188,6 +208,7 @@ class Explainer:
         self.doc = doc
         self.sources = sources or {}
         self._best: dict[tuple[str, Row], tuple[int, CompiledRule, dict[str, Value]]] | None = None
+        self._count: dict[tuple[str, Row], int] = {}
         self._info: dict[int, RuleInfo] = {}
 
     # --- heights and minimal proofs -----------------------------------------------------------------
@@ -203,6 +224,12 @@ class Explainer:
                     height[(pred, r)] = 0
         best: dict[tuple[str, Row], tuple[int, CompiledRule, dict[str, Value]]] = {}
         insts = [(cr, b) for cr in self.plan.rules for b in self.model.instance_bindings(cr)]
+        count: dict[tuple[str, Row], int] = {}
+        for cr, b in insts:
+            head = ground(cr.head, b) if cr.kind is RuleKind.RULE and not cr.possible else None
+            if head is not None:
+                count[(cr.head.pred, head)] = count.get((cr.head.pred, head), 0) + 1
+        self._count = count
         changed = True
         while changed:
             changed = False
@@ -230,6 +257,12 @@ class Explainer:
         self._best = best
         return best
 
+    def derivations(self, pred: str, row: Row) -> int:
+        """In how many ways (rule instances) ``pred(row)`` is derived: 1 means the conclusion stands or falls with
+        that one instance; 0 for an input fact."""
+        self._heights()
+        return self._count.get((pred, tuple(row)), 0)
+
     def lowest_instance(self, pred: str, row: Row) -> tuple[int, CompiledRule, dict[str, Value]] | None:
         """The rule instance the proof of ``pred(row)`` shows (of the lowest derivation height), as (height, rule,
         binding); None for an input fact or a fact that does not hold."""
@@ -238,7 +271,7 @@ class Explainer:
     def info(self, cr: CompiledRule) -> RuleInfo:
         """RuleInfo of a compiled rule (cached)."""
         if cr.index not in self._info:
-            self._info[cr.index] = RuleInfo.of(cr.source, self.doc)
+            self._info[cr.index] = replace(RuleInfo.of(cr.source, self.doc), steps=cr.steps)
         return self._info[cr.index]
 
     def why(self, pred: str, args: tuple[Value, ...], _seen: frozenset[tuple[str, Row]] = frozenset()) -> Node:
@@ -278,6 +311,8 @@ class Explainer:
                 str(st.literal),
                 text=builtin_text(st, b, self.lang),
                 binding={v: b[v] for v in st.needs if v in b},
+                step=st,
+                context=dict(b),
             )
         elif st.kind is StepKind.NOT and st.atom is not None and self.plan.role(st.atom.pred) is RelationRole.UNSETTLED:
             return  # the aggregate's rows are all certain: shown with the aggregate
@@ -285,14 +320,23 @@ class Explainer:
             lit = st.literal
             assert isinstance(lit, ir.Negative)
             yield Node(
-                NodeKind.ABSENT, "not " + partial_text(lit.atom, b), lit.atom.pred, text=partial_text(lit.atom, b)
+                NodeKind.ABSENT,
+                "not " + partial_text(lit.atom, b),
+                lit.atom.pred,
+                text=partial_text(lit.atom, b),
+                step=st,
+                context=dict(b),
             )
         elif st.kind is StepKind.DEFEAT:
             assert st.atom is not None
             g = ground(st.atom, b) or ()
             for ex in self._exceptions_of(cr):
                 n = Node(NodeKind.EXCEPTION_CHECKED, atom_text(cr.head.pred, g), rule=self.info(ex))
-                n.children = self.whynot_rule(ex, ir.Atom(ex.head.pred, tuple(ir.Const(v) for v in g)), 1)[1:]
+                tried = self.whynot_rule(ex, ir.Atom(ex.head.pred, tuple(ir.Const(v) for v in g)), 1)
+                n.binding = dict(tried[0].binding)  # the exception's variables as far as they are known
+                n.failures = tried[0].failures
+                n.failed_literal = tried[0].failed_literal
+                n.children = tried[1:]
                 yield n
         elif st.kind is StepKind.AGG:
             lit = st.literal
@@ -304,6 +348,7 @@ class Explainer:
                 str(lit),
                 text=f"{lit.result} = {format_literal(b.get(lit.result.name))}",
                 binding={lit.result.name: b[lit.result.name]} if lit.result.name in b else {},
+                step=st,
             )
             aux = next((r for r in self.plan.rules if r.head.pred == st.atom.pred), None)
             for r in sorted(members, key=lambda row: tuple(format_literal(v) for v in row)):
@@ -347,7 +392,9 @@ class Explainer:
         atom = st.atom
         if atom is None or st.kind in (StepKind.TEST, StepKind.ASSIGN, StepKind.AGG):
             if st.kind in (StepKind.TEST, StepKind.ASSIGN):
-                yield Node(NodeKind.BUILTIN, str(st.literal), text=builtin_text(st, b, self.lang))
+                yield Node(
+                    NodeKind.BUILTIN, str(st.literal), text=builtin_text(st, b, self.lang), step=st, context=dict(b)
+                )
             elif st.kind is StepKind.AGG and isinstance(st.literal, ir.Aggregate):
                 result = st.literal.result.name
                 yield Node(NodeKind.AGGREGATE, str(st.literal), text=f"{result} = {format_literal(b.get(result))}")
@@ -376,7 +423,12 @@ class Explainer:
                 yield self._open_fact(lit.atom.pred, g_open)
             else:
                 yield Node(
-                    NodeKind.ABSENT, "not " + partial_text(lit.atom, b), lit.atom.pred, text=partial_text(lit.atom, b)
+                    NodeKind.ABSENT,
+                    "not " + partial_text(lit.atom, b),
+                    lit.atom.pred,
+                    text=partial_text(lit.atom, b),
+                    step=st,
+                    context=dict(b),
                 )
 
     def _undetermined_by_options(self, pred: str, row: Row, seen: frozenset[tuple[str, Row]]) -> Node:
@@ -428,6 +480,24 @@ class Explainer:
         return Node(
             NodeKind.STATED_FALSE, atom_text(pred, row), pred, row, source=self.sources.get((false_pred, row)), height=0
         )
+
+    def _stated_otherwise(self, atom: ir.Atom) -> list[Node]:
+        """The facts the case states with the same key as a missing input fact, other values in the other fields
+        (the course is known, as a block course, where the rule needs a PLO course)."""
+        voc = self.doc.kb.vocabulary if self.doc is not None else None
+        rel = voc.relations.get(atom.pred) if voc is not None else None
+        positions = rel.key_positions if rel is not None else None
+        consts = [a.value if isinstance(a, ir.Const) else None for a in atom.args]
+        if not positions or any(not isinstance(atom.args[i], ir.Const) for i in positions):
+            return []
+        key = tuple(consts[i] for i in positions)
+        rows = [r for r in self.model.tuples(atom.pred) if tuple(r[i] for i in positions) == key]
+        return [
+            Node(
+                NodeKind.FACT, atom_text(atom.pred, r), atom.pred, r, source=self.sources.get((atom.pred, r)), height=0
+            )
+            for r in sorted(rows, key=lambda row: tuple(format_literal(v) for v in row))[:3]
+        ]
 
     def _exceptions_of(self, cr: CompiledRule) -> list[CompiledRule]:
         return [
@@ -482,8 +552,10 @@ class Explainer:
             else:
                 root.children.append(Node(NodeKind.NO_RULE, str(goal), goal.pred, text="no rule concludes this"))
             return root
-        for cr in rules:
-            root.children.append(self.whynot_rule(cr, goal, depth)[0])
+        tried = [self.whynot_rule(cr, goal, depth)[0] for cr in rules]
+        # the rule that came closest first: fewest conditions failing (a rule that cannot conclude this goal last)
+        tried.sort(key=lambda n: (n.kind is NodeKind.HEAD_MISMATCH, n.failures if n.failures is not None else 0))
+        root.children.extend(tried)
         return root
 
     def whynot_rule(self, cr: CompiledRule, goal: ir.Atom, depth: int) -> list[Node]:
@@ -530,11 +602,43 @@ class Explainer:
         node.binding = b
         node.failed_literal = str(st.literal)
         node.failed_step = st.kind
-        child = self._failure(cr, st, b, depth)
-        node.children.append(child)
-        return [node, child]
+        node.children.append(self._failure(cr, st, b, depth))
+        # the conditions after the first that fails: each that fails too is named (not explored further); one
+        # that needs a value only a failed condition would give counts as failing as well
+        later, unknown = self._later_failures(steps[i + 1 :], b, set(st.binds) if st.kind is StepKind.ATOM else set())
+        node.children.extend(self._failure(cr, s2, b2, MAX_WHYNOT_DEPTH) for s2, b2 in later)
+        node.failures = 1 + len(later) + unknown
+        return [node, *node.children]
+
+    def _later_failures(
+        self, steps: tuple[Step, ...] | list[Step], b: dict[str, Value], missing: set[str]
+    ) -> tuple[list[tuple[Step, dict[str, Value]]], int]:
+        """Go on past a failed condition: (the conditions that fail under the binding so far, the number that
+        cannot be checked because they need a value no matching fact gives)."""
+        failed: list[tuple[Step, dict[str, Value]]] = []
+        unknown = 0
+        cur = dict(b)
+        for st in steps:
+            if any(v in missing for v in st.needs) or not all(v in cur for v in st.needs):
+                unknown += 1
+                missing.update(st.binds)
+                continue
+            nb = next(step_bindings(self.model, st, cur), None)
+            if nb is None:
+                failed.append((st, dict(cur)))
+                if st.kind in (StepKind.ATOM, StepKind.ASSIGN, StepKind.AGG):
+                    missing.update(v for v in st.binds if v not in cur)
+                continue
+            cur = nb
+        return failed, unknown
 
     def _failure(self, cr: CompiledRule, st: Step, b: dict[str, Value], depth: int) -> Node:
+        node = self._failure_node(cr, st, b, depth)
+        node.step = st
+        node.context = dict(b)
+        return node
+
+    def _failure_node(self, cr: CompiledRule, st: Step, b: dict[str, Value], depth: int) -> Node:
         if st.kind is StepKind.ATOM and st.atom is not None:
             atom = _bind_atom(st.atom, b)
             pred = st.atom.pred
@@ -546,7 +650,9 @@ class Explainer:
                 r.head.pred == pred for r in self.plan.blocked_rules
             )
             if is_input:
-                return Node(NodeKind.MISSING_FACT, partial_text(st.atom, b), pred, text="no such fact in the case")
+                node = Node(NodeKind.MISSING_FACT, partial_text(st.atom, b), pred, text="no such fact in the case")
+                node.children = self._stated_otherwise(atom)
+                return node
             if depth + 1 >= MAX_WHYNOT_DEPTH:
                 return Node(
                     NodeKind.NOT_DERIVED, partial_text(st.atom, b), pred, text="not derived (not explored further)"
@@ -555,7 +661,9 @@ class Explainer:
             sub.atom = partial_text(st.atom, b)
             return sub
         if st.kind in (StepKind.TEST, StepKind.ASSIGN):
-            return Node(NodeKind.BUILTIN_FALSE, str(st.literal), text=builtin_text(st, b, self.lang))
+            return Node(
+                NodeKind.BUILTIN_FALSE, str(st.literal), text=builtin_text(st, b, self.lang), step=st, context=dict(b)
+            )
         if st.kind is StepKind.NOT and st.atom is not None and self.plan.role(st.atom.pred) is RelationRole.POSSIBLE:
             lit = st.literal
             assert isinstance(lit, ir.Negative)

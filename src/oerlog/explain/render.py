@@ -2,13 +2,15 @@
 
 Statements come from the rules' ``@nl`` / ``@en`` templates with the bindings filled in; cited provisions are
 quoted verbatim (in the document's own language, whatever the output language).
-The JSON form is the stable schema documented in docs/explanation-schema.md (``schema: oerlog.explanation/1``).
+The JSON form is the stable schema documented in docs/explanation-schema.md (``schema: oerlog.explanation/2``); every
+value in it is written by the kind of its column (:func:`oerlog.values.json_value`: a grade 6 is ``"6.0"``).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from oerlog.escape import md_quote, md_text
@@ -17,7 +19,37 @@ from oerlog.lang import ir
 from oerlog.semantics.plan import StepKind
 from oerlog.values import Value, format_value, json_value
 
-SCHEMA_ID = "oerlog.explanation/1"
+SCHEMA_ID = "oerlog.explanation/2"
+
+# the type class of each column of a predicate (``dec``, ``int``, ``date`` ...; None: unknown), as
+# :meth:`oerlog.evaluation.judge.Judgement.kinds` gives it: how its values are written in JSON
+Kinds = Callable[[str], Sequence[str | None]]
+
+
+def _no_kinds(pred: str) -> Sequence[str | None]:
+    return ()
+
+
+def variable_kinds(rule: ir.Rule | None, kinds: Kinds) -> dict[str, str]:
+    """The kind of each variable of ``rule`` that stands as an argument of its head or of a positive atom of its
+    body whose column's kind is known (the first such place); a variable computed by an expression or an aggregate
+    has none (its value is written by what it is)."""
+    out: dict[str, str] = {}
+    if rule is None:
+        return out
+    for a in (rule.head, *(lit.atom for lit in rule.body if isinstance(lit, ir.Positive))):
+        ks = kinds(a.pred)
+        for i, t in enumerate(a.args):
+            k = ks[i] if i < len(ks) else None
+            if isinstance(t, ir.Var) and k and t.name not in out:
+                out[t.name] = k
+    return out
+
+
+def json_bindings(binding: dict[str, Value], var_kinds: dict[str, str]) -> dict[str, object]:
+    """A node's bindings as JSON data, each value by the kind of its variable (anonymous variables left out)."""
+    return {k: json_value(v, var_kinds.get(k)) for k, v in sorted(binding.items()) if not ir.is_anonymous(k)}
+
 
 WORDS = {
     "nl": {
@@ -262,8 +294,9 @@ def _rule_details(info: RuleInfo | None, pad: str, lang: str, out: list[str], qu
             out.append(f"{pad}“{p.text}” ({p.label})")
     for i in info.readings(lang):
         out.append(f"{pad}{w['interpretation']}: {i}")
-    if info.discretion:
-        out.append(f"{pad}⚖ {w['discretion']}: {info.discretion}")
+    disc = info.discretion_in(lang)
+    if disc:
+        out.append(f"{pad}⚖ {w['discretion']}: {disc}")
 
 
 # --- markdown -----------------------------------------------------------------------------------------
@@ -323,24 +356,31 @@ def _md(node: Node, lang: str, level: int, out: list[str]) -> None:
 # --- json ---------------------------------------------------------------------------------------------
 
 
-def node_dict(node: Node, lang: str = "nl") -> dict[str, Any]:
-    """The node in the stable JSON schema."""
+def node_dict(
+    node: Node, lang: str = "nl", kinds: Kinds = _no_kinds, _outer: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The node in the stable JSON schema; ``kinds`` (the judgement's :meth:`~Judgement.kinds`) writes each value by
+    the kind of its column, a whole grade as ``"6.0"`` (without it: by the Python value)."""
+    arg_kinds = kinds(node.pred) if node.pred else ()
+    # a rule's variables by their columns; a comparison or aggregate step has the variables of its rule
+    var_kinds = variable_kinds(node.rule.rule, kinds) if node.rule is not None else dict(_outer or {})
     d: dict[str, Any] = {
         "kind": str(node.kind),
         "atom": node.atom,
         "predicate": node.pred,
-        "args": [json_value(v) for v in node.args],
+        "args": [json_value(v, arg_kinds[i] if i < len(arg_kinds) else None) for i, v in enumerate(node.args)],
         "statement": statement(node, lang) if node.rule else None,
         "text": node.text,
-        "bindings": {k: json_value(v) for k, v in sorted(node.binding.items()) if not ir.is_anonymous(k)},
+        "bindings": json_bindings(node.binding, var_kinds),
         "source": (
             {"file": node.source.file, "line": node.source.line, "column": node.source.column} if node.source else None
         ),
         "height": node.height,
         "failed_literal": node.failed_literal,
         "parameters": list(node.params),
+        "failed_conditions": node.failures,
         "rule": None,
-        "children": [node_dict(c, lang) for c in node.children],
+        "children": [node_dict(c, lang, kinds, var_kinds) for c in node.children],
     }
     if node.rule is not None:
         info = node.rule
@@ -360,14 +400,26 @@ def node_dict(node: Node, lang: str = "nl") -> dict[str, Any]:
                 for c, p in info.citations
             ],
             "templates": {"nl": info.nl, "en": info.en},
-            "interpretations": list(info.interpretations),
-            "discretion": info.discretion,
+            "interpretations": list(info.readings(lang)),
+            "discretion": info.discretion_in(lang),
         }
     return d
 
 
-def to_json(kind: str, goal: str, tree: Node, lang: str, receipt: dict[str, Any], document: dict[str, Any]) -> str:
-    """The whole explanation document as JSON text."""
+def to_json(
+    kind: str,
+    goal: str,
+    tree: Node,
+    lang: str,
+    receipt: dict[str, Any],
+    document: dict[str, Any],
+    summary: dict[str, Any] | None = None,
+    kinds: Kinds = _no_kinds,
+    overrides: list[dict[str, Any]] | None = None,
+) -> str:
+    """The whole explanation document as JSON text: the summary (answer, decisive rule, values), the parameters
+    overridden for the run (:func:`oerlog.evaluation.overrides.overrides_json`) and the tree, each value by the
+    kind of its column (``kinds``)."""
     payload = {
         "schema": SCHEMA_ID,
         "kind": kind,
@@ -375,6 +427,8 @@ def to_json(kind: str, goal: str, tree: Node, lang: str, receipt: dict[str, Any]
         "language": lang,
         "document": document,
         "receipt": receipt,
-        "tree": node_dict(tree, lang),
+        "overrides": overrides or [],
+        "summary": summary,
+        "tree": node_dict(tree, lang, kinds),
     }
     return json.dumps(payload, indent=2, ensure_ascii=False)

@@ -132,8 +132,13 @@ def _clean(vals: list[Value], ftype: str) -> list[Value]:
 class Generator:
     """Finds the boundary dimensions of one evaluated seed under one document."""
 
-    def __init__(self, kb: KnowledgeBase, plan: Plan, model: Model, doc: Document) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, plan: Plan, model: Model, doc: Document, memo: dict[object, list[Value]] | None = None
+    ) -> None:
         self.kb = kb
+        # boundary values by (rule, comparison, variable, the values the comparison reads): shared by the
+        # generators of many cases of one plan, which meet the same comparisons on the same values
+        self.memo: dict[object, list[Value]] = {} if memo is None else memo
         self.plan = plan
         self.model = model
         self.ex = Explainer(model, doc)
@@ -176,7 +181,8 @@ class Generator:
             elif st.kind in (StepKind.NOT, StepKind.DEFEAT):
                 stack.append((i + 1, b))
             else:
-                nbs = list(itertools.islice(step_bindings(self.model, st, b), 8))
+                # the first 8 in a fixed order, so that the same case always gives the same dimensions
+                nbs = sorted(step_bindings(self.model, st, b), key=_binding_key)[:8]
                 stack.extend((i + 1, nb) for nb in reversed(nbs))
 
     def _thresholds(
@@ -210,7 +216,12 @@ class Generator:
                 except (BuiltinTypeError, KeyError, ArithmeticError, ValueError, OverflowError, TypeError):
                     return None
 
-            vals = boundaries(truth, b[root], ftype)
+            used = sorted({v for a in assigns for v in a.needs} | {v.name for v in _compare_vars(lit)})
+            key = (id(cr), i, root, tuple((v, b.get(v)) for v in used), b[root], ftype)
+            vals = self.memo.get(key)
+            if vals is None:
+                vals = boundaries(truth, b[root], ftype)
+                self.memo[key] = vals
             if vals:
                 rel = self.kb.vocabulary.relations[pred]
                 label = f"{pred}.{rel.fields[idx].name} ({cr.id}: {lit})"
@@ -285,6 +296,14 @@ class Generator:
         if not isinstance(arg, ir.Var):
             return []
         return self._trace_var(cr, arg.name, b, depth)
+
+
+def _compare_vars(lit: ir.Compare) -> Iterator[ir.Var]:
+    return itertools.chain(ir.expr_vars(lit.left), ir.expr_vars(lit.right))
+
+
+def _binding_key(b: dict[str, Value]) -> list[tuple[str, str]]:
+    return [(k, format_literal(v)) for k, v in sorted(b.items())]
 
 
 def _is_order(st: Step) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 
 from oerlog.errors import Location, OerlogError, ValidationError, did_you_mean
 from oerlog.kb import yamlpos
-from oerlog.kb.vocabulary import Field, Relation, Vocabulary, convert
+from oerlog.kb.vocabulary import Field, Relation, Texts, Vocabulary, convert, read_names
 from oerlog.lang import ir
 from oerlog.lang.parser import parse_file
 from oerlog.values import Value, format_literal
@@ -37,6 +37,7 @@ CASE_KEYS = (
     "facts_files",
     "description",
     "title",
+    "names",
 )
 EXAMPLE_FALSE = """false:
   discretionary_decision:
@@ -56,6 +57,7 @@ class Case:
     text: bytes = b""
     document_loc: Location | None = None  # where the case names its document
     notes: list[str] = field(default_factory=list)  # located remarks on the input (a fact stated twice)
+    names: dict[str, Texts] = field(default_factory=dict)  # display names of ids (``names:``), for explanations
     _by_key: dict[tuple[str, Row], tuple[Row, Location | None]] = field(default_factory=dict, repr=False)
 
     def state_false(self, rel: Relation, row: Row, loc: Location | None = None) -> None:
@@ -160,6 +162,12 @@ class Case:
         return Location(self.path, 1, 1) if self.path else None
 
 
+def _same_label(name: str, *labels: str) -> bool:
+    """``cijfer`` or ``datum_van_aanmelding`` written for a field labelled so."""
+    key = " ".join(name.replace("_", " ").lower().split())
+    return any(key == " ".join(label.lower().split()) for label in labels)
+
+
 def _fact_text(pred: str, row: Row) -> str:
     return f"{pred}(" + ", ".join(format_literal(v) for v in row) + ")"
 
@@ -219,11 +227,15 @@ def _record(
     names = [f.name for f in rel.fields]
     for k in rec:
         if k not in names:
+            dutch = [f.name for f in rel.fields if f.label and _same_label(k, f.label.nl, f.label.en)]
             raise ValidationError(
                 f"{pred} has no field {k!r}",
                 rec.key_locs[k],
                 value=k,
-                hint=did_you_mean(k, names, n=1) + "fields: " + ", ".join(names),
+                hint=did_you_mean(k, names, n=1)
+                + (f"{k!r} is the label of field {dutch[0]}; " if dutch else "")
+                + "fields: "
+                + ", ".join(names),
                 example=f"{pred}: {rel.example_record()}",
             )
     values: list[Value] = []
@@ -266,6 +278,8 @@ def case_from_mapping(data: Any, voc: Vocabulary, path: Path, case: Case) -> Cas
     if "document" in data and data["document"] is not None:
         case.document = str(_setting(data, "document", "id"))
         case.document_loc = data.locs["document"]
+    if data.get("names") is not None:
+        case.names = read_names(data, "names")
     _section(data, "facts", voc, case, EXAMPLE_CASE)
     _section(data, "false", voc, case, EXAMPLE_FALSE)
     files = data.get("facts_files") or yamlpos.YList()

@@ -45,14 +45,46 @@ EXAMPLES = {
 }
 
 
+LANGS = ("nl", "en")
+"""The languages of every text for readers: a label, a sentence template, a display name."""
+
+TEXTS_EXAMPLE = '{nl: "toetsresultaat", en: "test result"}'
+
+
+@dataclass(frozen=True)
+class Texts:
+    """One text for readers in each of :data:`LANGS` (a label, a sentence template, a display name)."""
+
+    nl: str
+    en: str
+
+    def in_(self, lang: str) -> str:
+        """The text in ``lang`` (``nl`` or ``en``)."""
+        return self.nl if lang == "nl" else self.en
+
+
 @dataclass(frozen=True)
 class Field:
-    """One typed, documented field of a relation."""
+    """One typed, documented field of a relation; ``label`` names it for readers (``cijfer`` / ``grade``) and
+    ``value_labels`` name the values of an enum (``regular`` -> ``reguliere toets`` / ``regular sitting``)."""
 
     name: str
     type: str
     doc: str = ""
     values: tuple[str, ...] = ()  # for enum
+    label: Texts | None = None
+    value_labels: tuple[tuple[str, Texts], ...] = ()
+
+    def value_label(self, value: str, lang: str) -> str | None:
+        """The reader's word for an enum value, None when it has none."""
+        for v, t in self.value_labels:
+            if v == value:
+                return t.in_(lang)
+        return None
+
+    def label_in(self, lang: str) -> str:
+        """The field's label in ``lang``; its name, with spaces, when it has none."""
+        return self.label.in_(lang) if self.label else self.name.replace("_", " ")
 
     def example(self) -> str:
         """A valid value for this field."""
@@ -91,6 +123,16 @@ class Relation:
     key: tuple[str, ...] | None = None
     stated_by: str = "data"
     world: str = "closed"
+    label: Texts | None = None  # the relation named for readers: ``toetsresultaat`` / ``test result``
+    text: Texts | None = None  # a sentence per language, ``{field}`` placeholders: how one fact reads
+
+    def label_in(self, lang: str) -> str:
+        """The relation's label in ``lang``; its name, with spaces, when it has none."""
+        return self.label.in_(lang) if self.label else self.name.replace("_", " ")
+
+    def field(self, name: str) -> Field | None:
+        """The field called ``name``."""
+        return next((f for f in self.fields if f.name == name), None)
 
     @property
     def is_open(self) -> bool:
@@ -134,6 +176,20 @@ class OutcomeSet:
     loc: Location | None = None
 
 
+@dataclass(frozen=True)
+class Constraint:
+    """An integrity constraint of the world: a situation that cannot occur in a real case (a resit before its
+    regular sitting, a result for a sitting after the reference date). ``body`` is the parsed ``violation`` (a rule
+    body over input relations); ``over`` its variables bound by positive atoms, in order of appearance."""
+
+    name: str
+    violation: tuple[str, ...]  # alternatives: the situation occurs when one of them holds
+    bodies: tuple[tuple[tuple[Any, ...], tuple[str, ...]], ...]  # per alternative: (ir.Literal body, over)
+    doc: str = ""
+    doc_nl: str = ""
+    loc: Location | None = None
+
+
 @dataclass
 class Vocabulary:
     """All input relations and concepts, by name."""
@@ -143,6 +199,31 @@ class Vocabulary:
     parameters: dict[str, tuple[str, str]] = field(default_factory=dict)  # shared parameter -> (type, doc)
     outcome_sets: dict[str, OutcomeSet] = field(default_factory=dict)  # declared-exhaustive outcomes (checks)
     path: str = ""
+    names: dict[str, Texts] = field(default_factory=dict)  # display names of ids (programme codes, matters ...)
+    constraints: dict[str, Constraint] = field(default_factory=dict)  # integrity constraints of the world
+    parameter_units: dict[str, str] = field(default_factory=dict)  # shared parameter -> unit (weeks, months ...)
+
+    def relation(self, name: str) -> Relation | None:
+        """The input relation or concept called ``name``."""
+        return self.relations.get(name) or self.concepts.get(name)
+
+    def by_label(self, name: str) -> list[str]:
+        """The relations and concepts whose label in some language is ``name`` or holds each of its words
+        (``herkansing_uitgesloten`` for ``resit_excluded``, labelled "uitgesloten van de herkansing"), for "did you
+        mean" on a name written in Dutch."""
+        key = _label_key(name)
+        words = set(key.split())
+        out: list[str] = []
+        for n, r in (*self.relations.items(), *self.concepts.items()):
+            if r.label is None:
+                continue
+            for label in (_label_key(r.label.nl), _label_key(r.label.en)):
+                # the label itself, or every word of the name in it ("herkansing uitgesloten" for "uitgesloten van
+                # de herkansing")
+                if key == label or (len(words) >= 2 and words <= set(label.split())):
+                    out.append(n)
+                    break
+        return out
 
     def input_arities(self) -> dict[str, int]:
         """Arity of every input relation."""
@@ -176,14 +257,20 @@ class Vocabulary:
                 example=example,
             )
         stateable = sorted(n for n, r in self.relations.items() if r.stated_by == "data")
+        dutch = [n for n in self.by_label(name) if n in stateable]
         raise ValidationError(
             f"unknown input relation {name!r}",
             loc,
             value=name,
             hint=did_you_mean(name, stateable)
+            + (f"{name!r} reads as the label of {', '.join(dutch[:3])}; " if dutch else "")
             + "input relations are declared in kb/vocabulary.yaml (oerlog docs --vocabulary lists them)",
             example=example,
         )
+
+
+def _label_key(text: str) -> str:
+    return " ".join(text.replace("_", " ").replace("-", " ").lower().split())
 
 
 def load_vocabulary(path: Path) -> Vocabulary:
@@ -252,7 +339,16 @@ def _read_vocabulary(path: Path) -> Vocabulary:
                 values = tuple(str(v) for v in (f.get("values") or ()))
                 if ftype == "enum" and not values:
                     raise ValidationError(f"enum field {f['name']} needs 'values'", floc, example="values: [a, b]")
-                fields_.append(Field(str(f["name"]), ftype, str(f.get("doc") or ""), values))
+                fields_.append(
+                    Field(
+                        str(f["name"]),
+                        ftype,
+                        str(f.get("doc") or ""),
+                        values,
+                        _texts(f, "label", f"{name}.{f['name']}"),
+                        _value_labels(f, f"{name}.{f['name']}", values),
+                    )
+                )
             rel = Relation(
                 name,
                 tuple(fields_),
@@ -263,6 +359,8 @@ def _read_vocabulary(path: Path) -> Vocabulary:
                 _key(spec, name, fields_, loc),
                 _stated_by(spec, name, loc),
                 _world(spec, name, kind, loc),
+                _texts(spec, "label", name),
+                _sentence(spec, name, fields_),
             )
             target = voc.relations if kind == "input" else voc.concepts
             if name in voc.relations or name in voc.concepts:
@@ -270,6 +368,10 @@ def _read_vocabulary(path: Path) -> Vocabulary:
             target[name] = rel
     if data.get("outcome_sets") is not None:
         _outcome_sets(data, voc)
+    if data.get("names") is not None:
+        voc.names = read_names(data, "names")
+    if data.get("constraints") is not None:
+        _constraints(data, voc)
     params = data.get("parameters")
     if params is None:
         return voc
@@ -281,7 +383,163 @@ def _read_vocabulary(path: Path) -> Vocabulary:
                 f"shared parameter {name} needs a type", params.locs[name], example="pass_grade: {type: decimal}"
             )
         voc.parameters[name] = (str(spec["type"]), str(spec.get("doc") or ""))
+        if spec.get("unit") is not None:
+            unit = str(spec["unit"])
+            if unit not in ir.PARAM_UNITS:
+                raise ValidationError(
+                    f"shared parameter {name}: unknown unit {unit!r}",
+                    spec.locs["unit"],
+                    value=unit,
+                    hint="units: " + ", ".join(ir.PARAM_UNITS),
+                    example="appeal_weeks: {type: integer, unit: weeks}",
+                )
+            voc.parameter_units[str(name)] = unit
     return voc
+
+
+def _texts(spec: yamlpos.YDict, key: str, what: str) -> Texts | None:
+    """``key: {nl: ..., en: ...}`` of ``spec``: one non-empty text per language of :data:`LANGS`, or a located
+    error; None when ``spec`` has no ``key``."""
+    if key not in spec:
+        return None
+    return texts_value(spec[key], spec.locs[key], f"{what}: {key}", allow_plain=False)
+
+
+def texts_value(raw: Any, loc: Location, what: str, *, allow_plain: bool) -> Texts:
+    """A text per language (``{nl: ..., en: ...}``; with ``allow_plain`` a single text serves both), or a located
+    error naming the bad value and a valid example."""
+    example = (
+        TEXTS_EXAMPLE if not allow_plain else '"Vorm en functie"  or  {nl: "Vorm en functie", en: "Form and Function"}'
+    )
+    if allow_plain and isinstance(raw, str):
+        problem = text_problem(raw)
+        if problem or not raw.strip():
+            raise ValidationError(f"{what}: {problem or 'an empty text'}", loc, value=raw, example=example)
+        return Texts(raw, raw)
+    if not isinstance(raw, yamlpos.YDict):
+        raise ValidationError(f"{what} must give a text per language: nl and en", loc, value=raw, example=example)
+    for k in raw:
+        if k not in LANGS:
+            raise ValidationError(
+                f"{what}: unknown language {k!r}",
+                raw.key_locs[k],
+                value=k,
+                hint="languages: " + ", ".join(LANGS),
+                example=example,
+            )
+    out: list[str] = []
+    for lang in LANGS:
+        if lang not in raw:
+            raise ValidationError(f"{what}: the {lang} text is missing", raw.loc, value=dict(raw), example=example)
+        text = raw[lang]
+        if not isinstance(text, str) or not text.strip():
+            raise ValidationError(
+                f"{what}: the {lang} text must be a non-empty text", raw.locs[lang], value=text, example=example
+            )
+        problem = text_problem(text)
+        if problem:
+            raise ValidationError(f"{what}: {problem}", raw.locs[lang], value=text, example=example)
+        out.append(text)
+    return Texts(*out)
+
+
+SENTENCE_EXAMPLE = (
+    '{nl: "{student} behaalde een {grade} voor de toets {test}", en: "{student} obtained {grade} for test {test}"}'
+)
+
+
+def _sentence(spec: yamlpos.YDict, name: str, fields_: list[Field]) -> Texts | None:
+    """``text:`` of a relation: a sentence per language whose ``{placeholders}`` are field names of the relation
+    (each error located at the text, naming the placeholder)."""
+    texts = _texts(spec, "text", name)
+    if texts is None:
+        return None
+    raw = spec["text"]
+    names = [f.name for f in fields_]
+    for lang in LANGS:
+        text = texts.in_(lang)
+        loc = raw.locs[lang]
+        for problem, value in template_problems(text, names):
+            raise ValidationError(
+                f"{name}: text ({lang}): {problem}",
+                loc,
+                value=value,
+                hint=did_you_mean(value.strip("{}"), names, n=1) + "fields: " + ", ".join(names),
+                example=SENTENCE_EXAMPLE,
+            )
+    return texts
+
+
+def template_problems(text: str, names: list[str]) -> list[tuple[str, str]]:
+    """What is wrong with a sentence template over the fields ``names``: a placeholder that names no field, a
+    brace that opens no placeholder. (problem, the bad part) pairs, in order."""
+    problems: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(text):
+        ch = text[pos]
+        if ch == "}":
+            problems.append(("a '}' without its '{'", text[max(0, pos - 20) : pos + 1]))
+            pos += 1
+        elif ch == "{":
+            end = text.find("}", pos)
+            inner = text[pos + 1 : end] if end > 0 else ""
+            if end < 0 or not inner.isidentifier():
+                problems.append(("a '{' that opens no {field} placeholder", text[pos : pos + 20]))
+                pos += 1
+                continue
+            if inner not in names:
+                problems.append((f"{{{inner}}} is not a field of the relation", "{" + inner + "}"))
+            pos = end + 1
+        else:
+            pos += 1
+    return problems
+
+
+def _value_labels(f: yamlpos.YDict, what: str, values: tuple[str, ...]) -> tuple[tuple[str, Texts], ...]:
+    """``value_labels: {value: {nl: ..., en: ...}}`` of an enum field: each key one of its ``values``."""
+    if "value_labels" not in f:
+        return ()
+    raw = f["value_labels"]
+    loc = f.locs["value_labels"]
+    example = "value_labels: {regular: {nl: reguliere toets, en: regular sitting}}"
+    if not values:
+        raise ValidationError(f"{what}: value_labels are for an enum field (with values)", loc, example=example)
+    if not isinstance(raw, yamlpos.YDict):
+        raise ValidationError(f"{what}: value_labels must map values to texts", loc, value=raw, example=example)
+    out: list[tuple[str, Texts]] = []
+    for v, t in raw.items():
+        if v not in values:
+            raise ValidationError(
+                f"{what}: value_labels names {v!r}, which is not one of its values",
+                raw.key_locs[v],
+                value=v,
+                hint=did_you_mean(v, values, n=1) + "values: " + ", ".join(values),
+                example=example,
+            )
+        out.append((v, texts_value(t, raw.locs[v], f"{what}: value_labels.{v}", allow_plain=False)))
+    return tuple(out)
+
+
+NAMES_EXAMPLE = (
+    'names:\n  vorm_en_functie: "Vorm en functie"\n  gnk-ba: {nl: "Bachelor Geneeskunde", en: "Bachelor of Medicine"}'
+)
+
+
+def read_names(data: yamlpos.YDict, key: str) -> dict[str, Texts]:
+    """A ``names:`` section (of the vocabulary or of a case file): id -> the name a reader sees instead of the id,
+    one text for both languages or ``{nl: ..., en: ...}``."""
+    raw = data[key]
+    if not isinstance(raw, yamlpos.YDict):
+        raise ValidationError(
+            f"'{key}' must map ids to names", data.locs.get(key, data.loc), value=raw, example=NAMES_EXAMPLE
+        )
+    out: dict[str, Texts] = {}
+    for ident, name in raw.items():
+        problem = id_problem(ident)
+        if problem:
+            raise ValidationError(f"{key}: {problem}", raw.key_locs[ident], value=ident, example=NAMES_EXAMPLE)
+        out[ident] = texts_value(name, raw.locs[ident], f"{key}: {ident}", allow_plain=True)
+    return out
 
 
 KEY_EXAMPLE = "key: [student, test]"
@@ -485,3 +743,73 @@ def convert(value: Any, raw: str | None, fld: Field, rel: Relation, loc: Locatio
             raise bad(f"{s!r} is not allowed")
         return s
     raise bad(f"unknown type {t}")
+
+
+CONSTRAINT_EXAMPLE = """constraints:
+  resit_after_regular:
+    doc: "a resit comes after the regular sitting of the same course and year"
+    violation: "test(T1, C, regular, D1), test(T2, C, resit, D2), academic_year(D1) = academic_year(D2), D2 <= D1\""""
+
+
+def _constraints(data: Any, voc: Vocabulary) -> None:
+    """Parse ``constraints:``: name -> {violation, doc, doc_nl}; ``violation`` is a rule body over input relations
+    that holds in a situation the world does not allow."""
+    block = data["constraints"]
+    if not isinstance(block, yamlpos.YDict):
+        raise ValidationError(
+            "'constraints' must be a mapping", data.locs.get("constraints"), example=CONSTRAINT_EXAMPLE
+        )
+    for name, spec in block.items():
+        loc = block.locs[name]
+        if not isinstance(spec, yamlpos.YDict) or "violation" not in spec:
+            raise ValidationError(
+                f"constraint {name} needs 'violation' (a rule body)", loc, value=name, example=CONSTRAINT_EXAMPLE
+            )
+        raw = spec["violation"]
+        vloc = spec.locs["violation"]
+        alternatives = (
+            [(str(x), raw.locs[i]) for i, x in enumerate(raw)] if isinstance(raw, yamlpos.YList) else [(str(raw), vloc)]
+        )
+        bodies = tuple(_constraint_body(str(name), text, wloc, voc) for text, wloc in alternatives)
+        voc.constraints[str(name)] = Constraint(
+            str(name),
+            tuple(t for t, _ in alternatives),
+            bodies,
+            str(spec.get("doc") or ""),
+            str(spec.get("doc_nl") or ""),
+            loc,
+        )
+
+
+def _constraint_body(name: str, text: str, wloc: Location, voc: Vocabulary) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+    """One alternative of a constraint's ``violation``: its parsed body and the variables its positive atoms bind."""
+    prefix = "violation :- "
+    try:
+        prog = parse_program(prefix + text.strip().rstrip(".") + ".", str(wloc.file))
+    except KBSyntaxError as exc:
+        col = exc.location.column if exc.location else 1
+        raise ValidationError(
+            f"constraint {name}: 'violation' is not a rule body: {exc.message}",
+            Location(wloc.file, wloc.line, wloc.column + max(0, col - 1 - len(prefix))),
+            value=text,
+            example=CONSTRAINT_EXAMPLE,
+        ) from None
+    body = prog.rules[0].body if prog.rules else ()
+    over: list[str] = []
+    for lit in body:
+        if isinstance(lit, ir.Positive):
+            for t in lit.atom.args:
+                if isinstance(t, ir.Var) and not ir.is_anonymous(t.name) and t.name not in over:
+                    over.append(t.name)
+        for a, _neg in ir.literal_atoms(lit):
+            if a.pred not in voc.relations:
+                raise ValidationError(
+                    f"constraint {name}: {a.pred} is not an input relation",
+                    wloc,
+                    value=a.pred,
+                    hint="a constraint speaks of the facts of a case only",
+                    example=CONSTRAINT_EXAMPLE,
+                )
+    if not over:
+        raise ValidationError(f"constraint {name}: 'violation' has no positive atom", wloc, value=text)
+    return tuple(body), tuple(over)

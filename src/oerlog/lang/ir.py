@@ -7,7 +7,7 @@ dataclasses: nothing here evaluates anything.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
@@ -39,6 +39,7 @@ class RelationRole(StrEnum):
     AGGREGATE = "aggregate"  # ``_agg_N``: the rows an aggregate runs over
     DEFEATED = "defeated"  # ``_defeated_<rule>``: the instances of a rule an exception overrides
     GAP = "gap"  # ``_gap_<set>``: cases where no outcome of an exhaustive set holds (consistency checks)
+    VIOLATION = "violation"  # ``_violates_<constraint>_N``: a case breaks an integrity constraint of the world
     INSTANCE = "instance"  # ``_ri_N``: the body bindings of every instance of a rule (provenance)
     DELTA = "delta"  # ``_delta_<pred>``: tuples new in the last round of a recursive component (pyDatalog)
     POSSIBLE = "possible"  # ``_possible_<pred>``: the tuples that hold or are undetermined (three-valued answers)
@@ -253,6 +254,13 @@ class Annotations:
     discretion: str | None = None  # in English (or the one language written)
     discretion_nl: str | None = None  # the same note in Dutch, None where only one text was written
     doc: str | None = None
+    nl_loc: Location | None = field(default=None, compare=False)  # where the @nl text starts (its opening quote)
+    en_loc: Location | None = field(default=None, compare=False)
+
+    def template(self, lang: str) -> str | None:
+        """The sentence template in ``lang`` (nl or en), falling back to the other one."""
+        first, other = (self.nl, self.en) if lang == "nl" else (self.en, self.nl)
+        return first or other
 
     def discretion_in(self, lang: str) -> str | None:
         """The discretion note in ``lang`` (nl or en), falling back to the text written."""
@@ -301,11 +309,11 @@ class Rule:
         return f"{prefix}{self.head} :- {', '.join(map(str, self.body))}."
 
 
-PARAM_UNITS = ("days", "working_days", "weeks", "months", "ec", "grade")
+PARAM_UNITS = ("days", "working_days", "weeks", "months", "years", "ec", "grade")
 """What a parameter's number can count (``@unit(...)``): calendar days, working days (Monday to Friday, not a Dutch
-public holiday), weeks, months, study points (EC), or a grade. The durations are whole numbers."""
+public holiday), weeks, months, years, study points (EC), or a grade. The durations are whole numbers."""
 
-DURATION_UNITS = frozenset({"days", "working_days", "weeks", "months"})
+DURATION_UNITS = frozenset({"days", "working_days", "weeks", "months", "years"})
 
 
 def value_fits(type_: str, value: Value) -> bool:
@@ -351,6 +359,11 @@ class ParamDecl:
     loc: Location | None = field(default=None, compare=False)
     unit: str | None = None
     options: tuple[Value, ...] = ()
+    kind: str | None = None  # @kind: the shared parameter (vocabulary) whose concept this one is, under another name
+
+    def concept(self, shared: Mapping[str, object]) -> str | None:
+        """The shared parameter this one is: its ``@kind``, or its own name when the vocabulary shares it."""
+        return self.kind or (self.name if self.name in shared else None)
 
     def admits(self, value: Value) -> bool:
         """Whether ``value`` may fill the parameter: one of its options, when it lists any."""

@@ -25,7 +25,7 @@ from oerlog.lang import ir
 from oerlog.lang.grammar import EXAMPLE_RULE, cached, lark_parser, syntax_error
 from oerlog.values import AGGREGATES, FUNCTIONS, Value, format_literal
 
-PARAM_ANNOTATIONS = {"unit", "options"}  # only on parameter declarations
+PARAM_ANNOTATIONS = {"unit", "options", "kind"}  # only on parameter declarations
 ANNOTATIONS = {"id", "cite", "nl", "en", "interpretation", "discretion", "doc"} | PARAM_ANNOTATIONS
 EXAMPLE_PARAM = "@unit(weeks) @options(4, 6) param admission_decision_weeks : integer = unfilled."
 
@@ -259,6 +259,7 @@ class _Builder:
         interpretations: list[str] = []
         interpretations_nl: list[str] = []
         discretion_nl: str | None = None
+        text_at: dict[str, Location] = {}  # where the @nl / @en text starts
         for n in nodes:
             name_tok = n.children[0]
             assert isinstance(name_tok, Token)
@@ -281,6 +282,7 @@ class _Builder:
                     tok = a.children[0]
                     assert isinstance(tok, Token)
                     pos.append(_unquote(str(tok)) if tok.type == "STRING" else str(tok))
+                    text_at.setdefault(name, self.loc(tok))
                 elif a.data == "annot_neg":
                     raise self.error(f"@{name} takes no negative number", _first_token(a), hint=f'@{name}("...")')
                 else:
@@ -324,6 +326,8 @@ class _Builder:
             discretion=single.get("discretion"),
             discretion_nl=discretion_nl or None,
             doc=single.get("doc"),
+            nl_loc=text_at.get("nl"),
+            en_loc=text_at.get("en"),
         )
 
     def interpretation(self, pos: list[str], kw: dict[str, str], name_tok: Token) -> tuple[str, str]:
@@ -342,15 +346,29 @@ class _Builder:
             raise self.error(f"@{name}: the nl and en texts may not be empty", name_tok, hint=hint)
         return kw["en"], kw["nl"]
 
-    def param_annotations(self, nodes: list[Tree[Token]], type_: str) -> tuple[str | None, tuple[Value, ...]]:
-        """A parameter's ``@unit(...)`` and ``@options(...)``, checked against its type."""
+    def param_annotations(
+        self, nodes: list[Tree[Token]], type_: str
+    ) -> tuple[str | None, tuple[Value, ...], str | None]:
+        """A parameter's ``@unit(...)``, ``@options(...)`` (checked against its type) and ``@kind(...)`` (the shared
+        parameter of the vocabulary whose concept it is: checked by lint against the vocabulary)."""
         unit: str | None = None
         options: list[Value] | None = None
+        kind: str | None = None
         for n in nodes:
             name_tok = n.children[0]
             assert isinstance(name_tok, Token)
             args = [a for a in n.children[1:] if isinstance(a, Tree)]
-            if str(name_tok) == "unit":
+            if str(name_tok) == "kind":
+                tok = args[0].children[0] if len(args) == 1 and args[0].data == "annot_pos" else None
+                if kind is not None or not isinstance(tok, Token) or tok.type != "NAME":
+                    raise self.error(
+                        "@kind takes one name (given once): the shared parameter of the vocabulary this one is",
+                        name_tok,
+                        hint="@kind(appeal_weeks)",
+                        example=EXAMPLE_PARAM,
+                    )
+                kind = str(tok)
+            elif str(name_tok) == "unit":
                 if unit is not None:
                     raise self.error("@unit given twice", name_tok, example=EXAMPLE_PARAM)
                 unit = self.unit(name_tok, args, type_)
@@ -385,7 +403,7 @@ class _Builder:
                             cls=DefinitionError,
                         )
                     options.append(v)
-        return unit, tuple(options or ())
+        return unit, tuple(options or ()), kind
 
     def unit(self, name_tok: Token, args: list[Tree[Token]], type_: str) -> str:
         """The unit named by ``@unit(...)``: one of :data:`ir.PARAM_UNITS`, fitting the parameter's type."""
@@ -453,11 +471,12 @@ class _Builder:
         # param_decl
         name, type_tok, _eq, value = rest
         assert isinstance(name, Token) and isinstance(type_tok, Token) and isinstance(value, Tree)
-        unit, options = self.param_annotations(decl_anns, str(type_tok))
-        decl = ir.ParamDecl(str(name), str(type_tok), None, ann, self.loc(name), unit, options)
+        unit, options, kind = self.param_annotations(decl_anns, str(type_tok))
+        options = tuple(_declared(str(type_tok), o) for o in options)
+        decl = ir.ParamDecl(str(name), str(type_tok), None, ann, self.loc(name), unit, options, kind)
         if value.data == "unfilled":
             return decl
-        val = self.const_value(value)
+        val = _declared(str(type_tok), self.const_value(value))
         if not decl.admits(val):
             raise self.error(
                 f"{format_literal(val)} is not one of the options of {name}: "
@@ -469,6 +488,15 @@ class _Builder:
                 cls=DefinitionError,
             )
         return replace(decl, value=val)
+
+
+def _declared(type_: str, v: Value) -> Value:
+    """A parameter's value as its declared type has it: a whole number given for a ``decimal``, ``grade`` or ``ec``
+    parameter (``= 6.``) is the decimal 6, as ``--param NAME=6`` gives it, so that it is written as a decimal
+    everywhere (``"6.0"`` in JSON, never the number 6)."""
+    if type_ in ("decimal", "grade", "ec") and isinstance(v, int) and not isinstance(v, bool):
+        return Decimal(v)
+    return v
 
 
 def _a(word: str) -> str:

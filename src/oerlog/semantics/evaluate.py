@@ -107,3 +107,27 @@ def step_bindings(model: Model, step: Step, binding: Mapping[str, Value]) -> Ite
         if name in b and b[name] != value:
             return
         yield {**b, name: value}
+
+
+def complete_helpers(model: Model, roles: tuple[ir.RelationRole, ...] | None = None) -> Model:
+    """``model`` with the helper relations its plan adds (the rows an aggregate runs over, the projections of a
+    negated atom with local variables) computed from the relations it holds, in the plan's order. A batched
+    evaluation returns only the relations asked for; the threshold search walks rule bodies and needs these too.
+    Helpers that are recursive or read each other are computed in one pass each, in the plan's order. ``roles``:
+    the roles of the relations to compute (default: the helpers of aggregates and negations)."""
+    helper_roles = roles or (ir.RelationRole.AGGREGATE, ir.RelationRole.EXISTENTIAL)
+    for cr in model.plan.rules:
+        if model.plan.roles.get(cr.head.pred) not in helper_roles or cr.head.pred in model.relations:
+            continue
+        rows: set[Row] = set()
+        stack: list[tuple[int, dict[str, Value]]] = [(0, {})]
+        while stack:
+            i, b = stack.pop()
+            if i == len(cr.steps):
+                g = ground(cr.head, b)
+                if g is not None:
+                    rows.add(g)
+                continue
+            stack.extend((i + 1, nb) for nb in step_bindings(model, cr.steps[i], b))
+        model.relations[cr.head.pred] = rows
+    return model

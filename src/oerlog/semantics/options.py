@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from oerlog.lang import ir
+from oerlog.lang.templates import with_params
 from oerlog.semantics.substitute import subst_atom, subst_lit
 from oerlog.values import Value
 
@@ -134,7 +135,7 @@ def _copy(rule: ir.Rule, choice: dict[str, Value], name: str, copies: Mapping[st
     body = tuple(_rename_lit(subst_lit(lit, choice), rename) for lit in rule.body)
     head = replace(subst_atom(rule.head, choice), pred=name)
     variant = "@" + ",".join(f"{p}={v}" for p, v in sorted(choice.items(), key=lambda kv: kv[0]))
-    return replace(rule, head=head, body=body, variant=variant)
+    return replace(with_params(rule, choice, ()), head=head, body=body, variant=variant)
 
 
 def _rename_lit(lit: ir.Literal, rename: object) -> ir.Literal:

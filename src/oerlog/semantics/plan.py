@@ -2,7 +2,8 @@
 
 The plan is pure Python (no engine import). It
 
-- substitutes parameter values (after overrides) and sets aside rules that need an unfilled parameter;
+- substitutes parameter values (after overrides), in the rules and in their ``@nl`` / ``@en`` texts (``{$name}``),
+  and sets aside rules that need an unfilled parameter;
 - compiles exceptions to stratified negation: the defeated rule gets ``not _defeated_<id>(head args)``, the
   exception derives ``_defeated_<id>``;
 - reads variables that occur only inside a negated atom existentially, through an auxiliary predicate;
@@ -24,6 +25,7 @@ from dataclasses import replace
 from oerlog.lang import checks, ir
 from oerlog.lang.depgraph import DependencyGraph, Edge, Polarity
 from oerlog.lang.ir import RelationRole, rule_params
+from oerlog.lang.templates import with_params
 from oerlog.semantics.options import expand_options
 from oerlog.semantics.steps import CompiledRule, Plan, RuleKind, Step, StepKind
 from oerlog.semantics.substitute import subst_atom as _subst_atom
@@ -57,6 +59,7 @@ def build_plan(program: ir.Program, overrides: Mapping[str, Value] | None = None
     plan.params = params
     plan.roles.update(program.roles)
     rules, plan.option_copies = expand_options(program, params)
+    rules = [with_params(r, params, program.params) for r in rules]  # the run's values in the @nl / @en texts
     for oc in plan.option_copies.values():
         for name in oc.names():
             plan.roles[name] = RelationRole.OPTION

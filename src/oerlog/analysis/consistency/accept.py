@@ -1,46 +1,113 @@
-"""Accept files (``oerlog check --accept FILE``): reviewed findings, each listed by its stable id with the reason
-it was accepted."""
+"""Accept files: reviewed findings, each listed by its stable id with the reason it was accepted.
+
+Every document may keep one, ``kb/<doc>/accepted-findings.yaml``, applied by every ``oerlog check``; there each
+entry also gives its verdict (:data:`VERDICTS`) and the article it concerns, one entry per finding (no bulk
+accepts). ``oerlog check --accept FILE`` adds a file of the user's own (``{id, reason}``, verdict and article
+optional)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from oerlog.analysis.consistency.findings import Report
 from oerlog.errors import Location, ValidationError
 from oerlog.kb import yamlpos
+from oerlog.kb.loader import KnowledgeBase
 
 ACCEPT_EXAMPLE = '- {id: div-1a2b3c4d5e, reason: "the two programmes differ on purpose"}'
+KB_ACCEPT_EXAMPLE = (
+    '- {id: fv-1a2b3c4d5e, verdict: regulation_issue, article: "4.2 lid 3", reason: "the R&A allows a resit the OER '
+    'does not; reported to the board"}'
+)
+KB_ACCEPT_FILE = "accepted-findings.yaml"
+VERDICTS = {
+    "regulation_issue": "a real issue in the regulation, kept until the text changes",
+    "institutional_difference": "a difference between institutions or programmes, made on purpose",
+    "refinement_intended": "the R&A fills in what its OER leaves to it, as the OER allows",
+    "text_leaves_open": "the text leaves the question open; the finding records it",
+}
 
 
-def load_accepted(path: Path) -> dict[str, str]:
-    """Read an ``--accept`` file: a YAML list of ``{id, reason}``; every entry needs a reason."""
+@dataclass(frozen=True)
+class Acceptance:
+    """Why a finding was accepted, with its verdict and the article it concerns (required in the KB's files)."""
+
+    reason: str
+    verdict: str | None = None
+    article: str | None = None
+    source: str | None = None  # file:line of the entry
+
+
+def load_accepted(path: Path, *, strict: bool = False) -> dict[str, Acceptance]:
+    """Read an accept file: a YAML list of ``{id, reason}`` (``strict``: also ``verdict`` and ``article``)."""
+    example = KB_ACCEPT_EXAMPLE if strict else ACCEPT_EXAMPLE
     data = yamlpos.load(path)
     if data is None:
         return {}
     if not isinstance(data, yamlpos.YList):
         raise ValidationError(
-            "an accept file is a YAML list of {id, reason}", Location(str(path), 1, 1), example=ACCEPT_EXAMPLE
+            "an accept file is a YAML list of {id, reason}", Location(str(path), 1, 1), example=example
         )
-    out: dict[str, str] = {}
+    out: dict[str, Acceptance] = {}
     for i, item in enumerate(data):
         loc = data.locs[i]
         if not isinstance(item, yamlpos.YDict) or "id" not in item:
-            raise ValidationError("each accepted finding needs an 'id'", loc, value=item, example=ACCEPT_EXAMPLE)
+            raise ValidationError("each accepted finding needs an 'id'", loc, value=item, example=example)
+        fid = str(item["id"])
         if not str(item.get("reason") or "").strip():
             raise ValidationError(
-                f"accepted finding {item['id']} gives no reason",
+                f"accepted finding {fid} gives no reason",
                 loc,
-                value=item["id"],
+                value=fid,
                 hint="say why the finding was reviewed and accepted",
-                example=ACCEPT_EXAMPLE,
+                example=example,
             )
-        out[str(item["id"])] = str(item["reason"])
+        verdict = str(item["verdict"]) if item.get("verdict") is not None else None
+        article = str(item["article"]) if item.get("article") is not None else None
+        if strict and (verdict is None or article is None):
+            raise ValidationError(
+                f"accepted finding {fid} needs a verdict and the article it concerns",
+                loc,
+                value=fid,
+                hint="verdicts: " + ", ".join(VERDICTS),
+                example=example,
+            )
+        if verdict is not None and verdict not in VERDICTS:
+            raise ValidationError(
+                f"accepted finding {fid}: unknown verdict {verdict!r}",
+                loc,
+                value=verdict,
+                hint="verdicts: " + ", ".join(VERDICTS),
+                example=example,
+            )
+        if fid in out:
+            raise ValidationError(f"finding {fid} is accepted twice", loc, value=fid, example=example)
+        out[fid] = Acceptance(str(item["reason"]), verdict, article, f"{loc.file}:{loc.line}")
     return out
 
 
-def apply_accepted(report: Report, accepted: dict[str, str]) -> None:
-    """Mark accepted findings; list acceptances that match no finding any more."""
+def load_kb_accepted(kb: KnowledgeBase) -> dict[str, Acceptance]:
+    """The accept files of every document of the KB (``kb/<doc>/accepted-findings.yaml``)."""
+    out: dict[str, Acceptance] = {}
+    for d in sorted(kb.documents):
+        path = kb.documents[d].path / KB_ACCEPT_FILE
+        if path.is_file():
+            out.update(load_accepted(path, strict=True))
+    return out
+
+
+def apply_accepted(report: Report, accepted: dict[str, Acceptance], *, complete: bool = True) -> None:
+    """Mark accepted findings; list acceptances that match no finding any more. The KB's own files are compared
+    only with a ``complete`` run (every document checked: a run over some documents explores only their seeds, so
+    a finding found from another document's seeds is not stale); the user's own file always."""
     ids = {f.id for f in report.findings}
     for f in report.findings:
-        f.accepted = accepted.get(f.id)
-    report.stale_acceptances = sorted(set(accepted) - ids)
+        a = accepted.get(f.id)
+        f.accepted = a.reason if a else None
+        f.verdict = a.verdict if a else None
+    report.stale_acceptances = sorted(
+        fid
+        for fid, a in accepted.items()
+        if fid not in ids and (complete or a.source is None or KB_ACCEPT_FILE not in a.source)
+    )

@@ -1,28 +1,39 @@
-"""The consistency check (``oerlog check``): evaluates every scenario under the documents it is compared with,
-and reports what it finds on each.
+"""The consistency check (``oerlog check``): every seed with its boundary values, pairwise combinations and seeded
+mutations, evaluated in batches, compared within each document and between each R&A/R&R and its frame OER.
 
-- ``divergence`` (warning): two documents reach different conclusions on a shared concept for the same case
-  (concepts declared exclusive, a different value, or one document drops a conclusion it draws for the same
-  arguments elsewhere in the seed's family of scenarios);
-- ``frame_violation`` (error): an R&A / R&R concludes something exclusive with what its frame OER concludes;
-  ``refinement`` (info): one of the two concludes, the other is silent;
-- ``contradiction`` (error): concepts declared ``exclusive_with`` both hold in one document;
-- ``gap`` (error): none of an ``outcome_sets:`` entry of the vocabulary holds for a tuple of its domain.
+The run is deterministic: the scenarios, their order and the witnesses depend only on the KB and the seed (no
+time budget; ``budget`` is a number of scenarios). Phases (their seconds go to :attr:`Stats.phases`):
 
-The static findings (:mod:`.static`, :mod:`.references`) are added at the end of the run.
+1. **generate**: the seeds (the documents' case files and scenario tests) are evaluated under every document that
+   judges them; the threshold search (:class:`oerlog.explain.thresholds.Generator`) gives the boundary values of
+   every comparison the seed reaches; each seed gets every single boundary change, pairwise combinations and
+   seeded random mutations. Scenarios equal after canonicalisation are made once.
+2. **evaluate**: each document judges all its scenarios in a few batched runs (:mod:`.explore`); a scenario that
+   breaks an integrity constraint of the world (``constraints:`` in the vocabulary) is dropped, counted.
+3. **detect**: the findings each scenario shows (:mod:`.detect`); the first scenario in order is the witness.
+4. **minimise**: each witness is reduced to the facts the finding needs (:mod:`.minimise`).
+5. **prove**: both sides of each finding are proved on the minimal witness (pyDatalog, with quotes).
+
+Then the findings read from the documents alone (:mod:`.static`, :mod:`.references`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+import multiprocessing
+import os
 import random
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import cast
 
+from oerlog.analysis.consistency.detect import Detector, Hit, Part
+from oerlog.analysis.consistency.explore import Judge
 from oerlog.analysis.consistency.findings import KIND_ORDER, SEVERITIES, Finding, Report, Side, Stats
+from oerlog.analysis.consistency.minimise import minimise
 from oerlog.analysis.consistency.references import dangling_references
 from oerlog.analysis.consistency.scenarios import (
     Scenario,
@@ -34,20 +45,28 @@ from oerlog.analysis.consistency.scenarios import (
     reference_date_of,
 )
 from oerlog.analysis.consistency.static import parameter_differences, unfilled_choices, worked_examples
-from oerlog.analysis.consistency.text import args_text, citations_of, fact_text, row_text
-from oerlog.analysis.consistency.witnesses import witness_yaml
-from oerlog.errors import EvaluationError
+from oerlog.analysis.consistency.text import citation_label, citations_of, fact_text, provision_text, row_text
+from oerlog.analysis.consistency.witnesses import story, witness_yaml
+from oerlog.analysis.constraints import ConstraintChecker
+from oerlog.errors import OerlogError
 from oerlog.evaluation.engine import evaluate
 from oerlog.explain.explainer import Explainer, RuleInfo
-from oerlog.explain.thresholds import VALUE_TYPES, Dimension, Generator, value_sort_key
+from oerlog.explain.items import Options
+from oerlog.explain.layout import story_markdown, story_text
+from oerlog.explain.story import tell_all
+from oerlog.explain.thresholds import Dimension, Generator, _is_order, value_sort_key
+from oerlog.explain.words import Phrasing
 from oerlog.kb.loader import Document, KnowledgeBase
-from oerlog.kb.vocabulary import OutcomeSet
-from oerlog.lang import checks, ir
-from oerlog.lang.ir import RelationRole
+from oerlog.lang import ir
 from oerlog.semantics.model import Model, Row, ground
-from oerlog.semantics.plan import Plan, RuleKind, build_plan
+from oerlog.semantics.plan import RuleKind
 from oerlog.testing.scenarios import Scenario as ScenarioTest
 from oerlog.values import Value, format_value
+
+PAIRWISE_PER_SEED = 12  # pairwise combinations of boundary values per seed
+RANDOM_PER_SEED = 4  # seeded random mutations per seed
+
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
 class Checker:
@@ -60,470 +79,518 @@ class Checker:
         against: str | None = None,
         *,
         seed: int = 0,
-        budget: float = 40.0,
+        budget: int | None = None,
+        across: bool = False,
         lang: str = "nl",
+        progress: Progress | None = None,
     ) -> None:
         self.kb = kb
         self.lang = lang
         self.seed = seed
         self.budget = budget
-        self.rng = random.Random(seed)
+        self.progress = progress
         self.notes: list[str] = []
-        selected = list(doc_ids) if doc_ids else sorted(kb.documents)
+        selected = sorted(doc_ids) if doc_ids else sorted(kb.documents)
         for d in selected + ([against] if against else []):
             kb.document(d)
         self.selected = selected
         pairs: dict[tuple[str, str], str] = {}
-        if against:
-            for d in selected:
-                if d != against:
-                    pairs[(d, against)] = "compare"
-        else:
-            for a, b in itertools.combinations(selected, 2):
-                pairs[(a, b)] = "compare"
-        for d in list(selected) + ([against] if against else []):
+        for d in sorted(set(selected) | ({against} if against else set())):
             frame = kb.documents[d].meta.get("frame")
             if not frame:
                 continue
             if frame not in kb.documents:
                 self.notes.append(f"{d} names the frame {frame}, which is not in the knowledge base")
                 continue
-            pairs.pop((frame, d), None)
             pairs[(d, str(frame))] = "frame"
+        if against:
+            for d in selected:
+                if d != against and (d, against) not in pairs and (against, d) not in pairs:
+                    pairs[(d, against)] = "against"
+        if across:
+            for i, a in enumerate(selected):
+                for b in selected[i + 1 :]:
+                    if (a, b) not in pairs and (b, a) not in pairs:
+                        pairs[(a, b)] = "across"
         self.pairs = pairs
-        involved = set(selected) | {x for p in pairs for x in p}
-        self.docs = sorted(involved)
-        self.partners: dict[str, set[str]] = {d: {d} for d in self.docs}
-        for a, b in pairs:
-            self.partners[a].add(b)
-            self.partners[b].add(a)
-        self.programs: dict[str, ir.Program] = {}
-        self.plans: dict[tuple[str, frozenset[int]], Plan] = {}
-        self._possible_cache: dict[tuple[int, frozenset[str]], frozenset[int]] = {}
-        self.gap_sets: dict[str, list[OutcomeSet]] = {}
-        self.findings: dict[str, Finding] = {}
+        self.docs = sorted(set(selected) | {x for p in pairs for x in p})
+        self.partners: dict[str, list[str]] = {d: [] for d in self.docs}
+        for a, b in sorted(pairs):
+            self.partners[a].append(b)
+            self.partners[b].append(a)
+        self.judges: dict[str, Judge] = {}
+        self.constraints = ConstraintChecker(kb.vocabulary)
         self.stats = Stats(seed=seed, budget=budget)
-        self.per_family = (4, 2, 1)  # boundary, pairwise and random scenarios per seed
-        self.loaded: dict[str, list[tuple[Path, ScenarioTest]]] = {}  # document -> [(file, scenario test)]
-        self._probed: set[str] = set()
-        self.exclusive = self._exclusive_pairs()
+        self.loaded: dict[str, list[tuple[Path, ScenarioTest]]] = {}
+        self.findings: dict[str, Finding] = {}
 
-    # --- plans --------------------------------------------------------------------------------------
+    def judge(self, d: str) -> Judge:
+        """The document as the check evaluates it (built once)."""
+        if d not in self.judges:
+            self.judges[d] = Judge.of(self.kb, self.kb.documents[d], self.notes)
+        return self.judges[d]
 
-    def program(self, doc_id: str) -> ir.Program:
-        """The document's program plus one rule per applicable outcome set (``_gap_<name>``)."""
-        if doc_id in self.programs:
-            return self.programs[doc_id]
-        doc = self.kb.documents[doc_id]
-        defined = doc.predicates()
-        inputs = set(self.kb.vocabulary.relations)
-        extra: list[ir.Rule] = []
-        roles: dict[str, RelationRole] = {}
-        sets: list[OutcomeSet] = []
-        for os_ in self.kb.vocabulary.outcome_sets.values():
-            body = cast(tuple[ir.Literal, ...], os_.body)
-            used = {a.pred for lit in body for a, _ in ir.literal_atoms(lit)}
-            if not set(os_.concepts) <= defined or not used <= (defined | inputs):
-                continue
-            over = tuple(ir.Var(v) for v in os_.over)
-            negs = tuple(ir.Negative(ir.Atom(c, over)) for c in os_.concepts)
-            head = ir.Atom(gap_pred(os_.name), over)
-            extra.append(
-                ir.Rule(head, body + negs, ir.Annotations(id=gap_pred(os_.name)), loc=os_.loc, document=doc_id)
-            )
-            roles[head.pred] = RelationRole.GAP
-            sets.append(os_)
-        prog = ir.Program(
-            list(doc.program.rules) + extra,
-            list(doc.program.params),
-            roles={**doc.program.roles, **roles},
-            open_relations=doc.program.open_relations,
-        )
-        if extra:
-            errs = checks.check_program(prog, self.kb.vocabulary.input_arities(), self.kb.vocabulary.concept_arities())
-            if errs:
-                self.notes.append(f"{doc_id}: outcome sets not checked: {errs[0].message}")
-                sets, prog = [], doc.program
-        self.gap_sets[doc_id] = sets
-        self.programs[doc_id] = prog
-        return prog
-
-    def plan(self, doc_id: str, facts: dict[str, set[Row]] | None = None) -> Plan:
-        """The evaluation plan of the document's program (with outcome-set rules), pruned to the rules whose
-        positive atoms can all be satisfied from the relations the facts fill (the others derive nothing, and
-        the relations they would define stay empty), cached per set of rules kept."""
-        prog = self.program(doc_id)
-        keep = self._possible_rules(prog, facts) if facts is not None else frozenset(range(len(prog.rules)))
-        key = (doc_id, keep)
-        if key not in self.plans:
-            sub = ir.Program(
-                [r for i, r in enumerate(prog.rules) if i in keep],
-                list(prog.params),
-                dict(prog.roles),
-                prog.open_relations,
-            )
-            self.plans[key] = build_plan(sub)
-        return self.plans[key]
-
-    def _possible_rules(self, prog: ir.Program, facts: dict[str, set[Row]]) -> frozenset[int]:
-        present = frozenset(p for p, rows in facts.items() if rows)
-        cache_key = (id(prog), present)
-        if cache_key in self._possible_cache:
-            return self._possible_cache[cache_key]
-        have = set(present) | {r.head.pred for r in prog.rules if r.is_fact}
-        keep: set[int] = set()
-        changed = True
-        while changed:
-            changed = False
-            for i, r in enumerate(prog.rules):
-                if i in keep:
-                    continue
-                if all(lit.atom.pred in have for lit in r.body if isinstance(lit, ir.Positive)):
-                    keep.add(i)
-                    if not r.defeats and r.head.pred not in have:
-                        have.add(r.head.pred)
-                    changed = True
-        self._possible_cache[cache_key] = frozenset(keep)
-        return self._possible_cache[cache_key]
-
-    def evaluate(self, doc_id: str, facts: dict[str, set[Row]]) -> Model | None:
-        """Evaluate in this process (fast); the first evaluation of each document runs isolated with a time
-        limit, so a program that does not terminate is reported rather than hanging the check."""
-        plan = self.plan(doc_id, facts)
-        self.stats.evaluations += 1
+    @contextmanager
+    def _phase(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
         try:
-            if doc_id not in self._probed:
-                self._probed.add(doc_id)
-                return evaluate(plan, facts, timeout=max(5.0, self.budget / 2))
-            return evaluate(plan, facts, isolate=False)
-        except EvaluationError as exc:
-            self.notes.append(f"{doc_id}: evaluation failed: {exc.message}")
-            return None
+            yield
+        finally:
+            self.stats.phases[name] = self.stats.phases.get(name, 0.0) + time.perf_counter() - start
 
-    def _exclusive_pairs(self) -> set[tuple[str, str]]:
-        out: set[tuple[str, str]] = set()
-        concepts = self.kb.vocabulary.concepts
-        for name, rel in concepts.items():
-            for other in rel.exclusive_with:
-                if other in concepts and concepts[other].arity == rel.arity:
-                    out.add((name, other))
-                    out.add((other, name))
-        return out
+    def _tick(self, phase: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(phase, done, total)
 
-    def derived(self, doc_id: str) -> set[str]:
-        """Shared concepts the document has rules for."""
-        return self.kb.documents[doc_id].predicates() & set(self.kb.vocabulary.concepts)
-
-    def possible(self, doc_id: str, facts: dict[str, set[Row]]) -> bool:
-        """Could the document conclude any shared concept from facts of these relations (a cheap static test)?"""
-        prog = self.program(doc_id)
-        keep = self._possible_rules(prog, facts)
-        concepts = self.kb.vocabulary.concepts
-        return any(prog.rules[i].head.pred in concepts for i in keep)
-
-    def _can_derive(self, doc_id: str, facts: dict[str, set[Row]], concepts: set[str]) -> bool:
-        prog = self.program(doc_id)
-        return any(prog.rules[i].head.pred in concepts for i in self._possible_rules(prog, facts))
-
-    # --- main loop ----------------------------------------------------------------------------------
+    # --- the run ----------------------------------------------------------------------------------------
 
     def run(self) -> Report:
-        """Generate and evaluate scenarios within the time budget, then add the static findings."""
-        start = time.perf_counter()
-        seeds = collect_seeds(self.kb, self.docs, self.notes, self.loaded)
+        """All phases; the report's findings sorted by severity, kind, documents and id."""
+        detector = Detector(self.kb.vocabulary, {d: self.judge(d) for d in self.docs}, self.pairs)
+        seeds = collect_seeds(self.kb, self.selected, self.notes, self.loaded)
         self.stats.seeds_available = len(seeds)
-        by_doc: dict[str, list[Seed]] = {}
-        for s in seeds:
-            by_doc.setdefault(s.document, []).append(s)
-        order = [s for group in itertools.zip_longest(*by_doc.values()) for s in group if s is not None]
-        deadline = start + self.budget
-        seen: set[str] = set()
-        for k, s in enumerate(order):
-            if time.perf_counter() > deadline:
-                self.stats.truncated = True
-                self.notes.append(
-                    f"time budget of {self.budget:g} s reached: {len(order) - k} of {len(order)} seeds not explored "
-                    "(raise it with --budget)"
-                )
-                break
-            self._family(s, deadline, seen)
-        self._static()
-        self.stats.seconds = time.perf_counter() - start
+        groups = self._groups(seeds)
+        if len(groups) > 1 and self.budget is None and _workers() > 1:
+            parts = _in_parallel(self, groups)
+        else:
+            parts = [self._explore(detector, seeds)]
+        witnesses: dict[str, tuple[Hit, Scenario]] = {}
+        for found, stats, notes in parts:
+            for hid, w in found.items():
+                witnesses.setdefault(hid, w)
+            self.stats.merge(stats)
+            self.notes.extend(notes)
+        with self._phase("minimise"):
+            minimal = minimise(self, detector, witnesses)
+        with self._phase("prove"):
+            for hid in sorted(witnesses):
+                hit, sc = witnesses[hid]
+                facts = minimal.get(hid, sc.facts)
+                self._add(self._finding(hit, sc, facts))
+            self._static()
         findings = sorted(
             self.findings.values(),
-            key=lambda f: (SEVERITIES.index(f.severity), KIND_ORDER.index(f.kind), f.documents, f.concept or "", f.id),
+            key=lambda f: (SEVERITIES.index(f.severity), KIND_ORDER.index(f.kind), f.provision, f.documents, f.id),
         )
         pairs = [(a, b, rel) for (a, b), rel in sorted(self.pairs.items())]
         return Report(self.selected, pairs, findings, self.stats, self.notes)
 
-    def _family(self, seed: Seed, deadline: float, seen: set[str]) -> None:
-        """Evaluate a seed and its mutations; compare the documents on each."""
-        own = seed.document
-        docs = [own] + sorted(self.partners.get(own, set()) - {own})
-        family = f"{seed.document}:{seed.label}"
-        ref = seed.case.reference_date
-        base = Scenario(family, family, "seed", seed.case.facts, ref, docs)
-        models = self._run(base, seen, focus_from=own)
-        if models is None:
-            return
-        docs = sorted(models)  # the mutations are judged by the documents that had something to say on the seed
-        self.stats.seeds += 1
-        results: list[tuple[Scenario, dict[str, Model]]] = [(base, models)]
-        dims: dict[tuple[tuple[str, Row, int], ...], Dimension] = {}
-        for d, m in models.items():
-            for dim in Generator(self.kb, m.plan, m, self.kb.documents[d]).dimensions():
-                if dim.targets in dims:
-                    old = dims[dim.targets]
-                    merged = tuple(sorted(set(old.values) | set(dim.values), key=value_sort_key))
-                    dims[dim.targets] = Dimension(dim.targets, merged, old.label)
-                else:
-                    dims[dim.targets] = dim
-        dim_list = list(dims.values())
-        self.stats.thresholds += len(dim_list)
-        plans: list[tuple[str, list[tuple[Dimension, Value]]]] = []
-        singles = [("boundary", [(dim, v)]) for dim in dim_list for v in dim.values]
-        # spread the single changes over the dimensions (first value of each, then the second ...)
-        singles.sort(key=lambda p: list(p[1][0][0].values).index(p[1][0][1]))
-        plans.extend(singles[: self.per_family[0]])
-        for combo in pairwise_combinations(dim_list, self.per_family[1]):
-            plans.append(("pairwise", combo))
-        for _ in range(min(self.per_family[2], 2 * len(dim_list))):
-            picks = self.rng.sample(dim_list, k=min(len(dim_list), self.rng.randint(1, 3)))
-            plans.append(("random", [(d, self._random_value(d)) for d in picks]))
-        for kind, combo in plans:
-            if time.perf_counter() > deadline:
+    def _groups(self, seeds: list[Seed]) -> list[list[Seed]]:
+        """The seeds split by the groups of documents compared with each other (a document with its frame OER;
+        the pairs asked for), largest group first: groups share no evaluation and can be explored apart."""
+        parent = {d: d for d in self.docs}
+
+        def root(d: str) -> str:
+            while parent[d] != d:
+                d = parent[d]
+            return d
+
+        for a, b in self.pairs:
+            parent[root(a)] = root(b)
+        by_root: dict[str, list[Seed]] = {}
+        for s in seeds:
+            by_root.setdefault(root(s.document), []).append(s)
+        return sorted(by_root.values(), key=lambda g: (-len(g), g[0].document))
+
+    def _explore(
+        self, detector: Detector, seeds: list[Seed]
+    ) -> tuple[dict[str, tuple[Hit, Scenario]], Stats, list[str]]:
+        """Phases 1-3 for ``seeds``: the first witness of every finding, the statistics and notes of the work."""
+        stats, notes = self.stats, self.notes
+        self.stats, self.notes = Stats(seed=self.seed, budget=self.budget), []
+        try:
+            with self._phase("generate"):
+                scenarios = self._generate(seeds)
+            with self._phase("evaluate"):
+                answers = self._evaluate(scenarios)
+                witnesses: dict[str, tuple[Hit, Scenario]] = {}
+                for sc, models in zip(scenarios, answers, strict=True):
+                    if models is None:
+                        continue
+                    for hit in detector.hits(models):
+                        witnesses.setdefault(hit.id, (hit, sc))
+            return witnesses, self.stats, self.notes
+        finally:
+            self.stats, self.notes = stats, notes
+
+    # --- phase 1: scenarios -------------------------------------------------------------------------------
+
+    def _generate(self, seeds: list[Seed]) -> list[Scenario]:
+        by_doc: dict[str, list[Seed]] = {}
+        for s in seeds:
+            by_doc.setdefault(s.document, []).append(s)
+        dims: dict[int, list[Dimension]] = {}
+        valid: set[int] = set()
+        comparisons: dict[str, set[str]] = {}  # "rule: comparison" -> labels of values seen
+        memos: dict[str, dict[object, list[Value]]] = {}  # per document: the threshold search's memo
+        done = 0
+        for d, group in sorted(by_doc.items()):
+            judges = [d] + self.partners[d]
+            merged: list[dict[tuple[tuple[str, Row, int], ...], Dimension]] = [{} for _ in group]
+            for j in judges:
+                models = self.judge(j).full_models([s.case.facts for s in group])
+                for k, (s, m) in enumerate(zip(group, models, strict=True)):
+                    if m is None:
+                        continue
+                    if j == d:
+                        if self.constraints.violated(s.case.facts):
+                            self.notes.append(f"seed {s.label} breaks an integrity constraint (see oerlog lint)")
+                            continue
+                        valid.add(id(s))
+                    memo = memos.setdefault(j, {})
+                    for dim in Generator(self.kb, m.plan, m, self.kb.documents[j], memo).dimensions():
+                        comparisons.setdefault(f"{j} {_comparison(dim)}", set()).update(
+                            format_value(v) for v in dim.values
+                        )
+                        old = merged[k].get(dim.targets)
+                        if old is None:
+                            merged[k][dim.targets] = dim
+                        else:
+                            vals = tuple(sorted(set(old.values) | set(dim.values), key=value_sort_key))
+                            merged[k][dim.targets] = Dimension(dim.targets, vals, old.label)
+            for k, s in enumerate(group):
+                dims[id(s)] = sorted(merged[k].values(), key=lambda x: (x.label, repr(x.targets)))
+            done += len(group)
+            self._tick("generate", done, len(seeds))
+        self._threshold_coverage(comparisons, sorted({j for s in seeds for j in self._judges_of(s)}))
+        # seeds first (every document in turn), then each seed's mutations; duplicates made once
+        order = [s for s in _round_robin(by_doc) if id(s) in valid]
+        made: list[Scenario] = []
+        seen: set[str] = set()
+        for sc in itertools.chain(
+            (
+                Scenario(f, f, "seed", s.case.facts, s.case.reference_date, self._judges_of(s))
+                for s in order
+                for f in [f"{s.document}:{s.label}"]
+            ),
+            (sc for s in order for sc in self._mutations(s, dims[id(s)])),
+        ):
+            self.stats.generated += 1
+            key = facts_key(sc.facts)
+            if key in seen:
+                self.stats.duplicates += 1
+                continue
+            seen.add(key)
+            made.append(sc)
+        # only cases that can occur (the seeds were checked above), up to the budget
+        invalid = self.constraints.violated_many(
+            self.kb.documents[made[0].docs[0]] if made else next(iter(self.kb.documents.values())),
+            [sc.facts if sc.kind != "seed" else {} for sc in made],
+        )
+        out: list[Scenario] = []
+        for sc, bad in zip(made, invalid, strict=True):
+            if bad:
+                self.stats.invalid += 1
+            elif self.budget is not None and len(out) >= self.budget:
                 self.stats.truncated = True
                 break
-            sets = [(p, r, i, v) for d, v in combo for (p, r, i) in d.targets]
-            facts = apply_sets(seed.case.facts, sets)
-            changes = [f"{d.label} := {format_value(v)}" for d, v in combo]
-            sc = Scenario(
-                f"{family} [{'; '.join(changes)}]", family, kind, facts, reference_date_of(facts, ref), docs, changes
-            )
-            ms = self._run(sc, seen)
-            if ms is None:
+            else:
+                out.append(sc)
+        return out
+
+    def _judges_of(self, s: Seed) -> list[str]:
+        return [s.document] + self.partners[s.document]
+
+    def _mutations(self, s: Seed, dim_list: list[Dimension]) -> Iterator[Scenario]:
+        family = f"{s.document}:{s.label}"
+        rng = random.Random(f"{self.seed}:{family}")
+        ref = s.case.reference_date
+        plans: list[tuple[str, list[tuple[Dimension, Value]]]] = []
+        plans += [("boundary", [(dim, v)]) for dim in dim_list for v in dim.values]
+        plans += [("pairwise", combo) for combo in pairwise_combinations(dim_list, PAIRWISE_PER_SEED)]
+        for _ in range(min(RANDOM_PER_SEED, 2 * len(dim_list))):
+            picks = rng.sample(dim_list, k=min(len(dim_list), rng.randint(1, 3)))
+            plans.append(("random", [(dm, _random_value(self.kb, dm, rng)) for dm in picks]))
+        for kind, combo in plans:
+            sets = [(p, r, i, v) for dm, v in combo for (p, r, i) in dm.targets]
+            facts = apply_sets(s.case.facts, sets)
+            changes = [f"{dm.label} := {format_value(v)}" for dm, v in combo]
+            name = f"{family} [{'; '.join(changes)}]"
+            yield Scenario(name, family, kind, facts, reference_date_of(facts, ref), self._judges_of(s), changes)
+
+    def _threshold_coverage(self, seen: dict[str, set[str]], docs: list[str]) -> None:
+        """Per threshold comparison of the judged documents' rules: reached with values on both sides, on one, or
+        not at all."""
+        every: set[str] = set()
+        for d in docs:
+            for cr in self.judge(d).plan.rules:
+                for st in cr.steps:
+                    if _is_order(st):
+                        every.add(f"{d} {cr.id}: {st.literal}")
+        reached = {k for k in seen}
+        self.stats.thresholds = len(every)
+        self.stats.both_sides = len([k for k in every if len(seen.get(k, ())) >= 2])
+        self.stats.one_sided = sorted(k for k in every if len(seen.get(k, ())) == 1)
+        self.stats.unreached = sorted(every - reached)
+
+    # --- phase 2: evaluation ------------------------------------------------------------------------------
+
+    def _evaluate(self, scenarios: list[Scenario]) -> list[dict[str, Model] | None]:
+        """Every scenario under its documents; None for a scenario its own document cannot evaluate."""
+        per_doc: dict[str, list[int]] = {}
+        for i, sc in enumerate(scenarios):
+            for d in sc.docs:
+                per_doc.setdefault(d, []).append(i)
+        answers: list[dict[str, Model]] = [{} for _ in scenarios]
+        total = sum(len(v) for v in per_doc.values())
+        done = 0
+        for d, idx in sorted(per_doc.items()):
+            judge = self.judge(d)
+            offset = done
+
+            def tick(n: int, offset: int = offset) -> None:
+                self._tick("evaluate", offset + n, total)
+
+            results = judge.run([scenarios[i].facts for i in idx], progress=tick)
+            done += len(idx)
+            for i, m in zip(idx, results, strict=True):
+                self.stats.evaluations += 1
+                if isinstance(m, Model):
+                    answers[i][d] = m
+                elif d == scenarios[i].docs[0]:
+                    self.stats.failed += 1
+                    if self.stats.failed <= 3:
+                        self.notes.append(f"{d}: scenario not evaluated: {m.message}")
+        out: list[dict[str, Model] | None] = []
+        for sc, models in zip(scenarios, answers, strict=True):
+            if sc.docs[0] not in models:
+                out.append(None)
                 continue
-            setattr(self.stats, kind, getattr(self.stats, kind) + 1)
-            results.append((sc, ms))
-        self._compare_family(results)
+            counter = "seeds" if sc.kind == "seed" else sc.kind
+            setattr(self.stats, counter, getattr(self.stats, counter) + 1)
+            out.append(models)
+        return out
 
-    def _random_value(self, d: Dimension) -> Value:
-        pred, row, i = d.targets[0]
-        ftype = self.kb.vocabulary.relations[pred].fields[i].type
-        v = row[i]
-        if self.rng.random() < 0.5:
-            return self.rng.choice(d.values)
-        if isinstance(v, dt.date):
-            return v + dt.timedelta(days=self.rng.randint(-60, 60))
-        if ftype == "grade":
-            return Decimal(self.rng.randint(10, 100)) / 10
-        if isinstance(v, int) and not isinstance(v, bool):
-            return max(0, v + self.rng.randint(-3, 3))
-        if isinstance(v, Decimal):
-            return max(Decimal(0), v + Decimal(self.rng.randint(-30, 30)) / 10)
-        return self.rng.choice(d.values)
+    # --- phase 5: findings with proofs ------------------------------------------------------------------
 
-    def _run(self, sc: Scenario, seen: set[str], focus_from: str | None = None) -> dict[str, Model] | None:
-        """Evaluate a scenario under its documents and report what is found inside each. With ``focus_from``
-        (a seed's own document, evaluated first), another document judges the seed only if it has rules that can
-        fire on these facts for a concept the own document concludes here (or one exclusive with it)."""
-        key = facts_key(sc.facts)
-        if key in seen:
-            return None
-        seen.add(key)
-        models: dict[str, Model] = {}
-        focus: set[str] | None = None
-        for d in sc.docs:
-            if focus is not None and not self._can_derive(d, sc.facts, focus):
-                continue
-            if focus is None and not self.possible(d, sc.facts):
-                continue
-            m = self.evaluate(d, sc.facts)
-            if m is not None:
-                models[d] = m
-            if d == focus_from:
-                focus = {x for x in self.kb.vocabulary.concepts if m is not None and m.tuples(x)}
-                focus |= {y for x, y in self.exclusive if x in focus}
-        for d, m in models.items():
-            self._inside(d, sc, m)
-        for (a, b), rel in self.pairs.items():
-            if a in models and b in models and rel == "frame":
-                self._between(a, b, rel, sc, models[a], models[b], None)
-        return models
+    def _finding(self, hit: Hit, sc: Scenario, facts: dict[str, set[Row]]) -> Finding:
+        ref = reference_date_of(facts, sc.reference_date)
+        sides = [self._told(self._side(p.document, p.pred, p.row, p.holds, facts), p.document) for p in hit.parts]
+        if hit.kind == "gap":
+            sides = sides[:1] + [s for s in sides[1:]]
+        f = Finding(hit.kind, _title(self.kb, hit, self.lang), list(hit.documents), hit.concept, list(hit.key), sides)
+        f.note = hit.note
+        f.witness = witness_yaml(self.kb, facts, ref, f, sc)
+        f.story = story(self.kb, facts, ref, self.lang)
+        f.scenario = f"{sc.kind}: {sc.name}"
+        first = next((lb for s in sides for lb, _ in s.citations), "")
+        f.provision = f"{hit.parts[0].document} {first}" if first else ""
+        return f
 
-    # --- findings on one scenario ----------------------------------------------------------------------
-
-    def _inside(self, d: str, sc: Scenario, m: Model) -> None:
-        for x, y in sorted(self.exclusive):
-            if x > y:
-                continue
-            both = m.tuples(x) & m.tuples(y)
-            for t in sorted(both, key=row_text)[:1]:
-                doc = self.kb.documents[d]
-                key = sorted(set(_rules_deriving(doc, m, x, t)) | set(_rules_deriving(doc, m, y, t)))
-                f = Finding("contradiction", f"{d}: {x} and {y} both hold for {args_text(t)}", [d], f"{x}/{y}", key)
-                if f.id not in self.findings:
-                    f.sides = [self._side(d, m, x, t), self._side(d, m, y, t)]
-                    self._add(f, sc)
-        for os_ in self.gap_sets.get(d, []):
-            rows = sorted(m.tuples(gap_pred(os_.name)), key=row_text)
-            for t in rows[:1]:
-                ex = Explainer(m, self.kb.documents[d], None, self.lang)
-                sides = []
-                for c in os_.concepts:
-                    goal = ir.Atom(c, tuple(ir.Const(v) for v in t))
-                    node = ex.whynot(goal)
-                    info = _rule_infos(self.kb.documents[d], c)
-                    sides.append(
-                        Side(
-                            d,
-                            f"{fact_text(c, t)} does not hold",
-                            False,
-                            [i.id for i in info],
-                            citations_of(info),
-                            node,
-                            fact_text(c, t),
-                        )
-                    )
-                f = Finding(
-                    "gap",
-                    f"{d}: none of {', '.join(os_.concepts)} holds for {args_text(t)} (outcome set {os_.name})",
-                    [d],
-                    os_.name,
-                    [],
-                    sides,
-                    note=f"domain: {os_.when}" + (f" ({os_.doc})" if os_.doc else ""),
-                )
-                self._add(f, sc)
-
-    def _between(
-        self, a: str, b: str, rel: str, sc: Scenario, ma: Model, mb: Model, engaged: dict[str, set[Row]] | None
-    ) -> None:
-        """Compare two documents' conclusions on the shared concepts both have rules for. For a frame pair:
-        exclusive or different-valued conclusions are frame violations, one-sided ones refinements. For other
-        pairs (``engaged``: per document and concept, the tuples concluded anywhere in the seed's family):
-        exclusive or different-valued conclusions are divergences, and so is silence where the silent document
-        concludes the same tuple elsewhere in the family."""
-        shared = self.derived(a) & self.derived(b)
-        concepts = self.kb.vocabulary.concepts
-        clash_kind = "frame_violation" if rel == "frame" else "divergence"
-        frame_note = f"{a} works within the frame of {b}" if rel == "frame" else ""
-        for first, second, mf, ms in ((a, b, ma, mb), (b, a, mb, ma)):
-            for x, y in sorted(self.exclusive):
-                if x not in self.derived(first) or y not in self.derived(second):
-                    continue
-                for t in sorted(mf.tuples(x) & ms.tuples(y), key=row_text)[:1]:
-                    title = f"{first} concludes {x}, {second} concludes {y} for {args_text(t)}"
-                    self._pair(clash_kind, title, f"{x}/{y}", [(first, mf, x, t), (second, ms, y, t)], sc, frame_note)
-        for x in sorted(shared):
-            ta, tb = ma.tuples(x), mb.tuples(x)
-            last = concepts[x].fields[-1].type if concepts[x].fields else ""
-            if last in VALUE_TYPES and concepts[x].arity > 1:
-                va: dict[Row, set[Value]] = {}
-                vb: dict[Row, set[Value]] = {}
-                for t in ta:
-                    va.setdefault(t[:-1], set()).add(t[-1])
-                for t in tb:
-                    vb.setdefault(t[:-1], set()).add(t[-1])
-                for k in sorted(set(va) & set(vb), key=row_text):
-                    if va[k] == vb[k]:
-                        continue
-                    t1 = k + (sorted(va[k], key=value_sort_key)[0],)
-                    t2 = k + (sorted(vb[k], key=value_sort_key)[0],)
-                    title = f"{x}({row_text(k)}, …): {a} gives {format_value(t1[-1])}, {b} gives {format_value(t2[-1])}"
-                    self._pair(clash_kind, title, x, [(a, ma, x, t1), (b, mb, x, t2)], sc, frame_note)
-                    break
-                continue
-            for first, second, mf, ms in ((a, b, ma, mb), (b, a, mb, ma)):
-                for t in sorted(mf.tuples(x) - ms.tuples(x), key=row_text):
-                    if any(ms.holds(y, t) for y in self.derived(second) if (x, y) in self.exclusive):
-                        continue  # reported as a clash above
-                    if rel == "frame":
-                        kind = "refinement"
-                        title = f"{first} concludes {fact_text(x, t)}; {second} does not conclude it for this case"
-                    elif engaged is not None and t in engaged.get(f"{second}:{x}", set()):
-                        kind = "divergence"
-                        title = (
-                            f"{first} concludes {fact_text(x, t)}; {second} does not for this case, although it does "
-                            "for the same arguments in a neighbouring scenario"
-                        )
-                    else:
-                        continue
-                    self._pair(kind, title, x, [(first, mf, x, t), (second, ms, x, t)], sc, frame_note)
-                    break
-
-    def _pair(
-        self, kind: str, title: str, concept: str, parts: list[tuple[str, Model, str, Row]], sc: Scenario, note: str
-    ) -> None:
-        """Add a two-sided finding; the proofs are built only when its id is new."""
-        rules = [_rules_deriving(self.kb.documents[d], m, p, t) for d, m, p, t in parts]
-        key = [",".join(r) for r in rules]
-        docs = [d for d, _, _, _ in parts]
-        f = Finding(kind, title, docs, concept, key, note=note)
-        if f.id in self.findings:
-            return
-        f.sides = [self._side(d, m, p, t) for d, m, p, t in parts]
-        self._add(f, sc)
-
-    def _compare_family(self, results: list[tuple[Scenario, dict[str, Model]]]) -> None:
-        engaged: dict[str, set[Row]] = {}
-        for _, models in results:
-            for d, m in models.items():
-                for x in self.derived(d):
-                    engaged.setdefault(f"{d}:{x}", set()).update(m.tuples(x))
-        for sc, models in results:
-            for (a, b), rel in self.pairs.items():
-                if a in models and b in models and rel != "frame":
-                    self._between(a, b, rel, sc, models[a], models[b], engaged)
-
-    def _side(self, d: str, m: Model, pred: str, t: Row) -> Side:
+    def _side(self, d: str, pred: str, t: Row, holds: bool, facts: dict[str, set[Row]]) -> Side:
         doc = self.kb.documents[d]
-        ex = Explainer(m, doc, None, self.lang)
         atom = fact_text(pred, t)
-        if m.holds(pred, t):
-            node = ex.why(pred, t)
+        try:
+            m = evaluate(doc.plan(), facts, isolate=False)
+        except OerlogError as exc:
+            self.notes.append(f"{d}: the witness of {atom} could not be proved: {exc.message}")
+            infos = _rule_infos(doc, pred)
+            return Side(d, atom, holds, [i.id for i in infos], citations_of(infos), None, atom)
+        ex = Explainer(m, doc, None, self.lang)
+        if holds and m.holds(pred, t):
             ids = _rules_deriving(doc, m, pred, t)
             infos = [RuleInfo.of(r, doc) for r in doc.program.rules if r.id in ids and not r.defeats]
-            return Side(d, f"{atom} holds", True, ids, citations_of(infos), node, atom)
-        node = ex.whynot(ir.Atom(pred, tuple(ir.Const(v) for v in t)))
-        infos = _rule_infos(doc, pred)
-        return Side(d, f"{atom} does not hold", False, [i.id for i in infos], citations_of(infos), node, atom)
+            said = _holds_text(Phrasing(self.lang, self.kb.vocabulary), pred, t, True)
+            return Side(d, said, True, ids, citations_of(infos), ex.why(pred, t), atom)
+        if holds:  # the batched evaluation found it; the proving engine does not: say so, never hide it
+            self.notes.append(
+                f"{d}: {atom} holds in the batched evaluation of the witness but is not proved by pyDatalog"
+            )
+        infos = _rule_infos(doc, pred) or _related_infos(self.kb, doc, pred)
+        node = ex.whynot(ir.Atom(pred, tuple(ir.Const(v) for v in t))) if _rule_infos(doc, pred) else None
+        said = _holds_text(Phrasing(self.lang, self.kb.vocabulary), pred, t, False)
+        return Side(d, said, False, [i.id for i in infos], citations_of(infos), node, atom)
 
-    def _add(self, f: Finding, sc: Scenario | None) -> None:
-        if f.id in self.findings:
-            return
-        if sc is not None:
-            f.witness = witness_yaml(self.kb, sc.facts, sc.reference_date, f, sc)
-            f.scenario = f"{sc.kind}: {sc.name}"
-        self.findings[f.id] = f
+    def _told(self, side: Side, d: str) -> Side:
+        """The side's proof told for a reader (the explanations' summary-first story, in the memo's language)."""
+        if side.proof is None:
+            return side
+        doc = self.kb.documents[d]
+        kind = "why" if side.holds else "whynot"
+        try:
+            story = tell_all(kind, (side.proof,), Phrasing(self.lang, self.kb.vocabulary, {}, doc), Options())[0]
+        except (OerlogError, KeyError, ValueError, TypeError) as exc:  # the older renderer stays available
+            self.notes.append(f"{d}: the proof of {side.goal} could not be told in words: {exc}")
+            return side
+        side.proof_text = story_text(story, self.lang, Options(), doc.title)
+        side.proof_md = story_markdown(story, self.lang, Options())
+        return side
 
-    # --- static findings ------------------------------------------------------------------------------
+    def _add(self, f: Finding) -> None:
+        if not f.provision:
+            first = next((lb for sd in f.sides for lb, _ in sd.citations), "")
+            f.provision = first if first.startswith(tuple(f.documents)) or not first else f"{f.documents[0]} {first}"
+        self.findings.setdefault(f.id, f)
 
     def _static(self) -> None:
-        for f in parameter_differences(self.kb, self.docs, self.selected):
-            self._add(f, None)
+        for f in parameter_differences(self.kb, self.pairs, self.lang):
+            self._add(f)
         for d in self.selected:
-            for f in unfilled_choices(self.kb, d):
-                self._add(f, None)
+            for f in unfilled_choices(self.kb, d, self.lang):
+                self._add(f)
             for f in worked_examples(self.kb, d, self.loaded.get(d, []), self.lang, self.stats, self.notes):
-                self._add(f, None)
-            for f in dangling_references(self.kb, d):
-                self._add(f, None)
+                self._add(f)
+            for f in dangling_references(self.kb, d, self.lang):
+                self._add(f)
 
 
-def gap_pred(outcome_set: str) -> str:
-    """Name of the relation holding the tuples for which no outcome of ``outcome_set`` holds (role ``GAP``)."""
-    return f"_gap_{outcome_set}"
+_PARALLEL: tuple[Checker, list[list[Seed]]] | None = None  # what a forked worker explores (inherited, not pickled)
+
+
+def _workers() -> int:
+    """Worker processes for exploring groups of documents apart: the cores there are (at most 2 used), where
+    processes can be forked."""
+    return min(2, os.cpu_count() or 1) if "fork" in multiprocessing.get_all_start_methods() else 1
+
+
+def _explore_group(i: int) -> tuple[dict[str, tuple[Hit, Scenario]], Stats, list[str]]:
+    assert _PARALLEL is not None
+    checker, groups = _PARALLEL
+    detector = Detector(checker.kb.vocabulary, {d: checker.judge(d) for d in checker.docs}, checker.pairs)
+    return checker._explore(detector, groups[i])
+
+
+def _in_parallel(
+    checker: Checker, groups: list[list[Seed]]
+) -> list[tuple[dict[str, tuple[Hit, Scenario]], Stats, list[str]]]:
+    """Explore the groups in forked worker processes; the results in the groups' order (so the report does not
+    depend on which finished first)."""
+    global _PARALLEL
+    _PARALLEL = (checker, groups)
+    try:
+        pool = multiprocessing.get_context("fork").Pool(_workers())
+        try:
+            results = pool.map(_explore_group, range(len(groups)), chunksize=1)
+        except BaseException:
+            pool.terminate()
+            raise
+        else:
+            pool.close()  # the workers end on their own: terminating them would interrupt them (a traceback each)
+        finally:
+            pool.join()
+        return results
+    finally:
+        _PARALLEL = None
+
+
+def _round_robin(by_doc: dict[str, list[Seed]]) -> list[Seed]:
+    groups = [by_doc[d] for d in sorted(by_doc)]
+    out: list[Seed] = []
+    for k in range(max((len(g) for g in groups), default=0)):
+        out.extend(g[k] for g in groups if k < len(g))
+    return out
+
+
+def _comparison(dim: Dimension) -> str:
+    """The threshold comparison a dimension was found at: "<document> <rule>: <comparison>"."""
+    label = dim.label
+    inner = label[label.index("(") + 1 : -1] if "(" in label else label
+    return inner
+
+
+def _random_value(kb: KnowledgeBase, d: Dimension, rng: random.Random) -> Value:
+    pred, row, i = d.targets[0]
+    ftype = kb.vocabulary.relations[pred].fields[i].type
+    v = row[i]
+    if rng.random() < 0.5:
+        return rng.choice(d.values)
+    if isinstance(v, dt.date):
+        return v + dt.timedelta(days=rng.randint(-60, 60))
+    if ftype == "grade":
+        return Decimal(rng.randint(10, 100)) / 10
+    if isinstance(v, int) and not isinstance(v, bool):
+        return max(0, v + rng.randint(-3, 3))
+    if isinstance(v, Decimal):
+        return max(Decimal(0), v + Decimal(rng.randint(-30, 30)) / 10)
+    return rng.choice(d.values)
+
+
+def _said(ph: Phrasing, pred: str, row: Row) -> str | None:
+    """The fact as the vocabulary's sentence says it, quoted (‘anna is uitgesloten van de herkansing van Vorm en
+    functie’), where the concept or relation has a ``text``; else None (the atom is shown)."""
+    rel = ph.relation(pred)
+    if rel is None or rel.text is None:
+        return None
+    return f"‘{ph.fact(pred, row)}’"
+
+
+def _holds_text(ph: Phrasing, pred: str, row: Row, holds: bool) -> str:
+    """One side's statement: the concept's sentence, or "geldt niet: ‘…’"; the atom where there is no sentence."""
+    nl = ph.lang == "nl"
+    said = _said(ph, pred, row)
+    if said is not None:
+        return said[1:-1] if holds else ("geldt niet: " if nl else "does not hold: ") + said
+    atom = fact_text(pred, row)
+    if nl:
+        return f"{atom} geldt" if holds else f"{atom} geldt niet"
+    return f"{atom} holds" if holds else f"{atom} does not hold"
+
+
+def _title(kb: KnowledgeBase, hit: Hit, lang: str) -> str:
+    """One sentence: what the finding is, the concepts in the vocabulary's words where it has them."""
+    nl = lang == "nl"
+    ph = Phrasing(lang, kb.vocabulary)
+    p = hit.parts
+
+    def said(x: Part) -> str:
+        return _said(ph, x.pred, x.row) or fact_text(x.pred, x.row)
+
+    worded = all(_said(ph, x.pred, x.row) is not None for x in p)
+    if hit.kind == "contradiction":
+        a, b = p[0], p[1]
+        if worded:
+            both = "gelden allebei" if nl else "both hold"
+            return f"{a.document}: {said(a)} {'en' if nl else 'and'} {said(b)} {both}"
+        return (
+            f"{a.document}: {a.pred} en {b.pred} gelden allebei voor {row_text(a.row)}"
+            if nl
+            else f"{a.document}: {a.pred} and {b.pred} both hold for {row_text(a.row)}"
+        )
+    if hit.kind == "gap":
+        if worded:
+            listed = "; ".join(said(x) for x in p)
+            return f"{p[0].document}: " + (f"geen van deze geldt: {listed}" if nl else f"none of these holds: {listed}")
+        names = ", ".join(x.pred for x in p)
+        return (
+            f"{p[0].document}: geen van {names} geldt voor {row_text(p[0].row)}"
+            if nl
+            else f"{p[0].document}: none of {names} holds for {row_text(p[0].row)}"
+        )
+    a, b = p[0], p[1]
+    if a.holds and b.holds and a.pred == b.pred:
+        fields = ph.fields_of(a.pred)
+        last = fields[len(a.row) - 1] if len(fields) >= len(a.row) else None
+        va, vb = ph.value(a.row[-1], last), ph.value(b.row[-1], last)
+        open_row = (*a.row[:-1], None)  # the value the documents differ on, left open: "is …"
+        what = (
+            f"‘{ph.fact(a.pred, open_row)}’"
+            if _said(ph, a.pred, a.row) is not None
+            else f"{a.pred}({row_text(a.row[:-1])}, …)"
+        )
+        return (
+            f"{what}: {a.document} geeft {va}, {b.document} geeft {vb}"
+            if nl
+            else f"{what}: {a.document} gives {va}, {b.document} gives {vb}"
+        )
+    if a.holds and b.holds:
+        return (
+            f"{a.document} concludeert {said(a)}, {b.document} {said(b)}"
+            if nl
+            else f"{a.document} concludes {said(a)}, {b.document} {said(b)}"
+        )
+    yes, no = (a, b) if a.holds else (b, a)
+    return (
+        f"{yes.document} concludeert {said(yes)}; {no.document} niet"
+        if nl
+        else f"{yes.document} concludes {said(yes)}; {no.document} does not"
+    )
 
 
 def _rules_deriving(doc: Document, m: Model, pred: str, t: Row) -> list[str]:
-    """Ids of the rules with an instance concluding ``pred(t)`` (all the document's rules for ``pred`` when it
-    does not hold)."""
-    if not m.holds(pred, t):
-        return sorted({r.id for r in doc.program.rules if r.head.pred == pred and not r.defeats})
+    """Ids of the rules with an instance concluding ``pred(t)``."""
     ids: set[str] = set()
     oc = m.plan.option_copies.get(pred)
-    heads = set(oc.names()) if oc is not None else {pred}  # under listed options: the rules of every copy
+    heads = set(oc.names()) if oc is not None else {pred}
     for cr in m.plan.rules:
         if cr.head.pred not in heads or cr.kind is not RuleKind.RULE or cr.possible:
             continue
@@ -536,3 +603,15 @@ def _rules_deriving(doc: Document, m: Model, pred: str, t: Row) -> list[str]:
 
 def _rule_infos(doc: Document, pred: str) -> list[RuleInfo]:
     return [RuleInfo.of(r, doc) for r in doc.program.rules if r.head.pred == pred and not r.defeats]
+
+
+def _related_infos(kb: KnowledgeBase, doc: Document, pred: str) -> list[RuleInfo]:
+    """Where the document has no rule for ``pred``: its rules for the concepts declared exclusive with it (the
+    provisions on its side of a refinement)."""
+    rel = kb.vocabulary.concepts.get(pred)
+    others = set(rel.exclusive_with) if rel else set()
+    others |= {n for n, r in kb.vocabulary.concepts.items() if pred in r.exclusive_with}
+    return [RuleInfo.of(r, doc) for r in doc.program.rules if r.head.pred in others and not r.defeats]
+
+
+__all__ = ["Checker", "citation_label", "provision_text"]

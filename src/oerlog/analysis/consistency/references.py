@@ -103,7 +103,7 @@ def resolves(doc: Document, article: str, lid: str | None, citing_article: str) 
     return any(k.startswith(article + ".") for k in doc.articles)
 
 
-def dangling_references(kb: KnowledgeBase, d: str) -> list[Finding]:
+def dangling_references(kb: KnowledgeBase, d: str, lang: str = "nl") -> list[Finding]:
     """One finding per reference in document ``d``'s text to an article (or lid) that does not exist in it, or
     in its frame OER where the text names the OER; references from provisions marked as external are skipped."""
     out: list[Finding] = []
@@ -121,16 +121,23 @@ def dangling_references(kb: KnowledgeBase, d: str) -> list[Finding]:
             continue
         docs = [d] if target is doc else sorted([d, target.id])
         where = f"art. {ref.article}" + (f" lid {ref.lid}" if ref.lid else "")
+        of = f" of {target.id}" if target is not doc else ""
+        van = f" van {target.id}" if target is not doc else ""
         f = Finding(
             "dangling_reference",
-            f"{d} {prov.label} refers to {where}"
-            + (f" of {target.id}" if target is not doc else "")
-            + ", which does not exist there",
+            (
+                f"{d} {prov.label} verwijst naar {where}{van}, dat daar niet bestaat"
+                if lang == "nl"
+                else f"{d} {prov.label} refers to {where}{of}, which does not exist there"
+            ),
             docs,
             None,
             [prov.label, ref.text],
             [Side(d, f"“…{ref.context}…”", None, [], [(prov.label, shorten(prov.text))])],
-            note="articles of " + target.id + ": " + ", ".join(list(target.articles)[:30]),
+            note=("artikelen van " if lang == "nl" else "articles of ")
+            + target.id
+            + ": "
+            + ", ".join(list(target.articles)[:30]),
         )
         out.append(f)
     return out

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import itertools
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from oerlog.errors import OerlogError
@@ -37,12 +38,18 @@ class Scenario:
 
 
 def facts_key(facts: dict[str, set[Row]]) -> str:
-    """A hash of a set of facts (the same facts give the same key, whatever their order)."""
+    """A hash of a set of facts (the same facts give the same key, whatever their order): the canonical form of a
+    scenario."""
     h = hashlib.sha256()
     for pred in sorted(facts):
-        rows = sorted("(" + ", ".join(format_literal(v) for v in r) + ")" for r in facts[pred])
+        rows = sorted(_row_key(r) for r in facts[pred])
         h.update((pred + "".join(rows) + "\n").encode())
     return h.hexdigest()
+
+
+@lru_cache(maxsize=200_000)
+def _row_key(r: Row) -> str:
+    return "(" + ", ".join(format_literal(v) for v in r) + ")"
 
 
 def apply_sets(facts: dict[str, set[Row]], sets: list[tuple[str, Row, int, Value]]) -> dict[str, set[Row]]:

@@ -4,6 +4,8 @@ values, unfilled template choices, and worked examples in the text that disagree
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 
 from oerlog.analysis.consistency.findings import Finding, Side, Stats
@@ -18,32 +20,99 @@ from oerlog.lang import ir
 from oerlog.lang.depgraph import DependencyGraph
 from oerlog.lang.parser import parse_atom
 from oerlog.testing.scenarios import Scenario as ScenarioTest
-from oerlog.values import Value, format_literal, format_value
+from oerlog.values import format_literal, format_value
+
+DAYS_PER_UNIT = {
+    "days": Decimal(1),
+    "working_days": Decimal(7) / Decimal(5),
+    "weeks": Decimal(7),
+    "months": Decimal("30.4375"),
+    "years": Decimal("365.25"),
+}
 
 
-def parameter_differences(kb: KnowledgeBase, docs: list[str], selected: list[str]) -> list[Finding]:
-    """One finding per parameter that has different values in ``docs`` (one of them among ``selected``)."""
+def parameter_differences(kb: KnowledgeBase, pairs: Mapping[tuple[str, str], str], lang: str = "nl") -> list[Finding]:
+    """One finding per pair of compared documents and shared parameter concept (a vocabulary parameter, declared
+    by name or with ``@kind``) on which they differ: whatever the parameters are called, and in whatever unit they
+    count (six weeks and a month and a half are the same term; terms in different units are compared in days).
+    Between institutions (``--across``) the difference is an institutional difference."""
     out: list[Finding] = []
-    for name in sorted(kb.vocabulary.parameters):
-        values: dict[str, tuple[Value, ir.ParamDecl]] = {}
-        for d in docs:
-            decl = kb.documents[d].param_decl(name)
-            if decl is not None and decl.value is not None:
-                values[d] = (decl.value, decl)
-        distinct = {format_literal(v) for v, _ in values.values()}
-        if len(distinct) < 2 or not set(values) & set(selected):
-            continue
-        sides = []
-        for d, (v, decl) in sorted(values.items()):
-            doc = kb.documents[d]
-            cites = [(citation_label(c, doc.provision(c)), provision_text(doc.provision(c))) for c in decl.ann.cites]
-            sides.append(Side(d, f"${name} = {format_value(v)}", None, [], cites))
-        shown = ", ".join(f"{d}: {format_value(v)}" for d, (v, _) in sorted(values.items()))
-        out.append(Finding("parameter_difference", f"${name}: {shown}", sorted(values), None, [name], sides))
+    shared = kb.vocabulary.parameters
+    for (a, b), rel in sorted(pairs.items()):
+        per_doc = {d: _concepts(kb.documents[d], shared) for d in (a, b)}
+        for concept in sorted(set(per_doc[a]) & set(per_doc[b])):
+            da, db = per_doc[a][concept], per_doc[b][concept]
+            if _same(da, db):
+                continue
+            sides = []
+            for d, decl in ((a, da), (b, db)):
+                doc = kb.documents[d]
+                cites = [
+                    (citation_label(c, doc.provision(c)), provision_text(doc.provision(c))) for c in decl.ann.cites
+                ]
+                shown = _shown(decl, lang)
+                sides.append(Side(d, f"${decl.name} = {shown}", None, [], cites))
+            text = f"{concept}: {a} ${da.name} = {_shown(da, lang)}, {b} ${db.name} = {_shown(db, lang)}"
+            kind = "institutional_difference" if rel == "across" else "parameter_difference"
+            out.append(Finding(kind, text, [a, b], concept, [concept, da.name, db.name], sides))
     return out
 
 
-def unfilled_choices(kb: KnowledgeBase, d: str) -> list[Finding]:
+def _concepts(doc: Document, shared: Mapping[str, object]) -> dict[str, ir.ParamDecl]:
+    """The document's filled parameters by the shared concept they declare (first one per concept)."""
+    out: dict[str, ir.ParamDecl] = {}
+    for p in doc.program.params:
+        concept = p.concept(shared)
+        if concept and p.value is not None and concept not in out:
+            out[concept] = p
+    return out
+
+
+def _same(a: ir.ParamDecl, b: ir.ParamDecl) -> bool:
+    if a.unit in DAYS_PER_UNIT and b.unit in DAYS_PER_UNIT and a.unit != b.unit:
+        va, vb = a.value, b.value
+        if isinstance(va, (int, Decimal)) and isinstance(vb, (int, Decimal)):
+            return Decimal(va) * DAYS_PER_UNIT[a.unit] == Decimal(vb) * DAYS_PER_UNIT[b.unit]
+    return format_literal(a.value) == format_literal(b.value) if a.value is not None and b.value is not None else False
+
+
+UNIT_WORDS = {
+    "nl": {
+        "days": ("dag", "dagen"),
+        "working_days": ("werkdag", "werkdagen"),
+        "weeks": ("week", "weken"),
+        "months": ("maand", "maanden"),
+        "years": ("jaar", "jaar"),
+        "ec": ("EC", "EC"),
+        "grade": ("", ""),
+        "minutes": ("minuut", "minuten"),
+        "hours": ("uur", "uur"),
+    },
+    "en": {
+        "days": ("day", "days"),
+        "working_days": ("working day", "working days"),
+        "weeks": ("week", "weeks"),
+        "months": ("month", "months"),
+        "years": ("year", "years"),
+        "ec": ("EC", "EC"),
+        "grade": ("", ""),
+        "minutes": ("minute", "minutes"),
+        "hours": ("hour", "hours"),
+    },
+}
+
+
+def _shown(decl: ir.ParamDecl, lang: str) -> str:
+    """The parameter's value with its unit in words (``6 weken``, ``1 day``)."""
+    v = format_value(decl.value, lang) if decl.value is not None else "?"
+    if not decl.unit:
+        return v
+    one, many = UNIT_WORDS["nl" if lang == "nl" else "en"].get(decl.unit, (decl.unit, decl.unit))
+    word = one if decl.value == 1 else many
+    return f"{v} {word}" if word else v
+
+
+def unfilled_choices(kb: KnowledgeBase, d: str, lang: str = "nl") -> list[Finding]:
     """One finding per template parameter of document ``d`` left open that blocks rules."""
     out: list[Finding] = []
     doc = kb.documents[d]
@@ -63,15 +132,33 @@ def unfilled_choices(kb: KnowledgeBase, d: str) -> list[Finding]:
                     (citation_label(c, doc.provision(c)), shorten(provision_text(doc.provision(c))))
                     for c in r.ann.cites
                 ]
-        side = Side(d, f"${p.name} is unfilled: rules {', '.join(blocked)} derive nothing", None, blocked, dedup(cites))
+        nl = lang == "nl"
+        what = ", ".join(concl) or ("geen conclusie" if nl else "no conclusion")
+        side = Side(
+            d,
+            (
+                f"${p.name} is niet ingevuld: wat de regels {', '.join(blocked)} concluderen, blijft onbepaald"
+                if nl
+                else f"${p.name} is unfilled: what rules {', '.join(blocked)} conclude stays undetermined"
+            ),
+            None,
+            blocked,
+            dedup(cites),
+        )
         f = Finding(
             "unfilled_choice",
-            f"{d}: the template leaves ${p.name} open; {', '.join(concl) or 'no conclusion'} depend(s) on it",
+            (
+                f"{d}: hangt af van keuze ${p.name}, die het model openlaat; daarvan hangt af: {what}"
+                if nl
+                else f"{d}: depends on choice ${p.name}, which the template leaves open; depending on it: {what}"
+            ),
             [d],
             p.name,
             [p.name],
             [side],
-            note=("shared concepts affected: " + ", ".join(shared)) if shared else "",
+            note=(("gedeelde conclusies: " if nl else "shared concepts affected: ") + ", ".join(shared))
+            if shared
+            else "",
         )
         out.append(f)
     return out
@@ -94,10 +181,14 @@ def worked_examples(
             continue
         rule = doc.rule(sc.rule) if sc.rule else None
         infos = [RuleInfo.of(rule, doc)] if rule else []
-        text_side = Side(d, f"the text's example: {sc.source_example or sc.name}", None, [], [])
+        nl = lang == "nl"
+        example = sc.source_example or sc.name
+        text_side = Side(
+            d, f"het voorbeeld in de tekst: {example}" if nl else f"the text's example: {example}", None, [], []
+        )
         rule_side = Side(
             d,
-            f"the rule{' ' + rule.id if rule else ''}: {sc.disagrees}",
+            f"{'de regel' if nl else 'the rule'}{' ' + rule.id if rule else ''}: {sc.disagrees}",
             None,
             [i.id for i in infos],
             citations_of(infos),
@@ -123,7 +214,11 @@ def worked_examples(
             notes.append(f"{p}: {sc.name}: {exc.message}")
         f = Finding(
             "worked_example",
-            f"{d}: worked example '{sc.name}' disagrees with rule {sc.rule or '?'}",
+            (
+                f"{d}: het voorbeeld '{sc.name}' in de tekst wijkt af van regel {sc.rule or '?'}"
+                if nl
+                else f"{d}: worked example '{sc.name}' disagrees with rule {sc.rule or '?'}"
+            ),
             [d],
             None,
             [sc.rule or "", sc.name],

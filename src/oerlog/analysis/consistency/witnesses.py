@@ -11,6 +11,7 @@ from pathlib import Path
 from oerlog.analysis.consistency.findings import Finding, Report
 from oerlog.analysis.consistency.scenarios import Scenario
 from oerlog.analysis.consistency.text import row_text
+from oerlog.explain.words import Phrasing
 from oerlog.kb.loader import KnowledgeBase
 from oerlog.outputs import write_text
 from oerlog.semantics.model import Row
@@ -58,6 +59,35 @@ def witness_yaml(
             fields = ", ".join(f"{f.name}: {_yaml_value(v)}" for f, v in zip(rel.fields, row, strict=True))
             lines.append(f"    - {{{fields}}}")
     return "\n".join(lines) + "\n"
+
+
+def story(kb: KnowledgeBase, facts: dict[str, set[Row]], reference_date: dt.date | None, lang: str) -> list[str]:
+    """The witness case in words, one sentence per fact as an explanation says it (the vocabulary's ``text`` of
+    the relation, ids by their display names, values the Dutch or English way; a relation without a sentence as
+    its label and fields), the reference date first."""
+    ph = Phrasing(lang, kb.vocabulary)
+    lines: list[str] = []
+    rd = next(iter(facts.get("reference_date", ())), None)
+    ref = rd[0] if rd else reference_date
+    if isinstance(ref, dt.date):
+        lines.append(("Peildatum: " if lang == "nl" else "Reference date: ") + ph.date(ref) + ".")
+    for pred in sorted(facts):
+        if pred == "reference_date" or pred not in kb.vocabulary.relations:
+            continue
+        for row in sorted(facts[pred], key=row_text):
+            lines.append(_sentence(ph.fact(pred, row)))
+    return lines
+
+
+def _sentence(text: str) -> str:
+    """``text`` as a sentence: a capital first letter (an id or a name begins as written) and a full stop."""
+    text = text.rstrip(".")
+    if text[:1].islower() and text.split(" ", 1)[0] in _ARTICLES:
+        text = text[0].upper() + text[1:]
+    return text + "."
+
+
+_ARTICLES = frozenset({"de", "het", "een", "the", "a", "an"})
 
 
 def write_witnesses(report: Report, folder: Path) -> None:

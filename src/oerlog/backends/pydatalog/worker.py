@@ -318,13 +318,13 @@ def _computing(plan: Plan, index: int) -> str:
     """What the worker computes while it asks the instances of rule ``index`` (before any: loads)."""
     if 0 <= index < len(plan.rules) and plan.rules[index].index == index:
         cr = plan.rules[index]
-        return f"{cr.head.pred} (rule {cr.id})"
+        return f"computing {cr.head.pred} (rule {cr.id})"
     return LOADING
 
 
 def _timeout(limit: float, current: str) -> EvaluationTimeout:
     return EvaluationTimeout(
-        f"evaluation did not finish within {limit:g} s while computing {current}",
+        f"evaluation did not finish within {limit:g} s while {current}",
         value=current,
         hint="the facts may be too many for the time limit (a recursive relation may grow very "
         f"large); raise the limit with {TIMEOUT_VARIABLE}",
@@ -340,7 +340,7 @@ def _ended(proc: BaseProcess, current: str) -> BaseException:
     if code is not None and -code in STOP_SIGNALS:
         return Interrupted(-code)
     how = f" (killed by signal {-code})" if code is not None and code < 0 else ""
-    return EvaluationError(f"the engine process ended unexpectedly{how} while computing {current}", value=current)
+    return EvaluationError(f"the engine process ended unexpectedly{how} while {current}", value=current)
 
 
 @contextlib.contextmanager
