@@ -1,6 +1,9 @@
 """The Spark engine against DuckDB (and pyDatalog): generated cohorts of every bundled document, hard cases, the
 located report of a bad row, and the SQL that --emit-sql --dialect spark prints being the SQL the engine runs.
 
+The tests that start Spark (a JVM: tens of seconds) carry the ``slow`` marker and run in CI's second step; the
+compile-time ones (refusals, the script, the options) run in the default step.
+
 Every test here runs on one xdist worker (``xdist_group("spark")``, ``--dist loadgroup``) in one SparkSession
 (``local[2]``, ``spark.sql.shuffle.partitions=2``), so that two JVMs never share the two cores. Without Java the
 tests fail, with a message that says so: CI installs Java first (README, system packages).
@@ -49,7 +52,7 @@ SMALL = {
 # recursion (uu-geo's month_start) and every relation of every document run in the slow test
 GOALS = {
     "rug-ma-oer-2019": ["resit_allowed", "study_load_not_whole"],
-    "rug-tg-ra-2018": ["final_grade", "result_announced_timely"],
+    "rug-tg-ra-2018": ["final_grade", "result_timely"],
     "uu-geo-ma-oer-2019": ["assessment_delay_unexcused", "credited_ec"],
     "uu-gnk-ba-2025": ["resit_excluded", "resit_invited", "refer_to_study_adviser"],
     "vumc-gnk-ma-rr-2018": ["validity_extension_excluded", "may_take_test", "decision_late", "stk_question_kept"],
@@ -104,6 +107,7 @@ def test_ci_goals_are_conclusions_of_their_documents() -> None:
         assert set(goals) <= heads, doc
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("doc", DOCS)
 def test_spark_derives_what_duckdb_derives(doc: str, spark: Any, cohorts: dict[str, Path], tmp_path: Path) -> None:
     """The goals' rows, with their rule ids, articles and status, are the same on Spark and DuckDB: the two CSV
@@ -116,6 +120,7 @@ def test_spark_derives_what_duckdb_derives(doc: str, spark: Any, cohorts: dict[s
     assert any(c["facts"] or c.get("undetermined") for c in duck.counts)
 
 
+@pytest.mark.slow
 def test_one_goal_parquet_and_constants(spark: Any, cohorts: dict[str, Path], tmp_path: Path) -> None:
     """One goal with a constant: the typed columns (a Parquet file) and the rows selected are the same."""
     import duckdb
@@ -227,6 +232,7 @@ def _hard_inputs(con: Any, prog: Any) -> None:
         create_calendar(con, {2023, 2024, 2025, 2026})
 
 
+@pytest.mark.slow
 def test_hard_cases_are_the_same_on_pydatalog_duckdb_and_spark(spark: Any, tmp_path: Path) -> None:
     """Month ends and leap days, day of the week and working days around holidays, repeating decimals in divisions
     and means (and their negative and tiny quotients), rounding and truncation of negative values, recursion
@@ -298,6 +304,7 @@ def test_recursion_runs_more_rounds_than_the_script_shows(tmp_path: Path) -> Non
 # --- inputs: the same located report; what is refused ------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_bad_row_gives_the_same_located_report_on_spark(spark: Any, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     """Spark's CSV reader knows no line numbers: the rows are validated before Spark sees them, so a bad row is
     reported with its file and line exactly as on DuckDB (and the run stops before Spark starts)."""

@@ -208,7 +208,9 @@ def result_counts(
         entry: dict[str, Any] = {
             "conclusion": g,
             "facts": int(facts),
-            rel.columns[0] if rel.columns else "rows": int(students),
+            "first_column": rel.columns[0] if rel.columns else None,  # usually student
+            "distinct_first": int(students) if rel.columns else 0,  # how many students (distinct first values)
+            UNDETERMINED: 0,
         }
         if g in prog.plan.uncertain and ir.possible_name(g) in prog.derived:
             (open_facts,) = c.con.execute(
