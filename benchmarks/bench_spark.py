@@ -84,7 +84,7 @@ def main() -> None:
     print("|---:|---:|---:|---|---:|---|")
     for n, duck, spark, same in rows:
         s = spark[2]
-        phases = f"{s['load']:.1f} / {s['evaluate']:.1f} / {s['output']:.1f} s"
+        phases = " / ".join(f"{float(s[k]):.1f}" for k in ("load", "evaluate", "output")) + " s"  # JSON: decimal text
         print(
             f"| {n:,} | {duck[0]:.1f} s ({duck[1]:.1f} GB) | {spark[0]:.1f} s ({spark[1]:.1f} GB) | {phases} | "
             f"{spark[0] / duck[0]:.1f}x | {'yes' if same else 'NO'} |"
