@@ -409,17 +409,17 @@ def test_generator_is_deterministic_and_has_boundary_cases(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("doc_id", DOCS_HEAVY_SLOW)
-def test_emitted_sql_parses_as_spark_and_trino(doc_id: str) -> None:
+def test_emitted_sql_parses_as_trino(doc_id: str) -> None:
+    """Trino SQL is translated by sqlglot and parsed (never run); Spark SQL is run (tests/test_spark.py)."""
     sqlglot = pytest.importorskip("sqlglot")
     k = kb()
     prog = compile_plan(k.document(doc_id).plan(), k.vocabulary)
     script = prog.script()
     statements = sqlglot.parse(script, read="duckdb")
     assert len([s for s in statements if s is not None]) >= len(prog.statements)
-    for dialect in ("spark", "trino"):
-        out = transpile(script, dialect)
-        parsed = sqlglot.parse(out, read=dialect)
-        assert len([s for s in parsed if s is not None]) >= len(prog.statements)
+    out = transpile(script, "trino")
+    parsed = sqlglot.parse(out, read="trino")
+    assert len([s for s in parsed if s is not None]) >= len(prog.statements)
 
 
 def test_emit_sql_cli(cli) -> None:  # type: ignore[no-untyped-def]

@@ -50,6 +50,21 @@ def _reference_date(text: str | None) -> dt.date | None:
     return d
 
 
+def _settings(pairs: tuple[str, ...]) -> dict[str, str]:
+    """The Spark settings of --spark-conf KEY=VALUE."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not key.strip().startswith("spark."):
+            raise UsageError(
+                f"--spark-conf takes a Spark setting KEY=VALUE, got {pair!r}",
+                value=pair,
+                example="--spark-conf spark.executor.memory=8g",
+            )
+        out[key.strip()] = value.strip()
+    return out
+
+
 def _echo_notes(notes: list[str]) -> None:
     for note in notes:
         click.echo(f"note: {note}", err=True)
@@ -102,13 +117,41 @@ def cohort_options(f: F) -> F:
 @click.option(
     "--explain", "explain", default=None, metavar="STUDENT", help="Prove one student's conclusions (pyDatalog)."
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="Where the rules run: DuckDB (embedded) or Apache Spark (pip install 'oerlog[spark]', Java 17 or later).",
+)
+@click.option(
+    "--master",
+    default=None,
+    metavar="URL",
+    help="--engine spark: the Spark master (spark://host:7077, yarn, k8s://..., local[4]). Default: the one "
+    "spark-submit gave, else local[*].",
+)
+@click.option(
+    "--stage",
+    default=None,
+    metavar="DIR|URL",
+    help="--engine spark: where the validated inputs, the stored relations and the result rows go, a folder or "
+    "URL (hdfs://, s3a://) the driver and every executor reach. Default: a temporary folder, removed afterwards.",
+)
+@click.option(
+    "--spark-conf",
+    "spark_conf",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="--engine spark: a Spark setting (repeatable), e.g. spark.executor.memory=8g.",
+)
 @click.option("--emit-sql", is_flag=True, help="Print the compiled SQL instead of running it.")
 @click.option(
     "--dialect",
     type=click.Choice(["duckdb", "spark", "trino"]),
-    default="duckdb",
-    show_default=True,
-    help="With --emit-sql: the SQL dialect (spark and trino are transpiled with sqlglot).",
+    default=None,
+    help="With --emit-sql: the SQL dialect (default: the --engine's). spark is what --engine spark runs; trino is "
+    "translated with sqlglot and only parsed, never run.",
 )
 @click.option(
     "--lang",
@@ -132,12 +175,17 @@ def batch(
     sort: bool | None,
     rejects: str | None,
     explain: str | None,
+    engine: str,
+    master: str | None,
+    stage: str | None,
+    spark_conf: tuple[str, ...],
     emit_sql: bool,
-    dialect: str,
+    dialect: str | None,
     lang: str,
     fmt: str,
 ) -> None:
-    """Run a document over a cohort (CSV / Parquet / DuckDB tables) with the SQL back end (DuckDB).
+    """Run a document over a cohort (CSV / Parquet / DuckDB tables) with the SQL back end: DuckDB, or Apache Spark
+    (--engine spark, on this machine or a cluster with --master).
 
     Every output row names the rule and the articles that produced it; the summary counts conclusions per rule
     and article. Input rows that do not fit the vocabulary are reported with file and row number.
@@ -147,11 +195,13 @@ def batch(
       oerlog generate --students 100000 -o cohort/
       oerlog batch --doc uu-gnk-ba-2025 --data cohort/ --goal resit_excluded --goal resit_invited -o out.parquet
       oerlog batch --doc uu-gnk-ba-2025 --data cohort/ --goal resit_excluded --explain s0000042
+      oerlog batch --doc uu-gnk-ba-2025 --data cohort/ --goal resit_excluded --engine spark -o out.parquet
       oerlog batch --doc uu-gnk-ba-2025 --data cohort/ --goal resit_excluded --emit-sql --dialect spark
     """
     # deferred: the cohort package (DuckDB)
     from oerlog.cohort.batch import batch as run_batch
     from oerlog.cohort.explain import explain_student
+    from oerlog.cohort.spark import SparkOptions
     from oerlog.cohort.summary import batch_dict, batch_text, load_notes, sql_script
 
     kb = ctx.kb
@@ -163,8 +213,17 @@ def batch(
         )
     overrides = parse_overrides(doc, list(params))
     ref = _reference_date(reference_date)
+    spark = None
+    if engine == "spark":
+        spark = SparkOptions(master=master, stage=stage, conf=_settings(spark_conf))
+    elif master or spark_conf or (stage and not (emit_sql and dialect == "spark")):
+        raise UsageError(
+            "--master, --stage and --spark-conf are options of the Spark engine",
+            value=" ".join(x for x in (master, stage, *spark_conf) if x),
+            example=f"oerlog batch --doc {doc_id} --data cohort/ --goal {goals[0]} --engine spark --master local[4]",
+        )
     if emit_sql:
-        script, notes = sql_script(kb, doc_id, goals, overrides, dialect)
+        script, notes = sql_script(kb, doc_id, goals, overrides, dialect or engine, stage)
         click.echo(script)
         _echo_notes(notes)
         return
@@ -186,6 +245,7 @@ def batch(
         progress=_progress_printer(progress),
         sort=sort,
         rejects=Path(rejects) if rejects else None,
+        spark=spark,
     )
     if res.rejects:
         click.echo(f"{res.report.bad_count} bad row(s) rejected, listed in {res.rejects}", err=True)

@@ -14,6 +14,7 @@ from oerlog.backends.sql import SqlProgram, sql_literal
 from oerlog.cohort.database import Cohort, Progress, goal_filters, names_of, parse_goals
 from oerlog.cohort.inputs import check_outputs
 from oerlog.cohort.report import conclusion_counts, result_select
+from oerlog.cohort.spark import SparkOptions, Stage, compile_for_spark, result_counts, run_on_spark, write_result
 from oerlog.cohort.validate import LoadReport, write_rejects
 from oerlog.errors import UsageError
 from oerlog.kb.loader import KnowledgeBase
@@ -50,9 +51,13 @@ def batch(
     cohort: Cohort | None = None,
     sort: bool | None = None,
     rejects: Path | None = None,
+    spark: SparkOptions | None = None,
 ) -> BatchResult:
     """Run the document over the cohort in ``data`` and write the goals' conclusions to ``output`` (sorted when
     ``sort``; by default a CSV file is sorted and a Parquet file is not, see :func:`write_results`).
+
+    The rules run on DuckDB, or on Spark when ``spark`` is given (:mod:`oerlog.cohort.spark`: the same inputs,
+    validation, output and counts).
 
     Rejected rows (``on_error="reject"``) are listed in ``rejects`` (by default ``OUT.rejects.csv`` beside the
     output, or ``rejects.csv``); a clean run removes a rejects file an earlier run left there. Every file is
@@ -68,15 +73,33 @@ def batch(
     try:
         companion = rejects or (output.with_suffix(".rejects.csv") if output is not None else None)
         check_outputs(c.source, {"-o": output, "--rejects": companion})
-        prog = c.compile(doc, names, overrides, "derived")
-        prog.filters = goal_filters(prog, atoms)
-        t_compile = time.perf_counter() - t0
-        seconds_eval = c.run(prog)
-        c.report.unread = sorted(set(c.source.files) - c.loaded)
-        t_out = time.perf_counter()
-        if output is not None:
-            write_results(c, prog, names, output, sort=sort)
-        res = BatchResult(doc.id, prog, *conclusion_counts(c.con, prog, names), output, {}, c.report)
+        stage = Stage.open(spark.stage) if spark is not None else None
+        try:
+            if stage is None:
+                prog = c.compile(doc, names, overrides, "derived")
+                prog.filters = goal_filters(prog, atoms)
+            else:
+                prog = compile_for_spark(c, doc, atoms, names, overrides, stage.url)
+            t_compile = time.perf_counter() - t0
+            if spark is None or stage is None:
+                seconds_eval = c.run(prog)
+            else:
+                seconds_eval = run_on_spark(c, prog, stage, spark, progress)
+            c.report.unread = sorted(set(c.source.files) - c.loaded)
+            t_out = time.perf_counter()
+            if stage is None:
+                if output is not None:
+                    write_results(c, prog, names, output, sort=sort)
+                counted = conclusion_counts(c.con, prog, names)
+            else:
+                if output is not None:
+                    suffix = output_suffix(output)
+                    write_result(c, prog, output, FORMATS[suffix], suffix == ".csv" if sort is None else sort)
+                counted = result_counts(c, prog, names)
+        finally:
+            if stage is not None:
+                stage.close()
+        res = BatchResult(doc.id, prog, *counted, output, {}, c.report)
         if c.report.bad:
             res.rejects = companion or Path("rejects.csv")
             write_rejects(c.report, res.rejects)
@@ -118,9 +141,11 @@ def write_results(
     with diff) is sorted and a Parquet file (read by programs) is written in the order the rows are produced."""
     suffix = output_suffix(output)
     sql, _ = result_select(prog, goals, sort=suffix == ".csv" if sort is None else sort)
-    fmt = "(FORMAT parquet)" if suffix == ".parquet" else "(FORMAT csv, HEADER, DELIMITER ',')"
     with atomic_path(output) as tmp:  # COPY writes as it goes: into a temporary file, renamed when complete
-        cohort.con.execute(f"COPY ({sql}) TO {sql_literal(str(tmp))} {fmt}")
+        cohort.con.execute(f"COPY ({sql}) TO {sql_literal(str(tmp))} {FORMATS[suffix]}")
+
+
+FORMATS = {".parquet": "(FORMAT parquet)", ".csv": "(FORMAT csv, HEADER, DELIMITER ',')"}
 
 
 __all__ = ["BatchResult", "batch", "output_suffix", "write_results"]

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from oerlog.backends.sql import RULE_COLUMN, SQL_TYPES, SqlProgram, compile_plan, quote, sql_literal
+from oerlog.backends.sql.dialects import DUCKDB, Dialect
 from oerlog.cohort.calendar import calendar_years, create_calendar
 from oerlog.cohort.inputs import INPUT_SCHEMA, InputFile, connect, open_source, stated_relation_of
 from oerlog.cohort.validate import MAX_REPORTED, LoadReport, Validator
@@ -156,14 +157,25 @@ class Cohort:
     # -- evaluation --------------------------------------------------------------------------------------
 
     def compile(
-        self, doc: Document, goals: Sequence[str] | None, overrides: Mapping[str, Value] | None, schema: str
+        self,
+        doc: Document,
+        goals: Sequence[str] | None,
+        overrides: Mapping[str, Value] | None,
+        schema: str,
+        dialect: Dialect = DUCKDB,
     ) -> SqlProgram:
-        """Compile the document (with parameter overrides) for the goals into ``schema``."""
+        """Compile the document (with parameter overrides) for the goals into ``schema`` (in ``dialect``)."""
         plan = doc.plan(dict(overrides) if overrides else None)
-        return compile_plan(plan, self.voc, goals, schema=schema, input_schema=INPUT_SCHEMA)
+        return compile_plan(plan, self.voc, goals, schema=schema, input_schema=INPUT_SCHEMA, dialect=dialect)
 
     def run(self, prog: SqlProgram) -> float:
         """Load the inputs the program reads, then create its tables; returns the evaluation time."""
+        self.prepare(prog)
+        return self.evaluate(prog)
+
+    def prepare(self, prog: SqlProgram) -> None:
+        """Load and validate the inputs the program reads (an input outside the vocabulary is an empty table) and
+        make the working-day calendar when the program uses it."""
         self.load(prog.inputs)
         for name, rel in prog.inputs.items():  # relations outside the vocabulary (none in a checked KB)
             if name not in self.loaded:
@@ -175,6 +187,9 @@ class Cohort:
         if prog.uses_calendar:
             years = calendar_years(self.con, self.voc, self.loaded, prog.plan.params, self.reference_date)
             create_calendar(self.con, years)
+
+    def evaluate(self, prog: SqlProgram) -> float:
+        """Create the program's tables from the loaded inputs (:meth:`prepare`); returns the evaluation time."""
         start = time.perf_counter()
         if prog.schema == INPUT_SCHEMA:
             raise UsageError(
@@ -241,9 +256,9 @@ def _goal_condition(prog: SqlProgram, atom: ir.Atom) -> str | None:
     conds: list[str] = []
     first: dict[str, str] = {}
     for col, arg in zip(rel.columns, atom.args, strict=True):
-        c = quote(col)
+        c = prog.dialect.quote(col)
         if isinstance(arg, ir.Const):
-            conds.append(f"{c} = {sql_literal(arg.value)}")
+            conds.append(f"{c} = {prog.dialect.literal(arg.value)}")
         elif isinstance(arg, ir.Var) and not arg.anonymous:
             if arg.name in first:
                 conds.append(f"{c} = {first[arg.name]}")

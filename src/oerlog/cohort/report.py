@@ -39,56 +39,61 @@ def status_rows(prog: SqlProgram, goal: str) -> str:
     """The rows of ``goal`` with a ``status`` column: ``holds``, or ``undetermined`` for a row that may hold but
     waits for a fact the data does not establish, a body's decision or a choice the document leaves open."""
     rel = prog.derived[goal]
-    held = f"SELECT *, {sql_literal(HOLDS)} AS status FROM {prog.goal_rows(goal)}"
+    q, lit = prog.dialect.quote, prog.dialect.literal
+    h, p = prog.dialect.alias("h"), prog.dialect.alias("p")
+    held = f"SELECT *, {lit(HOLDS)} AS status FROM {prog.goal_rows(goal)}"
     twin = ir.possible_name(goal)
     if goal not in prog.plan.uncertain or twin not in prog.derived:
         return f"({held})"
     cond = prog.filters.get(goal)
     own = prog.derived[twin].columns  # the twin's columns, in the goal's order (named by the rules' variables)
     same = (
-        " AND ".join(f"h.{quote(c)} IS NOT DISTINCT FROM p.{quote(t)}" for c, t in zip(rel.columns, own, strict=True))
+        " AND ".join(f"{h}.{q(c)} IS NOT DISTINCT FROM {p}.{q(t)}" for c, t in zip(rel.columns, own, strict=True))
         or "TRUE"
     )
-    cols = ", ".join(f"p.{quote(t)} AS {quote(c)}" for c, t in zip(rel.columns, own, strict=True))
+    cols = ", ".join(f"{p}.{q(t)} AS {q(c)}" for c, t in zip(rel.columns, own, strict=True))
     maybe = (
-        f"SELECT {cols + ', ' if cols else ''}p.{quote(RULE_COLUMN)}, {sql_literal(UNDETERMINED)} AS status "
-        f"FROM {prog.table(twin)} AS p "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {prog.table(goal)} AS h WHERE {same})"
+        f"SELECT {cols + ', ' if cols else ''}{p}.{q(RULE_COLUMN)}, {lit(UNDETERMINED)} AS status "
+        f"FROM {prog.table(twin)} AS {p} "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {prog.table(goal)} AS {h} WHERE {same})"
     )
     if cond:
-        maybe = f"SELECT * FROM ({maybe}) WHERE {cond}"
+        maybe = f"SELECT * FROM ({maybe}){' AS _m' if prog.dialect.name == 'spark' else ''} WHERE {cond}"
     return f"({held} UNION ALL {maybe})"
 
 
 def result_select(prog: SqlProgram, goals: Sequence[str], sort: bool = True) -> tuple[str, list[str]]:
     """The SQL of the result table and its column names: one goal's columns, or (several goals) ``conclusion``,
-    ``arg1..argN`` as text; then the rule, its articles and the status (holds / undetermined)."""
+    ``arg1..argN`` as text; then the rule, its articles and the status (holds / undetermined). Written in the
+    program's dialect: on Spark the query the result rows are exported with (a sort puts NULLs last, as DuckDB
+    does)."""
+    d = prog.dialect
+    q, lit, text = d.quote, d.literal, d.type_name("VARCHAR")
     cites = (
-        " UNION ALL ".join(
-            f"SELECT {sql_literal(r)} AS rule, {sql_literal(c)} AS articles" for r, c in sorted(prog.rule_cites.items())
-        )
-        or "SELECT CAST(NULL AS VARCHAR) AS rule, CAST(NULL AS VARCHAR) AS articles WHERE FALSE"
+        " UNION ALL ".join(f"SELECT {lit(r)} AS rule, {lit(c)} AS articles" for r, c in sorted(prog.rule_cites.items()))
+        or f"SELECT CAST(NULL AS {text}) AS rule, CAST(NULL AS {text}) AS articles WHERE FALSE"
     )
+    last = " NULLS LAST" if d.name != "duckdb" else ""
     if len(goals) == 1:
         g = goals[0]
         rel = prog.derived[g]
-        cols = [f"d.{quote(c)}" for c in rel.columns]
+        cols = [f"d.{q(c)}" for c in rel.columns]
         names = list(rel.columns) + ["rule", "articles", "status"]
-        order = ", ".join(str(i + 1) for i in range(len(cols) + 1))
+        order = ", ".join(f"{i + 1}{last}" for i in range(len(cols) + 1))
         sql = (
-            f"SELECT {', '.join(cols + [f'd.{quote(RULE_COLUMN)} AS rule', 'c.articles', 'd.status'])} "
+            f"SELECT {', '.join(cols + [f'd.{q(RULE_COLUMN)} AS rule', 'c.articles', 'd.status'])} "
             f"FROM {status_rows(prog, g)} AS d "
-            f"LEFT JOIN ({cites}) AS c ON c.rule = d.{quote(RULE_COLUMN)}" + (f" ORDER BY {order}" if sort else "")
+            f"LEFT JOIN ({cites}) AS c ON c.rule = d.{q(RULE_COLUMN)}" + (f" ORDER BY {order}" if sort else "")
         )
         return sql, names
     width = max(len(prog.derived[g].columns) for g in goals)
     parts = []
     for g in goals:
         rel = prog.derived[g]
-        vals = [f"CAST(d.{quote(c)} AS VARCHAR) AS arg{i + 1}" for i, c in enumerate(rel.columns)]
-        vals += [f"CAST(NULL AS VARCHAR) AS arg{i + 1}" for i in range(len(rel.columns), width)]
+        vals = [f"CAST(d.{q(c)} AS {text}) AS arg{i + 1}" for i, c in enumerate(rel.columns)]
+        vals += [f"CAST(NULL AS {text}) AS arg{i + 1}" for i in range(len(rel.columns), width)]
         parts.append(
-            f"SELECT {sql_literal(g)} AS conclusion, {', '.join(vals)}, d.{quote(RULE_COLUMN)} AS rule, d.status "
+            f"SELECT {lit(g)} AS conclusion, {', '.join(vals)}, d.{q(RULE_COLUMN)} AS rule, d.status "
             f"FROM {status_rows(prog, g)} AS d"
         )
     names = ["conclusion"] + [f"arg{i + 1}" for i in range(width)] + ["rule", "articles", "status"]
@@ -97,7 +102,7 @@ def result_select(prog: SqlProgram, goals: Sequence[str], sort: bool = True) -> 
         f"FROM ({' UNION ALL '.join(parts)}) AS u LEFT JOIN ({cites}) AS c ON c.rule = u.rule"
     )
     if sort:
-        sql += f" ORDER BY {', '.join(str(i + 1) for i in range(width + 2))}"
+        sql += f" ORDER BY {', '.join(f'{i + 1}{last}' for i in range(width + 2))}"
     return sql, names
 
 

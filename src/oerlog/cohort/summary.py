@@ -8,10 +8,11 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from oerlog.backends.sql import compile_plan, transpile
+from oerlog.backends.sql import SparkDialect, compile_plan, transpile
 from oerlog.cohort.batch import BatchResult
 from oerlog.cohort.database import names_of, parse_goals
 from oerlog.cohort.report import UNDETERMINED
+from oerlog.cohort.spark import with_result
 from oerlog.cohort.validate import LoadReport
 from oerlog.evaluation.overrides import Override, notice, overrides_json
 from oerlog.kb.loader import KnowledgeBase
@@ -119,13 +120,26 @@ def batch_text(res: BatchResult, lang: str = "nl", overrides: Sequence[Override]
 
 
 def sql_script(
-    kb: KnowledgeBase, doc_id: str, goals: Sequence[str], overrides: Mapping[str, Value], dialect: str
+    kb: KnowledgeBase,
+    doc_id: str,
+    goals: Sequence[str],
+    overrides: Mapping[str, Value],
+    dialect: str,
+    stage: str | None = None,
 ) -> tuple[str, list[str]]:
     """The SQL script a batch of ``doc_id`` runs for ``goals`` (in ``dialect``), and notes: a goal with constants
-    is computed whole by the script, its rows to be selected from it."""
+    is computed whole by the DuckDB script, its rows to be selected from it.
+
+    ``spark`` is what ``--engine spark`` runs, statement for statement (storing under ``stage``), ending with the
+    result rows written to ``stage/result``; ``trino`` is DuckDB's script translated by sqlglot."""
     doc = kb.document(doc_id)
     atoms = parse_goals(doc, goals)
-    prog = compile_plan(doc.plan(dict(overrides) or None), kb.vocabulary, names_of(atoms))
+    names = names_of(atoms)
+    plan = doc.plan(dict(overrides) or None)
+    if dialect == "spark":
+        prog = compile_plan(plan, kb.vocabulary, names, dialect=SparkDialect(stage or "oerlog-stage"))
+        return with_result(prog, atoms, names).script(), []
+    prog = compile_plan(plan, kb.vocabulary, names)
     script = transpile(prog.script(), dialect)
     notes = [
         f"the script computes every row of {a.pred}; select those of {a} from it"

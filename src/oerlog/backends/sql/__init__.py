@@ -20,6 +20,9 @@ derived predicate (one per recursive component), lowest stratum first.
   rounded half-even to 28 significant digits, the precision of Python's ``decimal`` module that the pyDatalog back
   end uses (exact for quotients of magnitude 0.1 up to 10^10).
 - Working days use a calendar table (``_oerlog_calendar``) filled from :mod:`oerlog.values`.
+- The same program compiles to Spark SQL (:class:`~oerlog.backends.sql.dialects.SparkDialect`), run by
+  :mod:`oerlog.backends.spark`: the dialect writes what the engines do differently (names, literals, dates,
+  128-bit integers, storing, recursion in rounds), the compiler the rest.
 
 Whatever cannot be compiled (a type error, non-linear recursion, an unknown function) raises
 :class:`SqlCompileError` naming the rule and its location.
@@ -27,18 +30,19 @@ Whatever cannot be compiled (a type error, non-linear recursion, an unknown func
 Modules: :mod:`~oerlog.backends.sql.program` (the compiled program, its tables and statements, SQL literals),
 :mod:`~oerlog.backends.sql.compile` (rules to statements), :mod:`~oerlog.backends.sql.exprs` (expressions,
 functions, aggregates, exact division), :mod:`~oerlog.backends.sql.calendar` (working days),
-:mod:`~oerlog.backends.sql.dialects` (other SQL dialects).
+:mod:`~oerlog.backends.sql.dialects` (DuckDB's SQL, Spark SQL, and Trino by translation).
 """
 
 from oerlog.backends.sql.calendar import CALENDAR, calendar_sql
 from oerlog.backends.sql.compile import compile_plan
-from oerlog.backends.sql.dialects import transpile
+from oerlog.backends.sql.dialects import DUCKDB, SPARK_SETTINGS, Dialect, SparkDialect, dialect_for, transpile
 from oerlog.backends.sql.exprs import div_select
 from oerlog.backends.sql.program import (
     INPUT_DECIMAL_SCALE,
     RULE_COLUMN,
     SQL_TYPES,
     RelSchema,
+    Rounds,
     SqlCompileError,
     SqlProgram,
     Statement,
@@ -49,6 +53,12 @@ from oerlog.backends.sql.program import (
 
 __all__ = [
     "CALENDAR",
+    "DUCKDB",
+    "SPARK_SETTINGS",
+    "Dialect",
+    "Rounds",
+    "SparkDialect",
+    "dialect_for",
     "INPUT_DECIMAL_SCALE",
     "RULE_COLUMN",
     "SQL_TYPES",

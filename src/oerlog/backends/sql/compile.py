@@ -11,8 +11,22 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from oerlog.backends.sql.calendar import CALENDAR
+from oerlog.backends.sql.dialects import DUCKDB, REC_LEVELS, Dialect, SparkDialect, fold
 from oerlog.backends.sql.exprs import Body, ExprWriter
-from oerlog.backends.sql.program import RULE_COLUMN, RelSchema, SqlProgram, Statement, located, quote, sql_literal
+from oerlog.backends.sql.program import (
+    ANCHOR,
+    DEPTH,
+    LEVELS,
+    MAX_LEVEL,
+    PATH,
+    ROUND,
+    RULE_COLUMN,
+    RelSchema,
+    Rounds,
+    SqlProgram,
+    Statement,
+    located,
+)
 from oerlog.backends.sql.schema import Tables
 from oerlog.errors import UsageError
 from oerlog.kb.vocabulary import Vocabulary
@@ -21,6 +35,7 @@ from oerlog.lang.depgraph import defeat_pred
 from oerlog.lang.ir import RelationRole
 from oerlog.lang.types import DEC, INT
 from oerlog.semantics.plan import CompiledRule, Plan, RuleKind, Step, StepKind, compiled_graph
+from oerlog.values import Value
 
 
 @dataclass
@@ -38,7 +53,9 @@ class _Compiler:
         schema: str,
         input_schema: str,
         input_types: Mapping[str, Sequence[str]] | None,
+        dialect: Dialect = DUCKDB,
     ) -> None:
+        self.d = dialect
         self.plan = plan
         self.voc = voc
         self.schema = schema
@@ -56,13 +73,42 @@ class _Compiler:
             self.facts.setdefault(f.pred, []).append(f)
         self.input_types = input_types
         self.tables = Tables(self.by_head, self.facts, self.is_derived)
-        self.exprs = ExprWriter(self.tables.types, f"{quote(input_schema)}.{CALENDAR}")
+        self.exprs = ExprWriter(self.tables.types, self.d.relation(input_schema, CALENDAR), dialect)
         # every rule projects with SELECT DISTINCT and aggregates range over DISTINCT auxiliary relations, so a
         # relation derived by several rules (one row per rule) can be joined as it is
         self.dedupe_sources = False
         self.keep_rule: set[str] = set()  # relations whose rows carry the deriving rule's id (the goals)
         self.views: set[str] = set()  # relations computed where they are used (views, not tables)
         self.bag_views: set[str] = set()  # views whose reader removes duplicates: rows may repeat
+
+    # -- names, literals and types of the dialect -------------------------------------------------------
+
+    def q(self, name: str) -> str:
+        """A quoted identifier."""
+        return self.d.quote(name)
+
+    def lit(self, v: Value) -> str:
+        """A literal."""
+        return self.d.literal(v)
+
+    def ty(self, rel: RelSchema, i: int) -> str:
+        """The SQL type of column ``i`` of ``rel``."""
+        return self.d.type_name(rel.sql_type(i))
+
+    def rel_name(self, pred: str) -> str:
+        """The name of derived relation ``pred`` in a statement."""
+        return self.d.relation(self.schema, pred)
+
+    def create(self, pred: str, body: str, *, view: bool, with_rule: bool | None = None, sep: str = "\n") -> list[str]:
+        """The statements making ``pred`` (a view, or stored) from the query ``body`` (whose last column is the rule
+        id when ``with_rule``: by default, when ``pred`` keeps rule ids)."""
+        rel = self.tables.schemas[pred]
+        cols = [(c, rel.sql_type(i)) for i, c in enumerate(rel.columns)]
+        if pred in self.keep_rule if with_rule is None else with_rule:
+            cols.append((RULE_COLUMN, "VARCHAR"))
+        elif not cols:
+            cols.append(("_one", "INTEGER"))
+        return self.d.create(self.schema, pred, body, view=view, columns=cols, sep=sep)
 
     # -- relations and types ----------------------------------------------------------------------------
 
@@ -99,23 +145,28 @@ class _Compiler:
         """SQL for reading a relation in a rule body (deduplicated when several rules define it)."""
         rel = self.tables.rel(pred, arity)
         if not rel.derived:
-            return f"{quote(self.input_schema)}.{quote(pred)}"
-        table = f"{quote(self.schema)}.{quote(pred)}"
+            return self.d.relation(self.input_schema, pred)
+        table = self.rel_name(pred)
         n_sources = len(self.by_head.get(pred, [])) + (1 if pred in self.facts else 0)
         if dedupe and n_sources > 1 and self.dedupe_sources:
-            cols = ", ".join(quote(c) for c in rel.columns)
+            cols = ", ".join(self.q(c) for c in rel.columns)
             return f"(SELECT DISTINCT {cols} FROM {table})"
         return table
 
-    def compile_rule(self, cr: CompiledRule, rec: _Recursion | None = None, *, distinct: bool = True) -> str:
+    def compile_rule(
+        self, cr: CompiledRule, rec: _Recursion | None = None, *, distinct: bool = True, levels: str | None = None
+    ) -> str:
         """One rule as a ``SELECT`` (``DISTINCT`` unless the caller deduplicates with ``UNION``); the rule id is
-        the last column when the head relation keeps rule ids (or the rule is part of a recursive component)."""
+        the last column when the head relation keeps rule ids (or the rule is part of a recursive component).
+        ``levels`` (a recursive rule of a Spark round): the row's depth follows the rule id, one more than the
+        depth of the recursive row it extends, which must be below ``levels``."""
         env = self.tables.envs.get(cr.index, {})
         binding: dict[str, str] = {}
         joins: list[str] = []
         where: list[str] = []
         n = 0
         rec_refs = 0
+        rec_alias: str | None = None
 
         def alias() -> str:
             nonlocal n
@@ -141,11 +192,12 @@ class _Compiler:
                             "path(Y, Z)), or use the pyDatalog back end",
                         )
                     src = rec.name
+                    rec_alias = a
                     names = rec.columns[atom.pred]
-                    conds.append(f"{a}.{quote('_p')} = {sql_literal(atom.pred)}")
+                    conds.append(f"{a}.{self.q('_p')} = {self.lit(atom.pred)}")
                 else:
                     src = self.source(atom.pred, atom.arity)
-                    names = [quote(c) for c in rel.columns]
+                    names = [self.q(c) for c in rel.columns]
                 for i, t in enumerate(atom.args):
                     c = f"{a}.{names[i]}"
                     if isinstance(t, ir.Var):
@@ -154,7 +206,7 @@ class _Compiler:
                         else:
                             binding[t.name] = c
                     elif isinstance(t, ir.Const):
-                        conds.append(f"{c} = {sql_literal(t.value)}")
+                        conds.append(f"{c} = {self.lit(t.value)}")
                     else:
                         raise located(cr, f"unsubstituted parameter {t}")
                 on = " AND ".join(conds) if conds else "TRUE"
@@ -180,7 +232,11 @@ class _Compiler:
                 self.aggregate(cr, st, lit, binding, joins, where, alias)
             else:
                 raise located(cr, f"unknown step {st.kind}")
-        return self.select(cr, binding, joins, where, rec, distinct)
+        depth = None
+        if levels is not None and rec_alias is not None:
+            depth = f"{rec_alias}.{self.q(DEPTH)}"
+            where.append(f"{depth} < {levels}")
+        return self.select(cr, binding, joins, where, rec, distinct, depth)
 
     def fold_options(self, goal: str) -> Statement:
         """The goal's table from its copies under each listed option: the rows of the first copy found in every
@@ -191,23 +247,22 @@ class _Compiler:
             self.tables.schemas[pred] = RelSchema(
                 pred, list(first.columns), list(first.types), True, list(first.scales)
             )
-        cols = [quote(c) for c in first.columns]
-        table = f"{quote(self.schema)}.{{}}".format
+        cols = [self.q(c) for c in first.columns]
+        table = self.rel_name
+        c = self.d.alias("c")
 
         def same(a: str, b: str) -> str:
-            return " AND ".join(f"{a}.{c} IS NOT DISTINCT FROM {b}.{c}" for c in cols) or "TRUE"
+            return " AND ".join(f"{a}.{col} IS NOT DISTINCT FROM {b}.{col}" for col in cols) or "TRUE"
 
         every = " AND ".join(
-            f"EXISTS (SELECT 1 FROM {table(quote(n))} AS o{i} WHERE {same(f'o{i}', 'c')})"
+            f"EXISTS (SELECT 1 FROM {table(n)} AS {self.d.alias(f'o{i}')} WHERE {same(self.d.alias(f'o{i}'), c)})"
             for i, n in enumerate(names[1:])
         )
-        sqls = [
-            f"CREATE OR REPLACE TABLE {table(quote(goal))} AS SELECT c.* FROM {table(quote(names[0]))} AS c"
-            + (f" WHERE {every}" if every else "")
-        ]
+        body = f"SELECT {c}.* FROM {table(names[0])} AS {c}" + (f" WHERE {every}" if every else "")
+        sqls = self.create(goal, body, view=False, with_rule=True, sep=" ")
         sources = [n for n in names] + [ir.possible_name(n) for n in names if n in self.plan.uncertain]
-        union = " UNION ALL ".join(f"SELECT * FROM {table(quote(n))}" for n in sources)
-        sqls.append(f"CREATE OR REPLACE TABLE {table(quote(ir.possible_name(goal)))} AS {union}")
+        union = " UNION ALL ".join(f"SELECT * FROM {table(n)}" for n in sources)
+        sqls += self.create(ir.possible_name(goal), union, view=False, with_rule=True, sep=" ")
         return Statement([goal, ir.possible_name(goal)], sqls, [])
 
     def negation(self, atom: ir.Atom, binding: Mapping[str, str]) -> str:
@@ -217,7 +272,7 @@ class _Compiler:
         conds = []
         local: dict[str, str] = {}
         for i, t in enumerate(atom.args):
-            c = f"{a}.{quote(rel.columns[i])}"
+            c = f"{a}.{self.q(rel.columns[i])}"
             if isinstance(t, ir.Var):
                 if t.name in binding:
                     conds.append(f"{c} = {binding[t.name]}")
@@ -226,7 +281,7 @@ class _Compiler:
                 else:
                     local[t.name] = c
             elif isinstance(t, ir.Const):
-                conds.append(f"{c} = {sql_literal(t.value)}")
+                conds.append(f"{c} = {self.lit(t.value)}")
         src = self.source(atom.pred, atom.arity, dedupe=False)
         return f"NOT EXISTS (SELECT 1 FROM {src} AS {a}" + (" WHERE " + " AND ".join(conds) if conds else "") + ")"
 
@@ -247,8 +302,8 @@ class _Compiler:
         aux = self.tables.rel(st.atom.pred, st.atom.arity)
         a = alias()
         aux_env = dict(zip(st.agg_columns, aux.types, strict=True))
-        aux_bind = {v: f"x.{quote(aux.columns[i])}" for i, v in enumerate(st.agg_columns)}
-        keys = [f"x.{quote(aux.columns[i])} AS _k{i}" for i in range(len(st.agg_group))]
+        aux_bind = {v: f"x.{self.q(aux.columns[i])}" for i, v in enumerate(st.agg_columns)}
+        keys = [f"x.{self.q(aux.columns[i])} AS _k{i}" for i in range(len(st.agg_group))]
         src = self.source(st.atom.pred, st.atom.arity)
         self.exprs.body = Body(None, alias)  # inside the aggregate's subquery: scalar lookups
         sub = "(" + self.exprs.aggregate_select(cr, lit, keys, src, aux_bind, aux_env) + ")"
@@ -281,8 +336,10 @@ class _Compiler:
         where: list[str],
         rec: _Recursion | None,
         distinct: bool,
+        depth: str | None = None,
     ) -> str:
-        """The rule's ``SELECT``: its head's columns (numbers cast to the column's type) over the body's joins."""
+        """The rule's ``SELECT``: its head's columns (numbers cast to the column's type) over the body's joins (and
+        the depth of the row, one more than ``depth``, in a round of recursion on Spark)."""
         head_rel = self.tables.rel(cr.head.pred, cr.head.arity)
         sel: list[str] = []
         for i, t in enumerate(cr.head.args):
@@ -293,15 +350,17 @@ class _Compiler:
                 value_sql = bound
             else:
                 assert isinstance(t, ir.Const)
-                value_sql = sql_literal(t.value)
+                value_sql = self.lit(t.value)
             if head_rel.types[i] in (INT, DEC):
-                value_sql = f"CAST({value_sql} AS {head_rel.sql_type(i)})"
-            name = rec.columns[cr.head.pred][i] if rec else quote(head_rel.columns[i])
+                value_sql = f"CAST({value_sql} AS {self.ty(head_rel, i)})"
+            name = rec.columns[cr.head.pred][i] if rec else self.q(head_rel.columns[i])
             sel.append(f"{value_sql} AS {name}")
         if rec is not None:
             sel = self.rec_select(rec, cr.head.pred, sel)
         if rec is not None or cr.head.pred in self.keep_rule:
-            sel.append(f"{sql_literal(cr.id)} AS {quote(RULE_COLUMN)}")
+            sel.append(f"{self.lit(cr.id)} AS {self.q(RULE_COLUMN)}")
+        if depth is not None:
+            sel.append(f"{depth} + 1 AS {self.q(DEPTH)}")
         sql = ("SELECT DISTINCT " if distinct else "SELECT ") + (", ".join(sel) or "1 AS _one")
         if joins:
             sql += "\n  " + "\n  ".join(joins)
@@ -312,7 +371,7 @@ class _Compiler:
     def rec_select(self, rec: _Recursion, pred: str, sel: list[str]) -> list[str]:
         """A recursive rule's columns in the component's common row: the relation's name, its own columns, NULL for
         the other relations'."""
-        out = [f"{sql_literal(pred)} AS {quote('_p')}"]
+        out = [f"{self.lit(pred)} AS {self.q('_p')}"]
         it = iter(sel)
         for p in rec.preds:
             rel = self.tables.schemas[p]
@@ -320,7 +379,7 @@ class _Compiler:
                 if p == pred:
                     out.append(next(it))
                 else:
-                    out.append(f"CAST(NULL AS {rel.sql_type(i)}) AS {c}")
+                    out.append(f"CAST(NULL AS {self.ty(rel, i)}) AS {c}")
         return out
 
     # -- statements -------------------------------------------------------------------------------------
@@ -331,16 +390,16 @@ class _Compiler:
         if not facts:
             return None
         rel = self.tables.schemas[pred]
-        rule = f"'fact' AS {quote(RULE_COLUMN)}" if with_rule else ""
+        rule = f"'fact' AS {self.q(RULE_COLUMN)}" if with_rule else ""
         rows = []
         for f in facts:
             vals = [
-                f"CAST({sql_literal(a.value)} AS {rel.sql_type(i)})" if isinstance(a, ir.Const) else "NULL"
+                f"CAST({self.lit(a.value)} AS {self.ty(rel, i)})" if isinstance(a, ir.Const) else "NULL"
                 for i, a in enumerate(f.args)
             ]
             rows.append(
                 "SELECT "
-                + ", ".join(f"{v} AS {quote(rel.columns[i])}" for i, v in enumerate(vals))
+                + ", ".join(f"{v} AS {self.q(rel.columns[i])}" for i, v in enumerate(vals))
                 + (", " if vals and rule else "")
                 + (rule if rule or vals else "1 AS _one")
             )
@@ -375,70 +434,128 @@ class _Compiler:
             body = union.join(parts) if parts else self.empty_select(pred)
             if pred in self.facts and len(parts) > 1:
                 body = "\nUNION\n".join(parts)
-            kind = "VIEW" if pred in self.views else "TABLE"
-            return Statement(
-                [pred], [f"CREATE OR REPLACE {kind} {quote(self.schema)}.{quote(pred)} AS\n{body}"], rule_ids
-            )
-        rec = _Recursion(name=quote("_rec"), preds=list(group), columns={})
+            return Statement([pred], self.create(pred, body, view=pred in self.views), rule_ids)
+        rec = _Recursion(name=self.q("_rec"), preds=list(group), columns={})
         for p in group:
             rel = self.tables.schemas[p]
-            rec.columns[p] = [quote(f"{p}__{c}") for c in rel.columns]
+            rec.columns[p] = [self.q(f"{p}__{c}") for c in rel.columns]
         base: list[str] = []
         step: list[str] = []
+        step_rules: list[CompiledRule] = []
         for p in group:
             for cr in self.by_head.get(p, []):
                 uses = any(
                     st.kind is StepKind.ATOM and st.atom is not None and st.atom.pred in group for st in cr.steps
                 )
                 (step if uses else base).append(self.compile_rule(cr, rec))
+                if uses:
+                    step_rules.append(cr)
             fs = self.facts_select(p)
             if fs:
                 inner = ", ".join(
-                    [f"{sql_literal(p)} AS {quote('_p')}"]
+                    [f"{self.lit(p)} AS {self.q('_p')}"]
                     + [
                         (
-                            f"f.{quote(c)} AS {rec.columns[q][i]}"
+                            f"f.{self.q(c)} AS {rec.columns[q][i]}"
                             if q == p
-                            else f"CAST(NULL AS {self.tables.schemas[q].sql_type(i)}) AS {rec.columns[q][i]}"
+                            else f"CAST(NULL AS {self.ty(self.tables.schemas[q], i)}) AS {rec.columns[q][i]}"
                         )
                         for q in group
                         for i, c in enumerate(self.tables.schemas[q].columns)
                     ]
-                    + [f"f.{quote(RULE_COLUMN)}"]
+                    + [f"f.{self.q(RULE_COLUMN)}"]
                 )
                 base.append(f"SELECT {inner} FROM ({fs}) AS f")
         if not base:
             base.append(self.empty_rec(rec))
+        if isinstance(self.d, SparkDialect):
+            return self.spark_recursion(group, rec, base, step_rules, rule_ids)
         cte = "\nUNION\n".join(base) + ("\nUNION\n" + "\nUNION\n".join(step) if step else "")
         sqls = []
         for p in group:
             rel = self.tables.schemas[p]
-            items = [f"{rec.columns[p][i]} AS {quote(c)}" for i, c in enumerate(rel.columns)]
+            items = [f"{rec.columns[p][i]} AS {self.q(c)}" for i, c in enumerate(rel.columns)]
             if p in self.keep_rule or not items:
-                items.append(quote(RULE_COLUMN) if p in self.keep_rule else "1 AS _one")
+                items.append(self.q(RULE_COLUMN) if p in self.keep_rule else "1 AS _one")
             sqls.append(
-                f"CREATE OR REPLACE TABLE {quote(self.schema)}.{quote(p)} AS\n"
+                f"CREATE OR REPLACE TABLE {self.q(self.schema)}.{self.q(p)} AS\n"
                 f"WITH RECURSIVE {rec.name} AS (\n{cte}\n)\n"
                 f"SELECT DISTINCT {', '.join(items)} FROM {rec.name} "
-                f"WHERE {quote('_p')} = {sql_literal(p)}"
+                f"WHERE {self.q('_p')} = {self.lit(p)}"
             )
         return Statement(list(group), sqls, rule_ids)
 
+    def spark_recursion(
+        self, group: list[str], rec: _Recursion, base: list[str], step_rules: list[CompiledRule], rule_ids: list[str]
+    ) -> Statement:
+        """A recursive component on Spark, whose ``WITH RECURSIVE`` takes ``UNION ALL`` only: a row derived again
+        is derived again, so a cycle in the data would never end. So every row carries its depth (0 for the rows it
+        starts from), a recursive rule extends only rows below a limit, and the component is computed in
+        :class:`Rounds`, each from the new rows the one before found at the limit, until there are none: then
+        every row has been extended, and the rows are the least fixpoint that DuckDB's ``UNION`` finds
+        (:mod:`oerlog.backends.spark` runs the rounds after the first)."""
+        d = self.d
+        assert isinstance(d, SparkDialect)
+        cols = [("_p", "VARCHAR")]
+        for q in group:
+            rel = self.tables.schemas[q]
+            cols += [(f"{q}__{c}", rel.sql_type(i)) for i, c in enumerate(rel.columns)]
+        cols.append((RULE_COLUMN, "VARCHAR"))
+        names = ", ".join(self.q(c) for c, _ in cols)
+        tag = "_rec_" + group[0]
+        depth = self.q(DEPTH)
+        steps = [self.compile_rule(cr, rec, levels=LEVELS) for cr in step_rules]
+        cte = (
+            f"WITH RECURSIVE {rec.name} MAX RECURSION LEVEL {MAX_LEVEL} AS (\n"
+            f"SELECT {names}, 0 AS {depth} FROM (\n{ANCHOR}\n) AS _a"
+            + ("\nUNION ALL\nSELECT * FROM (\n" + "\nUNION ALL\n".join(steps) + "\n) AS _s" if steps else "")
+            + f"\n)\nSELECT {names}, min({depth}) AS {depth} FROM {rec.name} GROUP BY {names}"
+        )
+        stem = self.rel_name(f"{tag}_r")  # ROUND goes inside the quotes (and stays out of the name's case folding)
+        round_name = stem[:-1] + ROUND + stem[-1]
+        message = (
+            f"{', '.join(group)}: new rows at depth {LEVELS} of round {ROUND} of the recursion (rules "
+            f"{', '.join(rule_ids)}): oerlog batch --engine spark runs more rounds"
+        )
+        rounds = Rounds(
+            insert=f"INSERT OVERWRITE DIRECTORY {d.string(PATH)} USING parquet\n{cte}",
+            round_name=round_name,
+            round_view=d.read(round_name, PATH, cols + [(DEPTH, "INTEGER")]),
+            first=" UNION ALL ".join(base),
+            names=names,
+            view=self.rel_name(tag),
+            frontier=self.rel_name(f"{tag}_frontier"),
+            path=d.string(d.path(self.schema, fold(tag)))[1:-1],
+            levels=REC_LEVELS,
+            message=d.string(message),
+        )
+        sqls = rounds.statements(1)
+        for p in group:
+            rel = self.tables.schemas[p]
+            items = [f"{rec.columns[p][i]} AS {self.q(c)}" for i, c in enumerate(rel.columns)]
+            if p in self.keep_rule or not items:
+                items.append(self.q(RULE_COLUMN) if p in self.keep_rule else "1 AS _one")
+            body = f"SELECT DISTINCT {', '.join(items)} FROM {rounds.view} WHERE {self.q('_p')} = {self.lit(p)}"
+            sqls += self.create(p, body, view=True)
+        return Statement(list(group), sqls, rule_ids, rounds)
+
     def empty_rec(self, rec: _Recursion) -> str:
         """A recursive component's common row, typed, with no rows."""
-        cols = [f"CAST(NULL AS VARCHAR) AS {quote('_p')}"]
+        text = self.d.type_name("VARCHAR")
+        cols = [f"CAST(NULL AS {text}) AS {self.q('_p')}"]
         for q in rec.preds:
             for i, c in enumerate(rec.columns[q]):
-                cols.append(f"CAST(NULL AS {self.tables.schemas[q].sql_type(i)}) AS {c}")
-        cols.append(f"CAST(NULL AS VARCHAR) AS {quote(RULE_COLUMN)}")
+                cols.append(f"CAST(NULL AS {self.ty(self.tables.schemas[q], i)}) AS {c}")
+        cols.append(f"CAST(NULL AS {text}) AS {self.q(RULE_COLUMN)}")
         return "SELECT " + ", ".join(cols) + " WHERE FALSE"
 
     def empty_select(self, pred: str) -> str:
         """The relation's columns, typed, with no rows (no rule or fact derives it here)."""
         rel = self.tables.schemas[pred]
-        cols = [f"CAST(NULL AS {rel.sql_type(i)}) AS {quote(c)}" for i, c in enumerate(rel.columns)]
+        cols = [f"CAST(NULL AS {self.ty(rel, i)}) AS {self.q(c)}" for i, c in enumerate(rel.columns)]
         if pred in self.keep_rule or not cols:
-            cols.append(f"CAST(NULL AS VARCHAR) AS {quote(RULE_COLUMN)}" if pred in self.keep_rule else "1 AS _one")
+            text = self.d.type_name("VARCHAR")
+            cols.append(f"CAST(NULL AS {text}) AS {self.q(RULE_COLUMN)}" if pred in self.keep_rule else "1 AS _one")
         return "SELECT " + ", ".join(cols) + " WHERE FALSE"
 
 
@@ -466,12 +583,14 @@ def compile_plan(
     schema: str = "derived",
     input_schema: str = "input",
     input_types: Mapping[str, Sequence[str]] | None = None,
+    dialect: Dialect = DUCKDB,
 ) -> SqlProgram:
-    """Compile ``plan`` (for the predicates ``goals`` depend on; all when None) to SQL statements.
+    """Compile ``plan`` (for the predicates ``goals`` depend on; all when None) to SQL statements in ``dialect``
+    (DuckDB's by default; :class:`~oerlog.backends.sql.dialects.SparkDialect` for Spark SQL).
 
     ``input_types`` gives the type classes of input relations the vocabulary does not declare (or replaces its
     types). Raises :class:`SqlCompileError` for a rule that cannot be compiled."""
-    comp = _Compiler(plan, vocabulary, schema, input_schema, input_types)
+    comp = _Compiler(plan, vocabulary, schema, input_schema, input_types, dialect)
     goal_list = list(goals) if goals is not None else None
     for g in goal_list or []:
         if g not in comp.by_head and g not in comp.facts and g not in plan.option_copies:
@@ -526,6 +645,7 @@ def compile_plan(
         comp.exprs.uses_calendar,
         list(goal_preds),
         sorted(comp.views),
+        dialect=dialect,
     )
 
 

@@ -9,45 +9,52 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from oerlog.backends.sql.calendar import WORKING_DAY_FUNCTIONS, working_day_join, working_day_lookup
-from oerlog.backends.sql.program import located, sql_literal, value_scale
+from oerlog.backends.sql.dialects import DUCKDB, Dialect
+from oerlog.backends.sql.program import located, value_scale
 from oerlog.lang import ir
 from oerlog.lang.types import DATE, DEC, ProgramTypes, TypeClass, compatible, type_name
 from oerlog.semantics.plan import CompiledRule
 
-H15 = "CAST(1000000000000000 AS HUGEINT)"
 
-
-def div_select(inner: str, a: str, b: str, keep: Sequence[str]) -> str:
+def div_select(inner: str, a: str, b: str, keep: Sequence[str], dialect: Dialect = DUCKDB) -> str:
     """``SELECT keep..., a / b AS v FROM (inner)``, the quotient exact and rounded like Python's decimal module.
 
-    Both operands are scaled to 128-bit integers (10 decimals) and divided by long division in two 15-digit
-    chunks with a sticky bit for the remainder; the result is rounded once, half-even, to 28 significant digits
-    (28 minus the digits of the integer part), which is what ``decimal`` does with its default context. Exact
-    for quotients from 0.1 up to 10^10 (smaller non-terminating quotients keep 28 decimals, not 28 significant
-    digits). Each stage is a projection over the previous one, so nothing is computed twice. A zero divisor
-    gives NULL (no row; the pyDatalog back end stops with an error).
+    Both operands are scaled to integers (10 decimals; 128-bit in DuckDB, ``DECIMAL(38,0)`` in Spark) and divided
+    by long division in two 15-digit chunks with a sticky bit for the remainder; the result is rounded once,
+    half-even, to 28 significant digits (28 minus the digits of the integer part), which is what ``decimal`` does
+    with its default context. Exact for quotients from 0.1 up to 10^10 (smaller non-terminating quotients keep 28
+    decimals, not 28 significant digits). Each stage is a projection over the previous one, so nothing is computed
+    twice. A zero divisor gives NULL (no row; the pyDatalog back end stops with an error). The integer divisions
+    are the dialect's (:meth:`Dialect.div_small`, :meth:`Dialect.div_pow10`); the steps are the same in every
+    dialect, so every engine rounds every quotient the same way.
     """
+    d = dialect
+    big = d.type_name(d.big)
+    h15 = f"CAST(1000000000000000 AS {big})"
     k = "".join(f"{c}, " for c in keep)
-    scale = "CAST(CAST({} AS DECIMAL(38,10)) * 10000000000 AS HUGEINT)"
+    scale = "CAST(CAST({} AS DECIMAL(38,10)) * 10000000000 AS " + big + ")"
     s = f"SELECT {k}{scale.format(a)} AS _sa, {scale.format(f'NULLIF({b}, 0)')} AS _sb FROM ({inner}) AS _d0"
     s = (
-        f"SELECT {k}(_sa < 0) <> (_sb < 0) AS _neg, abs(_sa) // abs(_sb) AS _q, "
-        f"abs(_sa) % abs(_sb) * {H15} AS _r1, abs(_sb) AS _b FROM ({s}) AS _d1"
+        f"SELECT {k}(_sa < 0) <> (_sb < 0) AS _neg, {d.div_small('abs(_sa)', 'abs(_sb)')} AS _q, "
+        f"abs(_sa) % abs(_sb) * {h15} AS _r1, abs(_sb) AS _b FROM ({s}) AS _d1"
     )
-    s = f"SELECT {k}_neg, _q, _b, _r1 // _b AS _f1, _r1 % _b * {H15} AS _r3 FROM ({s}) AS _d2"
+    s = f"SELECT {k}_neg, _q, _b, {d.div_small('_r1', '_b')} AS _f1, _r1 % _b * {h15} AS _r3 FROM ({s}) AS _d2"
     s = (
-        f"SELECT {k}_neg, _q, _f1 * {H15} + _r3 // _b AS _f, _r3 % _b <> 0 AS _s, "
-        f"CASE WHEN _q = 0 THEN 0 ELSE length(CAST(_q AS VARCHAR)) END AS _n FROM ({s}) AS _d3"
+        f"SELECT {k}_neg, _q, _f1 * {h15} + {d.div_small('_r3', '_b')} AS _f, _r3 % _b <> 0 AS _s, "
+        f"CASE WHEN _q = 0 THEN 0 ELSE length({d.text('_q')}) END AS _n FROM ({s}) AS _d3"
     )
     s = (
-        f"SELECT {k}_neg, _q, _f, _s, _n, CAST('1' || repeat('0', CAST(_n + 2 AS INTEGER)) AS HUGEINT) AS _p "
+        f"SELECT {k}_neg, _q, _f, _s, _n, CAST('1' || repeat('0', CAST(_n + 2 AS INTEGER)) AS {big}) AS _p "
         f"FROM ({s}) AS _d4"
     )
-    s = f"SELECT {k}_neg, _q, _s, _n, _f // _p AS _fd, _f % _p AS _rem, _p // 2 AS _half FROM ({s}) AS _d5"
     s = (
-        f"SELECT {k}_neg, _q * CAST('10000000000000000000000000000' AS HUGEINT) + (_fd + CASE WHEN _rem > _half "
+        f"SELECT {k}_neg, _q, _s, _n, {d.div_pow10('_f', '_p')} AS _fd, _f % _p AS _rem, "
+        f"{d.div_small('_p', '2')} AS _half FROM ({s}) AS _d5"
+    )
+    s = (
+        f"SELECT {k}_neg, _q * CAST('10000000000000000000000000000' AS {big}) + (_fd + CASE WHEN _rem > _half "
         f"OR (_rem = _half AND (_s OR _fd % 2 = 1)) THEN 1 ELSE 0 END) * "
-        f"CAST('1' || repeat('0', CAST(_n AS INTEGER)) AS HUGEINT) AS _t FROM ({s}) AS _d6"
+        f"CAST('1' || repeat('0', CAST(_n AS INTEGER)) AS {big}) AS _t FROM ({s}) AS _d6"
     )
     return (
         f"SELECT {k}CAST(CAST(CASE WHEN _neg THEN -_t ELSE _t END AS DECIMAL(38,0)) * "
@@ -55,9 +62,9 @@ def div_select(inner: str, a: str, b: str, keep: Sequence[str]) -> str:
     )
 
 
-def div_sql(a: str, b: str) -> str:
+def div_sql(a: str, b: str, dialect: Dialect = DUCKDB) -> str:
     """``a / b`` as a scalar expression (a subquery over :func:`div_select`)."""
-    return "(" + div_select(f"SELECT {a} AS _a, {b} AS _b", "_a", "_b", []) + ")"
+    return "(" + div_select(f"SELECT {a} AS _a, {b} AS _b", "_a", "_b", [], dialect) + ")"
 
 
 def expr_scale(e: ir.Expr, scales: Mapping[str, int]) -> int:
@@ -81,6 +88,15 @@ def expr_scale(e: ir.Expr, scales: Mapping[str, int]) -> int:
     return 0
 
 
+def _divides(e: ir.Expr) -> bool:
+    """Whether ``e`` contains a division."""
+    if isinstance(e, ir.BinOp):
+        return e.op == "/" or _divides(e.left) or _divides(e.right)
+    if isinstance(e, ir.Call):
+        return any(_divides(x) for x in e.args)
+    return False
+
+
 @dataclass
 class Body:
     """The ``FROM`` clause of the rule being written: its joins (None inside an aggregate's subquery, where a
@@ -94,9 +110,10 @@ class ExprWriter:
     """Writes expressions, comparisons and aggregates of the compiled rules; ``uses_calendar`` tells whether any
     of them needs the working-day calendar ``calendar`` (a qualified table name)."""
 
-    def __init__(self, types: ProgramTypes, calendar: str) -> None:
+    def __init__(self, types: ProgramTypes, calendar: str, dialect: Dialect = DUCKDB) -> None:
         self.types = types
         self.calendar = calendar
+        self.dialect = dialect
         self.uses_calendar = False
         self.body = Body(None, lambda: "c")
 
@@ -125,35 +142,44 @@ class ExprWriter:
             if e.name not in binding:
                 raise located(cr, f"variable {e.name} is used before it is bound")
             return binding[e.name]
+        d = self.dialect
         if isinstance(e, ir.Const):
-            return sql_literal(e.value)
+            return d.literal(e.value)
         if isinstance(e, ir.Param):
             raise located(cr, f"parameter ${e.name} has no value")
         if isinstance(e, ir.BinOp):
             lt, rt = self.expr_type(e.left, env), self.expr_type(e.right, env)
             a, b = self.expr(cr, e.left, binding, env), self.expr(cr, e.right, binding, env)
             if lt == DATE and rt == DATE:
-                return f"CAST(({a}) - ({b}) AS BIGINT)"
+                return d.days_between(b, a)
             if lt == DATE:
-                return f"CAST(({a}) {e.op} CAST({b} AS INTEGER) AS DATE)"
+                return d.add_days(f"({a})", b) if e.op == "+" else d.sub_days(a, b)
             if e.op == "/":
-                return div_sql(a, b)
+                if d.name == "spark" and any(_divides(x) for x in (e.left, e.right)):
+                    raise located(
+                        cr,
+                        f"'{e}' divides a quotient: Spark SQL cannot evaluate the exact division of a quotient "
+                        "within one expression (the inner division is a subquery Spark does not resolve there)",
+                        hint="compute the inner quotient in a rule of its own and divide its result, or run this "
+                        "document on DuckDB (--engine duckdb)",
+                    )
+                return div_sql(a, b, d)
             return f"({a} {e.op} {b})"
         args = [self.expr(cr, x, binding, env) for x in e.args]
         fn = e.func
         if fn == "add_days":
-            return f"CAST({args[0]} + CAST({args[1]} AS INTEGER) AS DATE)"
+            return d.add_days(args[0], args[1])
         if fn == "add_weeks":
-            return f"CAST({args[0]} + 7 * CAST({args[1]} AS INTEGER) AS DATE)"
+            return d.add_weeks(args[0], args[1])
         if fn == "add_months":
-            return f"CAST({args[0]} + to_months(CAST({args[1]} AS INTEGER)) AS DATE)"
+            return d.add_months(args[0], args[1])
         if fn == "days_between":
-            return f"CAST(({args[1]}) - ({args[0]}) AS BIGINT)"
+            return d.days_between(args[0], args[1])
         if fn == "weekday":
-            return f"CAST(isodow({args[0]}) AS BIGINT)"
+            return d.weekday(args[0])
         if fn == "academic_year":
-            d = args[0]
-            return f"CAST(CASE WHEN month({d}) >= 9 THEN year({d}) ELSE year({d}) - 1 END AS BIGINT)"
+            x = args[0]
+            return f"CAST(CASE WHEN month({x}) >= 9 THEN year({x}) ELSE year({x}) - 1 END AS BIGINT)"
         if fn in WORKING_DAY_FUNCTIONS:
             self.uses_calendar = True
             if self.body.joins is not None:
@@ -164,11 +190,10 @@ class ExprWriter:
             if not isinstance(n, ir.Const) or isinstance(n.value, bool) or not isinstance(n.value, (int, Decimal)):
                 raise located(cr, f"{fn} needs a constant number of decimals, got '{n}'")
             digits = int(n.value)
-            sql_fn = "round" if fn == "round_half_up" else "trunc"
             x = args[0]
             if self.expr_type(e.args[0], env) != DEC:
                 x = f"CAST({x} AS DECIMAL(38,{max(digits, 0)}))"
-            return f"{sql_fn}({x}, {digits})"
+            return f"round({x}, {digits})" if fn == "round_half_up" else d.truncate(x, digits)
         if fn == "least":
             return f"least({args[0]}, {args[1]})"
         if fn == "greatest":
@@ -200,4 +225,4 @@ class ExprWriter:
         else:
             raise located(cr, f"unknown aggregate {lit.func}")
         inner = f"SELECT {', '.join(keys + [num + ' AS _num', den + ' AS _den'])} FROM {source} AS x{group}"
-        return div_select(inner, "_num", "_den", knames)
+        return div_select(inner, "_num", "_den", knames, self.dialect)
