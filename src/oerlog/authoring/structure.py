@@ -1,0 +1,467 @@
+"""Recognising the article structure of a regulation's text: articles, lids, headings, and what is left out.
+
+Input is a list of lines as extracted (plain text, PDF or .docx, :mod:`oerlog.authoring.importing`); output is
+a :class:`Structure`: every article with its lids, verbatim (hard line wraps joined with one space, the lid's own
+number or bullet marker dropped: it is the key), each with the source lines it came from, and every line that is
+not part of a provision (headings, table of contents, page headers and footers, page numbers, the title page),
+listed with its kind so that nothing disappears silently.
+
+Keys follow the text: ``Artikel 5.5`` is article ``"5.5"``; a numbered lid ``2.`` is lid ``"2"``; lettered items
+``a.`` / ``a)`` / ``(a)`` and bullets under lid 2 are ``"2a"``, ``"2b"`` (under no numbered lid: ``"a"``, ... for
+letters, ``"1"``, ``"2"`` ... for bullets); a deeper bullet under ``"2a"`` is ``"2a.1"``; a paragraph before the
+first numbered lid is lid ``"0"``. An annex (``Bijlage 2``) restarts the numbering: its articles are keyed
+``"B2.1"`` ... and its own text before any article is article ``"B2"``. Text before the first article is article
+``"0"``. A document without article numbers is keyed by its part letters and titled sections (``"A.1"`` is the
+first titled section under ``A. ...``), paragraphs and bullets numbered in order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+SKIP_KINDS = ("title_page", "toc", "heading", "page_header", "page_number", "blank")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the source: its 1-based number, its text, and the page it is on (0 when unknown)."""
+
+    number: int
+    text: str
+    page: int = 0
+
+
+@dataclass
+class Lid:
+    """One lid (or the whole text of an article without lids): key, text, source lines."""
+
+    key: str | None
+    parts: list[str] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(" ".join(p.split()) for p in self.parts if p.strip())
+
+
+@dataclass
+class Article:
+    """An article: key, title, the section it stands in, the line of its heading, its lids."""
+
+    key: str
+    title: str
+    section: str
+    line: int
+    lids: list[Lid] = field(default_factory=list)
+
+    def text_only(self) -> bool:
+        """An article of one block of text (no lids)."""
+        return len(self.lids) == 1 and self.lids[0].key is None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A line left out of the provisions, and why (one of :data:`SKIP_KINDS`)."""
+
+    kind: str
+    line: int
+    text: str
+
+
+@dataclass
+class Structure:
+    """The recognised structure of one text."""
+
+    articles: list[Article]
+    skipped: list[Skipped]
+    title_lines: list[Line]
+    numbered: bool  # True when the text numbers its articles ("Artikel 5.5"); False: keyed by titled sections
+    notes: list[str] = field(default_factory=list)
+
+    def provisions(self) -> list[tuple[str, str | None, str, list[int]]]:
+        """(article, lid or None, text, lines) for every provision, in order."""
+        out: list[tuple[str, str | None, str, list[int]]] = []
+        for art in self.articles:
+            for lid in art.lids:
+                out.append((art.key, lid.key, lid.text, lid.lines))
+        return out
+
+
+_MD = r"(?:#{1,6}\s*)?(?:\*\*\s*)?"
+ARTICLE_RE = re.compile(
+    r"^\s*" + _MD + r"(?:Artikel|ARTIKEL|artikel|Art\.|art\.|ART\.)\s*[-–]?\s*(\d+(?:\.\d+)*[a-z]?)\.?"
+    r"(?:\s*[-–:]\s*|\s+|$)(.*)$"
+)
+ANNEX_RE = re.compile(r"^\s*" + _MD + r"(?:Bijlage|BIJLAGE)\s+([0-9]+|[IVX]+)\b[:.]?\s*(.*)$")
+SECTION_RE = re.compile(r"^\s*" + _MD + r"(?:Paragraaf|PARAGRAAF|Hoofdstuk|HOOFDSTUK|Titel|TITEL)\s+\d+\b.*$")
+PART_RE = re.compile(r"^\s*" + _MD + r"([A-Z])\.\s+(\S.*)$")
+TOC_TAIL_RE = re.compile(r"(?:\t\s*\d{1,3}|\.{3,}\s*\d{0,3}|…+\s*\d{0,3}|\s{2,}\d{1,3})\s*$")
+TOC_HEAD_RE = re.compile(r"^\s*" + _MD + r"(?:Inhoud|INHOUD|Inhoudsopgave|INHOUDSOPGAVE)\s*:?\s*(?:\*\*)?\s*$")
+PAGE_NUMBER_RE = re.compile(
+    r"^\s*(?:[-–]\s*)?\d{1,3}(?:\s*[-–])?\s*$|^\s*(?:pagina|page|blz\.?)\s+\d+(?:\s+(?:van|of)\s+\d+)?\s*$"
+    r"|^\s*\d{1,3}\s*/\s*\d{1,3}\s*$",
+    re.IGNORECASE,
+)
+NUM_ITEM_RE = re.compile(r"^(\s*)(?:[-•]\s*)?(\d{1,2})(?:[.)]\s*|\t+|\s+(?=[A-Z(]))(?=\S)(.*)$")
+LETTER_ITEM_RE = re.compile(r"^(\s*)(?:[-•]\s*)?(?:\(([a-z]{1,2})\)|([a-z]{1,2})[.)])\s+(.*)$")
+BULLET_RE = re.compile(r"^(\s*)(?:[-•●▪◦*]|o(?=\s))\s+(.*)$")
+END_RE = re.compile(r"[.!?;:]\s*(?:\*\*)?\s*$|[.!?]\)\s*$")
+
+
+def letters(n: int) -> str:
+    """The n-th item letter (0 -> a, 25 -> z, 26 -> aa)."""
+    return chr(ord("a") + n) if n < 26 else "a" + chr(ord("a") + n - 26)
+
+
+def _next_letter(prev: str | None) -> str:
+    if prev is None:
+        return "a"
+    if len(prev) == 1:
+        return "aa" if prev == "z" else chr(ord(prev) + 1)
+    return prev[0] + chr(ord(prev[1]) + 1)
+
+
+def _clean_title(text: str) -> str:
+    t = re.sub(r"^[\s#*]+|[\s*]+$", "", text)
+    t = re.sub(r"^[-–:]\s*", "", t)
+    return " ".join(t.split())
+
+
+def _plain(text: str) -> str:
+    """A line without Markdown heading marks and bold markers, whitespace collapsed (for headings)."""
+    return _clean_title(text)
+
+
+class _Builder:
+    """The state machine that reads the lines of the body."""
+
+    def __init__(self) -> None:
+        self.articles: list[Article] = []
+        self.prefix = ""
+        self.section = ""
+        self.art: Article | None = None
+        self.lid: Lid | None = None
+        self.last_num: int | None = None  # the last numbered lid of the current article
+        self.last_letter: str | None = None  # the last letter under it
+        self.bullets = 0  # bullets under the current lid (lettered keys) or article (numbered keys)
+        self.sub_bullets = 0
+        self.bullet_indent = -1
+        self.pending_break = False  # a blank line since the last text
+
+    def open_article(self, key: str, title: str, line: int) -> None:
+        self.art = Article(key, title, self.section, line)
+        self.articles.append(self.art)
+        self.lid = None
+        self.last_num = None
+        self.last_letter = None
+        self.bullets = 0
+        self.sub_bullets = 0
+        self.bullet_indent = -1
+        self.pending_break = False
+
+    def ensure_article(self, line: int) -> Article:
+        if self.art is None:
+            key = self.prefix.rstrip(".") or "0"
+            self.open_article(key, "", line)
+        assert self.art is not None
+        return self.art
+
+    def new_lid(self, key: str | None, text: str, line: int) -> None:
+        art = self.ensure_article(line)
+        keys = {lid.key for lid in art.lids}
+        while key in keys:  # the text repeats a number: keep both, the repeat as "1bis"
+            key = f"{key}bis"
+        self.lid = Lid(key, [text], [line])
+        art.lids.append(self.lid)
+        self.pending_break = False
+
+    def add_text(self, text: str, line: int) -> None:
+        if self.lid is None:
+            self.new_lid(None, text, line)
+            return
+        self.lid.parts.append(text)
+        self.lid.lines.append(line)
+        self.pending_break = False
+
+    def paragraph_lid(self, text: str, line: int) -> None:
+        """An unnumbered paragraph: a lid of its own in an article without numbered lids, else continuation."""
+        art = self.ensure_article(line)
+        if self.last_num is not None:
+            self.add_text(text, line)
+            return
+        n = len(art.lids) + 1
+        if n == 2 and art.lids[0].key is None:
+            art.lids[0].key = "1"
+        self.new_lid(None if n == 1 else str(n), text, line)
+
+    def finish(self, keep_single_lid: bool = False) -> list[Article]:
+        for art in self.articles:
+            art.lids = [lid for lid in art.lids if lid.text]
+            if len(art.lids) == 1 and art.lids[0].key is None and keep_single_lid:
+                art.lids[0].key = "1"
+        return [a for a in self.articles if a.lids or a.title]
+
+
+def _is_toc_line(plain: str, raw: str) -> bool:
+    return bool(
+        (ARTICLE_RE.match(raw) or ANNEX_RE.match(raw) or SECTION_RE.match(raw) or re.match(r"^\s*\d", raw))
+        and TOC_TAIL_RE.search(raw.rstrip())
+    )
+
+
+def recognise(lines: list[Line]) -> Structure:
+    """The structure of a text; see the module docstring for the keys."""
+    skipped: list[Skipped] = []
+    numbered = any(ARTICLE_RE.match(ln.text) and not TOC_TAIL_RE.search(ln.text.rstrip()) for ln in lines)
+    kinds = _classify_noise(lines, numbered)
+    body = [ln for ln in lines if ln.number not in kinds]
+    for ln in lines:
+        if ln.number in kinds:
+            skipped.append(Skipped(kinds[ln.number], ln.number, ln.text.strip()))
+    title_lines = [ln for ln in lines if kinds.get(ln.number) == "title_page"]
+    if numbered:
+        articles, heads = _read_numbered(body)
+    else:
+        articles, heads = _read_titled(body)
+    skipped.extend(heads)
+    skipped.sort(key=lambda s: s.line)
+    return Structure(articles, skipped, title_lines, numbered)
+
+
+def _classify_noise(lines: list[Line], numbered: bool) -> dict[int, str]:
+    """Lines that are not provisions, by kind: page numbers, headers and footers, table of contents, title page."""
+    kinds: dict[int, str] = {}
+    texts = [ln.text.strip() for ln in lines]
+    for ln, t in zip(lines, texts, strict=True):
+        if not t:
+            continue
+        if PAGE_NUMBER_RE.match(t) and not re.match(r"^\s*\d{1,2}[.)]", t):
+            kinds[ln.number] = "page_number"
+    # table of contents: heading-like lines ending in a page number, and the block under "Inhoud"
+    in_toc = False
+    for ln, t in zip(lines, texts, strict=True):
+        if TOC_HEAD_RE.match(t):
+            in_toc = True
+            kinds[ln.number] = "toc"
+            continue
+        if not t:
+            continue
+        if _is_toc_line(_plain(t), ln.text):
+            kinds[ln.number] = "toc"
+            in_toc = True
+            continue
+        if in_toc:
+            short_entry = len(t) < 90 and not END_RE.search(t) and re.match(r"^\s*(?:[-•]\s*)?(?:\d+\.?\s|[A-Z])", t)
+            if short_entry and not ARTICLE_RE.match(ln.text) and not ANNEX_RE.match(ln.text):
+                kinds[ln.number] = "toc"
+                continue
+            in_toc = False
+    # page headers and footers: lines of the first page (or the first page's worth of text) that recur later,
+    # and lines that recur at the top or bottom of several pages
+    first_body = next(
+        (i for i, ln in enumerate(lines) if ln.number not in kinds and ARTICLE_RE.match(ln.text)), len(lines)
+    )
+    pages = {ln.page for ln in lines}
+    if len(pages) > 1:
+        edge: Counter[str] = Counter()
+        for p in pages:
+            on_page = [t for ln, t in zip(lines, texts, strict=True) if ln.page == p and t]
+            for t in {*on_page[:2], *on_page[-2:]}:
+                edge[re.sub(r"\d+", "#", t)] += 1
+        for ln, t in zip(lines, texts, strict=True):
+            if t and edge[re.sub(r"\d+", "#", t)] >= 2 and not ARTICLE_RE.match(ln.text) and ln.number not in kinds:
+                kinds[ln.number] = "page_header"
+    front = {t for t in texts[:first_body] if t and not END_RE.search(t) and len(t) < 100}
+    for ln, t in zip(lines[first_body:], texts[first_body:], strict=True):
+        if t in front and len(t) >= 12 and ln.number not in kinds and not ARTICLE_RE.match(ln.text):
+            kinds[ln.number] = "page_header"
+    # the title page: the short lines before the first paragraph of running text
+    for ln, t in zip(lines, texts, strict=True):
+        if ln.number in kinds or not t:
+            continue
+        prose = len(t) >= 70 or (END_RE.search(t) and len(t.split()) > 6) or ARTICLE_RE.match(ln.text)
+        bullet = BULLET_RE.match(ln.text) and len(t) > 60
+        if prose or (not numbered and PART_RE.match(t)) or SECTION_RE.match(t) or bullet:
+            break
+        kinds[ln.number] = "title_page"
+    return kinds
+
+
+def _read_numbered(body: list[Line]) -> tuple[list[Article], list[Skipped]]:
+    b = _Builder()
+    heads: list[Skipped] = []
+    for ln in body:
+        raw = ln.text.rstrip()
+        t = raw.strip()
+        if not t:
+            b.pending_break = True
+            continue
+        m = ANNEX_RE.match(raw)
+        if m and len(t) < 120:
+            b.prefix = f"B{m.group(1)}."
+            b.section = _plain(t)
+            b.art = None
+            b.open_article(f"B{m.group(1)}", _clean_title(m.group(2)), ln.number)
+            heads.append(Skipped("heading", ln.number, t))
+            continue
+        m = ARTICLE_RE.match(raw)
+        if m:
+            b.open_article(b.prefix + m.group(1).rstrip("."), _clean_title(m.group(2)), ln.number)
+            heads.append(Skipped("heading", ln.number, t))
+            continue
+        if SECTION_RE.match(raw) and len(t) < 120:
+            b.section = _plain(t)
+            b.art = None if b.art is None or b.art.key == "0" else b.art
+            heads.append(Skipped("heading", ln.number, t))
+            b.pending_break = True
+            continue
+        _read_body_line(b, raw, ln.number)
+    return b.finish(), heads
+
+
+def _read_body_line(b: _Builder, raw: str, number: int) -> None:
+    """One line of running text inside an article: a numbered lid, a lettered item, a bullet or continuation."""
+    t = raw.strip()
+    m = NUM_ITEM_RE.match(raw)
+    if m:
+        n = int(m.group(2))
+        expected = 1 if b.last_num is None else b.last_num + 1
+        if n == expected and (b.pending_break or b.lid is None or _ends(b) or n == 1 or b.last_num is not None):
+            b.last_num = n
+            b.last_letter = None
+            b.bullets = 0
+            b.bullet_indent = -1
+            b.new_lid(str(n), m.group(3), number)
+            return
+    m = LETTER_ITEM_RE.match(raw)
+    if m:
+        letter = m.group(2) or m.group(3)
+        if letter == _next_letter(b.last_letter) and (b.lid is not None or b.art is not None):
+            b.last_letter = letter
+            b.sub_bullets = 0
+            base = str(b.last_num) if b.last_num is not None else ""
+            b.new_lid(base + letter, m.group(4), number)
+            return
+    m = BULLET_RE.match(raw)
+    if m:
+        indent = len(m.group(1).expandtabs(4))
+        text = m.group(2)
+        if b.last_letter is not None and b.lid is not None and indent > b.bullet_indent >= 0 or (
+            b.last_letter is not None and b.lid is not None and b.bullet_indent < 0 and indent > 0
+        ):
+            # a bullet under a lettered item: "2a.1"
+            b.sub_bullets += 1
+            parent = re.sub(r"\.\d+$", "", b.lid.key or "")
+            b.new_lid(f"{parent}.{b.sub_bullets}", text, number)
+            return
+        if b.bullet_indent < 0:
+            b.bullet_indent = indent
+        if b.last_num is not None:
+            b.last_letter = _next_letter(b.last_letter)
+            b.sub_bullets = 0
+            b.new_lid(f"{b.last_num}{b.last_letter}", text, number)
+            return
+        _bullet_lid(b, text, number)
+        return
+    if b.pending_break and b.lid is not None and _ends(b) and b.last_num is None and b.last_letter is None:
+        b.paragraph_lid(t, number)
+        return
+    if b.lid is None:
+        b.paragraph_lid(t, number)
+        return
+    b.add_text(t, number)
+
+
+def _bullet_lid(b: _Builder, text: str, number: int, intro_zero: bool = True) -> None:
+    """A bullet in an article without numbered lids: numbered in order; an opening paragraph is lid "0"."""
+    art = b.ensure_article(number)
+    if intro_zero:
+        if b.bullets == 0 and len(art.lids) == 1 and art.lids[0].key in (None, "1"):
+            art.lids[0].key = "0"
+        b.bullets += 1
+        b.new_lid(str(b.bullets), text, number)
+        return
+    n = len(art.lids) + 1
+    if n == 2 and art.lids[0].key is None:
+        art.lids[0].key = "1"
+    b.new_lid(str(n), text, number)
+
+
+def _line_width(texts: list[str]) -> int:
+    """The width of a full line of running text (the 90th percentile of line lengths)."""
+    lengths = sorted(len(t) for t in texts if t)
+    return lengths[int(len(lengths) * 0.9)] if lengths else 80
+
+
+def _short(b: _Builder, wide: int) -> bool:
+    """The current lid's last line ends well before the margin: the paragraph ended there."""
+    return b.lid is not None and bool(b.lid.parts) and len(b.lid.parts[-1].strip()) < 0.6 * wide
+
+
+def _url_end(b: _Builder) -> bool:
+    return b.lid is not None and bool(b.lid.parts) and bool(re.search(r"\S*[/@]\S*\s*$", b.lid.parts[-1]))
+
+
+def _ends(b: _Builder) -> bool:
+    return b.lid is not None and bool(b.lid.parts) and bool(END_RE.search(b.lid.parts[-1]))
+
+
+def _is_title(t: str, prev_open: bool, next_text: str | None) -> bool:
+    """A titled section heading in a text without article numbers: a short line that is no sentence."""
+    if not prev_open or BULLET_RE.match(t) or len(t) > 60 or len(t.split()) > 7:
+        return False
+    if re.search(r"[.,;]\s*$", t) or (t.endswith(":") and len(t.split()) > 2):
+        return False
+    if not (t[0].isupper() or t[0].islower() and len(t) < 8):
+        return False
+    return next_text is not None and (next_text[0].isupper() or next_text[0] in "-•")
+
+
+def _read_titled(body: list[Line]) -> tuple[list[Article], list[Skipped]]:
+    b = _Builder()
+    heads: list[Skipped] = []
+    part = ""
+    count = 0
+    prev_blank = True
+    texts = [ln.text.strip() for ln in body]
+    wide = _line_width(texts)
+    for i, ln in enumerate(body):
+        raw = ln.text.rstrip()
+        t = texts[i]
+        if not t:
+            b.pending_break = True
+            prev_blank = True
+            continue
+        nxt = next((x for x in texts[i + 1 :] if x), None)
+        m = PART_RE.match(raw)
+        if m and m.group(2).upper() == m.group(2) and len(t) < 80:
+            part = m.group(1)
+            count = 0
+            b.section = _plain(t)
+            b.art = None
+            heads.append(Skipped("heading", ln.number, t))
+            prev_blank = True
+            continue
+        prev_open = prev_blank or b.lid is None or _ends(b) or _url_end(b)
+        if _is_title(t, prev_open, nxt):
+            count += 1
+            key = f"{part}.{count}" if part else str(count)
+            b.open_article(key, _clean_title(t), ln.number)
+            heads.append(Skipped("heading", ln.number, t))
+            prev_blank = False
+            continue
+        prev_blank = False
+        m2 = BULLET_RE.match(raw)
+        if m2:
+            _bullet_lid(b, m2.group(2), ln.number, intro_zero=False)
+            continue
+        if b.lid is not None and t[0].isupper() and (_ends(b) or b.pending_break and _short(b, wide)):
+            b.paragraph_lid(t, ln.number)
+            continue
+        if b.lid is None:
+            b.paragraph_lid(t, ln.number)
+            continue
+        b.add_text(t, ln.number)
+    return b.finish(keep_single_lid=True), heads
