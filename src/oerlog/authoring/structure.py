@@ -199,6 +199,8 @@ class _Builder:
     def finish(self, keep_single_lid: bool = False) -> list[Article]:
         for art in self.articles:
             art.lids = [lid for lid in art.lids if lid.text]
+            if len(art.lids) > 1 and art.lids[0].key is None:  # an opening line before numbered or lettered items
+                art.lids[0].key = "0"
             if len(art.lids) == 1 and art.lids[0].key is None and keep_single_lid:
                 art.lids[0].key = "1"
         return [a for a in self.articles if a.lids or a.title]
