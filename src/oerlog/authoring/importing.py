@@ -73,9 +73,22 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
             example="iconv -f UTF-16 -t UTF-8 oer.txt > oer-utf8.txt",
         )
     try:
-        return data.decode("utf-8-sig"), "UTF-8"
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         utf8_error = exc
+    else:
+        ctrl = re.search(r"[\x00-\x08\x0b\x0e-\x1f\x7f]", text)
+        if ctrl is None:
+            return text, "UTF-8"
+        line = text.count("\n", 0, ctrl.start()) + 1
+        raise ValidationError(
+            f"the file is not UTF-8 or Windows-1252 text: it holds the control character "
+            f"U+{ord(ctrl.group()):04X}, which is neither (a binary file, or text in another encoding)",
+            Location(name, line, ctrl.start() - (text.rfind("\n", 0, ctrl.start()) + 1) + 1),
+            value=f"U+{ord(ctrl.group()):04X}",
+            hint="export the regulation as UTF-8 text, PDF or Word and import that",
+            example="iconv -f UTF-16 -t UTF-8 oer.txt > oer-utf8.txt",
+        )
     bad = next((i for i, b in enumerate(data) if b in _CP1252_UNDEFINED or (b < 0x20 and b not in b"\t\n\r\f")), None)
     if bad is not None:
         line = data.count(b"\n", 0, bad) + 1
