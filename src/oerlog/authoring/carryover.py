@@ -20,15 +20,18 @@ import contextlib
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from oerlog.analysis.lint import lint
 from oerlog.authoring.diff import Change, Diff, Key, cites, label
 from oerlog.errors import Location, OerlogError, UsageError, signals_held
 from oerlog.kb.loader import Document, open_kb
 from oerlog.lang import ir
+from oerlog.testing.scenarios import collect, run_batched
 
 _CITE = re.compile(r'@cite\(\s*"([^"]*)"\s*(?:,\s*"([^"]*)"\s*)?\)')
 
@@ -85,8 +88,11 @@ def _why(change: Change | None, key: Key) -> str:
         return f"{label(key)}: its lids moved to different articles"
     if change.kind == "removed":
         return f"{label(key)} is removed in the new text"
-    words = [f"'{a}' → '{b}'" for (op, a), (_, b) in zip(change.words, change.words[1:], strict=False)
-             if op == "delete" and _ == "insert"]
+    words = [
+        f"'{a}' → '{b}'"
+        for (op, a), (_, b) in zip(change.words, change.words[1:], strict=False)
+        if op == "delete" and _ == "insert"
+    ]
     where = label(change.old) if change.kind == "changed" else f"{label(change.old)} → {label(change.new)}"
     return f"{where} changed" + (": " + "; ".join(words[:3]) if words else "")
 
@@ -104,7 +110,8 @@ def carry_over(diff: Diff, kb_root: Path, new_id: str) -> CarryOver:
     folder = kb.folders.get(new_id)
     if folder is None:
         raise UsageError(
-            f"--carry-over needs NEW to be a document of the KB: import its text first (oerlog import ... --id {new_id})",
+            f"--carry-over needs NEW to be a document of the KB: import its text first "
+            f"(oerlog import ... --id {new_id})",
             value=new_id,
             example=f"oerlog import oer-2020.pdf --id {new_id} && oerlog diff {old.id} {new_id} --carry-over",
         )
@@ -119,9 +126,10 @@ def carry_over(diff: Diff, kb_root: Path, new_id: str) -> CarryOver:
             example=f"oerlog diff {old.id} {new_id}",
         )
     result = CarryOver(new_id)
+    disabled = _disabled(old, diff)
     files: dict[str, str] = {}
     for dl in sorted(old.path.glob("*.dl")):
-        files[dl.name] = _carry_file(dl, old, diff, result)
+        files[dl.name] = _carry_file(dl, old, diff, result, disabled)
     for sub in ("tests", "cases"):
         for path in sorted((old.path / sub).glob("*.yaml")):
             text = path.read_text(encoding="utf-8")
@@ -133,7 +141,52 @@ def carry_over(diff: Diff, kb_root: Path, new_id: str) -> CarryOver:
     return result
 
 
-def _carry_file(path: Path, old: Document, diff: Diff, result: CarryOver) -> str:
+def _disabled(old: Document, diff: Diff) -> dict[str, str]:
+    """Rule id -> why it is disabled: it cites a provision that is gone, or (in turn) it overrides a disabled rule
+    or rests on a relation that only disabled rules derive. A parameter is never disabled (rules use its value):
+    one whose provision is gone is marked to review."""
+    rules = [r for r in old.program.rules if not r.variant]
+    out: dict[str, str] = {}
+    for r in rules:
+        gone = [
+            (c, ch)
+            for c in r.ann.cites
+            if not c.doc or c.doc == old.id
+            for what, _, ch in [_decide(diff, (c.article, c.lid))]
+            if what == "gone"
+        ]
+        if gone:
+            out[r.id] = "; ".join(_why(ch, (c.article, c.lid)) for c, ch in gone)
+    derived = {r.head.pred for r in rules if not r.defeats}
+    changed = True
+    while changed:
+        changed = False
+        live = {r.head.pred for r in rules if not r.defeats and r.id not in out}
+        for r in rules:
+            if r.id in out:
+                continue
+            if r.defeats and r.defeats in out:
+                out[r.id] = f"it overrides {r.defeats}, which is disabled"
+                changed = True
+                continue
+            dead = sorted(p for p in _body_preds(r.body) if p in derived and p not in live)
+            if dead:
+                out[r.id] = f"it rests on {', '.join(dead)}, which only disabled rules derive"
+                changed = True
+    return out
+
+
+def _body_preds(body: tuple[ir.Literal, ...]) -> set[str]:
+    preds: set[str] = set()
+    for lit in body:
+        if isinstance(lit, (ir.Positive, ir.Negative)):
+            preds.add(lit.atom.pred)
+        elif isinstance(lit, ir.Aggregate):
+            preds |= _body_preds(lit.body)
+    return preds
+
+
+def _carry_file(path: Path, old: Document, diff: Diff, result: CarryOver, disabled: dict[str, str]) -> str:
     lines = path.read_text(encoding="utf-8").split("\n")
     items: list[tuple[str, int, tuple[ir.Citation, ...]]] = []
     for r in old.program.rules:
@@ -158,18 +211,18 @@ def _carry_file(path: Path, old: Document, diff: Diff, result: CarryOver) -> str
         while end > start and not out[end - 1].strip():
             end -= 1
         decisions = [(c, *_decide(diff, (c.article, c.lid))) for c in cite_list if not c.doc or c.doc == old.id]
-        if not decisions:
+        if not decisions and rid not in disabled:
             result.copied += 1
             continue
-        gone = [d for d in decisions if d[1] == "gone"]
-        review = [d for d in decisions if d[1] == "review"]
+        is_param = rid.startswith("$")
+        review = [d for d in decisions if d[1] == "review" or (is_param and d[1] == "gone")]
         block = out[start - 1 : end]
         for c, what, new_key, _ in decisions:
             if what == "move" and new_key is not None:
                 block = [_recite(ln, c, new_key) for ln in block]
                 result.renumbered.append((rid, (c.article, c.lid), new_key))
-        if gone:
-            reason = "; ".join(_why(ch, (c.article, c.lid)) for c, _, _, ch in gone)
+        if rid in disabled:
+            reason = disabled[rid]
             result.disabled.append(Item(rid, path.name, reason))
             block = [f"% UITGESCHAKELD: {reason}"] + ["% " + ln if ln.strip() else ln for ln in block]
         else:
@@ -219,21 +272,28 @@ def _statuses(path: Path, old: Document, diff: Diff) -> str:
         pattern = re.compile(
             rf'(\n  "{re.escape(new_key)}":\n(?:    .*\n|      .*\n)*?)    status: not_encoded\n    reason: null\n'
         )
-        text = pattern.sub(lambda m: f"{m.group(1)}    status: {art.status}\n    reason: {reason}\n", text, count=1)
+        fill = f"    status: {art.status}\n    reason: {reason}\n"
+        text = pattern.sub(_filler(fill), text, count=1)
     return text
+
+
+def _filler(fill: str) -> Callable[[re.Match[str]], str]:
+    def repl(m: re.Match[str]) -> str:
+        return m.group(1) + fill
+
+    return repl
 
 
 def _report(result: CarryOver, old_id: str) -> str:
     data = {
         "carried_over_from": old_id,
-        "citations_renumbered": [
-            {"rule": r, "from": label(a), "to": label(b)} for r, a, b in result.renumbered
-        ],
+        "citations_renumbered": [{"rule": r, "from": label(a), "to": label(b)} for r, a, b in result.renumbered],
         "to_review": [{"rule": i.rule, "file": i.file, "reason": i.reason} for i in result.review],
         "disabled": [{"rule": i.rule, "file": i.file, "reason": i.reason} for i in result.disabled],
     }
-    return "# What `oerlog diff --carry-over` could not decide: the analyst's list for the new year.\n" + yaml.safe_dump(
-        data, allow_unicode=True, sort_keys=False, width=120
+    return (
+        "# What `oerlog diff --carry-over` could not decide: the analyst's list for the new year.\n"
+        + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
     )
 
 
@@ -261,12 +321,10 @@ def _write(folder: Path, files: dict[str, str]) -> None:
 
 def _check(kb_root: Path, new_id: str, result: CarryOver) -> None:
     """Run lint on the new document and its copied scenarios; record the outcome."""
-    from oerlog.analysis.lint import lint
-    from oerlog.testing.scenarios import collect, run_batched
-
     kb, findings = lint(kb_root, [new_id])
     result.lint_errors = [f.render().split("\n")[0] for f in findings if f.severity == "error"]
     if kb is None:
+        result.scenarios_failed.append("the scenarios did not run: the knowledge base does not load (see lint)")
         return
     try:
         scenarios = [sc for _, _, scs in collect(kb, [new_id]) for sc in scs]

@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from oerlog.authoring.measure import normalise
 from oerlog.authoring.structure import Structure
 from oerlog.kb.loader import Document
@@ -56,8 +58,10 @@ def version_of_document(doc: Document) -> Version:
 
 def version_of_structure(label: str, structure: Structure, path: Path | None = None) -> Version:
     titles = {a.key: a.title for a in structure.articles}
-    provs = [Prov((a, lid), text, titles.get(a, ""), lines[0] if lines else 0) for a, lid, text, lines in
-             structure.provisions()]
+    provs = [
+        Prov((a, lid), text, titles.get(a, ""), lines[0] if lines else 0)
+        for a, lid, text, lines in structure.provisions()
+    ]
     return Version(label, provs, None, path)
 
 
@@ -90,8 +94,10 @@ class Change:
 
     @property
     def text_changed(self) -> bool:
-        return self.old_text is not None and self.new_text is not None and normalise(self.old_text) != normalise(
-            self.new_text
+        return (
+            self.old_text is not None
+            and self.new_text is not None
+            and normalise(self.old_text) != normalise(self.new_text)
         )
 
 
@@ -112,8 +118,9 @@ class Diff:
     def moved(self) -> dict[Key, Key]:
         """Old key -> new key for every old provision whose text is in the new version unchanged."""
         out = {o: n for o, n in self.unchanged}
-        out.update({c.old: c.new for c in self.changes if c.kind == "renumbered" and c.old and c.new and
-                    not c.text_changed})
+        out.update(
+            {c.old: c.new for c in self.changes if c.kind == "renumbered" and c.old and c.new and not c.text_changed}
+        )
         return out
 
 
@@ -190,7 +197,6 @@ def compare(old: Version, new: Version) -> Diff:
             final_old.append(k)
     changes.extend(_change("removed", old_by[k], None) for k in final_old)
     changes.extend(_change("added", None, new_by[k]) for k in rest_new)
-    order_old = {p.key: i for i, p in enumerate(old.provisions)}
     order_new = {p.key: i for i, p in enumerate(new.provisions)}
 
     def position(c: Change) -> tuple[float, float]:
@@ -208,8 +214,9 @@ def compare(old: Version, new: Version) -> Diff:
     return Diff(old, new, changes, unchanged)
 
 
-def _after(key: Key | None, old: Version, order_new: dict[Key, int], unchanged: list[tuple[Key, Key]],
-           changes: list[Change]) -> float:
+def _after(
+    key: Key | None, old: Version, order_new: dict[Key, int], unchanged: list[tuple[Key, Key]], changes: list[Change]
+) -> float:
     to_new = dict(unchanged)
     to_new.update({c.old: c.new for c in changes if c.old and c.new})
     prev = -1.0
@@ -259,8 +266,6 @@ def citations(doc: Document) -> _Citations:
 
 def _scenario_rules(path: Path) -> list[tuple[str, str]]:
     """(scenario name, rule id) of a scenario file, read without evaluating its cases."""
-    import yaml
-
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):

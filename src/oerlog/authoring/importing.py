@@ -15,6 +15,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,7 +117,8 @@ def _lines(text: str, page: int = 0) -> list[Line]:
 
 
 def _read_pdf(path: Path) -> Source:
-    from pypdf import PdfReader  # deferred: only an import of a PDF needs it
+    # deferred: pypdf only for an import of a PDF
+    from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     try:
@@ -127,7 +129,7 @@ def _read_pdf(path: Path) -> Source:
             f"cannot read the PDF: {exc}",
             Location(str(path)),
             value=path.name,
-            hint="check that the file is a complete PDF (open it in a viewer); or save the text as .txt and import that",
+            hint="check that the file is a complete PDF (open it in a viewer), or import its text as .txt",
             example="oerlog import oer-2026.txt --id my-oer-2026",
         ) from None
     chars = sum(len("".join(p.split())) for p in pages)
@@ -149,9 +151,7 @@ def _read_pdf(path: Path) -> Source:
 
 
 def _read_docx(path: Path) -> Source:
-    import zipfile
-
-    import docx  # deferred: only an import of a .docx needs it
+    import docx  # deferred: python-docx (and lxml) only for an import of a .docx
 
     try:
         document = docx.Document(str(path))
@@ -269,8 +269,10 @@ def document_yaml(doc_id: str, kind: str, frame: str | None, source: Source, met
     """The ``document.yaml`` skeleton: what the text states, with the line; what it does not, marked to fill in."""
 
     def q(value: object) -> str:
-        return yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=10_000).strip().removesuffix(
-            "\n..."
+        return (
+            yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=10_000)
+            .strip()
+            .removesuffix("\n...")
         )
 
     def note(found: Found, what: str) -> str:
@@ -363,7 +365,8 @@ def report_yaml(source: Source, structure: Structure) -> str:
     }
     header = (
         "# What `oerlog import` left out of articles.yaml, line by line: headings (their text is the article's\n"
-        "# title and section), the table of contents, page headers and footers, page numbers and the title page.\n"
+        "# title and section), the table of contents, page headers and footers, page numbers, separator lines\n"
+        '# ("o – o – o") and the title page.\n'
     )
     return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
 

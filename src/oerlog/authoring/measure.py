@@ -76,9 +76,7 @@ def label(key: Key | None) -> str:
     return f"art. {key[0]}" + (f" lid {key[1]}" if key[1] is not None else "")
 
 
-def measure(
-    expected: list[tuple[Key, str]], imported: list[tuple[Key, str]], keymap: KeyMap | None = None
-) -> Measure:
+def measure(expected: list[tuple[Key, str]], imported: list[tuple[Key, str]], keymap: KeyMap | None = None) -> Measure:
     """Align ``expected`` (hand-made) with ``imported`` by normalised text; count exact number-and-text matches."""
     keymap = keymap or KeyMap()
     exp = [(keymap.apply(k), normalise(t)) for k, t in expected]
@@ -89,8 +87,8 @@ def measure(
         for n in range(block.size):
             pair[block.a + n] = block.b + n
     by_text: dict[str, list[int]] = {}
-    for j, (_, t) in enumerate(imp):
-        by_text.setdefault(t, []).append(j)
+    for n, (_, t) in enumerate(imp):
+        by_text.setdefault(t, []).append(n)
     exact = 0
     diffs: list[Difference] = []
     for i, (key, text) in enumerate(exp):
@@ -104,8 +102,15 @@ def measure(
                 diffs.append(Difference(expected[i][0], text, imp[j][0], text, "number"))
             continue
         close = _closest(text, imp)
-        diffs.append(Difference(expected[i][0], text, imp[close][0] if close is not None else None,
-                                imp[close][1] if close is not None else None, "text"))
+        diffs.append(
+            Difference(
+                expected[i][0],
+                text,
+                imp[close][0] if close is not None else None,
+                imp[close][1] if close is not None else None,
+                "text",
+            )
+        )
     return Measure(len(exp), exact, diffs)
 
 

@@ -125,8 +125,10 @@ def to_markdown(diff: Diff, lang: str = "nl", carry: CarryOver | None = None) ->
             out.append("")
             out.append(f"{t['cited_by']}: " + md_text(_citing_line(c, t)))
             for rid, text in c.citing.interpretations:
-                out.append(f"- {md_text(t['interpretations'][:-1] if lang == 'en' else 'interpretatie')} "
-                           f"({md_text(rid)}): {md_text(text)}")
+                out.append(
+                    f"- {md_text(t['interpretations'][:-1] if lang == 'en' else 'interpretatie')} "
+                    f"({md_text(rid)}): {md_text(text)}"
+                )
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -259,9 +261,7 @@ def to_json(diff: Diff, carry: CarryOver | None = None) -> dict[str, Any]:
         out["carry_over"] = {
             "document": carry.document,
             "rules_copied": carry.copied,
-            "citations_renumbered": [
-                {"rule": r, "from": _key(a), "to": _key(b)} for r, a, b in carry.renumbered
-            ],
+            "citations_renumbered": [{"rule": r, "from": _key(a), "to": _key(b)} for r, a, b in carry.renumbered],
             "review": [{"rule": i.rule, "file": i.file, "reason": i.reason} for i in carry.review],
             "disabled": [{"rule": i.rule, "file": i.file, "reason": i.reason} for i in carry.disabled],
             "lint_errors": carry.lint_errors,

@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-SKIP_KINDS = ("title_page", "toc", "heading", "page_header", "page_number", "blank")
+SKIP_KINDS = ("title_page", "toc", "heading", "page_header", "page_number", "separator")
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,7 @@ PAGE_NUMBER_RE = re.compile(
 NUM_ITEM_RE = re.compile(r"^(\s*)(?:[-•]\s*)?(\d{1,2})(?:[.)]\s*|\t+|\s+(?=[A-Z(]))(?=\S)(.*)$")
 LETTER_ITEM_RE = re.compile(r"^(\s*)(?:[-•]\s*)?(?:\(([a-z]{1,2})\)|([a-z]{1,2})[.)])\s+(.*)$")
 BULLET_RE = re.compile(r"^(\s*)(?:[-•●▪◦*]|o(?=\s))\s+(.*)$")
+SEPARATOR_RE = re.compile(r"^\s*(?:[-–—*•·o_=~+#]\s*){3,}$")  # "o – o – o", "* * *", "-----": ornaments
 END_RE = re.compile(r"[.!?;:]\s*(?:\*\*)?\s*$|[.!?]\)\s*$")
 
 
@@ -241,6 +242,8 @@ def _classify_noise(lines: list[Line], numbered: bool) -> dict[int, str]:
             continue
         if PAGE_NUMBER_RE.match(t) and not re.match(r"^\s*\d{1,2}[.)]", t):
             kinds[ln.number] = "page_number"
+        elif SEPARATOR_RE.match(t):
+            kinds[ln.number] = "separator"
     # table of contents: heading-like lines ending in a page number, and the block under "Inhoud"
     in_toc = False
     for ln, t in zip(lines, texts, strict=True):
@@ -350,8 +353,11 @@ def _read_body_line(b: _Builder, raw: str, number: int) -> None:
     if m:
         indent = len(m.group(1).expandtabs(4))
         text = m.group(2)
-        if b.last_letter is not None and b.lid is not None and indent > b.bullet_indent >= 0 or (
-            b.last_letter is not None and b.lid is not None and b.bullet_indent < 0 and indent > 0
+        if (
+            b.last_letter is not None
+            and b.lid is not None
+            and indent > b.bullet_indent >= 0
+            or (b.last_letter is not None and b.lid is not None and b.bullet_indent < 0 and indent > 0)
         ):
             # a bullet under a lettered item: "2a.1"
             b.sub_bullets += 1

@@ -33,7 +33,7 @@ def import_(ctx: Ctx, source: str, doc_id: str, kind: str, frame: str | None) ->
       oerlog import oer-2026.pdf --id uu-geo-ma-oer-2026
       oerlog import ra-2026.docx --id rug-tg-ra-2026 --kind ra --frame rug-ma-oer-2019
     """
-    from oerlog.authoring.importing import import_document
+    from oerlog.authoring.importing import import_document  # deferred: off the start-up of `oerlog why`
 
     if frame is not None and frame not in ctx.kb.document_ids:
         raise UsageError(
@@ -53,10 +53,7 @@ def import_(ctx: Ctx, source: str, doc_id: str, kind: str, frame: str | None) ->
     )
     click.echo(f"left out (listed in import-report.yaml): {left or 'nothing'}")
     todo = [k for k, f in result.meta.items() if f.line is None]
-    click.echo(
-        "document.yaml: confirm the values marked TO CONFIRM"
-        + (f"; fill in {', '.join(todo)}" if todo else "")
-    )
+    click.echo("document.yaml: confirm the values marked TO CONFIRM" + (f"; fill in {', '.join(todo)}" if todo else ""))
 
 
 @cli.command()
@@ -77,6 +74,7 @@ def diff(ctx: Ctx, old: str, new: str, carry: bool, fmt: str, lang: str, output:
       oerlog diff uu-gnk-ba-2025 gnk-2026.txt
       oerlog diff uu-geo-ma-oer-2019 uu-geo-ma-oer-2020 --carry-over --format md -o todo.md
     """
+    # deferred: the authoring stage (and lint, scenarios) off the start-up of `oerlog why`
     from oerlog.authoring import render
     from oerlog.authoring.carryover import carry_over
     from oerlog.authoring.diff import compare
@@ -116,6 +114,7 @@ def diff(ctx: Ctx, old: str, new: str, carry: bool, fmt: str, lang: str, output:
 
 
 def _version(ctx: Ctx, name: str) -> Version:
+    # deferred: off the start-up of `oerlog why`
     from oerlog.authoring.diff import version_of_document, version_of_structure
     from oerlog.authoring.importing import read_source, structure_of
 
