@@ -119,9 +119,10 @@ def test_changes_name_what_cites_them_in_the_kb(tmp_path: Path) -> None:
     assert "resit_excluded_low_grade" in lid2.citing.rules
     assert "resit_min_grade" in lid2.citing.parameters
     assert ("resit.yaml", "grade 3.8: excluded from the resit") in lid2.citing.scenarios
-    assert any("onafgerond" in text or "unrounded" in text for _, text in lid2.citing.interpretations)
+    assert any("onafgerond" in nl and "unrounded" in en for _, en, nl in lid2.citing.interpretations)
     md = to_markdown(d)
     assert "| art. A.8 lid 2 | gewijzigd | " in md and "~~4,0~~ **4,5**" in md
+    assert "- scenario resit.yaml: grade 3.8: excluded from the resit" in md
     data = to_json(d)
     schema = json.loads(resources.files("oerlog.schemas").joinpath("diff.schema.json").read_text())
     jsonschema.validate(data, schema)

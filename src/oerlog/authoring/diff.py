@@ -71,7 +71,7 @@ class Citing:
 
     rules: tuple[str, ...] = ()
     parameters: tuple[str, ...] = ()
-    interpretations: tuple[tuple[str, str], ...] = ()  # (rule id, the interpretation)
+    interpretations: tuple[tuple[str, str, str], ...] = ()  # (rule id, the interpretation in English, in Dutch)
     scenarios: tuple[tuple[str, str], ...] = ()  # (scenario file name, scenario name)
 
     def empty(self) -> bool:
@@ -286,7 +286,15 @@ def cites(c: ir.Citation, key: Key) -> bool:
 def citing_of(cit: _Citations, key: Key) -> Citing:
     rules = [r for r, cs in cit.rules if any(cites(c, key) for c in cs)]
     ids = tuple(dict.fromkeys(r.id for r in rules))
-    interp = tuple((r.id, i) for r in rules for i in r.ann.interpretations)
+    interp = tuple(
+        (r.id, en, nl or en)
+        for r in rules
+        for en, nl in zip(
+            r.ann.interpretations,
+            [*r.ann.interpretations_nl, *[""] * (len(r.ann.interpretations) - len(r.ann.interpretations_nl))],
+            strict=False,
+        )
+    )
     params = tuple(dict.fromkeys(p.name for p, cs in cit.params if any(cites(c, key) for c in cs)))
     scen = tuple(s for rid in ids for s in cit.scenarios.get(rid, []))
     return Citing(ids, params, interp, scen)

@@ -15,7 +15,8 @@ _T = {
         "title": "Wijzigingen van {old} naar {new}",
         "summary": "{changed} gewijzigd, {renumbered} vernummerd, {added} toegevoegd, {removed} vervallen; "
         "{unchanged} ongewijzigd.",
-        "todo": "Te herzien (wat in de KB op een gewijzigde bepaling rust)",
+        "todo": "Te herzien (wat in de KB op een gewijzigde of vervallen bepaling rust)",
+        "moved": "Vernummerd (zelfde tekst; --carry-over past de citaten aan)",
         "none_todo": "Geen regel, parameter of scenario rust op een gewijzigde of vervallen bepaling.",
         "changes": "Per bepaling",
         "added": "toegevoegd",
@@ -26,6 +27,8 @@ _T = {
         "rules": "regels",
         "parameters": "parameters",
         "interpretations": "interpretaties",
+        "interpretation": "interpretatie",
+        "scenario": "scenario",
         "scenarios": "scenario's",
         "was": "was",
         "now": "nu",
@@ -48,7 +51,8 @@ _T = {
         "title": "Changes from {old} to {new}",
         "summary": "{changed} changed, {renumbered} renumbered, {added} added, {removed} removed; "
         "{unchanged} unchanged.",
-        "todo": "To review (what in the KB rests on a changed provision)",
+        "todo": "To review (what in the KB rests on a changed or removed provision)",
+        "moved": "Renumbered (same text; --carry-over renumbers the citations)",
         "none_todo": "No rule, parameter or scenario rests on a changed or removed provision.",
         "changes": "Per provision",
         "added": "added",
@@ -59,6 +63,8 @@ _T = {
         "rules": "rules",
         "parameters": "parameters",
         "interpretations": "interpretations",
+        "interpretation": "interpretation",
+        "scenario": "scenario",
         "scenarios": "scenarios",
         "was": "was",
         "now": "now",
@@ -92,22 +98,40 @@ def _where(c: Change) -> str:
     return label(c.new if c.new is not None else c.old)
 
 
+def _review(diff: Diff) -> list[Change]:
+    """The changes an analyst must look at: a cited provision whose text changed or that is gone."""
+    return [c for c in diff.changes if not c.citing.empty() and (c.kind != "renumbered" or c.text_changed)]
+
+
+def _moved(diff: Diff) -> list[Change]:
+    return [c for c in diff.changes if c.kind == "renumbered" and not c.text_changed and not c.citing.empty()]
+
+
 def to_markdown(diff: Diff, lang: str = "nl", carry: CarryOver | None = None) -> str:
     t = _T[lang]
     counts = diff.counts()
     out = [f"# {md_text(t['title'].format(old=diff.old.label, new=diff.new.label))}", "", t["summary"].format(**counts)]
-    todo = [c for c in diff.changes if not c.citing.empty()]
     out += ["", f"## {t['todo']}", ""]
+    todo = _review(diff)
     if not todo:
         out.append(t["none_todo"])
     else:
         out.append(f"| {t['provision']} | {t['what']} | {t['rules']} | {t['parameters']} | {t['scenarios']} |")
-        out.append("|---|---|---|---|---|")
+        out.append("|---|---|---|---|---:|")
         for c in todo:
-            scen = ", ".join(f"{f}: {n}" for f, n in c.citing.scenarios)
             out.append(
                 f"| {md_cell(_where(c))} | {md_cell(_kind(c, t))} | {md_cell(', '.join(c.citing.rules))} | "
-                f"{md_cell(', '.join(c.citing.parameters))} | {md_cell(scen)} |"
+                f"{md_cell(', '.join(c.citing.parameters))} | {len(c.citing.scenarios)} |"
+            )
+    moved = _moved(diff)
+    if moved:
+        out += ["", f"## {t['moved']}", ""]
+        out.append(f"| {t['provision']} | {t['rules']} | {t['parameters']} |")
+        out.append("|---|---|---|")
+        for c in moved:
+            out.append(
+                f"| {md_cell(_where(c))} | {md_cell(', '.join(c.citing.rules))} | "
+                f"{md_cell(', '.join(c.citing.parameters))} |"
             )
     if carry is not None:
         out += ["", *_carry_md(carry, t, diff.new.label)]
@@ -123,12 +147,14 @@ def to_markdown(diff: Diff, lang: str = "nl", carry: CarryOver | None = None) ->
             out.append(f"> {md_text(c.new_text or c.old_text or '')}")
         if not c.citing.empty():
             out.append("")
-            out.append(f"{t['cited_by']}: " + md_text(_citing_line(c, t)))
-            for rid, text in c.citing.interpretations:
-                out.append(
-                    f"- {md_text(t['interpretations'][:-1] if lang == 'en' else 'interpretatie')} "
-                    f"({md_text(rid)}): {md_text(text)}"
-                )
+            if c.citing.rules:
+                out.append(f"- {t['rules']}: " + md_text(", ".join(c.citing.rules)))
+            if c.citing.parameters:
+                out.append(f"- {t['parameters']}: " + md_text(", ".join(c.citing.parameters)))
+            for rid, en, nl in c.citing.interpretations:
+                out.append(f"- {t['interpretation']} ({md_text(rid)}): {md_text(nl if lang == 'nl' else en)}")
+            for file, name in c.citing.scenarios:
+                out.append(f"- {t['scenario']} {md_text(file)}: {md_text(name)}")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -182,7 +208,7 @@ def to_html(diff: Diff, lang: str = "nl", carry: CarryOver | None = None) -> str
         f"<p>{html_text(t['summary'].format(**counts))}</p>",
         f"<h2>{html_text(t['todo'])}</h2>",
     ]
-    todo = [c for c in diff.changes if not c.citing.empty()]
+    todo = _review(diff)
     if not todo:
         out.append(f"<p>{html_text(t['none_todo'])}</p>")
     else:
@@ -192,11 +218,19 @@ def to_html(diff: Diff, lang: str = "nl", carry: CarryOver | None = None) -> str
             f"<th>{html_text(t['scenarios'])}</th></tr>"
         )
         for c in todo:
-            scen = ", ".join(f"{f}: {n}" for f, n in c.citing.scenarios)
             out.append(
                 f"<tr><td>{html_text(_where(c))}</td><td>{html_text(_kind(c, t))}</td>"
                 f"<td>{html_text(', '.join(c.citing.rules))}</td><td>{html_text(', '.join(c.citing.parameters))}</td>"
-                f"<td>{html_text(scen)}</td></tr>"
+                f"<td>{len(c.citing.scenarios)}</td></tr>"
+            )
+        out.append("</table>")
+    moved = _moved(diff)
+    if moved:
+        out.append(f"<h2>{html_text(t['moved'])}</h2><table>")
+        for c in moved:
+            out.append(
+                f"<tr><td>{html_text(_where(c))}</td><td>{html_text(', '.join(c.citing.rules))}</td>"
+                f"<td>{html_text(', '.join(c.citing.parameters))}</td></tr>"
             )
         out.append("</table>")
     if carry is not None:
@@ -216,6 +250,12 @@ def to_html(diff: Diff, lang: str = "nl", carry: CarryOver | None = None) -> str
         out.append(f"<blockquote>{body}</blockquote>")
         if not c.citing.empty():
             out.append(f"<p>{html_text(t['cited_by'])}: {html_text(_citing_line(c, t))}</p>")
+            if c.citing.interpretations:
+                out.append("<ul>")
+                for rid, en, nl in c.citing.interpretations:
+                    text = nl if lang == "nl" else en
+                    out.append(f"<li>{html_text(t['interpretation'])} ({html_text(rid)}): {html_text(text)}</li>")
+                out.append("</ul>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 
@@ -250,7 +290,7 @@ def to_json(diff: Diff, carry: CarryOver | None = None) -> dict[str, Any]:
                 "cited_by": {
                     "rules": list(c.citing.rules),
                     "parameters": list(c.citing.parameters),
-                    "interpretations": [{"rule": r, "text": i} for r, i in c.citing.interpretations],
+                    "interpretations": [{"rule": r, "en": en, "nl": nl} for r, en, nl in c.citing.interpretations],
                     "scenarios": [{"file": f, "name": n} for f, n in c.citing.scenarios],
                 },
             }
