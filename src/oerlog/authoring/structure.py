@@ -108,6 +108,9 @@ NUM_ITEM_RE = re.compile(r"^(\s*)(?:[-•]\s*)?(\d{1,2})(?:[.)]\s*|\t+|\s+(?=[A-
 LETTER_ITEM_RE = re.compile(r"^(\s*)(?:[-•]\s*)?(?:\(([a-z]{1,2})\)|([a-z]{1,2})[.)])\s+(.*)$")
 BULLET_RE = re.compile(r"^(\s*)(?:[-•●▪◦*]|o(?=\s))\s+(.*)$")
 SEPARATOR_RE = re.compile(r"^\s*(?:[-–—*•·o_=~+#]\s*){3,}$")  # "o – o – o", "* * *", "-----": ornaments
+SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+FOOTNOTE_RE = re.compile(r"^\s*(?:<sup>(\d+)</sup>|([⁰¹²³⁴⁵⁶⁷⁸⁹]+))\s*\S")
+NOTE_RE = re.compile(r"^(?:NB|N\.B\.|Let op|Voorbeeld|Opmerking|Noot)\s*[:.]")
 END_RE = re.compile(r"[.!?;:]\s*(?:\*\*)?\s*$|[.!?]\)\s*$")
 
 
@@ -150,6 +153,9 @@ class _Builder:
         self.sub_bullets = 0
         self.bullet_indent = -1
         self.pending_break = False  # a blank line since the last text
+        self.last_sub: int | None = None  # the last item of a numbered list under a lid ("2.3")
+        self.sub_indent = 0
+        self.sub_parent: str | None = None  # bullets go under this item ("1a" -> "1a.1")
 
     def open_article(self, key: str, title: str, line: int) -> None:
         self.art = Article(key, title, self.section, line)
@@ -161,6 +167,8 @@ class _Builder:
         self.sub_bullets = 0
         self.bullet_indent = -1
         self.pending_break = False
+        self.last_sub = None
+        self.sub_parent = None
 
     def ensure_article(self, line: int) -> Article:
         if self.art is None:
@@ -228,6 +236,7 @@ def recognise(lines: list[Line]) -> Structure:
         articles, heads = _read_numbered(body)
     else:
         articles, heads = _read_titled(body)
+    place_footnotes(articles)
     skipped.extend(heads)
     skipped.sort(key=lambda s: s.line)
     return Structure(articles, skipped, title_lines, numbered)
@@ -329,57 +338,133 @@ def _read_numbered(body: list[Line]) -> tuple[list[Article], list[Skipped]]:
 def _read_body_line(b: _Builder, raw: str, number: int) -> None:
     """One line of running text inside an article: a numbered lid, a lettered item, a bullet or continuation."""
     t = raw.strip()
+    indent = len(raw) - len(raw.lstrip(" \t"))
+    m = FOOTNOTE_RE.match(raw)
+    if m and b.art is not None:
+        n = m.group(1) or _from_superscript(m.group(2))
+        b.new_lid(f"fn{n}", t, number)
+        b.pending_break = False
+        return
     m = NUM_ITEM_RE.match(raw)
-    if m:
-        n = int(m.group(2))
-        expected = 1 if b.last_num is None else b.last_num + 1
-        if n == expected and (b.pending_break or b.lid is None or _ends(b) or n == 1 or b.last_num is not None):
-            b.last_num = n
-            b.last_letter = None
-            b.bullets = 0
-            b.bullet_indent = -1
-            b.new_lid(str(n), m.group(3), number)
-            return
+    if m and _numbered(b, m, indent, number):
+        return
     m = LETTER_ITEM_RE.match(raw)
     if m:
         letter = m.group(2) or m.group(3)
         if letter == _next_letter(b.last_letter) and (b.lid is not None or b.art is not None):
             b.last_letter = letter
             b.sub_bullets = 0
+            b.sub_parent = None
             base = str(b.last_num) if b.last_num is not None else ""
             b.new_lid(base + letter, m.group(4), number)
             return
     m = BULLET_RE.match(raw)
     if m:
-        indent = len(m.group(1).expandtabs(4))
-        text = m.group(2)
-        if (
-            b.last_letter is not None
-            and b.lid is not None
-            and indent > b.bullet_indent >= 0
-            or (b.last_letter is not None and b.lid is not None and b.bullet_indent < 0 and indent > 0)
-        ):
-            # a bullet under a lettered item: "2a.1"
-            b.sub_bullets += 1
-            parent = re.sub(r"\.\d+$", "", b.lid.key or "")
-            b.new_lid(f"{parent}.{b.sub_bullets}", text, number)
-            return
-        if b.bullet_indent < 0:
-            b.bullet_indent = indent
-        if b.last_num is not None:
-            b.last_letter = _next_letter(b.last_letter)
-            b.sub_bullets = 0
-            b.new_lid(f"{b.last_num}{b.last_letter}", text, number)
-            return
-        _bullet_lid(b, text, number)
+        _bullet(b, len(m.group(1).expandtabs(4)), m.group(2), number)
         return
     if b.pending_break and b.lid is not None and _ends(b) and b.last_num is None and b.last_letter is None:
         b.paragraph_lid(t, number)
+        return
+    if b.pending_break and b.lid is not None and _ends(b) and b.last_num is not None and t[:1].isupper():
+        # a paragraph of its own after a numbered lid: an item of that lid ("1a"), and a list under it ("1a.1")
+        b.last_letter = _next_letter(b.last_letter)
+        b.sub_bullets = 0
+        key = f"{b.last_num}{b.last_letter}"
+        b.new_lid(key, t, number)
+        b.sub_parent = key if t.endswith(":") else None
         return
     if b.lid is None:
         b.paragraph_lid(t, number)
         return
     b.add_text(t, number)
+
+
+def _numbered(b: _Builder, m: re.Match[str], indent: int, number: int) -> bool:
+    """A numbered line: the next lid, or an item of a numbered list under the lid ("2.1"); False: running text."""
+    n = int(m.group(2))
+    text = m.group(3)
+    next_lid = n == (1 if b.last_num is None else b.last_num + 1)
+    next_sub = b.last_sub is not None and n == b.last_sub + 1
+    starts_sub = n == 1 and b.last_num is not None and indent > 0 and b.last_sub is None
+    if next_sub and next_lid:
+        next_lid = indent < b.sub_indent
+        next_sub = not next_lid
+    if next_sub or starts_sub:
+        b.last_sub = n
+        if starts_sub:
+            b.sub_indent = indent
+        b.new_lid(f"{b.last_num}.{n}", text, number)
+        return True
+    if not next_lid:
+        return False
+    b.last_num = n
+    b.last_letter = None
+    b.last_sub = None
+    b.sub_parent = None
+    b.bullets = 0
+    b.bullet_indent = -1
+    inline = LETTER_ITEM_RE.match(text)
+    if inline and (inline.group(2) or inline.group(3)) == "a":  # "2. a. Wanneer ...": the lid opens with item a
+        b.last_letter = "a"
+        b.new_lid(f"{n}a", inline.group(4), number)
+        return True
+    b.new_lid(str(n), text, number)
+    return True
+
+
+def _bullet(b: _Builder, indent: int, text: str, number: int) -> None:
+    if b.sub_parent is not None:  # the list under an item that ends in ":"
+        b.sub_bullets += 1
+        b.new_lid(f"{b.sub_parent}.{b.sub_bullets}", text, number)
+        return
+    if b.last_letter is not None and b.lid is not None and (
+        indent > b.bullet_indent >= 0 or (b.bullet_indent < 0 and indent > 0)
+    ):
+        # a bullet under a lettered item: "2a.1"
+        b.sub_bullets += 1
+        parent = re.sub(r"\.\d+$", "", b.lid.key or "")
+        b.new_lid(f"{parent}.{b.sub_bullets}", text, number)
+        return
+    if b.bullet_indent < 0:
+        b.bullet_indent = indent
+    if b.last_num is not None:
+        b.last_letter = _next_letter(b.last_letter)
+        b.sub_bullets = 0
+        b.new_lid(f"{b.last_num}{b.last_letter}", text, number)
+        return
+    _bullet_lid(b, text, number)
+
+
+def _from_superscript(text: str) -> str:
+    return "".join(str(SUPERSCRIPTS.index(c)) for c in text)
+
+
+def _superscript(n: str) -> str:
+    return "".join(SUPERSCRIPTS[int(d)] for d in n)
+
+
+def place_footnotes(articles: list[Article]) -> None:
+    """Move each footnote ("fnN") to the article whose text carries its marker (``<sup>N</sup>`` or ``¹``), after
+    the lid that carries it: a page break often prints a footnote inside a later article."""
+    notes = [(art, lid) for art in articles for lid in art.lids if lid.key and re.fullmatch(r"fn\d+", lid.key)]
+    for home, note in notes:
+        n = (note.key or "fn")[2:]
+        markers = (f"<sup>{n}</sup>", _superscript(n))
+        target = None
+        for art in articles:
+            for i, lid in enumerate(art.lids):
+                if lid is not note and not (lid.key or "").startswith("fn") and any(mk in lid.text for mk in markers):
+                    target = (art, i)
+                    break
+            if target:
+                break
+        if target is None or target[0] is home and target[1] == home.lids.index(note) - 1:
+            continue
+        home.lids.remove(note)
+        art, i = target
+        if len(art.lids) == 1 and art.lids[0].key is None:
+            art.lids[0].key = "1"
+        art.lids.insert(i + 1, note)
 
 
 def _bullet_lid(b: _Builder, text: str, number: int, intro_zero: bool = True) -> None:
@@ -435,6 +520,8 @@ def _read_titled(body: list[Line]) -> tuple[list[Article], list[Skipped]]:
     prev_blank = True
     texts = [ln.text.strip() for ln in body]
     wide = _line_width(texts)
+    prev_raw = ""
+    in_bullet = False
     for i, ln in enumerate(body):
         raw = ln.text.rstrip()
         t = texts[i]
@@ -459,17 +546,38 @@ def _read_titled(body: list[Line]) -> tuple[list[Article], list[Skipped]]:
             b.open_article(key, _clean_title(t), ln.number)
             heads.append(Skipped("heading", ln.number, t))
             prev_blank = False
+            in_bullet = False
             continue
         prev_blank = False
         m2 = BULLET_RE.match(raw)
         if m2:
             _bullet_lid(b, m2.group(2), ln.number, intro_zero=False)
+            in_bullet = True
+            prev_raw = ln.text
             continue
-        if b.lid is not None and t[0].isupper() and (_ends(b) or b.pending_break and _short(b, wide)):
+        intro = t.endswith(":") and nxt is not None and bool(BULLET_RE.match(nxt)) and _ends(b)
+        if b.lid is not None and t[0].isupper() and (intro or _new_paragraph(b, t, prev_raw, in_bullet, wide)):
             b.paragraph_lid(t, ln.number)
+            in_bullet = False
+            prev_raw = ln.text
             continue
         if b.lid is None:
             b.paragraph_lid(t, ln.number)
+            in_bullet = False
+            prev_raw = ln.text
             continue
         b.add_text(t, ln.number)
+        prev_raw = ln.text
     return b.finish(keep_single_lid=True), heads
+
+
+def _new_paragraph(b: _Builder, t: str, prev_raw: str, in_bullet: bool, wide: int) -> bool:
+    """In a text without article numbers, whether a line that starts with a capital starts a paragraph of its own:
+    after a blank line that ends a sentence or a short line; after a sentence that ends a line which the
+    extraction marks as a paragraph end (two trailing spaces), ends a bullet, or ends well before the margin; and
+    always for a note ("NB:", "Let op:", "Voorbeeld:")."""
+    if NOTE_RE.match(t):
+        return True
+    if b.pending_break and (_ends(b) or _short(b, wide)):
+        return True
+    return _ends(b) and (prev_raw.endswith("  ") or in_bullet or _short(b, wide))
