@@ -104,6 +104,9 @@ PAGE_NUMBER_RE = re.compile(
     r"|^\s*\d{1,3}\s*/\s*\d{1,3}\s*$",
     re.IGNORECASE,
 )
+CAPS_ARTICLE_RE = re.compile(r"^\s*(\d{1,2})\.\s+([A-ZÀ-Ý][A-ZÀ-Ý ,&/()'’-]{5,})\s*$")  # "4. PROCEDURE ALS FRAUDE ..."
+SUB_NUMBER_RE = re.compile(r"^\s*(?:[-•]\s*)?(\d{1,2})\.(\d{1,2})\.?\s+(?=\S)(.*)$")  # "- 4.1 De docent ..."
+TABLE_ROW_RE = re.compile(r"^[^\t]*\S[^\t]*\t+\s*\S")  # cells separated by tabs
 NUM_ITEM_RE = re.compile(r"^(\s*)(?:[-•]\s*)?(\d{1,2})(?:[.)]\s*|\t+|\s+(?=[A-Z(]))(?=\S)(.*)$")
 LETTER_ITEM_RE = re.compile(r"^(\s*)(?:[-•]\s*)?(?:\(([a-z]{1,2})\)|([a-z]{1,2})[.)])\s+(.*)$")
 BULLET_RE = re.compile(r"^(\s*)(?:[-•●▪◦*]|o(?=\s))\s+(.*)$")
@@ -325,6 +328,11 @@ def _read_numbered(body: list[Line]) -> tuple[list[Article], list[Skipped]]:
             b.open_article(b.prefix + m.group(1).rstrip("."), _clean_title(m.group(2)), ln.number)
             heads.append(Skipped("heading", ln.number, t))
             continue
+        m = CAPS_ARTICLE_RE.match(raw)
+        if m and len(t) < 100 and (b.prefix or b.art is None or b.art.key.split(".")[-1] != m.group(1)):
+            b.open_article(b.prefix + m.group(1), _clean_title(m.group(2)), ln.number)
+            heads.append(Skipped("heading", ln.number, t))
+            continue
         if SECTION_RE.match(raw) and len(t) < 120:
             b.section = _plain(t)
             b.art = None if b.art is None or b.art.key == "0" else b.art
@@ -345,8 +353,22 @@ def _read_body_line(b: _Builder, raw: str, number: int) -> None:
         b.new_lid(f"fn{n}", t, number)
         b.pending_break = False
         return
+    m = SUB_NUMBER_RE.match(raw)
+    if m and b.art is not None and b.art.key.split(".")[-1] == m.group(1):
+        n = int(m.group(2))  # "4.1" in article 4: lid 1
+        if n == (1 if b.last_num is None else b.last_num + 1):
+            b.last_num = n
+            b.last_letter = None
+            b.last_sub = None
+            b.sub_parent = None
+            b.new_lid(str(n), m.group(3), number)
+            return
     m = NUM_ITEM_RE.match(raw)
     if m and _numbered(b, m, indent, number):
+        return
+    m = TABLE_ROW_RE.match(raw)
+    if m and b.art is not None:
+        _table_row(b, t, number)
         return
     m = LETTER_ITEM_RE.match(raw)
     if m:
@@ -383,7 +405,10 @@ def _numbered(b: _Builder, m: re.Match[str], indent: int, number: int) -> bool:
     """A numbered line: the next lid, or an item of a numbered list under the lid ("2.1"); False: running text."""
     n = int(m.group(2))
     text = m.group(3)
-    next_lid = n == (1 if b.last_num is None else b.last_num + 1)
+    expected = 1 if b.last_num is None else b.last_num + 1
+    next_lid = n == expected
+    if n == expected + 1 and b.last_num is not None and indent == 0 and text[:1].isupper():
+        next_lid = True  # a lid whose number the extraction lost lies between: keep the numbering of the text
     next_sub = b.last_sub is not None and n == b.last_sub + 1
     starts_sub = n == 1 and b.last_num is not None and indent > 0 and b.last_sub is None
     if next_sub and next_lid:
@@ -410,6 +435,18 @@ def _numbered(b: _Builder, m: re.Match[str], indent: int, number: int) -> bool:
         return True
     b.new_lid(str(n), text, number)
     return True
+
+
+def _table_row(b: _Builder, text: str, number: int) -> None:
+    """A row of a table (cells separated by tabs): an item of the lid above it ("2a", "2b", ...), or a lid of its
+    own where the article has no numbered lids; the cells joined by one space."""
+    row = " ".join(text.replace("\t", " ").split())
+    if b.last_num is not None:
+        b.last_letter = _next_letter(b.last_letter)
+        b.sub_parent = None
+        b.new_lid(f"{b.last_num}{b.last_letter}", row, number)
+        return
+    _bullet_lid(b, row, number)
 
 
 def _bullet(b: _Builder, indent: int, text: str, number: int) -> None:
