@@ -159,6 +159,8 @@ class _Builder:
         self.last_sub: int | None = None  # the last item of a numbered list under a lid ("2.3")
         self.sub_indent = 0
         self.sub_parent: str | None = None  # bullets go under this item ("1a" -> "1a.1")
+        self.kops = 0  # sub-headings in the article ("kop1", ...)
+        self.in_table = False
 
     def open_article(self, key: str, title: str, line: int) -> None:
         self.art = Article(key, title, self.section, line)
@@ -172,6 +174,8 @@ class _Builder:
         self.pending_break = False
         self.last_sub = None
         self.sub_parent = None
+        self.kops = 0
+        self.in_table = False
 
     def ensure_article(self, line: int) -> Article:
         if self.art is None:
@@ -309,7 +313,7 @@ def _classify_noise(lines: list[Line], numbered: bool) -> dict[int, str]:
 def _read_numbered(body: list[Line]) -> tuple[list[Article], list[Skipped]]:
     b = _Builder()
     heads: list[Skipped] = []
-    for ln in body:
+    for i, ln in enumerate(body):
         raw = ln.text.rstrip()
         t = raw.strip()
         if not t:
@@ -339,24 +343,38 @@ def _read_numbered(body: list[Line]) -> tuple[list[Article], list[Skipped]]:
             heads.append(Skipped("heading", ln.number, t))
             b.pending_break = True
             continue
-        _read_body_line(b, raw, ln.number)
+        _read_body_line(b, raw, ln.number, next((x.text for x in body[i + 1 :] if x.text.strip()), None))
     return b.finish(), heads
 
 
-def _read_body_line(b: _Builder, raw: str, number: int) -> None:
-    """One line of running text inside an article: a numbered lid, a lettered item, a bullet or continuation."""
+def _read_body_line(b: _Builder, raw: str, number: int, nxt: str | None = None) -> None:
+    """One line of running text inside an article: a numbered lid, a lettered item, a bullet or continuation
+    (``nxt``: the next line that is not blank)."""
     t = raw.strip()
+    b.in_table = b.in_table and bool(TABLE_ROW_RE.match(raw) or raw.startswith("\t"))
     indent = len(raw) - len(raw.lstrip(" \t"))
     m = FOOTNOTE_RE.match(raw)
     if m and b.art is not None:
         n = m.group(1) or _from_superscript(m.group(2))
+        before = b.lid
         b.new_lid(f"fn{n}", t, number)
+        b.lid = before  # the text the footnote cut goes on after it
         b.pending_break = False
+        return
+    if raw.startswith("\t") and t and b.lid is not None and b.in_table:  # a table row's cell carried over
+        b.add_text(t, number)
+        return
+    if _subheading(b, t, nxt):
+        b.kops += 1
+        b.new_lid(f"kop{b.kops}", t, number)
+        b.last_letter = b.last_letter  # the items go on lettered across sub-headings
         return
     m = SUB_NUMBER_RE.match(raw)
     if m and b.art is not None and b.art.key.split(".")[-1] == m.group(1):
         n = int(m.group(2))  # "4.1" in article 4: lid 1
         if n == (1 if b.last_num is None else b.last_num + 1):
+            if n == 1:
+                _opening_paragraphs(b.art)
             b.last_num = n
             b.last_letter = None
             b.last_sub = None
@@ -422,6 +440,8 @@ def _numbered(b: _Builder, m: re.Match[str], indent: int, number: int) -> bool:
         return True
     if not next_lid:
         return False
+    if n == 1 and b.art is not None:
+        _opening_paragraphs(b.art)
     b.last_num = n
     b.last_letter = None
     b.last_sub = None
@@ -437,10 +457,29 @@ def _numbered(b: _Builder, m: re.Match[str], indent: int, number: int) -> bool:
     return True
 
 
+def _opening_paragraphs(art: Article) -> None:
+    """The paragraphs before lid 1 of an article: lid "0", or "0a", "0b", ... when there are several."""
+    opening = [lid for lid in art.lids if lid.key is None or lid.key.isdigit()]
+    if len(opening) != len(art.lids) or not opening:
+        return
+    for i, lid in enumerate(opening):
+        lid.key = "0" if len(opening) == 1 else f"0{letters(i)}"
+
+
+def _subheading(b: _Builder, t: str, nxt: str | None) -> bool:
+    """A sub-heading inside an article (a short line, no sentence, after a blank line, over a list): lid "kopN"."""
+    if not (b.pending_break and b.art is not None and nxt is not None and len(t) <= 40 and len(t.split()) <= 4):
+        return False
+    if END_RE.search(t) or not t[0].isupper() or NUM_ITEM_RE.match(t) or BULLET_RE.match(t):
+        return False
+    return bool(BULLET_RE.match(nxt) or LETTER_ITEM_RE.match(nxt))
+
+
 def _table_row(b: _Builder, text: str, number: int) -> None:
     """A row of a table (cells separated by tabs): an item of the lid above it ("2a", "2b", ...), or a lid of its
     own where the article has no numbered lids; the cells joined by one space."""
     row = " ".join(text.replace("\t", " ").split())
+    b.in_table = True
     if b.last_num is not None:
         b.last_letter = _next_letter(b.last_letter)
         b.sub_parent = None
