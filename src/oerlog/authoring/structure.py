@@ -106,6 +106,7 @@ PAGE_NUMBER_RE = re.compile(
 )
 CAPS_ARTICLE_RE = re.compile(r"^\s*(\d{1,2})\.\s+([A-ZÀ-Ý][A-ZÀ-Ý ,&/()'’-]{5,})\s*$")  # "4. PROCEDURE ALS FRAUDE ..."
 SUB_NUMBER_RE = re.compile(r"^\s*(?:[-•]\s*)?(\d{1,2})\.(\d{1,2})\.?\s+(?=\S)(.*)$")  # "- 4.1 De docent ..."
+CHECKPOINT_RE = re.compile(r"^\s*(\d{1,2})\.?\t+([^\t]{2,60})\t+(\S.*)$")  # "7.<tab>Verweerschrift<tab>Indien ..."
 TABLE_ROW_RE = re.compile(r"^[^\t]*\S[^\t]*\t+\s*\S")  # cells separated by tabs
 NUM_ITEM_RE = re.compile(r"^(\s*)(?:[-•]\s*)?(\d{1,2})(?:[.)]\s*|\t+|\s+(?=[A-Z(]))(?=\S)(.*)$")
 LETTER_ITEM_RE = re.compile(r"^(\s*)(?:[-•]\s*)?(?:\(([a-z]{1,2})\)|([a-z]{1,2})[.)])\s+(.*)$")
@@ -161,6 +162,7 @@ class _Builder:
         self.sub_parent: str | None = None  # bullets go under this item ("1a" -> "1a.1")
         self.kops = 0  # sub-headings in the article ("kop1", ...)
         self.in_table = False
+        self.in_checkpoint = False
 
     def open_article(self, key: str, title: str, line: int) -> None:
         self.art = Article(key, title, self.section, line)
@@ -332,6 +334,23 @@ def _read_numbered(body: list[Line]) -> tuple[list[Article], list[Skipped]]:
             b.open_article(b.prefix + m.group(1).rstrip("."), _clean_title(m.group(2)), ln.number)
             heads.append(Skipped("heading", ln.number, t))
             continue
+        nxt = next((x.text for x in body[i + 1 :] if x.text.strip()), None)
+        m = CHECKPOINT_RE.match(raw)
+        if m and _checkpoint(m):
+            # a numbered row of a table of steps (number, title, text): an article of its own, titled by its row
+            b.open_article(b.prefix + m.group(1), _clean_title(m.group(2)), ln.number)
+            for part in _paragraphs(m.group(3)):
+                b.paragraph_lid(part, ln.number)
+            b.in_checkpoint = True
+            continue
+        if raw.startswith("\t") and b.in_checkpoint and t:
+            for part in _paragraphs(t):
+                b.paragraph_lid(part, ln.number)
+            continue
+        b.in_checkpoint = False
+        if raw.startswith("\t") and nxt is not None and (m2 := CHECKPOINT_RE.match(nxt)) and _checkpoint(m2):
+            heads.append(Skipped("heading", ln.number, t))  # the header row of a table of steps
+            continue
         m = CAPS_ARTICLE_RE.match(raw)
         if m and len(t) < 100 and (b.prefix or b.art is None or b.art.key.split(".")[-1] != m.group(1)):
             b.open_article(b.prefix + m.group(1), _clean_title(m.group(2)), ln.number)
@@ -343,7 +362,7 @@ def _read_numbered(body: list[Line]) -> tuple[list[Article], list[Skipped]]:
             heads.append(Skipped("heading", ln.number, t))
             b.pending_break = True
             continue
-        _read_body_line(b, raw, ln.number, next((x.text for x in body[i + 1 :] if x.text.strip()), None))
+        _read_body_line(b, raw, ln.number, nxt)
     return b.finish(), heads
 
 
@@ -455,6 +474,17 @@ def _numbered(b: _Builder, m: re.Match[str], indent: int, number: int) -> bool:
         return True
     b.new_lid(str(n), text, number)
     return True
+
+
+def _checkpoint(m: re.Match[str]) -> bool:
+    title, text = m.group(2).strip(), m.group(3).strip()
+    return len(title.split()) <= 10 and not END_RE.search(title) and len(text) > len(title) and "\t" not in text
+
+
+def _paragraphs(cell: str) -> list[str]:
+    """A table cell's paragraphs: the extraction marks them with ``<p>`` (kept, as every extraction artefact)."""
+    parts = re.split(r"\s+(?=<p>)", cell.strip())
+    return [p for p in parts if p.strip()]
 
 
 def _opening_paragraphs(art: Article) -> None:
