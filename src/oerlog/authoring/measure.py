@@ -30,7 +30,8 @@ def normalise(text: str) -> str:
 class KeyMap:
     """Editorial keys of a hand-made file and the keys the importer gives the same provision.
 
-    ``articles`` maps an article key prefix to another (``"F.": "B2."``), ``provisions`` maps one provision
+    ``articles`` maps an article key prefix to another (``"F.": "B2."``), or to the lids of one article when the
+    target ends in a space (``"F.": "D1 "``: article F.3 is lid 3 of D1); ``provisions`` maps one provision
     (``"F.3"`` or ``"1.2 intro"``) to another (``"B2 3"``, article and lid separated by a space)."""
 
     articles: dict[str, str] = field(default_factory=dict)
@@ -44,7 +45,10 @@ class KeyMap:
             return (target[0], target[1] if len(target) > 1 else None)
         for old, new in sorted(self.articles.items(), key=lambda kv: -len(kv[0])):
             if art == old or (old.endswith(".") and art.startswith(old)):
-                return (new + art[len(old) :] if old.endswith(".") else new, lid)
+                rest = art[len(old) :] if old.endswith(".") else ""
+                if new.endswith(" "):  # "F.": "D1 " -- the articles F.n are the lids n of article D1
+                    return (new.strip(), rest if lid is None else f"{rest}{lid}")
+                return (new + rest, lid)
         return key
 
 

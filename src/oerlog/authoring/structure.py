@@ -107,6 +107,7 @@ PAGE_NUMBER_RE = re.compile(
 CAPS_ARTICLE_RE = re.compile(r"^\s*(\d{1,2})\.\s+([A-ZÀ-Ý][A-ZÀ-Ý ,&/()'’-]{5,})\s*$")  # "4. PROCEDURE ALS FRAUDE ..."
 SUB_NUMBER_RE = re.compile(r"^\s*(?:[-•]\s*)?(\d{1,2})\.(\d{1,2})\.?\s+(?=\S)(.*)$")  # "- 4.1 De docent ..."
 CHECKPOINT_RE = re.compile(r"^\s*(\d{1,2})\.?\t+([^\t]{2,60})\t+(\S.*)$")  # "7.<tab>Verweerschrift<tab>Indien ..."
+PART_NUMBER_RE = re.compile(r"^\s*(\d{1,2})\.\s+([A-Za-zÀ-ÿ][^.;:]{2,80})\s*$")
 TABLE_ROW_RE = re.compile(r"^[^\t]*\S[^\t]*\t+\s*\S")  # cells separated by tabs
 NUM_ITEM_RE = re.compile(r"^(\s*)(?:[-•]\s*)?(\d{1,2})(?:[.)]\s*|\t+|\s+(?=[A-Z(]))(?=\S)(.*)$")
 LETTER_ITEM_RE = re.compile(r"^(\s*)(?:[-•]\s*)?(?:\(([a-z]{1,2})\)|([a-z]{1,2})[.)])\s+(.*)$")
@@ -242,7 +243,8 @@ def recognise(lines: list[Line]) -> Structure:
             skipped.append(Skipped(kinds[ln.number], ln.number, ln.text.strip()))
     title_lines = [ln for ln in lines if kinds.get(ln.number) == "title_page"]
     if numbered:
-        articles, heads = _read_numbered(body)
+        toc = [s.text for s in skipped if s.kind == "toc"]
+        articles, heads = _read_numbered(body, _toc_parts(toc))
     else:
         articles, heads = _read_titled(body)
     place_footnotes(articles)
@@ -264,9 +266,11 @@ def _classify_noise(lines: list[Line], numbered: bool) -> dict[int, str]:
             kinds[ln.number] = "separator"
     # table of contents: heading-like lines ending in a page number, and the block under "Inhoud"
     in_toc = False
+    seen: set[str] = set()
     for ln, t in zip(lines, texts, strict=True):
         if TOC_HEAD_RE.match(t):
             in_toc = True
+            seen = set()
             kinds[ln.number] = "toc"
             continue
         if not t:
@@ -277,8 +281,12 @@ def _classify_noise(lines: list[Line], numbered: bool) -> dict[int, str]:
             continue
         if in_toc:
             short_entry = len(t) < 90 and not END_RE.search(t) and re.match(r"^\s*(?:[-•]\s*)?(?:\d+\.?\s|[A-Z])", t)
-            if short_entry and not ARTICLE_RE.match(ln.text) and not ANNEX_RE.match(ln.text):
+            number = re.match(r"^\s*(\d+)\.?\s", t)
+            again = number is not None and number.group(1) in seen  # "1." once more: the text itself begins
+            if short_entry and not again and not ARTICLE_RE.match(ln.text) and not ANNEX_RE.match(ln.text):
                 kinds[ln.number] = "toc"
+                if number:
+                    seen.add(number.group(1))
                 continue
             in_toc = False
     # page headers and footers: lines of the first page (or the first page's worth of text) that recur later,
@@ -312,14 +320,48 @@ def _classify_noise(lines: list[Line], numbered: bool) -> dict[int, str]:
     return kinds
 
 
-def _read_numbered(body: list[Line]) -> tuple[list[Article], list[Skipped]]:
+def _next_section(b: _Builder) -> str:
+    """The letter the next lettered section of the current annex or part has (A after none)."""
+    if b.art is not None and b.art.key.startswith(b.prefix) and re.fullmatch(r"[A-Z]", b.art.key[len(b.prefix) :]):
+        return chr(ord(b.art.key[len(b.prefix) :]) + 1)
+    return "A"
+
+
+def _toc_parts(toc: list[str]) -> dict[str, str]:
+    """Numbered entries of a table of contents that are no articles ("1. Fraudeprotocol 2018-2019"): number ->
+    first word. A line "1. Fraudeprotocol" after the articles opens that part of the document."""
+    out: dict[str, str] = {}
+    for line in toc:
+        m = re.match(r"^\s*(\d{1,2})\.\s+([A-Za-zÀ-ÿ]+)", line)
+        if m and not ARTICLE_RE.match(line):
+            out.setdefault(m.group(1), m.group(2).lower())
+    return out
+
+
+def _read_numbered(body: list[Line], parts: dict[str, str] | None = None) -> tuple[list[Article], list[Skipped]]:
     b = _Builder()
     heads: list[Skipped] = []
+    parts = parts or {}
     for i, ln in enumerate(body):
         raw = ln.text.rstrip()
         t = raw.strip()
         if not t:
             b.pending_break = True
+            continue
+        m = PART_NUMBER_RE.match(raw)
+        in_annex = b.prefix.startswith("B")
+        if m and b.art is not None and not in_annex and parts.get(m.group(1)) == m.group(2).split()[0].lower():
+            # a part of the document after its articles, named in its table of contents ("1. Fraudeprotocol")
+            b.prefix = f"D{m.group(1)}."
+            b.section = _plain(t)
+            b.open_article(f"D{m.group(1)}", _clean_title(m.group(2)), ln.number)
+            heads.append(Skipped("heading", ln.number, t))
+            continue
+        m = PART_RE.match(raw)
+        if m and b.prefix and len(t) < 100 and not END_RE.search(t) and m.group(1) == _next_section(b):
+            # a lettered section of an annex or part ("A. Toegang tot en gedrag tijdens de toets")
+            b.open_article(b.prefix + m.group(1), _clean_title(m.group(2)), ln.number)
+            heads.append(Skipped("heading", ln.number, t))
             continue
         m = ANNEX_RE.match(raw)
         if m and len(t) < 120:
@@ -424,7 +466,8 @@ def _read_body_line(b: _Builder, raw: str, number: int, nxt: str | None = None) 
     if b.pending_break and b.lid is not None and _ends(b) and b.last_num is None and b.last_letter is None:
         b.paragraph_lid(t, number)
         return
-    if b.pending_break and b.lid is not None and _ends(b) and b.last_num is not None and t[:1].isupper():
+    label = b.lid is not None and len(b.lid.parts) == 1 and b.lid.parts[0].endswith(":") and len(b.lid.parts[0]) < 90
+    if b.pending_break and b.lid is not None and _ends(b) and b.last_num is not None and t[:1].isupper() and not label:
         # a paragraph of its own after a numbered lid: an item of that lid ("1a"), and a list under it ("1a.1")
         b.last_letter = _next_letter(b.last_letter)
         b.sub_bullets = 0
@@ -502,7 +545,7 @@ def _subheading(b: _Builder, t: str, nxt: str | None) -> bool:
         return False
     if END_RE.search(t) or not t[0].isupper() or NUM_ITEM_RE.match(t) or BULLET_RE.match(t):
         return False
-    return bool(BULLET_RE.match(nxt) or LETTER_ITEM_RE.match(nxt))
+    return bool(BULLET_RE.match(nxt) or re.match(r"\s*(?:[-•]\s*)?(?:\([a-z]\)|[a-z][.)])\s", nxt))
 
 
 def _table_row(b: _Builder, text: str, number: int) -> None:
