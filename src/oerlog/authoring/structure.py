@@ -146,7 +146,8 @@ def _plain(text: str) -> str:
 class _Builder:
     """The state machine that reads the lines of the body."""
 
-    def __init__(self) -> None:
+    def __init__(self, items: str = "lids") -> None:
+        self.items = items  # "lids": items a., b. and bullets under a lid are lids of their own; "text": in its text
         self.articles: list[Article] = []
         self.prefix = ""
         self.section = ""
@@ -210,10 +211,11 @@ class _Builder:
         if self.last_num is not None:
             self.add_text(text, line)
             return
-        n = len(art.lids) + 1
+        numbers = [int(lid.key) for lid in art.lids if lid.key is not None and lid.key.isdigit()]
+        n = max(numbers) + 1 if numbers else len(art.lids) + 1
         if n == 2 and art.lids[0].key is None:
             art.lids[0].key = "1"
-        self.new_lid(None if n == 1 else str(n), text, line)
+        self.new_lid(None if n == 1 and not art.lids else str(n), text, line)
 
     def finish(self, keep_single_lid: bool = False) -> list[Article]:
         for art in self.articles:
@@ -232,8 +234,12 @@ def _is_toc_line(plain: str, raw: str) -> bool:
     )
 
 
-def recognise(lines: list[Line]) -> Structure:
-    """The structure of a text; see the module docstring for the keys."""
+ITEMS = ("lids", "text")
+
+
+def recognise(lines: list[Line], items: str = "lids") -> Structure:
+    """The structure of a text; see the module docstring for the keys. ``items="text"`` keeps the lettered items
+    and bullets under a numbered lid in the lid's text (with their letters) instead of making them lids."""
     skipped: list[Skipped] = []
     numbered = any(ARTICLE_RE.match(ln.text) and not TOC_TAIL_RE.search(ln.text.rstrip()) for ln in lines)
     kinds = _classify_noise(lines, numbered)
@@ -244,7 +250,7 @@ def recognise(lines: list[Line]) -> Structure:
     title_lines = [ln for ln in lines if kinds.get(ln.number) == "title_page"]
     if numbered:
         toc = [s.text for s in skipped if s.kind == "toc"]
-        articles, heads = _read_numbered(body, _toc_parts(toc))
+        articles, heads = _read_numbered(body, _toc_parts(toc), items)
     else:
         articles, heads = _read_titled(body)
     place_footnotes(articles)
@@ -338,8 +344,10 @@ def _toc_parts(toc: list[str]) -> dict[str, str]:
     return out
 
 
-def _read_numbered(body: list[Line], parts: dict[str, str] | None = None) -> tuple[list[Article], list[Skipped]]:
-    b = _Builder()
+def _read_numbered(
+    body: list[Line], parts: dict[str, str] | None = None, items: str = "lids"
+) -> tuple[list[Article], list[Skipped]]:
+    b = _Builder(items)
     heads: list[Skipped] = []
     parts = parts or {}
     for i, ln in enumerate(body):
@@ -449,6 +457,11 @@ def _read_body_line(b: _Builder, raw: str, number: int, nxt: str | None = None) 
     if m and b.art is not None:
         _table_row(b, t, number)
         return
+    if b.items == "text" and b.last_num is not None and b.lid is not None and b.lid.key == str(b.last_num):
+        item = LETTER_ITEM_RE.match(raw) or BULLET_RE.match(raw)
+        if item:  # an item of the lid, kept in its text with its letter (the bullet's dash dropped)
+            b.add_text(re.sub(r"^\s*[-•]\s*", "", raw).strip(), number)
+            return
     m = LETTER_ITEM_RE.match(raw)
     if m:
         letter = m.group(2) or m.group(3)
@@ -562,6 +575,9 @@ def _table_row(b: _Builder, text: str, number: int) -> None:
 
 
 def _bullet(b: _Builder, indent: int, text: str, number: int) -> None:
+    if b.items == "text" and b.lid is not None and b.bullets and indent > b.bullet_indent >= 0:
+        b.add_text(re.sub(r"^o\s+", "", text), number)  # a nested bullet stays in the text of the bullet above
+        return
     if b.sub_parent is not None:  # the list under an item that ends in ":"
         b.sub_bullets += 1
         b.new_lid(f"{b.sub_parent}.{b.sub_bullets}", text, number)
