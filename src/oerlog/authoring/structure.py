@@ -480,7 +480,8 @@ def _read_body_line(b: _Builder, raw: str, number: int, nxt: str | None = None) 
         b.paragraph_lid(t, number)
         return
     label = b.lid is not None and len(b.lid.parts) == 1 and b.lid.parts[0].endswith(":") and len(b.lid.parts[0]) < 90
-    if b.pending_break and b.lid is not None and _ends(b) and b.last_num is not None and t[:1].isupper() and not label:
+    after_lid = b.pending_break and b.lid is not None and _ends(b) and b.last_num is not None and t[:1].isupper()
+    if after_lid and not label and b.items == "lids":
         # a paragraph of its own after a numbered lid: an item of that lid ("1a"), and a list under it ("1a.1")
         b.last_letter = _next_letter(b.last_letter)
         b.sub_bullets = 0
