@@ -20,10 +20,12 @@ _MARKER = re.compile(r"^(?:[-•]\s+)?(?:\(?[a-z]{1,2}\)|[a-z]{1,2}\.|\d{1,2}(?:
 
 
 def normalise(text: str) -> str:
-    """The text compared: NFC, every run of whitespace one space, no leading or trailing space, and without a
+    """The text compared: NFC, every run of whitespace one space, no leading or trailing space, without a
     leading item marker ("a.", "b)", "(c)", "2.", "4.1."): the marker is the provision's key, which some
-    hand-made files also keep in the text."""
-    return _MARKER.sub("", " ".join(unicodedata.normalize("NFC", text).split()))
+    hand-made files also keep in the text; and without bullet marks ("-", "•" standing alone), which are layout
+    (some hand-made files keep them in a lid's text, others drop them)."""
+    words = [w for w in unicodedata.normalize("NFC", text).split() if w not in ("-", "•")]
+    return _MARKER.sub("", " ".join(words))
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ class Lid:
     key: str | None
     parts: list[str] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
+    closing: bool = False  # a paragraph after a list: the article's closing paragraph ("slot") when it is the last
 
     @property
     def text(self) -> str:
@@ -107,9 +108,14 @@ PAGE_NUMBER_RE = re.compile(
 CAPS_ARTICLE_RE = re.compile(r"^\s*(\d{1,2})\.\s+([A-ZÀ-Ý][A-ZÀ-Ý ,&/()'’-]{5,})\s*$")  # "4. PROCEDURE ALS FRAUDE ..."
 SUB_NUMBER_RE = re.compile(r"^\s*(?:[-•]\s*)?(\d{1,2})\.(\d{1,2})\.?\s+(?=\S)(.*)$")  # "- 4.1 De docent ..."
 CHECKPOINT_RE = re.compile(r"^\s*(\d{1,2})\.?\t+([^\t]{2,60})\t+(\S.*)$")  # "7.<tab>Verweerschrift<tab>Indien ..."
+BARE_ARTICLE_RE = re.compile(r"^\s*(?P<num>\d{1,2}\.\d{1,2})\.?\s+(?P<title>[A-Z][^.:]{2,80})\s*$")
+LEAD_ARTICLE_RE = re.compile(
+    r"^\s*(?P<lead>[A-Z][a-z]+(?: [a-z]+){0,2})\s+(?:Artikel|ARTIKEL)\s+(?P<num>\d{1,2}(?:\.\d{1,2})?)\.?\s+"
+    r"(?P<title>[A-Z][^.;]{2,80})\s*$"
+)
 PART_NUMBER_RE = re.compile(r"^\s*(\d{1,2})\.\s+([A-Za-zÀ-ÿ][^.;:]{2,80})\s*$")
 TABLE_ROW_RE = re.compile(r"^[^\t]*\S[^\t]*\t+\s*\S")  # cells separated by tabs
-NUM_ITEM_RE = re.compile(r"^(\s*)(?:[-•]\s*)?(\d{1,2})(?:[.)]\s*|\t+|\s+(?=[A-Z(]))(?=\S)(.*)$")
+NUM_ITEM_RE = re.compile(r"^(\s*)(?:[-•]\s*)?(\d{1,2})(?:\.\.?(?!\.)\s*|\)\s*|\t+|\s+(?=[A-Z(]))(?=\S)(.*)$")
 LETTER_ITEM_RE = re.compile(r"^(\s*)(?:[-•]\s*)?(?:\(([a-z]{1,2})\)|([a-z]{1,2})[.)])\s+(.*)$")
 BULLET_RE = re.compile(r"^(\s*)(?:[-•●▪◦*]|o(?=\s))\s+(.*)$")
 SEPARATOR_RE = re.compile(r"^\s*(?:[-–—*•·o_=~+#]\s*){3,}$")  # "o – o – o", "* * *", "-----": ornaments
@@ -165,6 +171,7 @@ class _Builder:
         self.kops = 0  # sub-headings in the article ("kop1", ...)
         self.in_table = False
         self.in_checkpoint = False
+        self.section_open = False  # a section heading that ends in "," goes on on the next line
 
     def open_article(self, key: str, title: str, line: int) -> None:
         self.art = Article(key, title, self.section, line)
@@ -222,6 +229,9 @@ class _Builder:
             art.lids = [lid for lid in art.lids if lid.text]
             if len(art.lids) > 1 and art.lids[0].key is None:  # an opening line before numbered or lettered items
                 art.lids[0].key = "0"
+            last = next((lid for lid in reversed(art.lids) if not (lid.key or "").startswith("fn")), None)
+            if last is not None and last.closing and "slot" not in {lid.key for lid in art.lids}:
+                last.key = "slot"  # the paragraph after the article's last list closes it
             if len(art.lids) == 1 and art.lids[0].key is None and keep_single_lid:
                 art.lids[0].key = "1"
         return [a for a in self.articles if a.lids or a.title]
@@ -326,6 +336,16 @@ def _classify_noise(lines: list[Line], numbered: bool) -> dict[int, str]:
     return kinds
 
 
+def _next_numbers(key: str) -> set[str]:
+    """The numbers the article after ``key`` can have: "2.5" -> {"2.6", "3.1"}; "7" -> {"8"}."""
+    parts = key.split(".")
+    if not all(p.isdigit() for p in parts):
+        return set()
+    if len(parts) == 1:
+        return {str(int(parts[0]) + 1)}
+    return {f"{parts[0]}.{int(parts[1]) + 1}", f"{int(parts[0]) + 1}.1"}
+
+
 def _next_section(b: _Builder) -> str:
     """The letter the next lettered section of the current annex or part has (A after none)."""
     if b.art is not None and b.art.key.startswith(b.prefix) and re.fullmatch(r"[A-Z]", b.art.key[len(b.prefix) :]):
@@ -384,6 +404,16 @@ def _read_numbered(
             b.open_article(b.prefix + m.group(1).rstrip("."), _clean_title(m.group(2)), ln.number)
             heads.append(Skipped("heading", ln.number, t))
             continue
+        m = BARE_ARTICLE_RE.match(raw) or LEAD_ARTICLE_RE.match(raw)
+        if m and not b.prefix and b.art is not None and m.group("num") in _next_numbers(b.art.key) and len(t) < 100:
+            # the next article's number without the word "Artikel" ("2.6  Toelatingsonderzoek"), or after a
+            # heading on the same line ("Bijzondere gevallen Artikel 5.1 Tentamenvoorziening")
+            lead = m.groupdict().get("lead")
+            if lead:
+                b.section = lead.strip()
+            b.open_article(m.group("num"), _clean_title(m.group("title")), ln.number)
+            heads.append(Skipped("heading", ln.number, t))
+            continue
         nxt = next((x.text for x in body[i + 1 :] if x.text.strip()), None)
         m = CHECKPOINT_RE.match(raw)
         if m and _checkpoint(m):
@@ -406,7 +436,14 @@ def _read_numbered(
             b.open_article(b.prefix + m.group(1), _clean_title(m.group(2)), ln.number)
             heads.append(Skipped("heading", ln.number, t))
             continue
+        if b.section_open and not ARTICLE_RE.match(raw) and len(t) < 60 and t[:1].islower():
+            b.section = f"{b.section} {_plain(t)}"  # the heading goes on ("... van de opleiding,\nspecifieke ...")
+            heads.append(Skipped("heading", ln.number, t))
+            b.section_open = False
+            continue
+        b.section_open = False
         if SECTION_RE.match(raw) and len(t) < 120:
+            b.section_open = t.endswith(",")
             b.section = _plain(t)
             b.art = None if b.art is None or b.art.key == "0" else b.art
             heads.append(Skipped("heading", ln.number, t))
@@ -488,6 +525,13 @@ def _read_body_line(b: _Builder, raw: str, number: int, nxt: str | None = None) 
         key = f"{b.last_num}{b.last_letter}"
         b.new_lid(key, t, number)
         b.sub_parent = key if t.endswith(":") else None
+        if b.lid is not None:
+            b.lid.closing = True
+        return
+    after_items = b.pending_break and _ends(b) and b.last_num is None and b.last_letter is not None
+    if after_items and t[:1].isupper() and b.lid is not None and not (b.lid.key or "").startswith("fn"):
+        b.new_lid("slot", t, number)  # a paragraph after a lettered list closes the article
+        b.last_letter = None
         return
     if b.lid is None:
         b.paragraph_lid(t, number)
@@ -499,6 +543,8 @@ def _numbered(b: _Builder, m: re.Match[str], indent: int, number: int) -> bool:
     """A numbered line: the next lid, or an item of a numbered list under the lid ("2.1"); False: running text."""
     n = int(m.group(2))
     text = m.group(3)
+    if n == 1 and b.items == "text" and b.last_num is None and b.lid and _colon(b) and _enumeration(b, text):
+        return False  # "... de volgende onderwerpen: 1. de eindtermen; 2. ...": an enumeration in the text
     expected = 1 if b.last_num is None else b.last_num + 1
     next_lid = n == expected
     if n == expected + 1 and b.last_num is not None and indent == 0 and text[:1].isupper():
@@ -508,11 +554,20 @@ def _numbered(b: _Builder, m: re.Match[str], indent: int, number: int) -> bool:
     if next_sub and next_lid:
         next_lid = indent < b.sub_indent
         next_sub = not next_lid
+    if (next_sub or starts_sub) and b.items == "text" and not next_lid:
+        b.last_sub = n  # a numbered list under a lid stays in its text, with its numbers
+        if starts_sub:
+            b.sub_indent = indent
+        b.add_text(m.group(0).strip(), number)
+        return True
     if next_sub or starts_sub:
         b.last_sub = n
         if starts_sub:
             b.sub_indent = indent
         b.new_lid(f"{b.last_num}.{n}", text, number)
+        return True
+    if not next_lid and n == b.last_num and b.pending_break and _ends(b) and indent == 0 and text[:1].isupper():
+        b.new_lid(str(n), text, number)  # the text gives the same number twice: the second is "1bis"
         return True
     if not next_lid:
         return False
@@ -531,6 +586,13 @@ def _numbered(b: _Builder, m: re.Match[str], indent: int, number: int) -> bool:
         return True
     b.new_lid(str(n), text, number)
     return True
+
+
+def _enumeration(b: _Builder, text: str) -> bool:
+    """Whether a "1." after a line ending in ":" enumerates in the text rather than opening lid 1: its item is no
+    sentence (lower case: "1. de eindtermen;"), or the line before is a label ("Alternatieven:")."""
+    last = b.lid.parts[-1].strip() if b.lid is not None and b.lid.parts else ""
+    return text[:1].islower() or len(last.split()) <= 2
 
 
 def _checkpoint(m: re.Match[str]) -> bool:
@@ -661,6 +723,10 @@ def _short(b: _Builder, wide: int) -> bool:
 
 def _url_end(b: _Builder) -> bool:
     return b.lid is not None and bool(b.lid.parts) and bool(re.search(r"\S*[/@]\S*\s*$", b.lid.parts[-1]))
+
+
+def _colon(b: _Builder) -> bool:
+    return b.lid is not None and bool(b.lid.parts) and b.lid.parts[-1].rstrip().endswith(":")
 
 
 def _ends(b: _Builder) -> bool:
