@@ -172,6 +172,7 @@ class _Builder:
         self.in_table = False
         self.in_checkpoint = False
         self.section_open = False  # a section heading that ends in "," goes on on the next line
+        self.items_split = False  # with --items text: the current list's items are lids (see _joins)
 
     def open_article(self, key: str, title: str, line: int) -> None:
         self.art = Article(key, title, self.section, line)
@@ -187,6 +188,7 @@ class _Builder:
         self.sub_parent = None
         self.kops = 0
         self.in_table = False
+        self.items_split = False
 
     def ensure_article(self, line: int) -> Article:
         if self.art is None:
@@ -494,11 +496,10 @@ def _read_body_line(b: _Builder, raw: str, number: int, nxt: str | None = None) 
     if m and b.art is not None:
         _table_row(b, t, number)
         return
-    if b.items == "text" and b.last_num is not None and b.lid is not None and b.lid.key == str(b.last_num):
-        item = LETTER_ITEM_RE.match(raw) or BULLET_RE.match(raw)
-        if item:  # an item of the lid, kept in its text with its letter (the bullet's dash dropped)
-            b.add_text(re.sub(r"^\s*[-•]\s*", "", raw).strip(), number)
-            return
+    if b.items == "text" and _joins(b, raw):
+        # an item of the lid, kept in its text with its letter (the bullet's dash dropped)
+        b.add_text(re.sub(r"^\s*[-•]\s*", "", raw).strip(), number)
+        return
     m = LETTER_ITEM_RE.match(raw)
     if m:
         letter = m.group(2) or m.group(3)
@@ -537,6 +538,37 @@ def _read_body_line(b: _Builder, raw: str, number: int, nxt: str | None = None) 
         b.paragraph_lid(t, number)
         return
     b.add_text(t, number)
+
+
+def _joins(b: _Builder, raw: str) -> bool:
+    """With ``--items text``: whether a list item stays in the text of the lid above it. Items stay lids where
+    they are citable on their own: a definition ("a. de wet: ..."), an item that carries a list of its own
+    ("a) Het cijfer ... minima:"), and the items after such an item; a bullet under an item that is a lid joins it."""
+    if b.lid is None:
+        return False
+    letter = LETTER_ITEM_RE.match(raw)
+    bullet = BULLET_RE.match(raw)
+    if not (letter or bullet):
+        return False
+    if bullet and not letter:
+        if b.last_num is not None and b.lid.key == str(b.last_num):
+            return True
+        return b.lid.key is not None and bool(re.fullmatch(r"\d*[a-z]{1,2}", b.lid.key)) and b.items_split
+    assert letter is not None
+    name = letter.group(2) or letter.group(3)
+    text = letter.group(4)
+    if name != _next_letter(b.last_letter):
+        return False
+    if b.items_split or re.match(r"^[^:;,.]{1,40}:\s", text) or text.rstrip().endswith(":"):
+        b.items_split = True  # this list's items are lids
+        return False
+    if b.last_num is not None:
+        joins = b.lid.key == str(b.last_num)
+    else:
+        joins = b.lid.key is None or b.lid.key == "0" or (b.art is not None and len(b.art.lids) == 1)
+    if joins:
+        b.last_letter = name
+    return joins
 
 
 def _numbered(b: _Builder, m: re.Match[str], indent: int, number: int) -> bool:
@@ -579,6 +611,7 @@ def _numbered(b: _Builder, m: re.Match[str], indent: int, number: int) -> bool:
     b.sub_parent = None
     b.bullets = 0
     b.bullet_indent = -1
+    b.items_split = False
     inline = LETTER_ITEM_RE.match(text)
     if inline and (inline.group(2) or inline.group(3)) == "a":  # "2. a. Wanneer ...": the lid opens with item a
         b.last_letter = "a"
