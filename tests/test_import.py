@@ -39,7 +39,7 @@ def test_pdf_gives_the_provisions_of_the_text_and_lists_headers_and_page_numbers
     text = set(_provisions(GNK))
     got = [(a, lid, t) for a, lid, t, _ in pdf.provisions()]
     same = sum(1 for p in got if p in text)
-    assert same / len(text) >= 0.85  # measured 61/69: the PDF loses the blank lines that separate paragraphs
+    assert same / len(text) >= 0.95  # measured 65/68: a PDF has no trailing spaces that end a paragraph
     assert not any("Pagina" in t or "2025-2026 ·" in t for _, _, t in got)  # no header or footer in a provision
     skipped = {(s.kind, s.text) for s in pdf.skipped}
     assert ("page_number", "Pagina 1 van 4") in skipped

@@ -123,7 +123,7 @@ def _read_pdf(path: Path) -> Source:
 
     try:
         reader = PdfReader(str(path))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = [_page_text(page) for page in reader.pages]
     except (PdfReadError, ValueError, KeyError, OSError) as exc:
         raise ValidationError(
             f"cannot read the PDF: {exc}",
@@ -148,6 +148,18 @@ def _read_pdf(path: Path) -> Source:
         for ln in _lines(text, n):
             lines.append(Line(len(lines) + 1, ln.text, n))
     return Source(path, lines, f"PDF (pypdf, {len(pages)} pages)")
+
+
+def _page_text(page: object) -> str:
+    """A page's text in layout mode (it keeps the blank lines between paragraphs, which the structure needs),
+    else in plain mode."""
+    try:
+        text = page.extract_text(extraction_mode="layout")  # type: ignore[attr-defined]
+    except Exception:  # a page that layout mode cannot read is read in plain mode
+        text = None
+    if not text or not text.strip():
+        text = page.extract_text()  # type: ignore[attr-defined]
+    return str(text or "")
 
 
 def _read_docx(path: Path) -> Source:
@@ -181,9 +193,10 @@ def _read_docx(path: Path) -> Source:
     return Source(path, _lines("\n".join(texts)), ".docx (python-docx)")
 
 
-def structure_of(source: Source) -> Structure:
-    """The recognised structure, or an error when the text has none (never an empty document)."""
-    found = recognise(source.lines)
+def structure_of(source: Source, items: str = "lids") -> Structure:
+    """The recognised structure, or an error when the text has none (never an empty document). ``items``: see
+    :func:`oerlog.authoring.structure.recognise`."""
+    found = recognise(source.lines, items)
     count = len(found.provisions())
     nonblank = sum(1 for ln in source.lines if ln.text.strip())
     headings = sum(1 for s in found.skipped if s.kind == "heading")
@@ -380,9 +393,11 @@ class ImportResult:
 
 
 def import_document(
-    source_path: Path, kb_root: Path, doc_id: str, kind: str = "oer", frame: str | None = None
+    source_path: Path, kb_root: Path, doc_id: str, kind: str = "oer", frame: str | None = None, items: str = "lids"
 ) -> ImportResult:
-    """Import a source text as ``kb_root/doc_id/``, built in a temporary folder and moved into place when whole."""
+    """Import a source text as ``kb_root/doc_id/``, built in a temporary folder and moved into place when whole.
+    ``items``: "lids" (lettered items and bullets under a lid are lids of their own) or "text" (they stay in the
+    lid's text, except definitions and items that carry a list of their own)."""
     if not ID_RE.match(doc_id):
         raise UsageError(
             "a document id is lower-case letters, digits and hyphens (3 to 64 characters)",
@@ -406,7 +421,7 @@ def import_document(
             example="oerlog --kb kb import oer.txt --id my-oer-2026",
         )
     source = read_source(Path(source_path))
-    structure = structure_of(source)
+    structure = structure_of(source, items)
     meta = read_metadata(source, structure)
     files = {
         "document.yaml": document_yaml(doc_id, kind, frame, source, meta),

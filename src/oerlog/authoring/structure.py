@@ -678,8 +678,10 @@ def _bullet(b: _Builder, indent: int, text: str, number: int) -> None:
         b.sub_bullets += 1
         b.new_lid(f"{b.sub_parent}.{b.sub_bullets}", text, number)
         return
-    if b.last_letter is not None and b.lid is not None and (
-        indent > b.bullet_indent >= 0 or (b.bullet_indent < 0 and indent > 0)
+    if (
+        b.last_letter is not None
+        and b.lid is not None
+        and (indent > b.bullet_indent >= 0 or (b.bullet_indent < 0 and indent > 0))
     ):
         # a bullet under a lettered item: "2a.1"
         b.sub_bullets += 1

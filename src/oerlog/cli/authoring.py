@@ -22,8 +22,16 @@ if TYPE_CHECKING:
 @click.option("--id", "doc_id", required=True, help="Id of the new document (the folder kb/ID/).")
 @click.option("--kind", type=click.Choice(["oer", "ra", "rr", "guide"]), default="oer", show_default=True)
 @click.option("--frame", "frame", default=None, help="For an R&A / R&R: the id of the OER it works within.")
+@click.option(
+    "--items",
+    type=click.Choice(["lids", "text"]),
+    default="lids",
+    show_default=True,
+    help="Items a., b. and bullets under a lid: lids of their own ('2a', '2b'), or kept in the lid's text "
+    "(definitions and items that carry a list of their own stay lids).",
+)
 @click.pass_obj
-def import_(ctx: Ctx, source: str, doc_id: str, kind: str, frame: str | None) -> None:
+def import_(ctx: Ctx, source: str, doc_id: str, kind: str, frame: str | None, items: str) -> None:
     """Import a regulation's text (.txt, .pdf, .docx) as a new KB document: document.yaml (metadata read from the
     text, marked TO CONFIRM or TO FILL IN), articles.yaml (every article and lid verbatim, with its source lines)
     and import-report.yaml (every line left out: headings, table of contents, page headers, page numbers).
@@ -42,7 +50,7 @@ def import_(ctx: Ctx, source: str, doc_id: str, kind: str, frame: str | None) ->
             hint="known documents: " + ", ".join(ctx.kb.document_ids),
             example="--frame rug-ma-oer-2019",
         )
-    result = import_document(Path(source), Path(ctx.kb_path), doc_id, kind, frame)
+    result = import_document(Path(source), Path(ctx.kb_path), doc_id, kind, frame, items)
     kinds: dict[str, int] = {}
     for s in result.structure.skipped:
         kinds[s.kind] = kinds.get(s.kind, 0) + 1
