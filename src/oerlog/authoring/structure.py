@@ -459,6 +459,7 @@ def _read_body_line(b: _Builder, raw: str, number: int, nxt: str | None = None) 
     """One line of running text inside an article: a numbered lid, a lettered item, a bullet or continuation
     (``nxt``: the next line that is not blank)."""
     t = raw.strip()
+    after_table = b.in_table
     b.in_table = b.in_table and bool(TABLE_ROW_RE.match(raw) or raw.startswith("\t"))
     indent = len(raw) - len(raw.lstrip(" \t"))
     m = FOOTNOTE_RE.match(raw)
@@ -518,7 +519,8 @@ def _read_body_line(b: _Builder, raw: str, number: int, nxt: str | None = None) 
         b.paragraph_lid(t, number)
         return
     label = b.lid is not None and len(b.lid.parts) == 1 and b.lid.parts[0].endswith(":") and len(b.lid.parts[0]) < 90
-    after_lid = b.pending_break and b.lid is not None and _ends(b) and b.last_num is not None and t[:1].isupper()
+    ended = _ends(b) or after_table  # a table row ends where the table does
+    after_lid = b.pending_break and b.lid is not None and ended and b.last_num is not None and t[:1].isupper()
     if after_lid and not label and b.items == "lids":
         # a paragraph of its own after a numbered lid: an item of that lid ("1a"), and a list under it ("1a.1")
         b.last_letter = _next_letter(b.last_letter)
