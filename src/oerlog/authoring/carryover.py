@@ -88,13 +88,31 @@ def _why(change: Change | None, key: Key) -> str:
         return f"{label(key)}: its lids moved to different articles"
     if change.kind == "removed":
         return f"{label(key)} is removed in the new text"
-    words = [
-        f"'{a}' → '{b}'"
-        for (op, a), (_, b) in zip(change.words, change.words[1:], strict=False)
-        if op == "delete" and _ == "insert"
-    ]
+    words = _edits(change.words)
     where = label(change.old) if change.kind == "changed" else f"{label(change.old)} → {label(change.new)}"
     return f"{where} changed" + (": " + "; ".join(words[:3]) if words else "")
+
+
+def _edits(ops: list[tuple[str, str]]) -> list[str]:
+    """The edits of a word diff in short: "'4,0' → '4,5'", "+'binnen 15 werkdagen'", "−'onder B.'"."""
+    out: list[str] = []
+    i = 0
+    while i < len(ops):
+        op, text = ops[i]
+        if op == "delete" and i + 1 < len(ops) and ops[i + 1][0] == "insert":
+            out.append(f"'{_short(text)}' → '{_short(ops[i + 1][1])}'")
+            i += 2
+            continue
+        if op == "insert":
+            out.append(f"+'{_short(text)}'")
+        elif op == "delete":
+            out.append(f"−'{_short(text)}'")
+        i += 1
+    return out
+
+
+def _short(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def carry_over(diff: Diff, kb_root: Path, new_id: str) -> CarryOver:
@@ -218,7 +236,8 @@ def _carry_file(path: Path, old: Document, diff: Diff, result: CarryOver, disabl
         review = [d for d in decisions if d[1] == "review" or (is_param and d[1] == "gone")]
         block = out[start - 1 : end]
         for c, what, new_key, _ in decisions:
-            if what == "move" and new_key is not None:
+            moved = new_key is not None and new_key != (c.article, c.lid)
+            if what in ("move", "review") and moved and new_key is not None:
                 block = [_recite(ln, c, new_key) for ln in block]
                 result.renumbered.append((rid, (c.article, c.lid), new_key))
         if rid in disabled:

@@ -178,10 +178,19 @@ def compare(old: Version, new: Version) -> Diff:
         else:
             rest_old.append(k)
     rest_new = [k for k in left_new if k not in matched_new]
-    # the same number, another text: changed
+    # the same number, another text: changed -- unless the text moved, edited a little, to another number while
+    # a new text took its number (a lid inserted before it)
     still_old: list[Key] = []
     for k in rest_old:
         if k in new_by and k not in matched_new and k in rest_new:
+            same = _similarity(old_by[k].text, new_by[k].text)
+            other = max(
+                (n for n in rest_new if n != k), key=lambda n: _similarity(old_by[k].text, new_by[n].text), default=None
+            )
+            if same < SIMILAR and other is not None and _similarity(old_by[k].text, new_by[other].text) >= SIMILAR:
+                rest_new.remove(other)
+                changes.append(_change("renumbered", old_by[k], new_by[other]))
+                continue
             rest_new.remove(k)
             changes.append(_change("changed", old_by[k], new_by[k]))
         else:
@@ -193,6 +202,11 @@ def compare(old: Version, new: Version) -> Diff:
         if best is not None and _similarity(old_by[k].text, new_by[best].text) >= SIMILAR:
             rest_new.remove(best)
             changes.append(_change("renumbered", old_by[k], new_by[best]))
+            continue
+        # a text that is now part of another provision (two lids joined into one): moved there, with that text
+        host = _containing(norm_old[k], new.provisions, norm_new)
+        if host is not None:
+            changes.append(_change("renumbered", old_by[k], new_by[host]))
         else:
             final_old.append(k)
     changes.extend(_change("removed", old_by[k], None) for k in final_old)
@@ -212,6 +226,13 @@ def compare(old: Version, new: Version) -> Diff:
             if c.old is not None:
                 c.citing = citing_of(citing, c.old)
     return Diff(old, new, changes, unchanged)
+
+
+def _containing(text: str, provisions: list[Prov], norm: dict[Key, str]) -> Key | None:
+    """The first provision whose text contains ``text`` (of at least four words), if any."""
+    if len(text.split()) < 4:
+        return None
+    return next((p.key for p in provisions if text in norm[p.key] and text != norm[p.key]), None)
 
 
 def _after(
