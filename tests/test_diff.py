@@ -182,13 +182,20 @@ def test_carry_over_copies_renumbers_marks_and_runs_the_scenarios(cli, kb: Path,
     assert again.code == 2 and "already has rules" in again.err
 
 
-def test_carry_over_marks_a_rule_whose_threshold_changed(cli, kb: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    new = _variant(tmp_path, GNK, _threshold)
+def test_carry_over_of_next_year_renumbers_marks_and_passes(cli, kb: Path) -> None:  # type: ignore[no-untyped-def]
+    """The README's next year: the lower bound raised to 4,5 in A.8 lid 2, and a lid inserted before it."""
+    new = SOURCES / "uu-gnk-ba-2026.txt"
     assert cli("--kb", str(kb), "import", str(new), "--id", "uu-gnk-ba-2026", "--kind", "guide").code == 0
     r = cli("--kb", str(kb), "diff", "uu-gnk-ba-2025", "uu-gnk-ba-2026", "--carry-over", "--lang", "en")
-    assert r.code in (0, 1), r.err
-    params = (kb / "uu-gnk-ba-2026" / "params.dl").read_text(encoding="utf-8").split("\n")
-    mark = next(i for i, ln in enumerate(params) if ln.startswith("% TE HERZIEN") and "'4,0' → '4,5'" in ln)
-    assert any("resit_min_grade" in ln for ln in params[mark : mark + 12])
+    assert r.code == 0, r.out + r.err  # lint clean and every copied scenario passes: a working KB for the new year
+    assert "251 passed, 0 failed" in r.err
+    params = (kb / "uu-gnk-ba-2026" / "params.dl").read_text(encoding="utf-8")
+    block = params[params.index("% TE HERZIEN: art. A.8 lid 2 → art. A.8 lid 3 changed: '4,0' → '4,5'") :]
+    block = block[: block.index("param resit_min_grade")]
+    assert '@cite("A.8", "3")' in block and '@cite("A.8", "1")' in block  # the changed lid, renumbered
+    resit = (kb / "uu-gnk-ba-2026" / "resit.dl").read_text(encoding="utf-8")
+    invited = resit[resit.index("@id(resit_invited)") :][:200]
+    assert '@cite("A.8", "8")' in invited and "TE HERZIEN" not in invited  # lid 7 is lid 8 now, text unchanged
     assert "## Carried over into uu-gnk-ba-2026" in r.out
-    assert "resit_min_grade" in r.out and "to review" in r.out
+    assert "| art. A.8 lid 2 → art. A.8 lid 3 | renumbered and changed |" in r.out
+    assert "| art. A.8 lid 7 → art. A.8 lid 8 | resit_invited |" in r.out
