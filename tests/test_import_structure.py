@@ -36,7 +36,8 @@ def test_items_kept_in_the_text_of_their_lid() -> None:
     assert _provisions(text, "text") == {
         ("2", "1"): "Tot de taken behoren: a. beslissingen over vrijstellingen; b. het examen."
     }
-    definitions = "Artikel 1 Begrippen\n\nIn deze regeling wordt verstaan onder:\na. wet: de WHW;\nb. student: wie is ingeschreven.\n"
+    definitions = "Artikel 1 Begrippen\n\nIn deze regeling wordt verstaan onder:\n"
+    definitions += "a. wet: de WHW;\nb. student: wie is ingeschreven.\n"
     assert _provisions(definitions, "text") == {  # definitions stay citable on their own
         ("1", "0"): "In deze regeling wordt verstaan onder:",
         ("1", "a"): "wet: de WHW;",
