@@ -7,12 +7,15 @@ not part of a provision (headings, table of contents, page headers and footers, 
 listed with its kind so that nothing disappears silently.
 
 Keys follow the text: ``Artikel 5.5`` is article ``"5.5"``; a numbered lid ``2.`` is lid ``"2"``; lettered items
-``a.`` / ``a)`` / ``(a)`` and bullets under lid 2 are ``"2a"``, ``"2b"`` (under no numbered lid: ``"a"``, ... for
-letters, ``"1"``, ``"2"`` ... for bullets); a deeper bullet under ``"2a"`` is ``"2a.1"``; a paragraph before the
-first numbered lid is lid ``"0"``. An annex (``Bijlage 2``) restarts the numbering: its articles are keyed
-``"B2.1"`` ... and its own text before any article is article ``"B2"``. Text before the first article is article
-``"0"``. A document without article numbers is keyed by its part letters and titled sections (``"A.1"`` is the
-first titled section under ``A. ...``), paragraphs and bullets numbered in order.
+``a.`` / ``a)`` / ``(a)``, bullets and table rows under lid 2 are ``"2a"``, ``"2b"`` (under no numbered lid:
+``"a"``, ... for letters, ``"1"``, ``"2"`` ... for bullets); a numbered list under lid 2 is ``"2.1"``; a deeper bullet
+under ``"2a"`` is ``"2a.1"``; paragraphs before lid 1 are lid ``"0"`` (``"0a"``, ``"0b"``); a paragraph after a lid
+is an item of it, or ``"slot"`` when it closes the article; a heading inside an article is ``"kop1"``; a footnote
+is ``"fn1"`` of the article that carries its marker. An annex (``Bijlage 2``) restarts the numbering: its articles
+are keyed ``"B2.1"`` ... and its own text before any article is article ``"B2"``; a part after the articles that
+the table of contents names (``1. Fraudeprotocol``) is ``"D1"``. Text before the first article is article ``"0"``.
+A document without article numbers is keyed by its part letters and titled sections (``"A.1"`` is the first
+titled section under ``A. ...``), paragraphs and bullets numbered in order. docs/importing.md has the details.
 """
 
 from __future__ import annotations
