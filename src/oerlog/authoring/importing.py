@@ -367,11 +367,12 @@ def _lines_note(lines: list[int]) -> str:
     return ("source line " if len(lines) == 1 else "source lines ") + ",".join(ranges)
 
 
-def report_yaml(source: Source, structure: Structure) -> str:
+def report_yaml(source: Source, structure: Structure, items: str = "lids") -> str:
     """``import-report.yaml``: what was left out of the provisions, by kind, with its line: nothing disappears."""
     data = {
         "source": source.path.name,
         "reader": source.reader,
+        "items": items,
         "articles": len(structure.articles),
         "provisions": len(structure.provisions()),
         "left_out": [{"line": s.line, "kind": s.kind, "text": s.text} for s in structure.skipped],
@@ -426,7 +427,7 @@ def import_document(
     files = {
         "document.yaml": document_yaml(doc_id, kind, frame, source, meta),
         "articles.yaml": articles_yaml(source, structure),
-        "import-report.yaml": report_yaml(source, structure),
+        "import-report.yaml": report_yaml(source, structure, items),
     }
     tmp = Path(tempfile.mkdtemp(prefix=f".{doc_id}.", suffix=".part", dir=kb_root))
     try:
