@@ -65,6 +65,21 @@ def test_import_writes_a_document_the_kb_loads(cli, kb: Path) -> None:  # type: 
     assert doc.articles["8.4"].lids or doc.articles["8.4"].text
 
 
+def test_metadata_the_text_does_not_state_is_marked_to_fill_in(cli, kb: Path) -> None:  # type: ignore[no-untyped-def]
+    r = cli(
+        "--kb", str(kb), "import", str(SOURCES / "000_c7721552d17f1bae.pdf"), "--id", "gnk-pdf-2025", "--kind", "guide"
+    )
+    assert r.code == 0, r.err
+    assert "PDF (pypdf, 4 pages)" in r.out and "4 page header" in r.out and "4 page number" in r.out
+    text = (kb / "gnk-pdf-2025" / "document.yaml").read_text(encoding="utf-8")
+    assert "programmes: []   # TO FILL IN: the programme codes this document applies to" in text
+    assert "institution: ''   # TO FILL IN: the text does not state the institution" in text
+    assert "academic_year: 2025   # TO CONFIRM: read from source line" in text
+    assert "kind: guide" in text
+    meta = yaml.safe_load(text)
+    assert meta["title"] == "Bachelor Geneeskunde In- en uitschrijving cursussen, toetsen en herkansingen 2025-2026"
+
+
 def test_import_refuses_an_existing_folder(cli, kb: Path) -> None:  # type: ignore[no-untyped-def]
     r = cli("--kb", str(kb), "import", str(GNK), "--id", "uu-gnk-ba-2025")
     assert r.code == 2 and "already exists" in r.err
@@ -111,3 +126,27 @@ def test_a_text_without_article_structure_is_refused(cli, kb: Path, tmp_path: Pa
     assert r.code == 2 and "no article structure found" in r.err and "3 lines of text" in r.err
     assert "Artikel 5.5 Herkansing" in r.err  # a valid example
     assert not (kb / "brief-2026").exists()
+
+
+def test_word_automatic_numbering_is_read_as_the_reader_sees_it(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Artikel 5.5 Herkansing")
+    document.add_paragraph("Een student die een onvoldoende behaalt, mag herkansen.", style="List Number")
+    document.add_paragraph("De examencommissie kan:", style="List Number")
+    document.add_paragraph("uitstel verlenen;", style="List Bullet")
+    document.add_paragraph("een extra gelegenheid bieden.", style="List Bullet")
+    src = tmp_path / "oer.docx"
+    document.save(str(src))
+    source = read_source(src)
+    assert [ln.text for ln in source.lines][1:3] == [
+        "1. Een student die een onvoldoende behaalt, mag herkansen.",
+        "2. De examencommissie kan:",
+    ]
+    assert [(a, lid, t) for a, lid, t, _ in structure_of(source).provisions()] == [
+        ("5.5", "1", "Een student die een onvoldoende behaalt, mag herkansen."),
+        ("5.5", "2", "De examencommissie kan:"),
+        ("5.5", "2a", "uitstel verlenen;"),
+        ("5.5", "2b", "een extra gelegenheid bieden."),
+    ]

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from oerlog.authoring import wordfile
 from oerlog.authoring.structure import Line, Structure, recognise
 from oerlog.errors import Location, UsageError, ValidationError, signals_held
 
@@ -175,22 +176,7 @@ def _read_docx(path: Path) -> Source:
             hint="check that the file is a .docx (Word 2007 or later; an old .doc must be saved as .docx first)",
             example="oerlog import oer-2026.docx --id my-oer-2026",
         ) from None
-    texts: list[str] = []
-    body = document.element.body
-    for child in body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            texts.append("".join(t.text or "" for t in child.iter() if t.tag.endswith("}t")))
-        elif tag == "tbl":  # a table: a line per row, the cells separated by a tab
-            for row in child.iter():
-                if row.tag.endswith("}tr"):
-                    cells = [
-                        " ".join("".join(t.text or "" for t in cell.iter() if t.tag.endswith("}t")).split())
-                        for cell in row.iterchildren()
-                        if cell.tag.endswith("}tc")
-                    ]
-                    texts.append("\t".join(cells))
-    return Source(path, _lines("\n".join(texts)), ".docx (python-docx)")
+    return Source(path, _lines("\n".join(wordfile.lines(document))), ".docx (python-docx)")
 
 
 def structure_of(source: Source, items: str = "lids") -> Structure:
@@ -240,6 +226,12 @@ def read_metadata(source: Source, structure: Structure) -> dict[str, Found]:
     if title_lines:
         text = " ".join(" ".join(re.sub(r"[#*]", "", ln.text).split()) for ln in title_lines[:3])
         title = Found(" ".join(text.split())[:160], title_lines[0].number)
+    else:  # no title page: the first line, when it is a heading rather than the start of a paragraph
+        first = next((ln for ln in lines if ln.text.strip()), None)
+        if first is not None and not re.search(r"[.,;:]\s*$", first.text) and len(first.text.strip()) <= 200:
+            words = " ".join(re.sub(r"[#*]", "", first.text).split())
+            if words[:1].isupper() and not re.search(r"\b(?:en|de|het|van|per|voor)\s*$", words):
+                title = Found(words[:160], first.number)
     year = Found(None, None)
     for ln in lines:
         m = re.search(r"\b(20\d\d)\s*[-–/]\s*(20\d\d)\b", ln.text)

@@ -82,7 +82,6 @@ class Structure:
     skipped: list[Skipped]
     title_lines: list[Line]
     numbered: bool  # True when the text numbers its articles ("Artikel 5.5"); False: keyed by titled sections
-    notes: list[str] = field(default_factory=list)
 
     def provisions(self) -> list[tuple[str, str | None, str, list[int]]]:
         """(article, lid or None, text, lines) for every provision, in order."""
@@ -478,8 +477,7 @@ def _read_body_line(b: _Builder, raw: str, number: int, nxt: str | None = None) 
         return
     if _subheading(b, t, nxt):
         b.kops += 1
-        b.new_lid(f"kop{b.kops}", t, number)
-        b.last_letter = b.last_letter  # the items go on lettered across sub-headings
+        b.new_lid(f"kop{b.kops}", t, number)  # the items go on lettered across sub-headings
         return
     m = SUB_NUMBER_RE.match(raw)
     if m and b.art is not None and b.art.key.split(".")[-1] == m.group(1):
