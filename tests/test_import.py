@@ -150,3 +150,11 @@ def test_word_automatic_numbering_is_read_as_the_reader_sees_it(tmp_path: Path) 
         ("5.5", "2a", "uitstel verlenen;"),
         ("5.5", "2b", "een extra gelegenheid bieden."),
     ]
+
+
+def test_a_folder_being_built_is_no_document_of_the_kb(kb: Path) -> None:
+    """`oerlog import` builds kb/.ID.*.part and renames it when whole: the KB never reads a half-built folder."""
+    part = kb / ".uu-gnk-ba-2025.x1.part"
+    part.mkdir()
+    shutil.copy(kb / "uu-gnk-ba-2025" / "document.yaml", part / "document.yaml")  # the same id: two would clash
+    assert "uu-gnk-ba-2025" in open_kb(kb).document_ids
