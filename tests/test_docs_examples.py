@@ -220,8 +220,9 @@ def _distinct(block_list: list[Block], slow: bool) -> list[list[Command]]:
 
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
-    """A folder that sees the repository's kb/, queries/ and benchmarks/ (what the docs' commands name)."""
-    for name in ("kb", "queries", "benchmarks"):
+    """A folder that sees the repository's kb/, queries/, benchmarks/ and tests/ (what the docs' commands name:
+    the source texts `oerlog import` reads are in tests/fixtures/sources/)."""
+    for name in ("kb", "queries", "benchmarks", "tests"):
         (tmp_path / name).symlink_to(ROOT / name, target_is_directory=True)
     return tmp_path
 

@@ -64,6 +64,7 @@ OUTPUTS = [
     ("query", ("run", "queries/joker-allowed.yaml")),
     ("compare", ("run", "queries/compare-second-chance-and-cum-laude.yaml")),
     ("dossier", ("appeal", "--case", ANNA, "--decision", 'resit_excluded("anna", "vorm_en_functie")')),
+    ("diff", ("diff", "uu-gnk-ba-2025", "tests/fixtures/sources/uu-gnk-ba-2026.txt")),
 ]
 
 

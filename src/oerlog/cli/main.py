@@ -19,7 +19,7 @@ import sys
 
 import click
 
-from oerlog.cli import check, cohort, kbinfo, run, single  # noqa: F401 - imported to register their commands
+from oerlog.cli import authoring, check, cohort, kbinfo, run, single  # noqa: F401 - imported to register their commands
 from oerlog.cli.group import cli
 from oerlog.errors import Interrupted, OerlogError, raise_on_signals
 

@@ -248,7 +248,10 @@ def open_kb(root: Path | str) -> KnowledgeBase:
         )
     kb = KnowledgeBase(root, load_vocabulary(voc_path))
     errors: list[OerlogError] = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and (p / "document.yaml").is_file()):
+    # a folder whose name starts with "." is not a document (``oerlog import`` builds one there before moving it)
+    for folder in sorted(
+        p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and (p / "document.yaml").is_file()
+    ):
         try:
             meta = _load_meta(folder / "document.yaml")
         except OerlogError as exc:
