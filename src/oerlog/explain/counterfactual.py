@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -161,8 +161,10 @@ class Searcher:
         vocabulary: Vocabulary,
         explainer: Explainer,
         overrides: Mapping[str, Value] | None = None,
+        allowed: Callable[[Change], bool] | None = None,
     ):
         self.plan = plan
+        self.allowed = allowed  # only changes it accepts are tried (an appeal: what a student or body can contest)
         self.overrides = dict(overrides or {})
         self.model = model
         self.case = case
@@ -303,8 +305,11 @@ class Searcher:
         removes it, per field the value nearest the recorded one."""
         res = Search()
         cands = self.candidates(decision, wanted)
-        res.tried = len(cands)
         singles = cands + self._grid(cands)
+        if self.allowed is not None:  # the grid is built from every fact of the proof, then filtered
+            singles = [c for c in singles if self.allowed(c)]
+            cands = [c for c in cands if self.allowed(c)]
+        res.tried = len(cands)
         goals = [decision] + ([wanted] if wanted is not None else [])
         for changes, m in self._evaluate([[c] for c in singles[:max_evaluations]], goals, res):
             cf = _flipped(changes, m, decision, wanted)
