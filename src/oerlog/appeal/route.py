@@ -91,8 +91,12 @@ def load_statute(root: Path) -> Statute | None:
     term = _mapping(data, "term", path)
     weeks = term.get("weeks")
     if not isinstance(weeks, int) or isinstance(weeks, bool) or weeks <= 0:
-        raise ValidationError("term: weeks must be a whole number above 0", term.locs.get("weeks", term.loc),
-                              value=weeks, example="weeks: 6")
+        raise ValidationError(
+            "term: weeks must be a whole number above 0",
+            term.locs.get("weeks", term.loc),
+            value=weeks,
+            example="weeks: 6",
+        )
     return Statute(
         texts_value(route.get("body"), route.locs.get("body", route.loc), "route: body", allow_plain=True),
         _keys(route, provs),
@@ -108,7 +112,10 @@ def _mapping(data: yamlpos.YDict, key: str, path: Path) -> yamlpos.YDict:
     value = data.get(key)
     if not isinstance(value, yamlpos.YDict):
         raise ValidationError(
-            f"{STATUTE_FILE}: '{key}' must be a mapping", data.locs.get(key, data.loc), value=value, example=f"{key}: {{}}"
+            f"{STATUTE_FILE}: '{key}' must be a mapping",
+            data.locs.get(key, data.loc),
+            value=value,
+            example=f"{key}: {{}}",
         )
     return value
 
@@ -121,7 +128,10 @@ def _keys(spec: yamlpos.YDict, provs: dict[str, Any]) -> list[str]:
     for i, k in enumerate(raw):
         if str(k) not in provs:
             raise ValidationError(
-                f"unknown provision {k!r}", raw.locs[i], value=k, hint="provisions: " + ", ".join(provs),
+                f"unknown provision {k!r}",
+                raw.locs[i],
+                value=k,
+                hint="provisions: " + ", ".join(provs),
                 example="provisions: [awb-6:7]",
             )
         out.append(str(k))
@@ -154,7 +164,8 @@ class Route:
     term_from: str
     body_cites: list[str] = field(default_factory=list)  # "art. 17 lid 1", "art. 7.61 lid 1 WHW"
     term_cites: list[str] = field(default_factory=list)
-    rule_cites: list[str] = field(default_factory=list)  # start and extension of the term
+    start_cites: list[str] = field(default_factory=list)  # the term starts the day after (Awb 6:8)
+    extension_cites: list[str] = field(default_factory=list)  # weekend and holiday extension (Atw)
     frame_title: str | None = None
     quoted: list[Any] = field(default_factory=list)  # Provision or Quoted, for the annex
 
@@ -172,7 +183,8 @@ class Route:
             "term_from": self.term_from,
             "body_cites": self.body_cites,
             "term_cites": self.term_cites,
-            "rule_cites": self.rule_cites,
+            "start_cites": self.start_cites,
+            "extension_cites": self.extension_cites,
         }
 
 
@@ -245,11 +257,12 @@ def appeal_route(j: Judgement, lang: str) -> Route | None:
         quoted += [statute.quoted(k, lang) for k in statute.term]
     if not weeks:
         return None
-    rule_cites: list[str] = []
+    start_cites: list[str] = []
+    extension_cites: list[str] = []
     if statute is not None:
-        for k in (*statute.starts, *statute.extended):
-            rule_cites.append(statute.quoted(k, lang).label)
-            quoted.append(statute.quoted(k, lang))
+        start_cites = [statute.quoted(k, lang).label for k in statute.starts]
+        extension_cites = [statute.quoted(k, lang).label for k in statute.extended]
+        quoted += [statute.quoted(k, lang) for k in (*statute.starts, *statute.extended)]
     known = j.case.decision_date or j.case.reference_date or dt.date.today()
     end, deadline = term_end(known, weeks)
     return Route(
@@ -264,7 +277,8 @@ def appeal_route(j: Judgement, lang: str) -> Route | None:
         term_from,
         body_cites,
         term_cites,
-        rule_cites,
+        start_cites,
+        extension_cites,
         frame.title if frame is not None and "frame" in (body_from, term_from) else None,
         quoted,
     )
