@@ -235,7 +235,8 @@ def change_words(ph: Phrasing, c: Change) -> str:
 
 def contestable(voc: Vocabulary) -> Callable[[Change], bool]:
     """The changes a student could bring forward: a value of a field the vocabulary marks ``contest`` (a grade, a
-    date), a fact whose key fields are marked (a request, a claim, a body's decision) added or taken back."""
+    date), a fact whose key fields are marked (a request, a claim, a body's decision) added, a body's finding taken
+    back; never the enrolment, the course or the schedule."""
 
     def allowed(c: Change) -> bool:
         rel = voc.relations.get(c.pred)
@@ -243,6 +244,8 @@ def contestable(voc: Vocabulary) -> Callable[[Change], bool]:
             return False
         if c.kind == "set":
             return rel.contested_by(c.field) != "none"
+        if c.kind == "remove":  # a fact taken back: only a body's finding (a student's own request stays made)
+            return rel.contested_by() == "body"
         return rel.contested_by() != "none"
 
     return allowed
@@ -342,9 +345,10 @@ def reader_text(text: str, lang: str) -> str | None:
     out = _RECORDED.sub("", out)
     out = _PAREN.sub("", out)
     out = _CALL.sub("", out)
-    out = re.sub(r"\s+([.,;:])", r"\1", out)
+    out = re.sub(r"\s+([,;:])", r"\1", out)
+    out = re.sub(r"\s+\.(?!\.)", ".", out)
     out = re.sub(r"\s{2,}", " ", out).strip()
-    out = re.sub(r"([.;:,])\1+", r"\1", out)
+    out = re.sub(r"([;:,])\1+", r"\1", out)
     if re.search(_SNAKE, out) or len(out) < 12:
         return None
     return out
@@ -506,6 +510,10 @@ def build(
                         "missing": r.needs,
                     }
                 )
+        if n.kind is NodeKind.ABSENT and n.pred and n.pred not in j.kb.vocabulary.relations:
+            r = routes_of.from_absent(n, ex)
+            if r is not None and r.statement not in {x.statement for x in routes}:
+                routes.append(r)
         if n.kind is NodeKind.UNKNOWN_FACT and n.pred and open_rows:
             cites = [p.label if p else str(c) for c, p in tree.rule.citations] if tree.rule else []
             r = routes_of.from_open_fact(n, cites)
@@ -580,6 +588,8 @@ def build(
             if general or prov.article in cited_articles:
                 discretion.append({"rule": "", "text": prov.text, "citations": prov.label})
                 used.setdefault(prov.label, prov)
+            if general:
+                routes.append(routes_of.hardship(prov.label, prov.text))
     appeal = appeal_route(j, lang)
     argument_routes: list[StudentRoute] = []
     if argument:

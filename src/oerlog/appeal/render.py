@@ -186,7 +186,7 @@ SELECTION = {
 def _receipt_value(key: str, value: Any, lang: str) -> str:
     """A receipt's value for a reader: the case file by its name (no folders), no parameters as "geen"."""
     if key == "case_file" and value:
-        return PurePath(str(value)).name
+        return PurePath(str(value)).stem
     if key == "parameter_overrides":
         return ", ".join(f"{k} = {v}" for k, v in dict(value or {}).items()) or ("geen" if lang == "nl" else "none")
     if key == "document_selection":

@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from oerlog.explain.explainer import Node, NodeKind
+from oerlog.explain.explainer import Explainer, Node, NodeKind
 from oerlog.explain.items import Builder
+from oerlog.explain.story import tell
 from oerlog.explain.words import Phrasing
 from oerlog.kb.cases import Case
 from oerlog.lang import ir
@@ -30,6 +31,8 @@ WORDS = {
         "student": "aan te voeren door de student",
         "body": "te beslissen door {body}",
         "a_body": "het bevoegde orgaan",
+        "request": "een verzoek van de student om toepassing, met de omstandigheden die het rechtvaardigen",
+        "named_body": "te beslissen door het orgaan dat de bepaling noemt",
     },
     "en": {
         "present": "the case contains what it needs",
@@ -39,6 +42,8 @@ WORDS = {
         "student": "to be brought forward by the student",
         "body": "to be decided by {body}",
         "a_body": "the competent body",
+        "request": "a request by the student to apply it, with the circumstances that justify it",
+        "named_body": "to be decided by the body the provision names",
     },
 }
 BODY_FIELDS = ("body", "adviser", "decided_by")
@@ -48,7 +53,7 @@ BODY_FIELDS = ("body", "adviser", "decided_by")
 class Route:
     """One exception or route that could change the outcome."""
 
-    kind: str  # exception | decision | wanted
+    kind: str  # exception | decision | hardship
     statement: str  # what would apply, in words
     citations: list[str]
     status: str  # present | pending | missing
@@ -188,6 +193,64 @@ class Routes:
             parties,
             keys,
             n.rule.id,
+        )
+
+    def from_absent(self, n: Node, ex: Explainer) -> Route | None:
+        """A condition the decision needs absent (``not individual_provision(S, C)``: no facility granted) that the
+        student could bring about: what it would need, per the why-not of the condition, when that is something a
+        student or a body can bring forward."""
+        if n.pred is None or n.text is None or (self.voc and n.pred in self.voc.relations):
+            return None
+        try:
+            atom = parse_atom(n.text)
+        except Exception:  # noqa: BLE001 - a condition we cannot read back is no route
+            return None
+        it = self.builder.item(n, None, 1)
+        if it is None or not it.text:
+            return None
+        tree = ex.whynot(atom)
+        parties: list[str] = []
+        keys: set[str] = {n.pred}
+        pending = False
+        preds: set[str] = set()
+        for m in _walk(tree):
+            if m.kind in (NodeKind.MISSING_FACT, NodeKind.UNKNOWN_FACT) and m.pred:
+                who, k = self._party(m)
+                if who is None:
+                    continue
+                keys |= k
+                preds.add(m.pred)
+                pending = pending or m.kind is NodeKind.UNKNOWN_FACT
+                if who not in parties:
+                    parties.append(who)
+        if not parties:
+            return None
+        story = tell("whynot", tree, self.ph, self.builder, ex.derivations)
+        statement = _needed(it.text).strip("‘’")
+        cites = [p.label if p else str(c) for c, p in story.summary.rule.citations] if story.summary.rule else []
+        return Route(
+            "exception",
+            statement,
+            cites,
+            "claimed" if pending and self._in_case(preds) else "missing",
+            [_needed(x) for x in story.summary.needed] or [statement],
+            parties,
+            keys | _words(statement),
+            n.pred,
+        )
+
+    def hardship(self, label: str, text: str) -> Route:
+        """A general hardship or deviation clause (``in bijzondere gevallen kan de examencommissie afwijken``): a
+        route open to a request of the student, decided by the body the clause names."""
+        short = text if len(text) <= 240 else text[:237].rsplit(" ", 1)[0] + " …"
+        return Route(
+            "hardship",
+            f"‘{short}’",
+            [label],
+            "missing",
+            [self.w["request"]],
+            [self.w["student"], self.w["named_body"]],
+            _words(text) | {"hardship", "hardheidsclausule", "bijzondere omstandigheden"},
         )
 
     def from_open_fact(self, n: Node, rule_cites: list[str]) -> Route | None:

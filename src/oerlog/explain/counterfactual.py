@@ -196,6 +196,16 @@ class Searcher:
                             out.extend(self._additions(m.atom, earliest))
                 elif n.kind is NodeKind.ABSENT and n.pred in self.inputs and n.text:
                     pass  # adding a fact that a negation requires absent would only make the decision hold less
+                elif n.kind is NodeKind.ABSENT and n.pred and n.text and self.allowed is not None:
+                    # a derived condition the decision needs absent (no facility granted): the facts its why-not
+                    # misses, when only the changes a student or a body could bring are tried
+                    try:
+                        absent = parse_atom(n.text)
+                    except Exception:  # noqa: BLE001 - a rendering we cannot parse back gives no candidate
+                        continue
+                    for m in _walk(self.ex.whynot(absent)):
+                        if m.kind is NodeKind.MISSING_FACT and m.pred in self.inputs and m.atom:
+                            out.extend(self._additions(m.atom, earliest))
         if wanted is not None:
             tree = self.ex.whynot(wanted)
             for n in _walk(tree):
