@@ -569,15 +569,19 @@ def build(
     in_play = {n.pred for n in _walk(tree) if n.pred and n.pred not in inputs} | {decision.pred}
     if wanted is not None:
         in_play.add(wanted.pred)
+    # the provisions the decision rests on: its steps and the exceptions and routes considered (not the rules of
+    # the outcome wanted, which reach into other parts of the regulation)
+    decisive = {c for s in steps for c in s.citations} | {c for r in routes for c in r.citations}
     for rl in j.document.program.rules:
         body = {a.pred for lit in rl.body for a, _ in ir.literal_atoms(lit)}
         note = rl.ann.discretion_nl if lang == "nl" else rl.ann.discretion
         text = reader_text(note, lang) if note else None
-        if text and (body | {rl.head.pred}) & in_play and text not in {d["text"] for d in discretion}:
+        on_point = any(_cite_label(c) in decisive for c in rl.ann.cites)
+        if text and on_point and (body | {rl.head.pred}) & in_play and text not in {d["text"] for d in discretion}:
             discretion.append(
                 {"rule": rl.id, "text": text, "citations": ", ".join(_cite_label(c) for c in rl.ann.cites)}
             )
-    cited_articles = {x.article for x in used.values()}
+    cited_articles = {c.split()[1] for c in decisive if c.startswith("art. ")}
     for art in j.document.articles.values():
         for prov in art.provisions():
             if prov.status != "not_computable" or not (prov.reason or "").startswith("discretionary"):

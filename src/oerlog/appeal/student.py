@@ -215,6 +215,9 @@ class Routes:
         preds: set[str] = set()
         for m in _walk(tree):
             if m.kind in (NodeKind.MISSING_FACT, NodeKind.UNKNOWN_FACT) and m.pred:
+                values = _atom_args(m)[1].get("_", [])
+                if self.subject is not None and self.subject not in values:
+                    continue  # a decision about the course or the programme is no route of this student
                 who, k = self._party(m)
                 if who is None:
                     continue

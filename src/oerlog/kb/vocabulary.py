@@ -141,14 +141,15 @@ class Relation:
 
     def contested_by(self, field: str | None = None) -> str:
         """Who can bring another value of ``field`` forward (``student``, ``body`` or ``none``); without a field,
-        who can bring the whole fact forward or take it back: the ``contest`` of its key fields (of any field, for
-        a relation without a key). ``force_majeure_claim.student: contest student``: the student can make the
-        claim; ``test_result.grade: contest body`` alone: the grade can be given otherwise, the result cannot be
-        taken away."""
+        who can bring the whole fact forward or take it back: the ``contest`` of its key fields, or, for a relation
+        without a key, of its first field (the one the fact is about: the student who makes the claim, the body that
+        decides). ``force_majeure_claim.student: contest student``: the student can make the claim;
+        ``test_result.grade: contest body`` alone: the grade can be given otherwise, the result cannot be taken
+        away; ``exam_event.minutes: contest body``: the minutes can be found otherwise, the event stays."""
         if field is not None:
             f = self.field(field)
             return f.contest if f is not None else "none"
-        identifying = [f for f in self.fields if self.key is None or f.name in self.key]
+        identifying = [f for f in self.fields if f.name in self.key] if self.key is not None else list(self.fields[:1])
         return next((f.contest for f in identifying if f.contest != "none"), "none")
 
     @property
