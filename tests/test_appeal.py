@@ -200,7 +200,9 @@ def _flips(j, changes, atom) -> bool:  # type: ignore[no-untyped-def]
     return evaluate(j.model.plan, _apply(j.case.facts, changes)).answer(atom) is not Status.HOLDS
 
 
-@pytest.mark.parametrize("doc, case, decision", DECISIONS[:3] + DECISIONS[4:], ids=["uu-gnk", "rug-ma", "rug-tg", "geo"])
+@pytest.mark.parametrize(
+    "doc, case, decision", DECISIONS[:3] + DECISIONS[4:], ids=["uu-gnk", "rug-ma", "rug-tg", "geo"]
+)
 def test_counterfactuals_change_only_contestable_fields_and_are_minimal_and_verified(bundled_kb, doc, case, decision):  # type: ignore[no-untyped-def]
     j, d = dossier(bundled_kb, BUNDLED / doc / "cases" / case, decision)
     atom = parse_atom(decision)

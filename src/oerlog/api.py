@@ -413,9 +413,7 @@ class Judgement:
         ex = Explainer(ev.model, ev.document, ev.case.sources, lang)
         return Explanation("whynot", goal, (ex.whynot(atom),), ev, lang, Options(detail, depth, brief), ex.derivations)
 
-    def appeal(
-        self, decision: str, want: str | None = None, lang: str = "nl", argument: str | None = None
-    ) -> Dossier:
+    def appeal(self, decision: str, want: str | None = None, lang: str = "nl", argument: str | None = None) -> Dossier:
         """An appeal dossier for one ``decision`` (``oerlog appeal``) that holds or is undetermined: facts with
         sources, reasoning with articles, the exceptions and routes the student could take, the student's
         ``argument`` answered first, why not the outcome wanted (``want``; default the concept the vocabulary

@@ -206,6 +206,10 @@ def _plain_why_not(tree: Node, builder: Builder) -> list[str]:
     return lines
 
 
+GRID_DAYS = 61
+"""Dates a student could bring forward are probed two months either side of the recorded one (a request made
+earlier, a form dated otherwise); the thresholds of the rules beyond that are found by the boundary search."""
+
 PARTY = {
     "nl": {
         "student": "aan te voeren door de student",
@@ -549,7 +553,9 @@ def build(
     stats = {"variants": 0, "found": 0}
     if holds:
         voc = j.kb.vocabulary
-        searcher = Searcher(j.model.plan, j.model, j.case, voc, ex, j.overrides, allowed=contestable(voc))
+        searcher = Searcher(
+            j.model.plan, j.model, j.case, voc, ex, j.overrides, allowed=contestable(voc), grid_days=GRID_DAYS
+        )
         res = searcher.search(ground_atom, wanted, counterfactual_budget)
         for cf in res.found[:6]:
             if not _proved(j, cf, ground_atom):

@@ -200,12 +200,16 @@ def _weeks(doc: Document, spec: dict[str, Any], j: Judgement) -> int | None:
     return None
 
 
-def _cite(doc: Document, spec: dict[str, Any]) -> tuple[list[str], list[Any]]:
+def _cite(doc: Document, spec: dict[str, Any], frame: bool = False) -> tuple[list[str], list[Any]]:
+    """The provision ``spec`` cites; of a frame OER, titled with the frame's title too (the annex of an R&A then
+    does not pass it off as an article of its own)."""
     cite = spec.get("cite") or {}
     if not cite:
         return [], []
     p = doc.provision(ir.Citation(str(cite.get("article")), str(cite["lid"]) if cite.get("lid") else None))
-    return ([p.label], [p]) if p else ([], [])
+    if p is None:
+        return [], []
+    return [p.label], [Quoted(p.label, f"{p.title} ({doc.title})", p.text) if frame else p]
 
 
 def appeal_route(j: Judgement, lang: str) -> Route | None:
@@ -227,7 +231,7 @@ def appeal_route(j: Judgement, lang: str) -> Route | None:
         quoted += q
     elif framed and framed.get("body") and frame is not None:
         body, via, body_from = str(framed["body"]), framed.get("via"), "frame"
-        body_cites, q = _cite(frame, framed)
+        body_cites, q = _cite(frame, framed, frame=True)
         quoted += q
     elif statute is not None:
         body, via, body_from = statute.body.in_(lang), None, "statute"
@@ -248,7 +252,7 @@ def appeal_route(j: Judgement, lang: str) -> Route | None:
             term_cites = body_cites
     elif framed and frame is not None and (weeks := _weeks(frame, framed, j)):
         term_from = "frame"
-        c, q = _cite(frame, framed)
+        c, q = _cite(frame, framed, frame=True)
         term_cites = c
         quoted += [x for x in q if x not in quoted]
     elif statute is not None:

@@ -82,18 +82,19 @@ def _walk(n: Node) -> list[Node]:
     return out
 
 
-def _atom_args(n: Node) -> tuple[str | None, dict[str, object]]:
-    """The relation of a missing or unknown fact node and the values it names, by field."""
+def _atom_args(n: Node) -> tuple[str | None, list[object]]:
+    """The relation of a missing or unknown fact node and the values it names, in field order (None where the
+    node leaves a field open)."""
     if n.pred is None:
-        return None, {}
-    values: list[object | None] = list(n.args)
+        return None, []
+    values: list[object] = list(n.args)
     if not values and n.atom:
         try:
             atom = parse_atom(n.atom)
             values = [a.value if isinstance(a, ir.Const) else None for a in atom.args]
         except Exception:  # noqa: BLE001 - a text that is no atom names no values
             values = []
-    return n.pred, {"_": values}
+    return n.pred, values
 
 
 class Routes:
@@ -109,13 +110,11 @@ class Routes:
 
     def _party(self, n: Node) -> tuple[str | None, set[str]]:
         """Who brings the fact of node ``n`` forward or decides it, in words, and the words that name it."""
-        pred, vals = _atom_args(n)
+        pred, values = _atom_args(n)
         rel = self.voc.relations.get(pred) if (self.voc and pred) else None
         if rel is None:
             return None, set()
         keys = {rel.name, rel.label_in("nl").lower(), rel.label_in("en").lower()}
-        raw = vals.get("_", [])
-        values: list[object] = list(raw) if isinstance(raw, (list, tuple)) else []
         for v in values:
             if isinstance(v, str):
                 keys.add(v.lower())
@@ -215,7 +214,7 @@ class Routes:
         preds: set[str] = set()
         for m in _walk(tree):
             if m.kind in (NodeKind.MISSING_FACT, NodeKind.UNKNOWN_FACT) and m.pred:
-                values = _atom_args(m)[1].get("_", [])
+                values = _atom_args(m)[1]
                 if self.subject is not None and self.subject not in values:
                     continue  # a decision about the course or the programme is no route of this student
                 who, k = self._party(m)

@@ -255,12 +255,11 @@ def appeal(
     """
     # deferred: the dossier and its renderers (markdown-it, ~0.1 s), needed by this command only
     from oerlog.appeal.dossier import build, why_not_holding
+    from oerlog.appeal.pdf import find_browser, html_to_pdf
     from oerlog.appeal.render import to_html as dossier_html
     from oerlog.appeal.render import to_markdown as dossier_md
 
     if fmt == "pdf":
-        from oerlog.appeal.pdf import find_browser
-
         find_browser()  # before the work: no browser is reported at once
         if not output:
             raise UsageError("--format pdf writes a file: give -o", value="pdf", example="--format pdf -o dossier.pdf")
@@ -279,8 +278,6 @@ def appeal(
         sys.exit(1)
     d = build(j, atom, lang, rest[0] if rest else None, argument=argument)
     if fmt == "pdf":
-        from oerlog.appeal.pdf import html_to_pdf
-
         assert output is not None
         write_bytes(Path(output), html_to_pdf(dossier_html(d)))
         click.echo(f"{output}: dossier for {d.decision_atom} ({d.seconds:.1f} s)", err=True)

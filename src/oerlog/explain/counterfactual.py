@@ -162,9 +162,11 @@ class Searcher:
         explainer: Explainer,
         overrides: Mapping[str, Value] | None = None,
         allowed: Callable[[Change], bool] | None = None,
+        grid_days: int = GRID_DAYS,
     ):
         self.plan = plan
         self.allowed = allowed  # only changes it accepts are tried (an appeal: what a student or body can contest)
+        self.grid_days = grid_days  # dates probed on either side of a recorded one
         self.overrides = dict(overrides or {})
         self.model = model
         self.case = case
@@ -385,19 +387,19 @@ class Searcher:
                 continue
             rel = self.voc.relations[c.pred]
             for idx, f in enumerate(rel.fields):
-                for v in _values(c.row[idx], f.type):
+                for v in _values(c.row[idx], f.type, self.grid_days):
                     new_row = c.row[:idx] + (v,) + c.row[idx + 1 :]
                     if v != c.row[idx] and (c.pred, c.row, new_row) not in have:
                         out.append(Change("set", c.pred, c.row, new_row, f.name, c.row[idx], v))
         return out
 
 
-def _values(cur: Value, ftype: str) -> list[Value]:
+def _values(cur: Value, ftype: str, days: int = GRID_DAYS) -> list[Value]:
     """The values a field of type ``ftype`` recorded as ``cur`` is probed with."""
     if isinstance(cur, bool):
         return []
     if isinstance(cur, dt.date) and ftype == "date":
-        return [cur + dt.timedelta(days=d) for d in range(-GRID_DAYS, GRID_DAYS + 1)]
+        return [cur + dt.timedelta(days=d) for d in range(-days, days + 1)]
     if isinstance(cur, Decimal) and ftype in ("grade", "decimal", "ec"):
         exp = cur.as_tuple().exponent
         step = Decimal(1).scaleb(-max(1, -exp if isinstance(exp, int) else 1))
