@@ -548,6 +548,10 @@ def build(
             wanted_lines = _plain_why_not(wtree, builder)
             for n in _walk(wtree):
                 cite_rule(n.rule)
+            for rule_node in wtree.children:  # a rule for the outcome wanted that the student could bring about
+                r = routes_of.from_wanted_rule(rule_node, wtree)
+                if r is not None and all(r.needs != x.needs and r.statement != x.statement for x in routes):
+                    routes.append(r)
     cfs: list[Counterfactual] = []
     cf_texts: list[CounterfactualText] = []
     stats = {"variants": 0, "found": 0}
@@ -558,7 +562,7 @@ def build(
         )
         res = searcher.search(ground_atom, wanted, counterfactual_budget)
         for cf in res.found[:6]:
-            if not _proved(j, cf, ground_atom):
+            if not _proved(j, cf, ground_atom, wanted):
                 continue
             cfs.append(cf)
             who = [contested_fields(voc, c) for c in cf.changes]
@@ -660,8 +664,14 @@ def _cite_label(c: ir.Citation) -> str:
     return f"art. {c.article}" + (f" lid {c.lid}" if c.lid else "")
 
 
-def _proved(j: Judgement, cf: Counterfactual, decision: ir.Atom) -> bool:
+def _proved(j: Judgement, cf: Counterfactual, decision: ir.Atom, wanted: ir.Atom | None) -> bool:
     """The counterfactual checked once more by pyDatalog, the engine behind every proof a user reads: with its
-    changes the decision no longer holds for certain."""
+    changes the decision no longer holds for certain. What the dossier then says (undetermined, the outcome wanted
+    holds) is taken from this evaluation."""
     model = evaluate(j.model.plan, _apply(j.case.facts, cf.changes))
-    return model.answer(decision) is not Status.HOLDS
+    status = model.answer(decision)
+    if status is Status.HOLDS:
+        return False
+    cf.undetermined_after = status is Status.UNDETERMINED
+    cf.wanted_after = model.answer(wanted) is Status.HOLDS if wanted is not None else None
+    return True

@@ -53,7 +53,7 @@ BODY_FIELDS = ("body", "adviser", "decided_by")
 class Route:
     """One exception or route that could change the outcome."""
 
-    kind: str  # exception | decision | hardship
+    kind: str  # exception | decision | wanted | hardship
     statement: str  # what would apply, in words
     citations: list[str]
     status: str  # present | pending | missing
@@ -130,7 +130,9 @@ class Routes:
                 v = values[i] if i < len(values) else None
                 if f.name in BODY_FIELDS and isinstance(v, str):
                     body = self.ph.value(v, f)
-            return self.w["body"].format(body=body or self.w["a_body"]), keys
+            if body is None:  # a relation that names no body: the competent one, by what the fact is
+                body = f"{self.w['a_body']} ({rel.label_in(self.ph.lang)})"
+            return self.w["body"].format(body=body), keys
         return None, keys
 
     def _claims_for(self, pred: str) -> list[str]:
@@ -239,6 +241,54 @@ class Routes:
             parties,
             keys | _words(statement),
             n.pred,
+        )
+
+    def from_wanted_rule(self, rule_node: Node, tree: Node) -> Route | None:
+        """A rule that would give the outcome the student wants, when what it misses is something the student or
+        a body can bring forward about this student (a resit-only request, a body's decision)."""
+        if rule_node.kind is not NodeKind.RULE_FAILED or rule_node.rule is None:
+            return None
+        parties: list[str] = []
+        keys: set[str] = {rule_node.rule.id}
+        preds: set[str] = set()
+        pending = False
+        reachable = 0  # failed conditions the student or a body can bring about
+        for m in rule_node.children:
+            found = False
+            for x in _walk(m):
+                if x.kind in (NodeKind.MISSING_FACT, NodeKind.UNKNOWN_FACT) and x.pred:
+                    if self.subject is not None and self.subject not in _atom_args(x)[1]:
+                        continue
+                    who, k = self._party(x)
+                    if who is None:
+                        continue
+                    found = True
+                    keys |= k
+                    preds.add(x.pred)
+                    pending = pending or x.kind is NodeKind.UNKNOWN_FACT
+                    parties += [who] if who not in parties else []
+                elif x.kind is NodeKind.NOT_DERIVED and x.pred:
+                    for who in self._claims_for(x.pred):
+                        found = True
+                        keys.add(x.pred)
+                        parties += [who] if who not in parties else []
+            reachable += found
+        if not parties or reachable < (rule_node.failures or 1):
+            return None  # a condition nobody can bring about fails as well (a rule for another part, another year)
+        it = self.builder.item(rule_node, tree, 1)
+        needs = [_needed(c.text) for c in (it.children if it else []) if c.mark in ("✘", "?", "⚑")]
+        statement = self.ph.statement(rule_node.rule, rule_node.binding, loose=True) or self.ph.citations(
+            rule_node.rule
+        )
+        return Route(
+            "wanted",
+            statement,
+            [p.label if p else str(c) for c, p in rule_node.rule.citations],
+            "claimed" if pending and self._in_case(preds) else "missing",
+            needs,
+            parties,
+            keys | _words(statement),
+            rule_node.rule.id,
         )
 
     def hardship(self, label: str, text: str) -> Route:
