@@ -76,6 +76,14 @@ def test_dossier_golden_per_document_in_dutch_and_english(cli, doc, case, decisi
         golden(f"dossier_{doc}_{lang}.md", stable(r.out))
 
 
+def test_dossier_golden_of_an_undetermined_decision_with_the_students_argument(cli):  # type: ignore[no-untyped-def]
+    for lang in ("nl", "en"):
+        r = cli("appeal", "--case", str(FEMKE), "--decision", 'resit_excluded("femke", "vorm_en_functie")',
+                "--argument", "overmacht", "--lang", lang, cwd=ROOT)  # fmt: skip
+        assert r.code == 0, r.err
+        golden(f"dossier_uu-gnk-ba-2025-undetermined_{lang}.md", stable(r.out))
+
+
 def _dossier_goldens() -> list[Path]:
     return sorted(GOLDEN.glob("dossier_*"))
 
@@ -92,7 +100,7 @@ def test_dossier_goldens_hold_no_placeholders_atoms_paths_helper_names_or_englis
     names = {n for n in names if "_" in n}  # one-word names ("failed", "course") are Dutch or English words too
     helper = re.compile(r"\b(" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + r")\b")
     files = _dossier_goldens()
-    assert len(files) == 10  # five documents, two languages
+    assert len(files) == 12  # five documents and one undetermined decision, two languages
     bad: list[str] = []
     for path in files:
         for line in _logical_lines(path):
@@ -244,6 +252,7 @@ def test_the_students_argument_is_answered_first_for_an_undetermined_decision(cl
     out = r.out
     assert "Over dit besluit is nog niet beslist" in out
     assert "- ‘de studieadviseur besliste ten gunste van femke: overmacht (Vorm en functie)’ (niet vastgelegd)" in out
+    assert "Wie daarover beslist:\n\n- de studieadviseur (art. A.8 lid 3)" in out
     sections = re.findall(r"^## (.+)$", out, flags=re.M)
     assert sections[:3] == ["Besluit", "Het argument van de student: overmacht", "Feiten"]
     argument = out.split("## Het argument van de student: overmacht")[1].split("## Feiten")[0]

@@ -234,7 +234,7 @@ def change_words(ph: Phrasing, c: Change) -> str:
     rel = ph.relation(c.pred)
     if rel is not None and rel.is_open:  # a body's decision in the student's favour
         return f"‘{ph.fact(c.pred, c.row)}’"
-    return f"{'met daarbij' if nl else 'with in addition'} ‘{ph.fact(c.pred, c.row)}’"
+    return f"{'met daarbij' if nl else 'in addition'} ‘{ph.fact(c.pred, c.row)}’"
 
 
 def contestable(voc: Vocabulary) -> Callable[[Change], bool]:
@@ -527,6 +527,10 @@ def build(
     # dossier, also when the rules did not need it to reach the decision
     for p, row, info in open_waits if open_rows else []:
         cite_rule(info)
+        body = routes_of.body_of(p, row)
+        cites = "; ".join(x.label for _, x in info.citations if x) if info else ""
+        if body and f"{body}{f' ({cites})' if cites else ''}" not in decided_by:
+            decided_by.append(f"{body}{f' ({cites})' if cites else ''}")
         node = Node(NodeKind.UNKNOWN_FACT, None, p, row)
         r = routes_of.from_open_fact(node, [x.label if x else str(c) for c, x in info.citations] if info else [])
         if r is not None and r.statement not in {x.statement for x in routes}:
@@ -544,6 +548,12 @@ def build(
         wtree = ex.whynot(wanted)
         if wtree.kind is NodeKind.HOLDS:
             wanted_lines = ["geldt wel" if lang == "nl" else "holds"]
+        elif j.model.answer(wanted) is Status.UNDETERMINED:
+            wanted_lines = [
+                "ook hierover is nog niet beslist: het hangt af van hetzelfde als het besluit"
+                if lang == "nl"
+                else "not decided yet either: it depends on the same as the decision"
+            ]
         else:
             wanted_lines = _plain_why_not(wtree, builder)
             for n in _walk(wtree):

@@ -135,6 +135,16 @@ class Routes:
             return self.w["body"].format(body=body), keys
         return None, keys
 
+    def body_of(self, pred: str, row: tuple[object, ...]) -> str | None:
+        """The body that decides an open fact (``discretionary_decision(study_adviser, ...)``: de studieadviseur),
+        by the value of its body field; None when the relation names none."""
+        rel = self.voc.relations.get(pred) if self.voc else None
+        for i, f in enumerate(rel.fields if rel else ()):
+            v = row[i] if i < len(row) else None
+            if f.name in BODY_FIELDS and isinstance(v, str):
+                return self.ph.value(v, f)
+        return None
+
     def _claims_for(self, pred: str) -> list[str]:
         """What the student can bring forward for a conclusion the route needs: the relations the student
         contests whose name shares the conclusion's stem (``force_majeure_invoked``: ``force_majeure_claim``)."""
