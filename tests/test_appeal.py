@@ -42,10 +42,18 @@ def stable(text: str) -> str:
     return re.sub(r"[0-9a-f]{64}", "<sha256>", text).replace(str(ROOT) + "/", "")
 
 
+_BUILT: dict[tuple[object, ...], tuple[object, object]] = {}
+
+
 def dossier(kb, case_path, decision, lang="nl", want=None, argument=None):  # type: ignore[no-untyped-def]
-    case = load_case(case_path, kb.vocabulary)
-    j = judge(kb, case)
-    return j, build(j, parse_atom(decision), lang, parse_atom(want) if want else None, argument=argument)
+    """The judgement and the dossier, built once per module for the same KB, case and question (the tests only
+    read them)."""
+    key = (id(kb), str(case_path), decision, lang, want, argument)
+    if key not in _BUILT:
+        case = load_case(case_path, kb.vocabulary)
+        j = judge(kb, case)
+        _BUILT[key] = (j, build(j, parse_atom(decision), lang, parse_atom(want) if want else None, argument=argument))
+    return _BUILT[key]
 
 
 DECISIONS = [  # one decision per encoded document
@@ -319,6 +327,7 @@ def test_html_dossier_in_headless_chromium(cli, tmp_path: Path) -> None:  # type
     assert "Het eindcijfer 5 wordt niet van decimalen voorzien" in dom
 
 
+@pytest.mark.slow  # Chromium prints seven pages: a few seconds (CI's second step)
 def test_pdf_is_a4_with_page_numbers_continuous_numbering_and_the_receipt_last(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     need("chromium")
     pypdf = pytest.importorskip("pypdf")
