@@ -527,10 +527,11 @@ def build(
     # dossier, also when the rules did not need it to reach the decision
     for p, row, info in open_waits if open_rows else []:
         cite_rule(info)
-        body = routes_of.body_of(p, row)
-        cites = "; ".join(x.label for _, x in info.citations if x) if info else ""
-        if body and f"{body}{f' ({cites})' if cites else ''}" not in decided_by:
-            decided_by.append(f"{body}{f' ({cites})' if cites else ''}")
+        decider = routes_of.body_of(p, row)
+        where = "; ".join(x.label for _, x in info.citations if x) if info else ""
+        named = f"{decider} ({where})" if where else decider
+        if named and named not in decided_by:
+            decided_by.append(named)
         node = Node(NodeKind.UNKNOWN_FACT, None, p, row)
         r = routes_of.from_open_fact(node, [x.label if x else str(c) for c, x in info.citations] if info else [])
         if r is not None and r.statement not in {x.statement for x in routes}:
