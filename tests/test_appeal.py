@@ -373,6 +373,27 @@ def test_pdf_without_a_browser_is_bad_input(cli, tmp_path: Path, monkeypatch: py
         assert r.code == 2 and "needs Chromium" in r.err and "apt-get install chromium" in r.err
 
 
+def test_the_argument_is_text_never_markup(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page = tmp_path / "d.html"
+    argument = "<script>alert(1)</script> **overmacht** [x](http://e.nl)"
+    r = cli("appeal", "--case", str(ANNA), "--decision", 'resit_excluded("anna", "vorm_en_functie")',
+            "--argument", argument, "--format", "html", "-o", str(page), cwd=ROOT)  # fmt: skip
+    assert r.code == 0, r.err
+    html = page.read_text()
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; **overmacht** [x](http://e.nl)" in html
+    r = cli("appeal", "--case", str(ANNA), "--decision", 'resit_excluded("anna", "vorm_en_functie")',
+            "--argument", argument, cwd=ROOT)  # fmt: skip
+    assert "## Het argument van de student: \\<script>alert(1)\\</script> \\*\\*overmacht\\*\\*" in r.out
+
+
+def test_pdf_needs_an_output_file(cli) -> None:  # type: ignore[no-untyped-def]
+    if shutil.which("chromium") is None:
+        pytest.skip("chromium not installed: the missing browser is reported first")
+    r = cli("appeal", "--case", str(ANNA), "--decision", 'resit_excluded("anna", "vorm_en_functie")',
+            "--format", "pdf", cwd=ROOT)  # fmt: skip
+    assert r.code == 2 and "--format pdf writes a file: give -o" in r.err and "--format pdf -o dossier.pdf" in r.err
+
+
 def test_unknown_decision_is_bad_input(cli) -> None:  # type: ignore[no-untyped-def]
     r = cli("appeal", "--case", str(ANNA), "--decision", "resit_exclud(S, C)", cwd=ROOT)
     assert r.code == 2 and "did you mean resit_excluded" in r.err
