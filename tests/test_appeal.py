@@ -280,6 +280,10 @@ def test_a_decision_that_does_not_hold_exits_1_with_a_why_not_and_no_dossier(cli
     assert r.out.startswith("Waarom niet: anna is uitgesloten van de herkansing van Circulatie — geldt niet")
     assert "Dichtstbij: art. A.8 lid 2" in r.out and "# Dossier" not in r.out
     assert "Geen dossier" in r.err and not out.exists()
+    r = cli("appeal", "--case", str(ANNA), "--decision", 'resit_excluded("anna", "circulatie")', "--format", "json",
+            cwd=ROOT)  # fmt: skip
+    data = json.loads(r.out)
+    assert r.code == 1 and data["status"] == "does_not_hold" and data["why_not"][0].startswith("Waarom niet: anna")
 
 
 def test_why_not_holding_is_none_for_a_decision_that_holds(bundled_kb) -> None:  # type: ignore[no-untyped-def]

@@ -268,7 +268,11 @@ def appeal(
     j, (atom, *rest) = judge_case(ctx.kb, case_path, doc_id, list(params), [decision, *([want] if want else [])])
     refusal = why_not_holding(j, atom, lang)
     if refusal is not None:
-        click.echo("\n".join(refusal), err=False)
+        if fmt == "json":  # the same answer for a program: the status and the why-not lines
+            click.echo(json.dumps({"decision_atom": str(atom), "status": "does_not_hold", "why_not": refusal},
+                                  indent=2, ensure_ascii=False))  # fmt: skip
+        else:
+            click.echo("\n".join(refusal))
         click.echo(
             "Geen dossier: dit besluit volgt niet uit de regels voor deze casus."
             if lang == "nl"
