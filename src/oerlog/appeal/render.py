@@ -441,8 +441,7 @@ details{margin-left:1em} summary{cursor:pointer}
 section.receipt{break-before:page}
 @page{size:A4;margin:18mm 16mm 20mm 16mm;
  @bottom-center{content:"PAGE " counter(page) " OF " counter(pages);font:9pt Georgia,serif;color:#555}}
-@media print{body{max-width:none;margin:0;padding:0;font-size:10.5pt} details{display:block} summary{list-style:none}
- .proof{display:none}}
+@media print{body{max-width:none;margin:0;padding:0;font-size:10.5pt} details{display:block} summary{list-style:none}}
 """
 
 
