@@ -172,6 +172,30 @@ def test_route_and_term_from_the_document_and_from_its_frame(bundled_kb) -> None
     assert any(p.label == "art. 4.9 lid 4" and "6 weken" in p.text for p in d.annex)
 
 
+def test_deadline_from_the_decision_date_and_the_documents_own_term(tmp_path: Path) -> None:
+    from oerlog.kb.loader import load_kb
+
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(MINI, kb_dir)
+    case = kb_dir / "mini-doc/cases/anna.yaml"
+    # a KB without kb/statutory-appeal.yaml and a document without a route: the dossier says it has none
+    _, d = dossier(load_kb(kb_dir), case, 'resit_excluded("anna", "bio")')
+    assert d.appeal is None
+    meta = kb_dir / "mini-doc/document.yaml"
+    meta.write_text(
+        meta.read_text() + "appeal:\n  body: College van Beroep voor de Examens\n  via: CLRS\n"
+        '  term: {weeks: 6}\n  cite: {article: "4"}\n'
+    )
+    case.write_text(
+        case.read_text().replace("reference_date: 2025-11-03", "reference_date: 2025-11-03\ndecision_date: 2025-11-14")
+    )
+    _, d = dossier(load_kb(kb_dir), case, 'resit_excluded("anna", "bio")')
+    a = d.appeal
+    assert a is not None and (a.body_from, a.term_from, a.weeks) == ("document", "document", 6)
+    assert (a.known, a.end, a.deadline) == (dt.date(2025, 11, 14), dt.date(2025, 12, 26), dt.date(2025, 12, 26))
+    assert not a.known_is_reference_date and a.start_cites == []  # no statute in this KB: no Awb to cite
+
+
 def test_term_starts_the_day_after_and_is_extended_past_weekends_and_holidays() -> None:
     assert term_end(dt.date(2025, 11, 10), 6) == (dt.date(2025, 12, 22), dt.date(2025, 12, 22))  # a Monday
     assert term_end(dt.date(2025, 11, 14), 6) == (dt.date(2025, 12, 26), dt.date(2025, 12, 29))  # 2nd Christmas day

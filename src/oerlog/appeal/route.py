@@ -138,13 +138,14 @@ def _keys(spec: yamlpos.YDict, provs: dict[str, Any]) -> list[str]:
     return out
 
 
-def term_end(known: dt.date, weeks: int) -> tuple[dt.date, dt.date]:
+def term_end(known: dt.date, weeks: int, extend: bool = True) -> tuple[dt.date, dt.date]:
     """The last day of a term of ``weeks`` weeks that starts the day after ``known`` (the decision made known): the
-    day so many weeks after ``known`` (a term that starts on a Tuesday ends on a Monday); then, when that day is a
-    Saturday, Sunday or public holiday, the next day that is none of these. Returns (end, extended end)."""
+    day so many weeks after ``known`` (a term that starts on a Tuesday ends on a Monday); then, with ``extend``
+    (the statute's extension), when that day is a Saturday, Sunday or public holiday, the next day that is none of
+    these. Returns (end, extended end)."""
     end = known + dt.timedelta(weeks=weeks)
     extended = end
-    while not is_working_day(extended):
+    while extend and not is_working_day(extended):
         extended += dt.timedelta(days=1)
     return end, extended
 
@@ -268,7 +269,7 @@ def appeal_route(j: Judgement, lang: str) -> Route | None:
         extension_cites = [statute.quoted(k, lang).label for k in statute.extended]
         quoted += [statute.quoted(k, lang) for k in (*statute.starts, *statute.extended)]
     known = j.case.decision_date or j.case.reference_date or dt.date.today()
-    end, deadline = term_end(known, weeks)
+    end, deadline = term_end(known, weeks, extend=statute is not None)  # the extension is the statute's
     return Route(
         body,
         str(via) if via else None,
