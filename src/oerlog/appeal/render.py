@@ -437,6 +437,7 @@ ol.steps,ul.list{padding-left:2.2em} ol.steps>li,ul.list>li{margin:.25em 0} ul.s
 ul.sub>li{list-style:circle;color:#333}
 blockquote{margin:.3em 0 .9em 1em;padding-left:.8em;border-left:3px solid #bbb;color:#333;white-space:pre-line}
 .q{margin-top:.6em;break-inside:avoid} .deadline{font-size:1.1em}
+.override-notice{border:1px solid #c90;background:#fdf9ef;padding:.4em .8em;font-weight:bold}
 details{margin-left:1em} summary{cursor:pointer}
 section.receipt{break-before:page}
 @page{size:A4;margin:18mm 16mm 20mm 16mm;
