@@ -296,6 +296,17 @@ def test_the_students_argument_is_answered_first_for_an_undetermined_decision(cl
     assert "De regeling kent voor dit argument geen uitzondering" in r.out
 
 
+def test_the_argument_by_key_or_word(bundled_kb) -> None:  # type: ignore[no-untyped-def]
+    _, d = dossier(bundled_kb, ANNA, 'resit_excluded("anna", "vorm_en_functie")', argument="force_majeure")
+    assert [r.rule for r in d.argument_routes] == ["overmacht_lifts_low_grade_exclusion"]
+    assert d.routes[0] is d.argument_routes[0]  # answered first
+    milan = BUNDLED / "rug-ma-oer-2019/cases/milan-resit-refused.yaml"
+    _, d = dossier(bundled_kb, milan, DECISIONS[1][2], argument="hardheidsclausule")
+    assert d.argument_routes and "te beslissen door de examencommissie" in d.argument_routes[0].parties
+    _, d = dossier(bundled_kb, ANNA, 'resit_excluded("anna", "vorm_en_functie")', argument="topsport")
+    assert d.argument_routes == []  # the guide has no route for it: the dossier says so
+
+
 def test_a_decision_that_does_not_hold_exits_1_with_a_why_not_and_no_dossier(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "d.md"
     r = cli("appeal", "--case", str(ANNA), "--decision", 'resit_excluded("anna", "circulatie")', "-o", str(out),

@@ -357,10 +357,11 @@ def matches(route: Route, argument: str, ph: Phrasing) -> bool:
     for k, t in ph.names.items():  # a word in Dutch or English that a display name gives for a key
         if arg in (t.nl.lower(), t.en.lower()):
             names |= {k.lower(), t.nl.lower(), t.en.lower()}
+    key_words = set().union(*(_words(k.replace("_", " ")) for k in route.keys)) if route.keys else set()
     for n in names:
         if n in route.keys or n.replace(" ", "_") in route.keys:
             return True
-        words = _words(n)
-        if words and words <= route.keys:
+        words = _words(n.replace("_", " "))
+        if words and words <= key_words:
             return True
     return False
