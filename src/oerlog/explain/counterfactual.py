@@ -14,6 +14,11 @@ precision recorded, every day in a year either side of a date): all single chang
 (:mod:`oerlog.evaluation.batched`), so the nearest crossing of each field is found exhaustively, also where the
 rules transform a value before comparing it. Pairs are tried only when no single change flips the decision. Only
 changes whose evaluation shows the decision gone are reported.
+
+A search may be limited to the changes a filter allows (``allowed``: an appeal dossier tries only what the
+vocabulary marks contestable by the student or a body), with dates probed over a chosen span (``grid_days``); a
+condition the decision needs absent then also suggests the facts that would make it hold (a request the student
+could make).
 """
 
 from __future__ import annotations
