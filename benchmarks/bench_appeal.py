@@ -2,7 +2,8 @@
 judgement, counterfactual search on the batched path, pyDatalog proofs, rendering), for the bundled decision of
 every document, in Markdown, HTML and PDF. Prints the median wall-clock time per decision and format with the
 median CPU time (user + system of the command and its children, which a busy machine inflates far less than the
-wall-clock time), and the PDF's extra time over HTML. Targets (issue 18): Markdown and HTML under 2 s, PDF at most 3 s more than HTML.
+wall-clock time), and the PDF's extra time over HTML. Targets (issue 18): Markdown and HTML under 2 s, PDF at
+most 3 s more than HTML.
 
     python benchmarks/bench_appeal.py [--repeat N] [--formats md,html,pdf] [--lang nl]
 """
