@@ -195,7 +195,7 @@ def test_appeal_dossier(anna: oerlog.Judgement) -> None:
     d = anna.appeal('resit_excluded("anna", "vorm_en_functie")', lang="en")
     assert d.data.holds
     assert "A.8" in d.markdown() and d.markdown() == str(d) == d._repr_markdown_()
-    assert d.to_dict()["schema"] == "oerlog.dossier/2"
+    assert d.to_dict()["schema"] == "oerlog.dossier/3"
     assert json.loads(d.json())["decision_atom"] == d.data.decision_atom
 
 

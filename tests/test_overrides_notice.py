@@ -62,7 +62,7 @@ def test_appeal_dossier_states_the_overrides(cli) -> None:  # type: ignore[no-un
         "# Dossier bezwaar en beroep\n\n**Let op:** berekend met `resit_min_grade` = 4,5 (in de regeling: 4,0)\n\n"
     )
     data = json.loads(cli(*args, "--format", "json", cwd=ROOT).out)
-    assert data["schema"] == "oerlog.dossier/2" and data["overrides"] == OVERRIDE
+    assert data["schema"] == "oerlog.dossier/3" and data["overrides"] == OVERRIDE
 
 
 def test_a_saved_query_with_params_opens_with_the_notice(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -413,23 +413,25 @@ class Judgement:
         ex = Explainer(ev.model, ev.document, ev.case.sources, lang)
         return Explanation("whynot", goal, (ex.whynot(atom),), ev, lang, Options(detail, depth, brief), ex.derivations)
 
-    def appeal(self, decision: str, want: str | None = None, lang: str = "nl") -> Dossier:
-        """An appeal dossier for one ``decision`` (``oerlog appeal``): facts with sources, reasoning with articles,
-        exceptions, why not the outcome wanted (``want``; default the concept the vocabulary declares exclusive
-        with the decision), verified counterfactuals, appeal route and deadline, discretionary powers, a receipt
-        and the verbatim provisions."""
+    def appeal(self, decision: str, want: str | None = None, lang: str = "nl", argument: str | None = None) -> Dossier:
+        """An appeal dossier for one ``decision`` (``oerlog appeal``) that holds or is undetermined: facts with
+        sources, reasoning with articles, the exceptions and routes the student could take, the student's
+        ``argument`` answered first, why not the outcome wanted (``want``; default the concept the vocabulary
+        declares exclusive with the decision), verified counterfactuals a student or body could bring about, appeal
+        route and deadline, discretionary powers, a receipt and the verbatim provisions. A decision that does not
+        hold is a :class:`~oerlog.errors.UsageError` (``oerlog whynot`` explains it)."""
         from oerlog.appeal.dossier import build  # deferred: the counterfactual search (~10 ms), off `why`
 
         _check_lang(lang)
         atom = self.goal(decision)
         wanted = self.goal(want) if want is not None else None
-        return Dossier(build(self.evaluation, atom, lang, wanted))
+        return Dossier(build(self.evaluation, atom, lang, wanted, argument=argument))
 
 
 @dataclass(frozen=True, eq=False)
 class Dossier:
     """An appeal dossier (:attr:`data`, :class:`oerlog.appeal.dossier.Dossier`), rendered as Markdown (a letter),
-    one printable HTML page, or JSON (schema ``oerlog.dossier/1``)."""
+    one printable HTML page, an A4 PDF of that page, or JSON (schema ``oerlog.dossier/3``)."""
 
     data: DossierData
 
@@ -444,6 +446,13 @@ class Dossier:
         from oerlog.appeal.render import to_html  # deferred with the dossier (see Judgement.appeal)
 
         return to_html(self.data)
+
+    def pdf(self) -> bytes:
+        """The HTML page printed to an A4 PDF with page numbers by headless Chromium (a usage error when no
+        Chromium is found)."""
+        from oerlog.appeal.pdf import html_to_pdf  # deferred with the dossier (see Judgement.appeal)
+
+        return html_to_pdf(self.html())
 
     def json(self) -> str:
         """The dossier as JSON text."""

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from oerlog.cli.group import EXIT_UNDETERMINED, Ctx, case_options, cli, echo_json, judge_case, override_notice
+from oerlog.errors import UsageError
 from oerlog.evaluation.judge import Judgement
 from oerlog.evaluation.overrides import notice, overridden
 from oerlog.explain.answers import answer_table, answers_dict
@@ -18,7 +19,7 @@ from oerlog.explain.explainer import Explainer
 from oerlog.explain.explanation import Explanation
 from oerlog.explain.items import Options
 from oerlog.lang import ir
-from oerlog.outputs import prepare_target, write_text
+from oerlog.outputs import prepare_target, write_bytes, write_text
 from oerlog.semantics.model import Row
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -218,14 +219,21 @@ def query(
     default=None,
     help="The outcome the student wants (default: the concept the vocabulary declares exclusive with the decision).",
 )
+@click.option(
+    "--argument",
+    default=None,
+    metavar="TEXT|KEY",
+    help="The student's argument (e.g. overmacht, force_majeure, joker): the dossier answers it first.",
+)
 @case_options
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "pdf", "json"]), default="md", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Output file (default: stdout).")
 @click.pass_obj
 def appeal(
     ctx: Ctx,
     decision: str,
     want: str | None,
+    argument: str | None,
     case_path: str,
     doc_id: str | None,
     params: tuple[str, ...],
@@ -233,24 +241,51 @@ def appeal(
     fmt: str,
     output: str | None,
 ) -> None:
-    """An appeal dossier for one decision: facts with sources, reasoning with articles, exceptions, why not the
-    wanted outcome, verified counterfactuals, the appeal route and deadline, discretionary powers, a receipt and
-    the verbatim provisions.
+    """An appeal dossier for one decision, ready to attach to a letter: the decision as a sentence, the facts with
+    their sources, the reasoning with articles, the exceptions and routes the student could take (with what each
+    needs and who decides), the student's argument answered first, why not the wanted outcome, verified
+    counterfactuals a student or body could bring about, the appeal route and deadline, discretionary powers, the
+    verbatim provisions and a receipt. A PDF (A4, page numbers) is printed by headless Chromium.
 
     \b
     Example:
       oerlog appeal --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml \\
-        --decision 'resit_excluded("anna", "vorm_en_functie")' --format html -o dossier.html
+        --decision 'resit_excluded("anna", "vorm_en_functie")' --argument overmacht --format pdf -o dossier.pdf
+    Exit code 1, and a short why-not instead of a dossier, when the decision does not follow from the rules.
     """
     # deferred: the dossier and its renderers (markdown-it, ~0.1 s), needed by this command only
-    from oerlog.appeal.dossier import build
+    from oerlog.appeal.dossier import build, why_not_holding
+    from oerlog.appeal.pdf import find_browser, html_to_pdf
     from oerlog.appeal.render import to_html as dossier_html
     from oerlog.appeal.render import to_markdown as dossier_md
 
+    if fmt == "pdf":
+        find_browser()  # before the work: no browser is reported at once
+        if not output:
+            raise UsageError("--format pdf writes a file: give -o", value="pdf", example="--format pdf -o dossier.pdf")
     if output:
         prepare_target(Path(output))  # before the work: an unwritable path is reported at once
     j, (atom, *rest) = judge_case(ctx.kb, case_path, doc_id, list(params), [decision, *([want] if want else [])])
-    d = build(j, atom, lang, rest[0] if rest else None)
+    refusal = why_not_holding(j, atom, lang)
+    if refusal is not None:
+        if fmt == "json":  # the same answer for a program: the status and the why-not lines
+            click.echo(json.dumps({"decision_atom": str(atom), "status": "does_not_hold", "why_not": refusal},
+                                  indent=2, ensure_ascii=False))  # fmt: skip
+        else:
+            click.echo("\n".join(refusal))
+        click.echo(
+            "Geen dossier: dit besluit volgt niet uit de regels voor deze casus."
+            if lang == "nl"
+            else "No dossier: this decision does not follow from the rules for this case.",
+            err=True,
+        )
+        sys.exit(1)
+    d = build(j, atom, lang, rest[0] if rest else None, argument=argument)
+    if fmt == "pdf":
+        assert output is not None
+        write_bytes(Path(output), html_to_pdf(dossier_html(d)))
+        click.echo(f"{output}: dossier for {d.decision_atom} ({d.seconds:.1f} s)", err=True)
+        return
     if fmt == "json":
         text = json.dumps(d.to_dict(), indent=2, ensure_ascii=False, default=str)
     elif fmt == "html":

@@ -14,13 +14,18 @@ precision recorded, every day in a year either side of a date): all single chang
 (:mod:`oerlog.evaluation.batched`), so the nearest crossing of each field is found exhaustively, also where the
 rules transform a value before comparing it. Pairs are tried only when no single change flips the decision. Only
 changes whose evaluation shows the decision gone are reported.
+
+A search may be limited to the changes a filter allows (``allowed``: an appeal dossier tries only what the
+vocabulary marks contestable by the student or a body), with dates probed over a chosen span (``grid_days``); a
+condition the decision needs absent then also suggests the facts that would make it hold (a request the student
+could make).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -161,8 +166,12 @@ class Searcher:
         vocabulary: Vocabulary,
         explainer: Explainer,
         overrides: Mapping[str, Value] | None = None,
+        allowed: Callable[[Change], bool] | None = None,
+        grid_days: int = GRID_DAYS,
     ):
         self.plan = plan
+        self.allowed = allowed  # only changes it accepts are tried (an appeal: what a student or body can contest)
+        self.grid_days = grid_days  # dates probed on either side of a recorded one
         self.overrides = dict(overrides or {})
         self.model = model
         self.case = case
@@ -194,6 +203,16 @@ class Searcher:
                             out.extend(self._additions(m.atom, earliest))
                 elif n.kind is NodeKind.ABSENT and n.pred in self.inputs and n.text:
                     pass  # adding a fact that a negation requires absent would only make the decision hold less
+                elif n.kind is NodeKind.ABSENT and n.pred and n.text and self.allowed is not None:
+                    # a derived condition the decision needs absent (no facility granted): the facts its why-not
+                    # misses, when only the changes a student or a body could bring are tried
+                    try:
+                        absent = parse_atom(n.text)
+                    except Exception:  # noqa: BLE001 - a rendering we cannot parse back gives no candidate
+                        continue
+                    for m in _walk(self.ex.whynot(absent)):
+                        if m.kind is NodeKind.MISSING_FACT and m.pred in self.inputs and m.atom:
+                            out.extend(self._additions(m.atom, earliest))
         if wanted is not None:
             tree = self.ex.whynot(wanted)
             for n in _walk(tree):
@@ -303,8 +322,11 @@ class Searcher:
         removes it, per field the value nearest the recorded one."""
         res = Search()
         cands = self.candidates(decision, wanted)
-        res.tried = len(cands)
         singles = cands + self._grid(cands)
+        if self.allowed is not None:  # the grid is built from every fact of the proof, then filtered
+            singles = [c for c in singles if self.allowed(c)]
+            cands = [c for c in cands if self.allowed(c)]
+        res.tried = len(cands)
         goals = [decision] + ([wanted] if wanted is not None else [])
         for changes, m in self._evaluate([[c] for c in singles[:max_evaluations]], goals, res):
             cf = _flipped(changes, m, decision, wanted)
@@ -370,19 +392,19 @@ class Searcher:
                 continue
             rel = self.voc.relations[c.pred]
             for idx, f in enumerate(rel.fields):
-                for v in _values(c.row[idx], f.type):
+                for v in _values(c.row[idx], f.type, self.grid_days):
                     new_row = c.row[:idx] + (v,) + c.row[idx + 1 :]
                     if v != c.row[idx] and (c.pred, c.row, new_row) not in have:
                         out.append(Change("set", c.pred, c.row, new_row, f.name, c.row[idx], v))
         return out
 
 
-def _values(cur: Value, ftype: str) -> list[Value]:
+def _values(cur: Value, ftype: str, days: int = GRID_DAYS) -> list[Value]:
     """The values a field of type ``ftype`` recorded as ``cur`` is probed with."""
     if isinstance(cur, bool):
         return []
     if isinstance(cur, dt.date) and ftype == "date":
-        return [cur + dt.timedelta(days=d) for d in range(-GRID_DAYS, GRID_DAYS + 1)]
+        return [cur + dt.timedelta(days=d) for d in range(-days, days + 1)]
     if isinstance(cur, Decimal) and ftype in ("grade", "decimal", "ec"):
         exp = cur.as_tuple().exponent
         step = Decimal(1).scaleb(-max(1, -exp if isinstance(exp, int) else 1))

@@ -74,6 +74,7 @@ class Field:
     values: tuple[str, ...] = ()  # for enum
     label: Texts | None = None
     value_labels: tuple[tuple[str, Texts], ...] = ()
+    contest: str = "none"  # who can bring another value forward: student, body or none (CONTEST)
 
     def value_label(self, value: str, lang: str) -> str | None:
         """The reader's word for an enum value, None when it has none."""
@@ -100,6 +101,10 @@ class Field:
 
 
 STATED_BY = ("data", "engine")
+CONTEST = ("none", "student", "body")
+"""Who can contest or supply a field's value (counterfactuals a student could act on): ``student`` (a request, a
+claim, a form the student can bring forward), ``body`` (a grade, a judgement or a decision a body can give
+otherwise, on the student's request) or ``none`` (the default: the schedule, the enrolment, the course)."""
 WORLDS = ("closed", "open")
 
 
@@ -133,6 +138,19 @@ class Relation:
     def field(self, name: str) -> Field | None:
         """The field called ``name``."""
         return next((f for f in self.fields if f.name == name), None)
+
+    def contested_by(self, field: str | None = None) -> str:
+        """Who can bring another value of ``field`` forward (``student``, ``body`` or ``none``); without a field,
+        who can bring the whole fact forward or take it back: the ``contest`` of its key fields, or, for a relation
+        without a key, of its first field (the one the fact is about: the student who makes the claim, the body that
+        decides). ``force_majeure_claim.student: contest student``: the student can make the claim;
+        ``test_result.grade: contest body`` alone: the grade can be given otherwise, the result cannot be taken
+        away; ``exam_event.minutes: contest body``: the minutes can be found otherwise, the event stays."""
+        if field is not None:
+            f = self.field(field)
+            return f.contest if f is not None else "none"
+        identifying = [f for f in self.fields if f.name in self.key] if self.key is not None else list(self.fields[:1])
+        return next((f.contest for f in identifying if f.contest != "none"), "none")
 
     @property
     def is_open(self) -> bool:
@@ -347,6 +365,7 @@ def _read_vocabulary(path: Path) -> Vocabulary:
                         values,
                         _texts(f, "label", f"{name}.{f['name']}"),
                         _value_labels(f, f"{name}.{f['name']}", values),
+                        _contest(f, f"{name}.{f['name']}", kind),
                     )
                 )
             rel = Relation(
@@ -362,6 +381,13 @@ def _read_vocabulary(path: Path) -> Vocabulary:
                 _texts(spec, "label", name),
                 _sentence(spec, name, fields_),
             )
+            if rel.stated_by == "engine" and rel.contested_by() != "none":
+                raise ValidationError(
+                    f"{name}: a relation the engine states cannot be contested",
+                    loc,
+                    value=name,
+                    example="contest: none",
+                )
             target = voc.relations if kind == "input" else voc.concepts
             if name in voc.relations or name in voc.concepts:
                 raise ValidationError(f"{name} is declared twice in the vocabulary", loc, value=name)
@@ -585,6 +611,20 @@ def _one_of(spec: yamlpos.YDict, key: str, allowed: tuple[str, ...], name: str, 
             spec.locs.get(key, loc),
             value=value,
             example=example,
+        )
+    return value
+
+
+def _contest(f: yamlpos.YDict, what: str, kind: str) -> str:
+    """``contest:`` of a field: one of :data:`CONTEST`; only an input relation's field can be contested (a concept
+    is concluded by the rules)."""
+    value = _one_of(f, "contest", CONTEST, what, f.loc, "contest: student")
+    if value != "none" and kind != "input":
+        raise ValidationError(
+            f"{what}: only a field of an input relation can be contested; a concept is concluded by the rules",
+            f.locs.get("contest", f.loc),
+            value=value,
+            example="contest: none",
         )
     return value
 
