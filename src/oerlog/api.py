@@ -51,9 +51,9 @@ from oerlog.values import Value, format_literal
 if TYPE_CHECKING:  # types only: the modules themselves are imported by the methods that use them
     import networkx as nx
 
-    from oerlog.analysis.coverage import DocumentCoverage
     from oerlog.analysis.consistency import Finding as CheckFinding
     from oerlog.analysis.consistency import Report
+    from oerlog.analysis.coverage import DocumentCoverage
     from oerlog.appeal.dossier import Dossier as DossierData
     from oerlog.cohort.batch import BatchResult
     from oerlog.cohort.whatif import WhatIfResult

@@ -1,0 +1,92 @@
+"""What one workbench server holds: the KB (opened once), the working folder, the cases being looked at, the
+background jobs, and the one thread that evaluates single cases.
+
+Every single-case evaluation (an answer page, a proof, a why-not, counterfactuals, a dossier) runs on one
+evaluation thread: the engine keeps a worker process per thread with the document's rules loaded
+(:mod:`oerlog.backends.pydatalog.worker`), so that thread's worker stays warm and pyDatalog's per-thread state is
+never shared. Long jobs run in processes of their own (:mod:`oerlog.workbench.jobs`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from oerlog.api import KB, load_kb
+from oerlog.kb.cases import Case
+from oerlog.workbench.jobs import Jobs
+from oerlog.workbench.security import new_token
+
+T = TypeVar("T")
+MAX_CASES = 200  # cases kept in memory (the least recently opened is dropped)
+
+
+@dataclass
+class StoredCase:
+    """A case the workbench looks at: the case, its text (when it has one), where it came from, the document and
+    parameter overrides to judge it with."""
+
+    case: Case
+    title: str
+    text: str | None = None
+    doc: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    origin: str = ""
+
+
+class Workbench:
+    """The state of one server."""
+
+    def __init__(self, kb_path: Path, workdir: Path) -> None:
+        self.kb: KB = load_kb(kb_path)
+        self.kb_path = self.kb.path.resolve()
+        self.workdir = workdir.resolve()
+        self.token = new_token()
+        self.jobs = Jobs(str(self.kb_path))
+        self._cases: OrderedDict[str, StoredCase] = OrderedDict()
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._eval = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oerlog-eval")
+
+    @property
+    def roots(self) -> list[Path]:
+        """The folders the workbench reads: the working folder first (where names are relative to), then the KB."""
+        return [self.workdir, self.kb_path]
+
+    async def evaluate(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` (which judges a case) on the evaluation thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._eval, fn)
+
+    def store(self, item: StoredCase) -> str:
+        """Keep a case; its id for the pages."""
+        cid = f"c{next(self._ids)}-{secrets.token_hex(3)}"
+        with self._lock:
+            self._cases[cid] = item
+            while len(self._cases) > MAX_CASES:
+                self._cases.popitem(last=False)
+        return cid
+
+    def case(self, cid: str) -> StoredCase | None:
+        """A kept case by id."""
+        with self._lock:
+            item = self._cases.get(cid)
+            if item is not None:
+                self._cases.move_to_end(cid)
+            return item
+
+    def close(self) -> None:
+        """Stop the jobs and the evaluation thread."""
+        self.jobs.close()
+        self._eval.shutdown(wait=False, cancel_futures=True)
+
+    def info(self) -> dict[str, Any]:
+        """What the start page says about the server."""
+        return {"kb": str(self.kb_path), "workdir": str(self.workdir)}
