@@ -331,7 +331,7 @@ class KB:
 
         try:
             raw = yaml.safe_load(text)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError, TypeError):
             raw = None  # the located reader below reports it
         if isinstance(raw, Mapping) and raw.get("facts_files"):
             raise UsageError(
@@ -489,8 +489,12 @@ class Judgement:
                     goal = f"{pred}({', '.join(format_literal(v) for v in r)})"
                     out.append(Conclusion(pred, label, goal, status, ph.fact(pred, r) or goal, r))
             if not holds and not open_:
-                arity = len(concepts[pred].fields)
-                goal = f"{pred}({', '.join(_VARS[i] if i < len(_VARS) else f'X{i}' for i in range(arity))})"
+                # the question as asked about the case's one student, when there is one
+                names = [f.name for f in concepts[pred].fields]
+                args = [_VARS[i] if i < len(_VARS) else f"X{i}" for i in range(len(names))]
+                if names and names[0] == "student" and len(self.case.students()) == 1:
+                    args[0] = format_literal(self.case.students()[0])
+                goal = f"{pred}({', '.join(args)})"
                 out.append(Conclusion(pred, label, goal, "does_not_hold", label, ()))
         return out
 

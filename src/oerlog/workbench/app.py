@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import sys
+import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -90,6 +92,17 @@ def create_app(wb: Workbench) -> Starlette:
                 return PlainTextResponse(f"403 Forbidden: {exc}\n", status_code=403)
             except OerlogError as exc:
                 return problem(request, exc)
+            except Exception as exc:  # noqa: BLE001 - a bug of ours: said plainly, the traceback to the log only
+                traceback.print_exc(file=sys.stderr)
+                return page(
+                    request,
+                    "error.html",
+                    status=500,
+                    error=f"internal error: {type(exc).__name__}: {exc}",
+                    message="Er ging iets mis in de werkbank (please report it)."
+                    if lang_of(request) == "nl"
+                    else "Something went wrong in the workbench (please report it).",
+                )
 
         return run
 
@@ -182,7 +195,7 @@ def create_app(wb: Workbench) -> Starlette:
             raise UsageError(f"{doc_id} has no example case {name!r}", value=name, example=f"/case?doc={doc_id}")
         st = caseform.from_yaml(path.read_text(encoding="utf-8"))
         st.document = st.document or doc_id
-        return editor(request, st, source=str(path.relative_to(wb.kb_path.parent)))
+        return editor(request, st, source=path.name)
 
     async def case_edit(request: Request) -> Response:
         item = _stored(wb, request.path_params["cid"])
@@ -230,7 +243,8 @@ def create_app(wb: Workbench) -> Starlette:
             case = wb.kb.case_from_yaml(written.text, caseform.FORM_SOURCE)
             if st.document:
                 _doc(wb, st.document)
-            item = StoredCase(case, str(st.extra.get("title") or "casus"), written.text, st.document or None)
+            title = str(st.extra.get("title") or form.get("source") or ("casus" if lang_of(request) == "nl" else "case"))
+            item = StoredCase(case, title, written.text, st.document or None)
             # the document is chosen now (the case's, else the scope rules'), so that an error is shown in the form
             await wb.evaluate(lambda: wb.kb.judge(case, item.doc))
         except OerlogError as exc:
@@ -259,8 +273,11 @@ def create_app(wb: Workbench) -> Starlette:
             j, conclusions = await wb.evaluate(run)
         except OerlogError as exc:
             return problem(request, exc)
-        conclusions.sort(key=lambda c: (STATUS_ORDER[c.status], c.label, c.goal))
-        first = next((c for c in conclusions if c.status == "holds"), None)
+        decisions = _decisions(wb)
+        conclusions.sort(key=lambda c: (STATUS_ORDER[c.status], c.pred not in decisions, c.label, c.goal))
+        wanted = request.query_params.get("goal")
+        first = next((c for c in conclusions if wanted and c.pred == wanted and c.status != "does_not_hold"), None)
+        first = first or next((c for c in conclusions if c.status != "does_not_hold"), None)
         return page(
             request,
             "answer.html",
@@ -269,7 +286,6 @@ def create_app(wb: Workbench) -> Starlette:
             j=j,
             conclusions=conclusions,
             first=first,
-            students=j.case.students,
         )
 
     async def explain(request: Request) -> Response:
@@ -505,7 +521,7 @@ def create_app(wb: Workbench) -> Starlette:
             )
         )
         base = wb.store(StoredCase(case, f"{student} ({Path(args['data']).name})", None, args["doc"], {}, "cohort"))
-        return RedirectResponse(f"/answer/{cid}?before={base}", status_code=303)
+        return RedirectResponse(f"/answer/{cid}?{urlencode({'before': base, 'goal': goal})}", status_code=303)
 
     async def job_cancel(request: Request) -> Response:
         await form_of(request)
@@ -560,6 +576,16 @@ def _esc(text: str) -> str:
     from oerlog.escape import html_text
 
     return html_text(text)
+
+
+def _decisions(wb: Workbench) -> set[str]:
+    """The concepts that are decisions about a student (declared exclusive with another, or in an outcome set):
+    shown first."""
+    voc = wb.kb.vocabulary
+    out = {name for name, rel in voc.concepts.items() if rel.exclusive_with}
+    for outcome_set in voc.outcome_sets.values():
+        out.update(outcome_set.concepts)
+    return out
 
 
 def _doc(wb: Workbench, doc_id: str) -> str:

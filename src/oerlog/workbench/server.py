@@ -47,6 +47,7 @@ def serve(
     server = uvicorn.Server(config)
 
     def announce() -> None:
+        wb.warm()
         say(f"oerlog workbench: {url}  (KB {wb.kb_path}, working folder {wb.workdir}; Ctrl-C stops it)")
         if open_browser:
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()

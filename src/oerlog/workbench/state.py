@@ -82,6 +82,22 @@ class Workbench:
                 self._cases.move_to_end(cid)
             return item
 
+    def warm(self) -> None:
+        """Load every document and judge one example case on the evaluation thread, in the background, so that
+        the first pages answer as fast as the next ones (the engine's worker started, the rules loaded)."""
+
+        def run() -> None:
+            try:
+                for d in self.kb.document_ids:
+                    self.kb.document(d)
+                    examples = self.kb.examples(d)
+                    if examples:
+                        self.kb.judge(examples[0], d).conclusions()
+            except Exception:  # noqa: BLE001 - a broken document is reported by the page that opens it
+                return
+
+        self._eval.submit(run)
+
     def close(self) -> None:
         """Stop the jobs and the evaluation thread."""
         self.jobs.close()
