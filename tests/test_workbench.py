@@ -87,9 +87,7 @@ def test_writes_need_the_token_and_the_same_origin(client: TestClient, wb: Workb
     assert r.status_code == 403 and "own pages" in r.text
     r = client.post("/case/judge", data={**data, "_token": wb.token}, headers={"Origin": "null"})
     assert r.status_code == 403
-    r = client.post(
-        "/case/judge", data={**data, "_token": wb.token}, headers={"Referer": "http://evil.example/page"}
-    )
+    r = client.post("/case/judge", data={**data, "_token": wb.token}, headers={"Referer": "http://evil.example/page"})
     assert r.status_code == 403
     r = client.post("/case/judge", data={**data, "_token": wb.token}, headers={"Origin": LOCAL})
     assert r.status_code in (303, 422)  # accepted as a write: judged (an empty case is refused in the form)
@@ -97,7 +95,9 @@ def test_writes_need_the_token_and_the_same_origin(client: TestClient, wb: Workb
     assert r.status_code == 403
 
 
-def test_paths_outside_the_folders_are_refused(client: TestClient, wb: Workbench, workdir: Path, tmp_path: Path) -> None:
+def test_paths_outside_the_folders_are_refused(
+    client: TestClient, wb: Workbench, workdir: Path, tmp_path: Path
+) -> None:
     outside = tmp_path / "secret.yaml"
     outside.write_text(Path(ANNA).read_text(encoding="utf-8"), encoding="utf-8")
     (workdir / "link.yaml").symlink_to(outside)
@@ -191,7 +191,9 @@ def test_a_bad_value_is_shown_at_its_field(client: TestClient, wb: Workbench) ->
     assert "a grade must be between 1.0 and 10.0" in r.text
     date = next(k for k in fields if k.startswith("facts:test:") and k.endswith(":date"))
     r = client.post("/case/judge", data={**fields, date: "2025-02-30", "action": "judge", "_token": wb.token})
-    assert r.status_code == 422 and re.search(r'<td class="error">\s*<input type="date" name="' + re.escape(date), r.text)
+    assert r.status_code == 422 and re.search(
+        r'<td class="error">\s*<input type="date" name="' + re.escape(date), r.text
+    )
     r = client.post("/case/judge", data={**fields, "reference_date": "", "action": "judge", "_token": wb.token})
     assert r.status_code in (303, 422)
 
@@ -266,8 +268,14 @@ def test_accept_finding_appends_keeps_comments_and_refuses_twice(tmp_path: Path)
 
 
 def test_unknown_things_are_pages_not_traces(client: TestClient) -> None:
-    for url in ("/doc/nope", "/answer/c999-000000", "/case/example/uu-gnk-ba-2025/nope", "/graph?doc=nope",
-                "/check/job/check-99", "/graph?doc=uu-gnk-ba-2025&focus=nonexistent_pred"):
+    for url in (
+        "/doc/nope",
+        "/answer/c999-000000",
+        "/case/example/uu-gnk-ba-2025/nope",
+        "/graph?doc=nope",
+        "/check/job/check-99",
+        "/graph?doc=uu-gnk-ba-2025&focus=nonexistent_pred",
+    ):
         r = client.get(url)
         assert r.status_code == 400, url
         assert "Traceback" not in r.text and '<p class="problem">' in r.text, url

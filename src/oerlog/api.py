@@ -470,9 +470,11 @@ class Judgement:
         atom = self.goal(goal)
         return self.evaluation.model.match_undetermined(atom)
 
-    def conclusions(self, lang: str = "nl") -> list[Conclusion]:
+    def conclusions(self, lang: str = "nl", *, everything: bool = False) -> list[Conclusion]:
         """The shared concepts this document decides (``cum_laude``, ``resit_excluded``, ...), each fact that holds
-        or is undetermined for the case, and each concept with no such fact as does not hold; in words."""
+        or is undetermined for the case, and each concept with no such fact as does not hold; in words. With
+        ``everything``, also the facts of the document's own derived relations (the steps between), those that
+        hold or are undetermined."""
         from oerlog.explain.words import Phrasing  # deferred with the explainer
 
         _check_lang(lang)
@@ -480,7 +482,7 @@ class Judgement:
         ph = Phrasing(lang, self.kb.vocabulary, self.case.names, self.document)
         concepts = self.kb.vocabulary.concepts
         out: list[Conclusion] = []
-        for pred in sorted(p for p in self.document.predicates() if p in concepts):
+        for pred in sorted(p for p in self.document.predicates() if everything or p in concepts):
             label = ph.conclusion_label(pred)
             holds = sorted(ev.model.tuples(pred), key=_row_key)
             open_ = sorted(ev.model.undetermined(pred), key=_row_key)
@@ -488,7 +490,7 @@ class Judgement:
                 for r in rows:
                     goal = f"{pred}({', '.join(format_literal(v) for v in r)})"
                     out.append(Conclusion(pred, label, goal, status, ph.fact(pred, r) or goal, r))
-            if not holds and not open_:
+            if not holds and not open_ and pred in concepts:
                 # the question as asked about the case's one student, when there is one
                 names = [f.name for f in concepts[pred].fields]
                 args = [_VARS[i] if i < len(_VARS) else f"X{i}" for i in range(len(names))]

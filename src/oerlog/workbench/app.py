@@ -7,6 +7,7 @@ never as a traceback.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import re
 import sys
@@ -243,7 +244,9 @@ def create_app(wb: Workbench) -> Starlette:
             case = wb.kb.case_from_yaml(written.text, caseform.FORM_SOURCE)
             if st.document:
                 _doc(wb, st.document)
-            title = str(st.extra.get("title") or form.get("source") or ("casus" if lang_of(request) == "nl" else "case"))
+            title = str(
+                st.extra.get("title") or form.get("source") or ("casus" if lang_of(request) == "nl" else "case")
+            )
             item = StoredCase(case, title, written.text, st.document or None)
             # the document is chosen now (the case's, else the scope rules'), so that an error is shown in the form
             await wb.evaluate(lambda: wb.kb.judge(case, item.doc))
@@ -266,18 +269,22 @@ def create_app(wb: Workbench) -> Starlette:
         lang = lang_of(request)
 
         def run() -> tuple[Any, list[Any]]:
-            j = wb.kb.judge(item.case, item.doc, item.params or None)
-            return j, j.conclusions(lang)
+            j = _judge(wb, item)
+            return j, j.conclusions(lang, everything=True)
 
         try:
-            j, conclusions = await wb.evaluate(run)
+            j, found = await wb.evaluate(run)
         except OerlogError as exc:
             return problem(request, exc)
+        concepts = wb.kb.vocabulary.concepts
+        conclusions = [c for c in found if c.pred in concepts]
+        steps = sorted((c for c in found if c.pred not in concepts), key=lambda c: (c.pred, c.goal))
         decisions = _decisions(wb)
         conclusions.sort(key=lambda c: (STATUS_ORDER[c.status], c.pred not in decisions, c.label, c.goal))
         wanted = request.query_params.get("goal")
         first = next((c for c in conclusions if wanted and c.pred == wanted and c.status != "does_not_hold"), None)
         first = first or next((c for c in conclusions if c.status != "does_not_hold"), None)
+        first = first or next(iter(steps), None)
         return page(
             request,
             "answer.html",
@@ -285,6 +292,7 @@ def create_app(wb: Workbench) -> Starlette:
             item=item,
             j=j,
             conclusions=conclusions,
+            steps=steps,
             first=first,
         )
 
@@ -295,7 +303,7 @@ def create_app(wb: Workbench) -> Starlette:
         lang = lang_of(request)
 
         def run() -> str:
-            j = wb.kb.judge(item.case, item.doc, item.params or None)
+            j = _judge(wb, item)
             if kind == "why":
                 try:
                     return j.why(goal, lang, undetermined=True).html()
@@ -330,7 +338,7 @@ def create_app(wb: Workbench) -> Starlette:
         lang = lang_of(request)
 
         def run() -> str:
-            j = wb.kb.judge(item.case, item.doc, item.params or None)
+            j = _judge(wb, item)
             return j.appeal(goal, lang=lang).html()
 
         html = await wb.evaluate(run)
@@ -356,7 +364,10 @@ def create_app(wb: Workbench) -> Starlette:
         focus = request.query_params.get("focus") or None
         depth = int(request.query_params.get("depth") or 2)
         cluster = request.query_params.get("cluster") or None
+        inputs = request.query_params.get("inputs") == "1"
         g = wb.kb.graph([doc_id], "predicate", focus, depth)
+        if not inputs:  # the facts a case states feed nearly everything: shown on request, listed per concept
+            g = g.subgraph([n for n, d in g.nodes(data=True) if d.get("kind") != "input" or d.get("focus")]).copy()
         doc = wb.kb.document(doc_id)
         for _, d in g.nodes(data=True):
             rules = str(d.get("rules") or "").split()
@@ -371,6 +382,7 @@ def create_app(wb: Workbench) -> Starlette:
             focus=focus or "",
             depth=depth,
             cluster=cluster or "",
+            inputs=inputs,
             pic=pic,
             by_id={b.id: b for b in pic.boxes},
             preds=preds,
@@ -442,7 +454,8 @@ def create_app(wb: Workbench) -> Starlette:
         finding = next((f for f in (job.result or {}).get("findings", []) if f.get("id") == fid), None)
         if finding is None or not finding.get("witness"):
             raise UsageError(f"finding {fid} has no witness case", value=fid, example="/check")
-        text = str(finding["witness"])
+        w = finding["witness"]
+        text = str(w.get("yaml") or "") if isinstance(w, dict) else str(w)
         case = wb.kb.case_from_yaml(text, f"getuige-{fid}.yaml")
         docs = [str(s.get("document")) for s in finding.get("sides", []) if s.get("document")]
         doc = request.query_params.get("doc") or (docs[0] if docs else None)
@@ -578,6 +591,15 @@ def _esc(text: str) -> str:
     return html_text(text)
 
 
+def _judge(wb: Workbench, item: StoredCase) -> Any:
+    """Judge a kept case: under the document it names, else the one it was opened for (a scenario's, a witness's,
+    a cohort's), else the one the scope rules derive; with the kept parameter overrides."""
+    case = item.case
+    if item.doc and not case.document:
+        case = dataclasses.replace(case, document=item.doc)
+    return wb.kb.judge(case, None, item.params or None)
+
+
 def _decisions(wb: Workbench) -> set[str]:
     """The concepts that are decisions about a student (declared exclusive with another, or in an outcome set):
     shown first."""
@@ -670,7 +692,10 @@ def _check_view(job: Any, request: Request) -> dict[str, Any]:
                 continue
             findings.append(f)
     filters = {"severity": sev, "document": doc, "article": art, "accepted": "1" if show_accepted else ""}
-    return {"findings": findings, "filters": filters, "verdicts": VERDICTS}
+    nl = request.query_params.get("lang", request.cookies.get("oerlog_lang", "nl")) != "en"
+    words = {"error": "fout", "warning": "waarschuwing", "info": "informatie"} if nl else {}
+    sev_words = {k: words.get(k, k) for k in ("error", "warning", "info")}
+    return {"findings": findings, "filters": filters, "verdicts": VERDICTS, "sev_words": sev_words}
 
 
 def _whatif_view(job: Any) -> dict[str, Any]:
@@ -722,7 +747,8 @@ def _words(lang: str) -> dict[str, str]:
         "undetermined": "onbepaald" if nl else "undetermined",
         "why": "waarom" if nl else "why",
         "whynot": "waarom niet" if nl else "why not",
-        "cf": "wat had het anders gemaakt" if nl else "what would have changed it",
+        "cf": "wat had de uitkomst veranderd" if nl else "what would have changed the outcome",
+        "cf_short": "anders?" if nl else "otherwise?",
         "dossier": "maak een dossier" if nl else "make a dossier",
         "judge": "Beoordeel" if nl else "Judge",
         "save": "Opslaan in werkmap" if nl else "Save in working folder",

@@ -2,14 +2,17 @@
 
 At most :data:`MAX_NODES` nodes are drawn one by one; a larger graph is drawn clustered: one box per group of
 predicates (the rule file they are concluded in, inputs together), sized by how many they hold, an edge where one
-group's conclusions feed another's; clicking a group opens it. Layers follow the dependencies (a predicate sits one
-layer right of the last one it depends on), and the order within a layer is improved by a few barycentre sweeps,
-so edges mostly run left to right without crossing. Text is drawn at :data:`FONT_PX` at scale 1: the SVG is never
+group's conclusions feed another's; clicking a group opens it. Graphviz's ``dot`` places the boxes left to right by
+their dependencies and routes the edges around them when it is installed; without it, layers follow the
+dependencies (a predicate sits one layer right of the last one it depends on) and the order within a layer is
+improved by a few barycentre sweeps. Text is drawn at :data:`FONT_PX` at scale 1: the SVG is never
 shrunk to fit (the page scrolls instead).
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +53,7 @@ class Line:
     dst: str
     polarity: str
     count: int = 1
+    path: str = ""  # the SVG path of the edge as Graphviz routed it ("" when laid out without it)
 
 
 @dataclass
@@ -99,12 +103,17 @@ def picture(g: nx.MultiDiGraph, open_cluster: str | None = None) -> Picture:
         for name, ms in sorted(groups.items())
     ]
     where = {n: f"cluster:{name}" for name, ms in groups.items() for n in ms}
-    counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    kinds: dict[tuple[str, str], set[str]] = defaultdict(set)
     for u, v, d in g.edges(data=True):
         a, b = where[u], where[v]
-        if a != b:
-            counts[(a, b, str(d.get("polarity", "positive")))] += 1
-    lines = [Line(a, b, p, c) for (a, b, p), c in sorted(counts.items())]
+        if a != b:  # one line per pair of groups, drawn as a plain dependency unless all its edges are negations
+            counts[(a, b)] += 1
+            kinds[(a, b)].add(str(d.get("polarity", "positive")))
+    lines = [
+        Line(a, b, "positive" if "positive" in kinds[(a, b)] else sorted(kinds[(a, b)])[0], c)
+        for (a, b), c in sorted(counts.items())
+    ]
     return _layout(boxes, lines, clustered=True, total=total)
 
 
@@ -133,6 +142,72 @@ def _lines(g: nx.MultiDiGraph) -> list[Line]:
 
 
 def _layout(boxes: list[Box], lines: list[Line], *, clustered: bool, total: int) -> Picture:
+    """Graphviz's ``dot`` places the boxes and routes the edges when it is installed; else the layered layout."""
+    for b in boxes:
+        b.w = max(60.0, CHAR_PX * len(b.label) + 24)
+    placed = _dot_layout(boxes, lines)
+    if placed is not None:
+        width, height = placed
+        return Picture(boxes, lines, width, height, clustered, total)
+    return _layered(boxes, lines, clustered=clustered, total=total)
+
+
+def _dot_layout(boxes: list[Box], lines: list[Line]) -> tuple[float, float] | None:
+    """Positions from ``dot -Tplain`` (left to right, boxes of the size their text needs), and each edge's spline
+    as an SVG path; None when Graphviz is not installed or fails."""
+    exe = shutil.which("dot")
+    if exe is None or not boxes:
+        return None
+    ids = {b.id: f"n{i}" for i, b in enumerate(boxes)}
+    back = {v: k for k, v in ids.items()}
+    out = [
+        "digraph g {",
+        "rankdir=LR; nodesep=0.2; ranksep=0.8; splines=true;",
+        'node [shape=box, fixedsize=true, label=""];',
+    ]
+    for b in boxes:
+        out.append(f"{ids[b.id]} [width={b.w / 72:.3f}, height={b.h / 72:.3f}];")
+    keep = [ln for ln in lines if ln.src in ids and ln.dst in ids and ln.src != ln.dst]
+    for i, ln in enumerate(keep):
+        out.append(f"{ids[ln.src]} -> {ids[ln.dst]} [id=e{i}];")
+    out.append("}")
+    try:
+        res = subprocess.run([exe, "-Tplain"], input="\n".join(out), capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if res.returncode != 0:
+        return None
+    by_id = {b.id: b for b in boxes}
+    height = 0.0
+    width = 0.0
+    edges: list[tuple[str, str, list[tuple[float, float]]]] = []
+    for row in res.stdout.splitlines():
+        parts = row.split()
+        if not parts:
+            continue
+        if parts[0] == "graph":
+            width, height = float(parts[2]) * 72, float(parts[3]) * 72
+        elif parts[0] == "node" and parts[1] in back:
+            b = by_id[back[parts[1]]]
+            cx, cy = float(parts[2]) * 72, float(parts[3]) * 72
+            b.x, b.y = cx - b.w / 2 + PAD, height - cy - b.h / 2 + PAD
+        elif parts[0] == "edge":
+            n = int(parts[3])
+            pts = [(float(parts[4 + 2 * k]) * 72 + PAD, height - float(parts[5 + 2 * k]) * 72 + PAD) for k in range(n)]
+            edges.append((parts[1], parts[2], pts))
+    # match each routed edge to a line by its ends (merged edges, concentrate=true, share one route)
+    waiting: dict[tuple[str, str], list[Line]] = defaultdict(list)
+    for ln in keep:
+        waiting[(ids[ln.src], ids[ln.dst])].append(ln)
+    for tail, head, pts in edges:
+        for ln in waiting.get((tail, head), []):
+            if not ln.path:
+                ln.path = "M " + " ".join(f"{x:.1f} {y:.1f}" + (" C" if i == 0 else "") for i, (x, y) in enumerate(pts))
+                break
+    return width + 2 * PAD, height + 2 * PAD
+
+
+def _layered(boxes: list[Box], lines: list[Line], *, clustered: bool, total: int) -> Picture:
     by_id = {b.id: b for b in boxes}
     preds: dict[str, list[str]] = defaultdict(list)
     succs: dict[str, list[str]] = defaultdict(list)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing as mp
+import os
 import threading
 import time
 import traceback
@@ -67,8 +68,8 @@ class Jobs:
         job = Job(f"{kind}-{next(self._ids)}", kind, args)
         queue: Queue[tuple[Any, ...]] = self._ctx.Queue()
         proc = self._ctx.Process(
-            target=_child, args=(kind, self.kb_path, args, queue), name=f"oerlog-{job.id}", daemon=True
-        )
+            target=_child, args=(kind, self.kb_path, args, queue, os.getpid()), name=f"oerlog-{job.id}"
+        )  # not a daemon: the job starts engine workers of its own; it ends with the server (_watch_server)
         job.process = proc
         with self._lock:
             self._jobs[job.id] = job
@@ -147,10 +148,12 @@ def _stop(proc: BaseProcess | None) -> None:
 # --- in the job's process ---------------------------------------------------------------------------------------
 
 
-def _child(kind: str, kb_path: str, args: dict[str, Any], queue: Queue[tuple[Any, ...]]) -> None:
+def _child(kind: str, kb_path: str, args: dict[str, Any], queue: Queue[tuple[Any, ...]], server_pid: int) -> None:
     """The job's process: run it, report progress and the outcome (an oerlog error as its message)."""
     from oerlog import api
     from oerlog.errors import OerlogError
+
+    threading.Thread(target=_watch_server, args=(server_pid,), name="oerlog-job-watchdog", daemon=True).start()
 
     def progress(phase: str, done: int, total: int) -> None:
         queue.put(("progress", phase, done, total))
@@ -164,6 +167,13 @@ def _child(kind: str, kb_path: str, args: dict[str, Any], queue: Queue[tuple[Any
     except Exception as exc:  # noqa: BLE001 - reported on the page, never a traceback
         queue.put(("error", f"internal error: {type(exc).__name__}: {exc}"))
         traceback.print_exc()
+
+
+def _watch_server(server_pid: int) -> None:
+    """End the job when the server is gone (killed without stopping its jobs)."""
+    while os.getppid() == server_pid:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def run_check(kb: Any, args: dict[str, Any], progress: Callable[[str, int, int], None]) -> dict[str, Any]:

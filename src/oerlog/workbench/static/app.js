@@ -52,5 +52,10 @@
     if (t && t.classList && t.classList.contains("addrow")) addRow(t);
   });
   document.addEventListener("htmx:afterSwap", function (e) { foldProof(e.target); });
-  document.addEventListener("DOMContentLoaded", function () { foldProof(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    foldProof(document);
+    // the graph: the concept asked about in view
+    var focus = document.querySelector("svg#graph .node.focus");
+    if (focus) focus.scrollIntoView({ block: "center", inline: "center" });
+  });
 })();
