@@ -26,7 +26,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from oerlog.api import DoesNotHold
+from oerlog.api import DoesNotHold, Judgement
 from oerlog.errors import OerlogError, UsageError
 from oerlog.outputs import write_text
 from oerlog.workbench import caseform, graphview, reader
@@ -591,7 +591,7 @@ def _esc(text: str) -> str:
     return html_text(text)
 
 
-def _judge(wb: Workbench, item: StoredCase) -> Any:
+def _judge(wb: Workbench, item: StoredCase) -> Judgement:
     """Judge a kept case: under the document it names, else the one it was opened for (a scenario's, a witness's,
     a cohort's), else the one the scope rules derive; with the kept parameter overrides."""
     case = item.case
