@@ -350,6 +350,43 @@ class KB:
 
         return coverage(self.document(doc))
 
+    def rule_words(self, doc: str, rule_id: str, lang: str = "nl") -> list[tuple[str, bool]]:
+        """A rule of ``doc`` in words, as the reader sees it before any case: its ``@nl`` / ``@en`` sentence, each
+        parameter shown with its value and each variable by what it stands for (its field's label: ``cijfer``),
+        as pieces ``(text, is_placeholder)``; the head atom as written when the rule has no sentence."""
+        import re
+
+        from oerlog.explain.words import Phrasing  # deferred with the explainer
+        from oerlog.values import format_value
+
+        _check_lang(lang)
+        d = self.document(doc)
+        rule = d.rule(rule_id)
+        if rule is None:
+            raise UsageError(f"{doc} has no rule {rule_id!r}", value=rule_id, example="resit_excluded_low_grade")
+        template = rule.ann.template(lang)
+        if not template:
+            return [(str(rule.head), False)]
+        ph = Phrasing(lang, self.vocabulary, None, d)
+        origins = ph.origins(rule)
+        pieces: list[tuple[str, bool]] = []
+        pos = 0
+        for m in re.finditer(r"\{(\$?)([A-Za-z_][A-Za-z0-9_]*)\}", template):
+            if m.start() > pos:
+                pieces.append((template[pos : m.start()], False))
+            name = m.group(2)
+            param = name if m.group(1) else getattr(origins.get(name), "param", None)
+            decl = d.param_decl(param) if param else None
+            if decl is not None and decl.value is not None:
+                pieces.append((format_value(decl.value, lang), False))
+            elif m.group(1):
+                pieces.append(("$" + name, True))
+            else:
+                pieces.append((ph.variable_label(rule, name) or name, True))
+            pos = m.end()
+        pieces.append((template[pos:], False))
+        return [p for p in pieces if p[0]]
+
     def scenarios(self, doc: str) -> list[Scenario]:
         """The scenario tests of ``doc`` (``oerlog test DOC``), each with its case, expectations and the rule it is
         about (``rule``)."""

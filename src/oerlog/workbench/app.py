@@ -399,7 +399,7 @@ def create_app(wb: Workbench) -> Starlette:
         views = []
         for r in rules:
             provs = [p for p in (doc.provision(c) for c in r.ann.cites) if p is not None]
-            views.append({"rule": r, "words": reader.rule_words(doc, r, lang), "provisions": provs})
+            views.append({"rule": r, "words": wb.kb.rule_words(doc_id, r.id, lang), "provisions": provs})
         rel = wb.kb.vocabulary.relation(pred)
         return page(request, "graph_node.html", doc_id=doc_id, pred=pred, views=views, rel=rel)
 

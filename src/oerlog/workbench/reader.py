@@ -4,15 +4,10 @@ scenarios about each rule."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from oerlog.api import KB
-from oerlog.kb.loader import Document
-from oerlog.lang import ir
 from oerlog.values import format_value
-
-PLACEHOLDER = re.compile(r"\{(\$?)([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass
@@ -55,28 +50,6 @@ class ArticleView:
     lids: list[LidView]
 
 
-def rule_words(doc: Document, rule: ir.Rule, lang: str) -> list[tuple[str, bool]]:
-    """The rule's sentence template in ``lang``: a parameter filled with its value, a variable shown as a
-    placeholder (the reader sees where a case's value goes)."""
-    template = rule.ann.template(lang)
-    if not template:
-        return [(f"{rule.head.pred}({', '.join(str(a) for a in rule.head.args)})", False)]
-    pieces: list[tuple[str, bool]] = []
-    pos = 0
-    for m in PLACEHOLDER.finditer(template):
-        if m.start() > pos:
-            pieces.append((template[pos : m.start()], False))
-        if m.group(1):
-            decl = doc.param_decl(m.group(2))
-            value = getattr(decl, "value", None) if decl is not None else None
-            pieces.append((format_value(value, lang) if value is not None else "$" + m.group(2), False))
-        else:
-            pieces.append((m.group(2), True))
-        pos = m.end()
-    pieces.append((template[pos:], False))
-    return [p for p in pieces if p[0]]
-
-
 def articles(kb: KB, doc_id: str, lang: str) -> list[ArticleView]:
     """The document's articles for the reader."""
     doc = kb.document(doc_id)
@@ -112,7 +85,7 @@ def articles(kb: KB, doc_id: str, lang: str) -> list[ArticleView]:
                     RuleView(
                         r.id,
                         r.head.pred,
-                        rule_words(doc, r, lang),
+                        kb.rule_words(doc_id, r.id, lang),
                         str(r),
                         [doc.provision(c).label if doc.provision(c) else str(c) for c in r.ann.cites],  # type: ignore[union-attr]
                         r.defeats,
