@@ -60,6 +60,7 @@ NEEDS = {
     "source": "activates a virtual environment in an interactive shell",
     "spark-sql": "needs Apache Spark (the emitted SQL is parsed as Spark SQL by tests/test_cohort.py)",
     "trino": "needs a Trino server (the emitted SQL is parsed as Trino SQL by tests/test_cohort.py)",
+    "oerlog serve": "a web server that runs until stopped (tests/test_workbench_browser.py starts it and drives it)",
 }
 # commands (by their start) that take more than a few seconds: run in the slow step
 SLOW = {

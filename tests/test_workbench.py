@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -279,3 +280,22 @@ def test_unknown_things_are_pages_not_traces(client: TestClient) -> None:
         r = client.get(url)
         assert r.status_code == 400, url
         assert "Traceback" not in r.text and '<p class="problem">' in r.text, url
+
+
+def test_a_long_job_shows_progress_and_can_be_cancelled(client: TestClient, wb: Workbench) -> None:
+    r = client.post("/check/start", data={"_token": wb.token})  # every document, every scenario: minutes
+    assert r.status_code == 303
+    job = wb.jobs.get(r.headers["location"].rsplit("/", 1)[1])
+    assert job is not None and job.process is not None
+    deadline = time.monotonic() + 30
+    while not job.process.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert job.state == "running" and job.process.is_alive()
+    status = client.get(f"/check/job/{job.id}/status").text
+    assert "<progress" in status and 'hx-trigger="every 1s"' in status and "/cancel" in status
+    r = client.post(f"/job/{job.id}/cancel", data={"_token": wb.token})
+    assert r.status_code == 303
+    assert job.state == "cancelled" and not job.process.is_alive()
+    status = client.get(f"/check/job/{job.id}/status?lang=nl").text
+    assert "Gestopt." in status and "hx-trigger" not in status  # no more polling

@@ -211,11 +211,15 @@ def test_proof_why_not_counterfactuals_and_dossier(server: dict[str, Any], page:
     assert dl.value.suggested_filename.startswith("dossier-") and "A.8" in text and "anna" in text
 
 
+@pytest.mark.slow  # a consistency check in the background: 5-20 s
 def test_accept_a_finding_and_open_its_witness(server: dict[str, Any], page: Any, shots: Path) -> None:
     page.goto(server["url"] + "check?lang=nl")
     page.check(f"input[name=docs][value={ACCEPT_DOC}]")
     page.fill("input[name=budget]", "50")
     page.click("button.primary")
+    page.wait_for_selector(".job.running progress")  # in the background, with its progress and a stop button
+    assert page.locator(".job.running button.danger").count() == 1
+    page.screenshot(path=str(shots / "check-running.png"))
     page.wait_for_selector(f"#f-{ACCEPT_ID}, .job.failed", timeout=90000)
     assert page.locator(".job.failed").count() == 0, page.inner_text("#status")
     page.screenshot(path=str(shots / "check.png"))
@@ -238,6 +242,7 @@ def test_accept_a_finding_and_open_its_witness(server: dict[str, Any], page: Any
     assert "getuige" in page.inner_text("h1")
 
 
+@pytest.mark.slow  # a cohort generated and run twice in the background: 5-15 s
 def test_whatif_on_a_small_generated_cohort(server: dict[str, Any], page: Any, shots: Path) -> None:
     page.goto(server["url"] + "whatif?doc=uu-gnk-ba-2025&lang=nl")
     page.fill("input[name=generate]", "60")
@@ -271,3 +276,15 @@ def test_graph_is_readable_at_its_default_zoom(server: dict[str, Any], page: Any
     page.wait_for_selector("#nodeinfo .rule")
     assert "art. A.8" in page.inner_text("#nodeinfo")
     page.screenshot(path=str(shots / "graph.png"))
+
+
+@pytest.mark.slow  # Chromium prints the PDF: a few seconds
+def test_dossier_as_pdf(server: dict[str, Any], page: Any) -> None:
+    page.goto(server["url"] + "case/example/uu-gnk-ba-2025/anna-excluded-low-grade?lang=nl")
+    page.click("button[value=judge]")
+    page.wait_for_selector("#detail .summary .answer")
+    row = page.locator("tr.holds", has_text="uitgesloten van de herkansing")
+    with page.expect_download(timeout=90000) as dl:
+        row.locator("a", has_text="PDF").click()
+    data = Path(dl.value.path()).read_bytes()
+    assert dl.value.suggested_filename.endswith(".pdf") and data.startswith(b"%PDF-") and len(data) > 5000
