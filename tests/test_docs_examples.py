@@ -50,6 +50,8 @@ MARKERS = {
     "test-command": "the test suite itself: CI runs exactly this block (.ci/run)",
     "benchmark": "a benchmark: minutes of measurement on a quiet machine (benchmarks/), run by hand",
     "outline": "an outline of a file's structure with its keys explained, not a file to read",
+    "workbench-start": "installs oerlog and starts the workbench, a server that runs until stopped "
+    "(tests/test_workbench_browser.py starts it and drives it in Chromium)",
 }
 # a command needing one of these programs (the first word, or the first two) is not run, for this reason
 NEEDS = {

@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +47,7 @@ from oerlog.kb.loader import Document, KnowledgeBase, open_kb
 from oerlog.kb.locate import default_kb_path
 from oerlog.kb.vocabulary import Field, Relation, Vocabulary, convert
 from oerlog.lang import ir
-from oerlog.values import Value, format_literal
+from oerlog.values import Value, format_literal, format_value
 
 if TYPE_CHECKING:  # types only: the modules themselves are imported by the methods that use them
     import networkx as nx
@@ -354,10 +355,7 @@ class KB:
         """A rule of ``doc`` in words, as the reader sees it before any case: its ``@nl`` / ``@en`` sentence, each
         parameter shown with its value and each variable by what it stands for (its field's label: ``cijfer``),
         as pieces ``(text, is_placeholder)``; the head atom as written when the rule has no sentence."""
-        import re
-
         from oerlog.explain.words import Phrasing  # deferred with the explainer
-        from oerlog.values import format_value
 
         _check_lang(lang)
         d = self.document(doc)

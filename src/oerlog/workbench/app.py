@@ -28,8 +28,11 @@ from starlette.staticfiles import StaticFiles
 
 from oerlog.api import DoesNotHold, Judgement
 from oerlog.errors import OerlogError, UsageError
+from oerlog.escape import html_text
 from oerlog.outputs import write_text
+from oerlog.values import format_value
 from oerlog.workbench import caseform, graphview, reader
+from oerlog.workbench.pdf import html_to_pdf
 from oerlog.workbench.security import TOKEN_FIELD, TOKEN_HEADER, LocalOnly, inside, token_matches
 from oerlog.workbench.state import StoredCase, Workbench
 
@@ -133,7 +136,7 @@ def create_app(wb: Workbench) -> Starlette:
             "reader.html",
             doc=doc,
             doc_id=doc_id,
-            articles=reader.articles(wb.kb, doc_id, lang),
+            articles=reader.articles(wb.kb, doc_id, lang, wb.scenarios(doc_id)),
             totals=cov.totals(),
             interpretations=cov.interpretations,
             discretion=cov.discretion,
@@ -143,7 +146,7 @@ def create_app(wb: Workbench) -> Starlette:
     async def scenario(request: Request) -> Response:
         doc_id = _doc(wb, request.path_params["doc"])
         index_ = int(request.path_params["index"])
-        scs = wb.kb.scenarios(doc_id)
+        scs = wb.scenarios(doc_id)
         if not 0 <= index_ < len(scs):
             raise UsageError(f"{doc_id} has no scenario {index_}", value=index_, example=f"/doc/{doc_id}")
         sc = scs[index_]
@@ -344,8 +347,6 @@ def create_app(wb: Workbench) -> Starlette:
         html = await wb.evaluate(run)
         stem = _safe_filename(re.sub(r"[^A-Za-z0-9_-]+", "-", goal).strip("-")[:60] or "dossier")
         if fmt == "pdf":
-            from oerlog.workbench.pdf import html_to_pdf
-
             data = await wb.evaluate(lambda: html_to_pdf(html))
             return Response(
                 data,
@@ -586,8 +587,6 @@ def create_app(wb: Workbench) -> Starlette:
 
 
 def _esc(text: str) -> str:
-    from oerlog.escape import html_text
-
     return html_text(text)
 
 
@@ -669,8 +668,6 @@ def _cohorts(wb: Workbench) -> list[str]:
 
 
 def _param_text(v: Any) -> str:
-    from oerlog.values import format_value
-
     return "" if v is None else format_value(v, "nl")
 
 

@@ -9,6 +9,7 @@ data. Cancelling terminates the process (its engine worker follows it: the worke
 from __future__ import annotations
 
 import itertools
+import json
 import multiprocessing as mp
 import os
 import threading
@@ -19,6 +20,9 @@ from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from typing import Any
+
+from oerlog import api
+from oerlog.errors import OerlogError
 
 KEEP_JOBS = 20  # finished jobs kept (their results) before the oldest is forgotten
 
@@ -150,9 +154,6 @@ def _stop(proc: BaseProcess | None) -> None:
 
 def _child(kind: str, kb_path: str, args: dict[str, Any], queue: Queue[tuple[Any, ...]], server_pid: int) -> None:
     """The job's process: run it, report progress and the outcome (an oerlog error as its message)."""
-    from oerlog import api
-    from oerlog.errors import OerlogError
-
     threading.Thread(target=_watch_server, args=(server_pid,), name="oerlog-job-watchdog", daemon=True).start()
 
     def progress(phase: str, done: int, total: int) -> None:
@@ -191,9 +192,7 @@ def run_check(kb: Any, args: dict[str, Any], progress: Callable[[str, int, int],
 
 def run_whatif(kb: Any, args: dict[str, Any], progress: Callable[[str, int, int], None]) -> dict[str, Any]:
     """A what-if over a cohort folder (generated first when asked), as JSON-ready data (``oerlog.whatif/1``)."""
-    import json
-
-    from oerlog.cohort.whatif import whatif_json  # the documented renderer of a WhatIfResult (docs/api.md)
+    from oerlog.cohort.whatif import whatif_json  # deferred: the SQL back end (~25 ms), for what-if jobs only
 
     data = args["data"]
     if args.get("generate"):

@@ -5,6 +5,7 @@ scenarios about each rule."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from oerlog.api import KB
 from oerlog.values import format_value
@@ -50,14 +51,14 @@ class ArticleView:
     lids: list[LidView]
 
 
-def articles(kb: KB, doc_id: str, lang: str) -> list[ArticleView]:
-    """The document's articles for the reader."""
+def articles(kb: KB, doc_id: str, lang: str, scenario_list: list[Any] | None = None) -> list[ArticleView]:
+    """The document's articles for the reader (``scenario_list``: the document's scenarios, when already read)."""
     doc = kb.document(doc_id)
     cov = kb.coverage(doc_id)
     by_label = {(it.provision.article, it.provision.lid): it for it in cov.items}
     scenarios: dict[str, list[tuple[int, str]]] = {}
     try:
-        for i, sc in enumerate(kb.scenarios(doc_id)):
+        for i, sc in enumerate(scenario_list if scenario_list is not None else kb.scenarios(doc_id)):
             if sc.rule:
                 scenarios.setdefault(sc.rule, []).append((i, sc.name))
     except Exception:  # noqa: BLE001 - a scenario file that does not read leaves the links out, not the page

@@ -9,7 +9,11 @@ import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 
+import uvicorn
+
 from oerlog.errors import Location, UsageError
+from oerlog.workbench.app import create_app
+from oerlog.workbench.state import Workbench
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -25,11 +29,6 @@ def serve(
 ) -> None:
     """Serve the workbench for ``kb`` with ``workdir`` as the working folder until interrupted. ``port`` 0 picks
     a free port. The address is told through ``say`` once the server listens."""
-    import uvicorn
-
-    from oerlog.workbench.app import create_app
-    from oerlog.workbench.state import Workbench
-
     workdir = workdir.resolve()
     if not workdir.is_dir():
         raise UsageError(

@@ -47,6 +47,9 @@ class Workbench:
 
     def __init__(self, kb_path: Path, workdir: Path) -> None:
         self.kb: KB = load_kb(kb_path)
+        # every document loaded and checked now (a broken KB is refused with its located errors, as every command
+        # refuses it): the pages read them from several threads, which must never load one at the same time
+        self.kb.documents  # noqa: B018
         self.kb_path = self.kb.path.resolve()
         self.workdir = workdir.resolve()
         self.token = new_token()
@@ -55,6 +58,7 @@ class Workbench:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._eval = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oerlog-eval")
+        self._scenarios: dict[str, list[Any]] = {}
 
     @property
     def roots(self) -> list[Path]:
@@ -89,14 +93,32 @@ class Workbench:
         def run() -> None:
             try:
                 for d in self.kb.document_ids:
-                    self.kb.document(d)
                     examples = self.kb.examples(d)
                     if examples:
                         self.kb.judge(examples[0], d).conclusions()
             except Exception:  # noqa: BLE001 - a broken document is reported by the page that opens it
                 return
+            # the scenarios (for the reader's links) need no engine: read beside it, the documents loaded by now
+            threading.Thread(target=read_scenarios, name="oerlog-warm-scenarios", daemon=True).start()
+
+        def read_scenarios() -> None:
+            for d in self.kb.document_ids:
+                try:
+                    self.scenarios(d)
+                except Exception:  # noqa: BLE001 - the reader page reports it
+                    continue
 
         self._eval.submit(run)
+
+    def scenarios(self, doc: str) -> list[Any]:
+        """The scenario tests of ``doc``, read once (the reader links each rule to its scenarios)."""
+        with self._lock:
+            cached = self._scenarios.get(doc)
+        if cached is None:
+            cached = self.kb.scenarios(doc)
+            with self._lock:
+                self._scenarios[doc] = cached
+        return cached
 
     def close(self) -> None:
         """Stop the jobs and the evaluation thread."""
