@@ -96,6 +96,22 @@ def test_writes_need_the_token_and_the_same_origin(client: TestClient, wb: Workb
     assert r.status_code == 403
 
 
+def test_every_response_carries_the_security_headers(client: TestClient) -> None:
+    for url in ("/", "/doc/uu-gnk-ba-2025", "/static/htmx.min.js", "/doc/nope"):
+        h = client.get(url).headers
+        csp = h["content-security-policy"]
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-eval" not in csp, url
+        assert h["x-frame-options"] == "DENY" and h["x-content-type-options"] == "nosniff", url
+    assert "content-security-policy" in client.get("/", headers={"Host": "evil.example"}).headers
+
+
+def test_pages_have_no_inline_script(client: TestClient) -> None:
+    for url in ("/", "/doc/uu-gnk-ba-2025", "/case?doc=uu-gnk-ba-2025", "/graph", "/check", "/whatif", "/doc/nope"):
+        text = client.get(url).text
+        assert not re.search(r"<script(?![^>]*\bsrc=)", text), url
+        assert not re.search(r"\son[a-z]+=", text) and "javascript:" not in text, url
+
+
 def test_paths_outside_the_folders_are_refused(
     client: TestClient, wb: Workbench, workdir: Path, tmp_path: Path
 ) -> None:

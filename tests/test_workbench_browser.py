@@ -126,17 +126,27 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    """A fresh page of a Dutch browser; fails the test when the page logs a script error or a blocked resource
+    (the Content-Security-Policy forbids inline scripts and anything from elsewhere)."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True, locale="nl-NL")
     pg = ctx.new_page()
     pg.set_default_timeout(20000)
+    problems: list[str] = []
+    # a form sent back with its errors is answered 422 on purpose, which Chromium logs: not a problem
+    pg.on("console", lambda m: problems.append(m.text) if m.type == "error" and "status of 422" not in m.text else None)
+    pg.on("pageerror", lambda e: problems.append(str(e)))
     try:
         yield pg
     finally:
         ctx.close()
+    assert not problems, problems
 
 
 def test_it_starts_and_says_its_address(server: dict[str, Any]) -> None:
-    assert server["started"] < (10 if CI else 5)  # < 2 s on a quiet machine: benchmarks/bench_serve.py
+    # a copy of the KB: nothing of it in the parse cache yet, every document parsed and checked before the address
+    # is printed; warm and on a quiet machine it takes under 2 s (measured by benchmarks/bench_serve.py)
+    assert server["started"] < 30
+    assert server["url"].startswith("http://127.0.0.1:")
 
 
 def test_every_page_opens(server: dict[str, Any], page: Any, shots: Path) -> None:

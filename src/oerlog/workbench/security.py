@@ -76,17 +76,45 @@ class LocalOnly:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         host = headers.get("host", "")
         if not is_local_host(host):
-            await _refuse(send, "this workbench answers requests for 127.0.0.1 or localhost only")
+            await _refuse(_with_headers(send), "this workbench answers requests for 127.0.0.1 or localhost only")
             return
         if scope.get("method", "GET") not in SAFE_METHODS:
             origin = headers.get("origin") or headers.get("referer")
             if origin and origin != "null" and not same_origin(origin, host):
-                await _refuse(send, "a change can only be made from the workbench's own pages")
+                await _refuse(_with_headers(send), "a change can only be made from the workbench's own pages")
                 return
             if origin == "null":
-                await _refuse(send, "a change can only be made from the workbench's own pages")
+                await _refuse(_with_headers(send), "a change can only be made from the workbench's own pages")
                 return
-        await self.app(scope, receive, send)
+        await self.app(scope, receive, _with_headers(send))
+
+
+SECURITY_HEADERS = [
+    # scripts and styles from the workbench itself only (htmx and app.js are shipped in the package); no frames
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        b"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+]
+
+
+def _with_headers(send: Send) -> Send:
+    """``send`` with :data:`SECURITY_HEADERS` added to every response."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            names = {k.lower() for k, _ in message.get("headers", [])}
+            message["headers"] = list(message.get("headers", [])) + [
+                (k, v) for k, v in SECURITY_HEADERS if k not in names
+            ]
+        await send(message)
+
+    return wrapped
 
 
 async def _refuse(send: Send, why: str) -> None:

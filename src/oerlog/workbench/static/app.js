@@ -52,6 +52,27 @@
     if (t && t.classList && t.classList.contains("addrow")) addRow(t);
   });
   document.addEventListener("htmx:afterSwap", function (e) { foldProof(e.target); });
+  // no inline handlers (the pages' Content-Security-Policy forbids them): the behaviours are here
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    if (!t || t.tagName !== "SELECT") return;
+    if (t.hasAttribute("data-nav")) location.href = t.getAttribute("data-nav") + encodeURIComponent(t.value);
+    if (t.hasAttribute("data-autosubmit") && t.form) t.form.submit();
+    if (t.hasAttribute("data-doc-switch")) {
+      // an empty form follows the regulation chosen (its relations); a filled one keeps what was typed
+      var filled = Array.prototype.some.call(document.querySelectorAll("#caseform tr:not(.blank) input"),
+        function (i) { return i.value !== ""; });
+      if (!filled) location.href = "/case?doc=" + encodeURIComponent(t.value);
+    }
+  });
+  document.addEventListener("keydown", function (e) {
+    var t = e.target;
+    if (e.key === "Enter" && t && t.classList && t.classList.contains("node") && window.htmx) htmx.trigger(t, "click");
+  });
+  document.addEventListener("click", function (e) {
+    var t = e.target;
+    if (t && t.hasAttribute && t.hasAttribute("data-back") && history.length > 1) { e.preventDefault(); history.back(); }
+  });
   document.addEventListener("DOMContentLoaded", function () {
     foldProof(document);
     // the graph: the concept asked about in view
