@@ -246,6 +246,15 @@ def test_answer_page_statuses(client: TestClient, wb: Workbench) -> None:
     assert 'class="verdict does_not_hold"' in answer
 
 
+def test_why_not_asks_about_the_case_s_student(client: TestClient, wb: Workbench) -> None:
+    page = client.get("/case/example/uu-gnk-ba-2025/anna-excluded-low-grade").text
+    r = client.post("/case/judge", data={**form_fields(page), "action": "judge", "_token": wb.token})
+    answer = client.get(r.headers["location"]).text
+    assert "/whynot?goal=resit_invited%28%22anna%22%2C%20C%29" in answer
+    why_not = client.get(r.headers["location"] + "/whynot?goal=resit_invited%28%22anna%22%2C%20C%29&lang=nl").text
+    assert "anna wordt uitgenodigd voor de herkansing" in why_not and "het is 3,8" in why_not
+
+
 def test_the_default_graph_is_clustered_beyond_forty_nodes() -> None:
     kb = oerlog.load_kb(BUNDLED)
     g = kb.graph(["rug-ma-oer-2019"])

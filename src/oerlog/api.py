@@ -516,6 +516,15 @@ class Judgement:
         ev = self.evaluation
         ph = Phrasing(lang, self.kb.vocabulary, self.case.names, self.document)
         concepts = self.kb.vocabulary.concepts
+        students = {  # the students the case states facts about (a field named student)
+            row[i]
+            for pred, rows in self.case.facts.items()
+            if (rel := self.kb.vocabulary.relation(pred)) is not None and rel.kind == "input"
+            for i, f in enumerate(rel.fields)
+            if f.name == "student"
+            for row in rows
+            if i < len(row)
+        }
         out: list[Conclusion] = []
         for pred in sorted(p for p in self.document.predicates() if everything or p in concepts):
             label = ph.conclusion_label(pred)
@@ -529,8 +538,8 @@ class Judgement:
                 # the question as asked about the case's one student, when there is one
                 names = [f.name for f in concepts[pred].fields]
                 args = [_VARS[i] if i < len(_VARS) else f"X{i}" for i in range(len(names))]
-                if names and names[0] == "student" and len(self.case.students()) == 1:
-                    args[0] = format_literal(self.case.students()[0])
+                if names and names[0] == "student" and len(students) == 1:
+                    args[0] = format_literal(next(iter(students)))
                 goal = f"{pred}({', '.join(args)})"
                 out.append(Conclusion(pred, label, goal, "does_not_hold", label, ()))
         return out

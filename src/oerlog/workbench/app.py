@@ -513,11 +513,12 @@ def create_app(wb: Workbench) -> Starlette:
 
     async def whatif_job(request: Request) -> Response:
         job = _job(wb, request.path_params["job"])
-        return page(request, "whatif.html", job=job, doc_id=job.args["doc"], params=[], cohorts=[], **_whatif_view(job))
+        view = _whatif_view(job, wb, lang_of(request))
+        return page(request, "whatif.html", job=job, doc_id=job.args["doc"], params=[], cohorts=[], **view)
 
     async def whatif_status(request: Request) -> Response:
         job = _job(wb, request.path_params["job"])
-        return page(request, "whatif_status.html", job=job, **_whatif_view(job))
+        return page(request, "whatif_status.html", job=job, **_whatif_view(job, wb, lang_of(request)))
 
     async def whatif_student(request: Request) -> Response:
         job = _job(wb, request.path_params["job"])
@@ -695,12 +696,14 @@ def _check_view(job: Any, request: Request) -> dict[str, Any]:
     return {"findings": findings, "filters": filters, "verdicts": VERDICTS, "sev_words": sev_words}
 
 
-def _whatif_view(job: Any) -> dict[str, Any]:
+def _whatif_view(job: Any, wb: Workbench, lang: str) -> dict[str, Any]:
     res = job.result if job.state == "done" and isinstance(job.result, dict) else None
     if res is None:
-        return {"res": None, "rows": [], "chart": None}
+        return {"res": None, "rows": [], "chart": None, "labels": {}}
     rows = [c for c in res.get("counts", []) if c.get("gained") or c.get("lost") or c.get("undetermined_changes")]
-    return {"res": res, "rows": rows, "chart": _chart(rows)}
+    concepts = wb.kb.vocabulary.concepts
+    labels = {c: concepts[c].label_in(lang) if c in concepts else c for c in res.get("goals", [])}
+    return {"res": res, "rows": rows, "chart": _chart(rows), "labels": labels}
 
 
 def _chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -726,7 +729,8 @@ def _chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "half": half,
         "bar_h": bar_h,
         "height": 40 + len(rows) * (bar_h + 8),
-        "width": label_w + 2 * half + 60,
+        "width": label_w + 2 * half + 100,
+        "center": label_w + 44 + half,  # the room between the labels and the bars holds the counts of losses
     }
 
 
