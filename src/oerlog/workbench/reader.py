@@ -89,7 +89,7 @@ def articles(kb: KB, doc_id: str, lang: str, scenario_list: list[Any] | None = N
                         kb.rule_words(doc_id, r.id, lang),
                         str(r),
                         [doc.provision(c).label if doc.provision(c) else str(c) for c in r.ann.cites],  # type: ignore[union-attr]
-                        r.defeats,
+                        _defeated(doc, rules.get(r.defeats), lang) if r.defeats else None,
                         list(r.ann.readings(lang)),
                         r.ann.discretion_in(lang),
                         scenarios.get(r.id, []),
@@ -103,3 +103,13 @@ def articles(kb: KB, doc_id: str, lang: str, scenario_list: list[Any] | None = N
             lids.append(lv)
         out.append(ArticleView(art.key, art.title, art.section, lids))
     return out
+
+
+def _defeated(doc: Any, rule: Any, lang: str) -> str:
+    """The rule an exception overrides, for a reader: the provisions it cites (its id when it cites none)."""
+    if rule is None:
+        return "?"
+    labels = [p.label for p in (doc.provision(c) for c in rule.ann.cites) if p is not None]
+    if not labels:
+        return str(rule.id)
+    return ("de regel van " if lang == "nl" else "the rule of ") + "; ".join(labels)
