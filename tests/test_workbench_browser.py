@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import chromium_flags
+from conftest import chromium_flags
 
 pytest.importorskip("starlette")
 
