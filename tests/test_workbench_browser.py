@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from conftest import chromium_flags
 
 pytest.importorskip("starlette")
