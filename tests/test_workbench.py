@@ -4,8 +4,12 @@ form against the case reader, located errors in the form, escaping, accepting a 
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
+import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -324,3 +328,59 @@ def test_a_long_job_shows_progress_and_can_be_cancelled(client: TestClient, wb: 
     assert job.state == "cancelled" and not job.process.is_alive()
     status = client.get(f"/check/job/{job.id}/status?lang=nl").text
     assert "Gestopt." in status and "hx-trigger" not in status  # no more polling
+
+
+# --- the command --------------------------------------------------------------------------------------------------
+
+
+def test_serve_refuses_a_missing_working_folder_and_a_port_in_use(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    r = cli("--kb", str(BUNDLED), "serve", "--workdir", str(tmp_path / "nope"))
+    assert r.code == 2 and "does not exist" in r.err and "--workdir" in r.err and "Traceback" not in r.err
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(1)
+        port = s.getsockname()[1]
+        r = cli("--kb", str(BUNDLED), "serve", "--port", str(port), "--workdir", str(tmp_path))
+    assert r.code == 2 and f"cannot listen on 127.0.0.1:{port}" in r.err and "--port" in r.err
+
+
+def test_serve_prints_its_address_binds_loopback_only_and_opens_the_browser(tmp_path: Path) -> None:
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n', encoding="utf-8")
+    browser.chmod(0o755)
+    env = {
+        **os.environ,
+        "BROWSER": str(browser),
+        "PYTHONPATH": str(HERE.parent / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "oerlog", "--kb", str(BUNDLED), "serve", "--port", "0", "--open", "--workdir",
+         str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        assert m is not None, line
+        deadline = time.monotonic() + 20
+        while not (opened.exists() and opened.read_text().strip()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert opened.read_text(encoding="utf-8").strip() == m.group(0)
+        with socket.create_connection(("127.0.0.1", int(m.group(1))), timeout=5):
+            pass  # it listens on the loopback address ...
+        others = [a for a in _local_addresses() if not a.startswith("127.")]
+        for addr in others:  # ... and on no other
+            with pytest.raises(OSError), socket.create_connection((addr, int(m.group(1))), timeout=2):
+                pass
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _local_addresses() -> list[str]:
+    try:
+        return sorted({str(i[4][0]) for i in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)})
+    except OSError:
+        return []
