@@ -370,7 +370,7 @@ def test_serve_prints_its_address_binds_loopback_only_and_opens_the_browser(tmp_
         assert opened.read_text(encoding="utf-8").strip() == m.group(0)
         with socket.create_connection(("127.0.0.1", int(m.group(1))), timeout=5):
             pass  # it listens on the loopback address ...
-        others = [a for a in _local_addresses() if not a.startswith("127.")]
+        others = [a for a in _local_addresses() if not a.startswith("127.") and a != "0.0.0.0"]
         for addr in others:  # ... and on no other
             with pytest.raises(OSError), socket.create_connection((addr, int(m.group(1))), timeout=2):
                 pass
@@ -380,7 +380,18 @@ def test_serve_prints_its_address_binds_loopback_only_and_opens_the_browser(tmp_
 
 
 def _local_addresses() -> list[str]:
+    """This machine's IPv4 addresses: the host name's, and the one a datagram to the outside would leave from
+    (connecting a UDP socket sends nothing)."""
+    found: set[str] = set()
     try:
-        return sorted({str(i[4][0]) for i in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)})
+        found |= {str(i[4][0]) for i in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)}
     except OSError:
-        return []
+        pass
+    for probe in ("192.0.2.1", "10.255.255.255"):
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.connect((probe, 9))
+                found.add(str(s.getsockname()[0]))
+        except OSError:
+            continue
+    return sorted(found)
