@@ -315,18 +315,30 @@ def create_app(wb: Workbench) -> Starlette:
             if kind == "whynot":
                 return j.whynot(goal, lang).html()
             d = j.appeal(goal, lang=lang)
-            rows = [
-                "<li>" + _esc("; ".join(c.describe(lang) for c in cf.changes)) + "</li>"
-                for cf in d.data.counterfactuals
+            # the dossier's counterfactuals in words (each verified by evaluating the changed case); read with
+            # getattr: the dossier is being reworked beside this, and its words are the part that may move
+            texts = list(getattr(d.data, "counterfactual_texts", None) or []) or [
+                "; ".join(c.describe(lang) for c in cf.changes) for cf in d.data.counterfactuals
             ]
-            if not rows:
+            nl = lang == "nl"
+            head = "Wat had de uitkomst veranderd" if nl else "What would have changed the outcome"
+            if not texts:
                 none = (
-                    "Geen kleine wijziging gevonden die de uitkomst omdraait."
-                    if lang == "nl"
-                    else ("No small change found that flips the outcome.")
+                    "Geen kleine wijziging van de feiten gevonden die de uitkomst omdraait."
+                    if nl
+                    else "No small change to the facts was found that turns the outcome around."
                 )
-                return f"<p>{none}</p>"
-            return "<ul class='counterfactuals'>" + "".join(rows) + "</ul>"
+                return f"<h1>{_esc(head)}</h1><p>{_esc(none)}</p>"
+            intro = (
+                "Elk van deze wijzigingen is nagerekend; met een ervan geldt niet meer"
+                if nl
+                else "Each of these changes was computed again; with any one of them this no longer holds"
+            )
+            rows = "".join(f"<li>{_esc(text)}</li>" for text in texts)
+            return (
+                f"<h1>{_esc(head)}</h1><p>{_esc(intro)}: <strong>{_esc(getattr(d.data, 'decision', goal))}</strong></p>"
+                f"<ul class='counterfactuals'>{rows}</ul>"
+            )
 
         try:
             html = await wb.evaluate(run)
