@@ -170,6 +170,17 @@ def test_a_case_naming_other_files_is_refused(client: TestClient, wb: Workbench)
         kb.case_from_yaml(text, "x.yaml")  # ... and the reader of typed text refuses it
 
 
+def test_a_file_that_is_not_yaml_is_reported_in_the_form(client: TestClient, wb: Workbench) -> None:
+    for name, data, message in (
+        ("broken.yaml", b"facts:\n  test_result: [\n", "broken.yaml:3:1: not a YAML case file"),
+        ("latin1.yaml", "reference_date: 2025-11-20 # \xe9".encode("latin-1"), "not a UTF-8 text file"),
+        ("bad-date.yaml", b"reference_date: 2025-02-30\n", "not a readable case file"),
+    ):
+        r = client.post("/case/load", files={"file": (name, data, "application/x-yaml")}, data={"_token": wb.token})
+        assert r.status_code == 422 and message in html.unescape(r.text), name
+        assert "Traceback" not in r.text and "internal error" not in r.text
+
+
 def test_values_from_input_are_escaped(client: TestClient, wb: Workbench) -> None:
     evil = "<img src=x onerror=alert(1)>"
     fields = form_fields(client.get("/case/example/uu-gnk-ba-2025/anna-excluded-low-grade").text)

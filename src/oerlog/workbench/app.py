@@ -197,7 +197,7 @@ def create_app(wb: Workbench) -> Starlette:
         path = next((p for p in wb.kb.examples(doc_id) if p.stem == name), None)
         if path is None:
             raise UsageError(f"{doc_id} has no example case {name!r}", value=name, example=f"/case?doc={doc_id}")
-        st = caseform.from_yaml(path.read_text(encoding="utf-8"))
+        st = caseform.from_yaml(path.read_text(encoding="utf-8"), path.name)
         st.document = st.document or doc_id
         return editor(request, st, source=path.name)
 
@@ -221,13 +221,14 @@ def create_app(wb: Workbench) -> Starlette:
             raw = path.read_bytes()
             source = name
         try:
-            text = raw.decode("utf-8")
-            st = caseform.from_yaml(text)
-        except (UnicodeDecodeError, ValueError) as exc:
+            st = caseform.from_yaml(raw.decode("utf-8"), source)
+        except UnicodeDecodeError:
+            return editor(request, caseform.FormState(), [caseform.FieldError(f"{source}: not a UTF-8 text file")])
+        except OerlogError as exc:
+            loc = exc.location
+            where = f"{source}:{loc.line}:{loc.column}: " if loc is not None and loc.line else f"{source}: "
             return editor(
-                request,
-                caseform.FormState(),
-                [caseform.FieldError(f"{source}: not a readable YAML case file ({type(exc).__name__})")],
+                request, caseform.FormState(), [caseform.FieldError(where + exc.message, example=exc.example)]
             )
         return editor(request, st, source=source)
 

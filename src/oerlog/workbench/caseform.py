@@ -20,8 +20,8 @@ from typing import Any
 import yaml
 
 from oerlog.api import KB
-from oerlog.errors import OerlogError
-from oerlog.kb.cases import Case
+from oerlog.errors import Location, OerlogError, ValidationError
+from oerlog.kb.cases import EXAMPLE_CASE, Case
 from oerlog.kb.vocabulary import Field, Relation
 from oerlog.lang import ir
 from oerlog.values import Value, format_value
@@ -86,9 +86,22 @@ def _preds(lits: Iterable[Any]) -> Iterable[str]:
 # --- from a case file to the form ---------------------------------------------------------------------------------
 
 
-def from_yaml(text: str) -> FormState:
-    """The form for the text of a case file (read as plain YAML: the checks come when the form is judged)."""
-    data = yaml.safe_load(text) or {}
+def from_yaml(text: str, source: str = "<case>") -> FormState:
+    """The form for the text of a case file (read as plain YAML: the checks come when the form is judged); text that
+    is not YAML is a :class:`~oerlog.errors.ValidationError` at its line and column."""
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ValidationError(
+            f"not a YAML case file: {getattr(exc, 'problem', None) or exc}",
+            Location(source, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1),
+            example=EXAMPLE_CASE,
+        ) from None
+    except ValueError as exc:  # a date that does not exist (2025-02-30): the form shows it, the check reports it
+        raise ValidationError(
+            f"not a readable case file: {exc}", Location(source, 1, 1), example=EXAMPLE_CASE
+        ) from None
     if not isinstance(data, Mapping):
         data = {}
     st = FormState(
