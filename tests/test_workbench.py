@@ -141,6 +141,11 @@ def test_paths_outside_the_folders_are_refused(
         r = client.post("/case/judge", data={**fields, "action": "save", "filename": name, "_token": wb.token})
         assert r.status_code == 400 and "outside" in r.text, name
     assert not (tmp_path / "x.yaml").exists() and not (workdir.parent / "escaped.yaml").exists()
+    # a cohort for a what-if: only inside the working folder
+    for name in ("../", "linkdir", str(tmp_path)):
+        data = {"doc": "uu-gnk-ba-2025", "data": name, "param:resit_min_grade": "4,5", "_token": wb.token}
+        r = client.post("/whatif/start", data=data)
+        assert r.status_code == 400 and "outside" in r.text, name
     r = client.post("/case/judge", data={**fields, "action": "save", "filename": "saved/anna", "_token": wb.token})
     assert r.status_code == 200 and (workdir / "saved" / "anna.yaml").is_file()
     kb = oerlog.load_kb(BUNDLED)
@@ -259,6 +264,27 @@ def test_answer_page_statuses(client: TestClient, wb: Workbench) -> None:
     answer = client.get(r.headers["location"]).text
     assert 'class="verdict holds"' in answer and 'class="verdict undetermined"' in answer
     assert 'class="verdict does_not_hold"' in answer
+    # an undetermined conclusion explains what it waits for
+    goal = re.search(r'<tr class="undetermined">.*?hx-get="(/answer/[^"]+/why\?goal=[^"]+)"', answer, re.S)
+    assert goal is not None
+    waits = client.get(html.unescape(goal.group(1)) + "&lang=nl").text
+    assert "onbepaald" in waits and "examencommissie" in waits
+
+
+def test_a_scenario_opens_in_the_answer_view(client: TestClient, wb: Workbench) -> None:
+    reader_page = client.get("/doc/uu-gnk-ba-2025?lang=nl").text
+    link = re.search(r'href="(/doc/uu-gnk-ba-2025/scenario/\d+)"', reader_page)
+    assert link is not None
+    r = client.get(link.group(1))
+    assert r.status_code == 303 and r.headers["location"].startswith("/answer/")
+    answer = client.get(r.headers["location"]).text
+    assert (
+        "genoemd in de casus"
+        in client.get(
+            html.unescape(re.search(r'hx-get="(/answer/[^"]+/why\?goal=[^"]+)" hx-trigger="load"', answer).group(1))
+        ).text
+    )  # judged under the scenario's document, said as the case naming it
+    assert client.get("/doc/uu-gnk-ba-2025/scenario/99999").status_code == 400
 
 
 def test_why_not_asks_about_the_case_s_student(client: TestClient, wb: Workbench) -> None:
