@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import json
 import re
 import sys
@@ -682,7 +683,13 @@ def _cohorts(wb: Workbench) -> list[str]:
 
 
 def _param_text(v: Any) -> str:
-    return "" if v is None else format_value(v, "nl")
+    """A parameter's value as the what-if form shows it: a date as the calendar field takes it (ISO), a decimal with a
+    comma, a choice not made as empty."""
+    if v is None:
+        return ""
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return format_value(v, "nl")
 
 
 def _check_view(job: Any, request: Request) -> dict[str, Any]:
