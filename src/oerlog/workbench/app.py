@@ -57,6 +57,7 @@ def create_app(wb: Workbench) -> Starlette:
     env.filters["q"] = lambda s: quote(str(s), safe="")
     env.globals["token"] = wb.token
     env.globals["token_field"] = TOKEN_FIELD
+    env.globals["phase_words"] = _phase_words
     env.globals["urlencode"] = lambda d: urlencode({k: v for k, v in d.items() if v not in (None, "")})
 
     def lang_of(request: Request) -> str:
@@ -752,6 +753,26 @@ def _chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "width": label_w + 2 * half + 100,
         "center": label_w + 44 + half,  # the room between the labels and the bars holds the counts of losses
     }
+
+
+def _phase_words(job: Any, lang: str) -> str:
+    """What a background job is doing, for a reader (the library reports its phases by name)."""
+    nl = lang == "nl"
+    phase = str(job.phase or "")
+    if not phase:
+        return "de kennisbank laden" if nl else "loading the knowledge base"
+    if job.kind == "check":
+        return {
+            "generate": "scenario's maken" if nl else "making scenarios",
+            "evaluate": "scenario's beoordelen" if nl else "judging scenarios",
+        }.get(phase, phase)
+    if phase == "generate":
+        return "cohort genereren" if nl else "generating the cohort"
+    if phase.startswith("loading "):
+        return ("inlezen: " if nl else "reading: ") + phase[len("loading ") :]
+    if phase == "done":
+        return "voorbeelden met hun bewijs" if nl else "examples with their proofs"
+    return ("berekenen: " if nl else "computing: ") + phase
 
 
 def _words(lang: str) -> dict[str, str]:
