@@ -287,7 +287,8 @@ def test_what_is_not_run_is_listed_with_its_reason() -> None:
     unknown = {b.marker for b in ALL_BLOCKS if b.marker and b.marker not in MARKERS}
     assert not unknown, f"markers without a reason in MARKERS: {unknown}"
     run = [c for c in all_commands if not c.skip]
-    assert len(run) >= 34 and len(skipped) <= 15, (len(run), len(skipped))
+    # 20: the workbench's five (`oerlog serve`, its install-and-start line, its benchmark) start a server
+    assert len(run) >= 34 and len(skipped) <= 20, (len(run), len(skipped))
     print(f"\ndocs examples: {len(all_commands)} commands, {len(run)} run, {len(skipped)} skipped:")
     for c in skipped:
         print(f"  {c.doc}:{c.line}: {c.text[:60]} -- {c.skip}")

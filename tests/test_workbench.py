@@ -432,3 +432,16 @@ def _local_addresses() -> list[str]:
         except OSError:
             continue
     return sorted(found)
+
+
+def test_an_unfinished_case_is_saved_as_it_is_with_its_errors_shown(
+    client: TestClient, wb: Workbench, workdir: Path
+) -> None:
+    fields = form_fields(client.get("/case/example/uu-gnk-ba-2025/anna-excluded-low-grade").text)
+    grade = next(k for k in fields if k.endswith(":grade"))
+    data = {**fields, grade: "38", "action": "save", "filename": "drafts/anna", "_token": wb.token}
+    r = client.post("/case/judge", data=data)
+    assert r.status_code == 422 and "drafts/anna.yaml" in r.text and "between 1.0 and 10.0" in r.text
+    assert 'grade: "38"' in (workdir / "drafts" / "anna.yaml").read_text(encoding="utf-8") or "grade: 38" in (
+        workdir / "drafts" / "anna.yaml"
+    ).read_text(encoding="utf-8")

@@ -160,7 +160,12 @@ def create_app(wb: Workbench) -> Starlette:
     # --- case editor ----------------------------------------------------------------------------------------------
 
     def editor(
-        request: Request, st: caseform.FormState, errors: list[caseform.FieldError] | None = None, **ctx: Any
+        request: Request,
+        st: caseform.FormState,
+        errors: list[caseform.FieldError] | None = None,
+        *,
+        source: str = "",
+        saved: str = "",
     ) -> HTMLResponse:
         doc = st.document or request.query_params.get("doc") or ""
         if doc and doc not in wb.kb.document_ids:
@@ -187,7 +192,8 @@ def create_app(wb: Workbench) -> Starlette:
             examples={d: [p.stem for p in wb.kb.examples(d)] for d in wb.kb.document_ids},
             extra_json=json.dumps(st.extra, ensure_ascii=False, default=str),
             files=_case_files(wb),
-            **ctx,
+            source=source,
+            saved=saved,
         )
 
     async def case_new(request: Request) -> Response:
@@ -246,6 +252,13 @@ def create_app(wb: Workbench) -> Starlette:
                 media_type="application/x-yaml; charset=utf-8",
                 headers={"Content-Disposition": f'attachment; filename="{filename}"'},
             )
+        saved = ""
+        if action == "save":  # saved as it is, finished or not (what is not right yet is shown below)
+            name = str(form.get("filename") or "").strip()
+            target = inside(name if name.endswith((".yaml", ".yml")) else name + ".yaml", [wb.workdir], "file")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_text(target, written.text)
+            saved = str(target.relative_to(wb.workdir))
         try:
             case = wb.kb.case_from_yaml(written.text, caseform.FORM_SOURCE)
             if st.document:
@@ -257,13 +270,9 @@ def create_app(wb: Workbench) -> Starlette:
             # the document is chosen now (the case's, else the scope rules'), so that an error is shown in the form
             await wb.evaluate(lambda: wb.kb.judge(case, item.doc))
         except OerlogError as exc:
-            return editor(request, st, [caseform.locate(exc, written)])
-        if action == "save":
-            name = str(form.get("filename") or "").strip()
-            target = inside(name if name.endswith((".yaml", ".yml")) else name + ".yaml", [wb.workdir], "file")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_text(target, written.text)
-            return editor(request, st, saved=str(target.relative_to(wb.workdir)))
+            return editor(request, st, [caseform.locate(exc, written)], saved=saved)
+        if saved:
+            return editor(request, st, saved=saved)
         cid = wb.store(item)
         return RedirectResponse(f"/answer/{cid}", status_code=303)
 
