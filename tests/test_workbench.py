@@ -303,6 +303,10 @@ def test_the_default_graph_is_clustered_beyond_forty_nodes() -> None:
     pic = graphview.picture(g)
     assert pic.clustered and len(pic.boxes) <= graphview.MAX_NODES
     assert sum(len(b.members) for b in pic.boxes) == g.number_of_nodes()
+    for box in pic.boxes:  # each group opens with at most MAX_NODES concepts: its own, then its neighbours
+        opened = graphview.picture(g, box.data["cluster"])
+        assert not opened.clustered and len(opened.boxes) <= graphview.MAX_NODES
+        assert {b.label for b in opened.boxes} >= set(box.members[: graphview.MAX_NODES])
     small = kb.graph(["uu-gnk-ba-2025"], focus="resit_excluded", depth=1)
     pic = graphview.picture(small)
     assert not pic.clustered and len(pic.boxes) == small.number_of_nodes() <= graphview.MAX_NODES

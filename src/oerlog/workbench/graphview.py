@@ -80,12 +80,17 @@ def picture(g: nx.MultiDiGraph, open_cluster: str | None = None) -> Picture:
     its members and their direct neighbours), else as clusters."""
     total = g.number_of_nodes()
     if open_cluster is not None:
-        members = {n for n, d in g.nodes(data=True) if cluster_of(d) == open_cluster}
-        near = {m for n in members for m in list(g.predecessors(n)) + list(g.successors(n))}
-        keep = members | near
-        if len(keep) > MAX_NODES:  # the neighbours only where they feed the group's conclusions directly
-            keep = members | {m for n in members for m in g.predecessors(n) if m in members or len(members) < 30}
-        sub = g.subgraph(list(keep)[: MAX_NODES * 2]).copy()
+        # the group's members, then the neighbours most connected to them, at most MAX_NODES in all
+        members = sorted(n for n, d in g.nodes(data=True) if cluster_of(d) == open_cluster)
+        keep = set(members[:MAX_NODES])
+        links: dict[str, int] = defaultdict(int)
+        for n in keep:
+            for m in list(g.predecessors(n)) + list(g.successors(n)):
+                if m not in keep:
+                    links[m] += 1
+        for m, _ in sorted(links.items(), key=lambda kv: (-kv[1], str(kv[0])))[: MAX_NODES - len(keep)]:
+            keep.add(m)
+        sub = g.subgraph(keep).copy()
         return _layout(_boxes(sub), _lines(sub), clustered=False, total=total)
     if total <= MAX_NODES:
         return _layout(_boxes(g), _lines(g), clustered=False, total=total)
