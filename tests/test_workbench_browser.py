@@ -96,8 +96,7 @@ def _serve(kb: Path, work: Path) -> Iterator[dict[str, Any]]:
     try:
         yield {"url": m.group(1), "kb": kb, "work": work, "started": started}
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        _stop(proc)
 
 
 @pytest.fixture(scope="module")
@@ -323,3 +322,13 @@ def test_dossier_as_pdf(server: dict[str, Any], page: Any) -> None:
         row.locator("a", has_text="PDF").click()
     data = Path(dl.value.path()).read_bytes()
     assert dl.value.suggested_filename.endswith(".pdf") and data.startswith(b"%PDF-") and len(data) > 5000
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    """Stop the server as Ctrl-C would (SIGTERM), and kill it if it has not ended within 30 s (a loaded machine)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
