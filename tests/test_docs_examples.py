@@ -51,6 +51,8 @@ MARKERS = {
     "benchmark": "a benchmark: minutes of measurement on a quiet machine (benchmarks/), run by hand",
     "outline": "an outline of a file's structure with its keys explained, not a file to read",
     "cluster": "needs a Spark cluster and shared storage (/shared, hdfs://); tests/test_spark.py runs the same locally",
+    "workbench-start": "installs oerlog and starts the workbench, a server that runs until stopped "
+    "(tests/test_workbench_browser.py starts it and drives it in Chromium)",
 }
 # a command needing one of these programs (the first word, or the first two) is not run, for this reason
 NEEDS = {
@@ -61,6 +63,7 @@ NEEDS = {
     "source": "activates a virtual environment in an interactive shell",
     "spark-sql": "needs Apache Spark (the emitted SQL is parsed as Spark SQL by tests/test_cohort.py)",
     "trino": "needs a Trino server (the emitted SQL is parsed as Trino SQL by tests/test_cohort.py)",
+    "oerlog serve": "a web server that runs until stopped (tests/test_workbench_browser.py starts it and drives it)",
 }
 # commands (by their start) that take more than a few seconds: run in the slow step
 SLOW = {
@@ -292,6 +295,8 @@ def test_what_is_not_run_is_listed_with_its_reason() -> None:
     unknown = {b.marker for b in ALL_BLOCKS if b.marker and b.marker not in MARKERS}
     assert not unknown, f"markers without a reason in MARKERS: {unknown}"
     run = [c for c in all_commands if not c.skip]
+    # the workbench's five (`oerlog serve`, its install-and-start line, its benchmark) start a server; the
+    # Spark cluster commands need a cluster
     assert len(run) >= 34 and len(skipped) <= 20, (len(run), len(skipped))
     print(f"\ndocs examples: {len(all_commands)} commands, {len(run)} run, {len(skipped)} skipped:")
     for c in skipped:

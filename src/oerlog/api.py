@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,18 +47,23 @@ from oerlog.kb.loader import Document, KnowledgeBase, open_kb
 from oerlog.kb.locate import default_kb_path
 from oerlog.kb.vocabulary import Field, Relation, Vocabulary, convert
 from oerlog.lang import ir
-from oerlog.values import Value
+from oerlog.values import Value, format_literal, format_value
 
 if TYPE_CHECKING:  # types only: the modules themselves are imported by the methods that use them
+    import networkx as nx
+
     from oerlog.analysis.consistency import Finding as CheckFinding
     from oerlog.analysis.consistency import Report
+    from oerlog.analysis.coverage import DocumentCoverage
     from oerlog.appeal.dossier import Dossier as DossierData
     from oerlog.cohort.batch import BatchResult
     from oerlog.cohort.whatif import WhatIfResult
+    from oerlog.testing.scenarios import Scenario
 
 __all__ = [
     "KB",
     "CheckReport",
+    "Conclusion",
     "DoesNotHold",
     "Dossier",
     "Explanation",
@@ -318,6 +324,123 @@ class KB:
             lang=lang,
         )
 
+    def case_from_yaml(self, text: str, source: str = "<case>") -> Case:
+        """A case from the text of a case file (as typed in a form or uploaded), validated as ``oerlog why --case``
+        validates a file; errors are located at ``source``, line and column. ``facts_files`` (other files named by
+        the case) are refused: the text stands alone."""
+        import yaml  # deferred: a plain parse to look for facts_files before the located reading
+
+        try:
+            raw = yaml.safe_load(text)
+        except (yaml.YAMLError, ValueError, TypeError):
+            raw = None  # the located reader below reports it
+        if isinstance(raw, Mapping) and raw.get("facts_files"):
+            raise UsageError(
+                "a case given as text cannot name other files (facts_files)",
+                Location(source, 1, 1),
+                value="facts_files",
+                hint="put the facts in the case itself, under facts:",
+                example=EXAMPLE_CASE,
+            )
+        return load_case(Path(source), self.vocabulary, text)
+
+    def coverage(self, doc: str) -> DocumentCoverage:
+        """``oerlog coverage DOC``: per article and lid, the rules and parameters that encode it, or why it is not
+        computable; the interpretations and discretionary powers of the encoding."""
+        from oerlog.analysis.coverage import coverage  # deferred: off the one-case path
+
+        return coverage(self.document(doc))
+
+    def rule_words(self, doc: str, rule_id: str, lang: str = "nl") -> list[tuple[str, bool]]:
+        """A rule of ``doc`` in words, as the reader sees it before any case: its ``@nl`` / ``@en`` sentence, each
+        parameter shown with its value and each variable by what it stands for (its field's label: ``cijfer``),
+        as pieces ``(text, is_placeholder)``; the head atom as written when the rule has no sentence."""
+        from oerlog.explain.words import Phrasing  # deferred with the explainer
+
+        _check_lang(lang)
+        d = self.document(doc)
+        rule = d.rule(rule_id)
+        if rule is None:
+            raise UsageError(f"{doc} has no rule {rule_id!r}", value=rule_id, example="resit_excluded_low_grade")
+        template = rule.ann.template(lang)
+        if not template:
+            return [(str(rule.head), False)]
+        ph = Phrasing(lang, self.vocabulary, None, d)
+        origins = ph.origins(rule)
+        pieces: list[tuple[str, bool]] = []
+        pos = 0
+        for m in re.finditer(r"\{(\$?)([A-Za-z_][A-Za-z0-9_]*)\}", template):
+            if m.start() > pos:
+                pieces.append((template[pos : m.start()], False))
+            name = m.group(2)
+            param = name if m.group(1) else getattr(origins.get(name), "param", None)
+            decl = d.param_decl(param) if param else None
+            if decl is not None and decl.value is not None:
+                pieces.append((format_value(decl.value, lang), False))
+            elif m.group(1):
+                pieces.append(("$" + name, True))
+            else:
+                pieces.append((ph.variable_label(rule, name) or name, True))
+            pos = m.end()
+        pieces.append((template[pos:], False))
+        return [p for p in pieces if p[0]]
+
+    def scenarios(self, doc: str) -> list[Scenario]:
+        """The scenario tests of ``doc`` (``oerlog test DOC``), each with its case, expectations and the rule it is
+        about (``rule``)."""
+        from oerlog.testing.scenarios import load_scenarios, scenario_files  # deferred: off the one-case path
+
+        d = self.document(doc)
+        return [sc for path in scenario_files(d) for sc in load_scenarios(self.knowledge_base, d, path)]
+
+    def examples(self, doc: str) -> list[Path]:
+        """The example case files of ``doc`` (``kb/<doc>/cases/*.yaml``), sorted."""
+        folder = self.document(doc).path / "cases"
+        return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+    def graph(
+        self, docs: Sequence[str] | None = None, level: str = "predicate", focus: str | None = None, depth: int = 2
+    ) -> nx.MultiDiGraph:
+        """``oerlog graph``: the rule-dependency graph (networkx) of ``docs`` at ``level`` (``predicate``,
+        ``rule`` or ``article``), around ``focus`` (a predicate, rule id or article; ``depth`` steps each way)
+        when given. Nodes carry ``label``, ``kind``, ``document``, ``stratum``, ``rules``, ``text``, ``quote``;
+        edges ``polarity`` (positive, negative, exception) and ``rule``."""
+        from oerlog.analysis import graph  # deferred: networkx (~60 ms), off the one-case path
+
+        g = graph.build(self.knowledge_base, list(docs) if docs else None, level)
+        return graph.focus(g, focus, depth) if focus else g
+
+    def accept_finding(self, doc: str, finding_id: str, verdict: str, article: str, reason: str) -> Path:
+        """Record a reviewed finding of :meth:`check` in ``kb/<doc>/accepted-findings.yaml`` (appended; the file's
+        entries and comments kept), with its ``verdict`` (``regulation_issue``, ``institutional_difference``,
+        ``refinement_intended``, ``text_leaves_open``), the article it concerns and the reason; the file."""
+        from oerlog.analysis.consistency import add_kb_acceptance  # deferred: the checker (see check)
+
+        return add_kb_acceptance(self.document(doc).path, finding_id, verdict, article, reason)
+
+    def cohort_case(
+        self,
+        data: str | os.PathLike[str],
+        student: str,
+        goals: Sequence[str],
+        *,
+        doc: str,
+        reference_date: dt.date | None = None,
+    ) -> Case:
+        """One student of a cohort (``data``, as :meth:`batch` reads it) as a case: the student's records that the
+        ``goals`` depend on, each fact located at its file and line, to judge with :meth:`judge` and prove."""
+        from oerlog.cohort.database import Cohort, names_of, parse_goals  # deferred: the SQL back end
+        from oerlog.cohort.explain import student_case
+
+        d = self.document(doc)
+        c = Cohort(self.knowledge_base, Path(data), on_error="reject", reference_date=reference_date)
+        try:
+            prog = c.compile(d, names_of(parse_goals(d, list(goals))), None, "derived")
+            c.require([r for r in prog.inputs if r in c.voc.relations])
+            return student_case(c, prog.inputs, student)
+        finally:
+            c.close()
+
 
 class Judgement:
     """A case judged under one regulation: ask it questions (goals as strings) and get answers with proofs.
@@ -376,21 +499,78 @@ class Judgement:
         atom = self.goal(goal)
         return self.evaluation.answers(atom)
 
+    def undetermined(self, goal: str) -> list[tuple[Value, ...]]:
+        """The facts matching ``goal`` that are undetermined: they may hold, but wait for a fact the case does not
+        state, a body's decision or a choice the document leaves open (``oerlog query`` lists them with status)."""
+        atom = self.goal(goal)
+        return self.evaluation.model.match_undetermined(atom)
+
+    def conclusions(self, lang: str = "nl", *, everything: bool = False) -> list[Conclusion]:
+        """The shared concepts this document decides (``cum_laude``, ``resit_excluded``, ...), each fact that holds
+        or is undetermined for the case, and each concept with no such fact as does not hold; in words. With
+        ``everything``, also the facts of the document's own derived relations (the steps between), those that
+        hold or are undetermined."""
+        from oerlog.explain.words import Phrasing  # deferred with the explainer
+
+        _check_lang(lang)
+        ev = self.evaluation
+        ph = Phrasing(lang, self.kb.vocabulary, self.case.names, self.document)
+        concepts = self.kb.vocabulary.concepts
+        students = {  # the students the case states facts about (a field named student)
+            row[i]
+            for pred, rows in self.case.facts.items()
+            if (rel := self.kb.vocabulary.relation(pred)) is not None and rel.kind == "input"
+            for i, f in enumerate(rel.fields)
+            if f.name == "student"
+            for row in rows
+            if i < len(row)
+        }
+        out: list[Conclusion] = []
+        for pred in sorted(p for p in self.document.predicates() if everything or p in concepts):
+            label = ph.conclusion_label(pred)
+            holds = sorted(ev.model.tuples(pred), key=_row_key)
+            open_ = sorted(ev.model.undetermined(pred), key=_row_key)
+            for status, rows in (("holds", holds), ("undetermined", open_)):
+                for r in rows:
+                    goal = f"{pred}({', '.join(format_literal(v) for v in r)})"
+                    out.append(Conclusion(pred, label, goal, status, ph.fact(pred, r) or goal, r))
+            if not holds and not open_ and pred in concepts:
+                # the question as asked about the case's one student, when there is one
+                names = [f.name for f in concepts[pred].fields]
+                args = [_VARS[i] if i < len(_VARS) else f"X{i}" for i in range(len(names))]
+                if names and names[0] == "student" and len(students) == 1:
+                    args[0] = format_literal(next(iter(students)))
+                goal = f"{pred}({', '.join(args)})"
+                out.append(Conclusion(pred, label, goal, "does_not_hold", label, ()))
+        return out
+
     def holds(self, goal: str) -> bool:
         """Whether some fact matches ``goal``."""
         return bool(self.query(goal))
 
     def why(
-        self, goal: str, lang: str = "nl", *, brief: bool = False, depth: int | None = None, detail: bool = False
+        self,
+        goal: str,
+        lang: str = "nl",
+        *,
+        brief: bool = False,
+        depth: int | None = None,
+        detail: bool = False,
+        undetermined: bool = False,
     ) -> Explanation:
         """The proof of every fact matching ``goal`` (``oerlog why``): the answer, the decisive rule with its
         article and the values it turns on, then the rules applied, the provisions they cite (quoted), the facts
         with their source and the comparisons, in words. ``brief``, ``depth`` and ``detail`` are the options of
-        ``oerlog why``. Raises :class:`DoesNotHold` when no fact matches (:meth:`whynot` says why)."""
+        ``oerlog why``. With ``undetermined``, a goal that does not hold but may is explained as ``oerlog why``
+        does: what it waits for. Raises :class:`DoesNotHold` when no fact matches (:meth:`whynot` says why)."""
         _check_lang(lang)
         atom = self.goal(goal)
         ev = self.evaluation
         rows = ev.answers(atom)
+        if not rows and undetermined and ev.model.match_undetermined(atom):
+            ex = Explainer(ev.model, ev.document, ev.case.sources, lang)
+            open_trees = tuple(ex.undetermined(atom.pred, r) for r in ev.model.match_undetermined(atom))
+            return Explanation("why", goal, open_trees, ev, lang, Options(detail, depth, brief), ex.derivations)
         if not rows:
             raise DoesNotHold(
                 f"{goal} does not hold in this case",
@@ -426,6 +606,27 @@ class Judgement:
         atom = self.goal(decision)
         wanted = self.goal(want) if want is not None else None
         return Dossier(build(self.evaluation, atom, lang, wanted, argument=argument))
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    """One answer of :meth:`Judgement.conclusions`: a concept (``pred``, named ``label``), the goal to ask about
+    it (``goal``: the fact, or the concept with variables when nothing holds), its ``status`` (``holds``,
+    ``undetermined``, ``does_not_hold``), the fact in words (``text``) and its arguments (``row``)."""
+
+    pred: str
+    label: str
+    goal: str
+    status: str
+    text: str
+    row: tuple[Value, ...]
+
+
+_VARS = ("S", "C", "T", "D", "X", "Y", "Z", "U", "V", "W")
+
+
+def _row_key(r: tuple[Value, ...]) -> tuple[str, ...]:
+    return tuple(format_literal(v) for v in r)
 
 
 @dataclass(frozen=True, eq=False)

@@ -8,7 +8,8 @@ open); 130 / 143 / 129 interrupted by SIGINT / SIGTERM / SIGHUP.
 The commands live in one module per group, each registering its commands on :data:`cli` when imported:
 :mod:`~oerlog.cli.single` (why, whynot, query, appeal), :mod:`~oerlog.cli.kbinfo` (docs, lint, coverage, test,
 graph, impact), :mod:`~oerlog.cli.check`, :mod:`~oerlog.cli.cohort` (batch, whatif, generate) and
-:mod:`~oerlog.cli.run` (saved queries); the group and the options they share are :mod:`~oerlog.cli.group`.
+:mod:`~oerlog.cli.run` (saved queries) and :mod:`~oerlog.cli.serve` (the workbench); the group and the options
+they share are :mod:`~oerlog.cli.group`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sys
 
 import click
 
-from oerlog.cli import authoring, check, cohort, kbinfo, run, single  # noqa: F401 - imported to register their commands
+from oerlog.cli import authoring, check, cohort, kbinfo, run, serve, single  # noqa: F401 - imported to register their commands
 from oerlog.cli.group import cli
 from oerlog.errors import Interrupted, OerlogError, raise_on_signals
 

@@ -22,7 +22,14 @@ The pipeline, one module per step (each imports only the ones above it):
 The analysts' compare query (``mode: compare``) is :mod:`oerlog.analysis.compare`.
 """
 
-from oerlog.analysis.consistency.accept import Acceptance, apply_accepted, load_accepted, load_kb_accepted
+from oerlog.analysis.consistency.accept import (
+    VERDICTS,
+    Acceptance,
+    add_kb_acceptance,
+    apply_accepted,
+    load_accepted,
+    load_kb_accepted,
+)
 from oerlog.analysis.consistency.checker import Checker
 from oerlog.analysis.consistency.findings import Finding, Report, Side, Stats
 from oerlog.analysis.consistency.references import find_references
@@ -46,6 +53,8 @@ __all__ = [
     "find_references",
     "load_accepted",
     "load_kb_accepted",
+    "add_kb_acceptance",
+    "VERDICTS",
     "pairwise_combinations",
     "report_dict",
     "to_html_report",

@@ -7,6 +7,7 @@ optional)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from oerlog.analysis.consistency.findings import Report
 from oerlog.errors import Location, ValidationError
 from oerlog.kb import yamlpos
 from oerlog.kb.loader import KnowledgeBase
+from oerlog.outputs import write_text
 
 ACCEPT_EXAMPLE = '- {id: div-1a2b3c4d5e, reason: "the two programmes differ on purpose"}'
 KB_ACCEPT_EXAMPLE = (
@@ -111,3 +113,54 @@ def apply_accepted(report: Report, accepted: dict[str, Acceptance], *, complete:
         for fid, a in accepted.items()
         if fid not in ids and (complete or a.source is None or KB_ACCEPT_FILE not in a.source)
     )
+
+
+def add_kb_acceptance(doc_path: Path, finding_id: str, verdict: str, article: str, reason: str) -> Path:
+    """Record a reviewed finding in the document's accept file (``<doc>/accepted-findings.yaml``), appended after
+    the entries already there (their text and comments kept as written), written whole or not at all. The entry
+    is checked as :func:`load_accepted` reads it (``strict``); a finding already accepted is refused."""
+    import yaml  # deferred: only a writer needs the emitter
+
+    path = doc_path / KB_ACCEPT_FILE
+    fid, article, reason = finding_id.strip(), article.strip(), " ".join(reason.split())
+    loc = Location(str(path))
+    if not re.fullmatch(r"[a-z]+-[0-9a-f]{10}", fid):
+        raise ValidationError(
+            f"not a finding id: {fid!r}", loc, value=fid, example=KB_ACCEPT_EXAMPLE, hint="ids look like fv-1a2b3c4d5e"
+        )
+    if verdict not in VERDICTS:
+        raise ValidationError(
+            f"unknown verdict {verdict!r}",
+            loc,
+            value=verdict,
+            hint="verdicts: " + ", ".join(VERDICTS),
+            example=KB_ACCEPT_EXAMPLE,
+        )
+    if not article:
+        raise ValidationError(
+            f"accepted finding {fid} needs the article it concerns", loc, value=article, example=KB_ACCEPT_EXAMPLE
+        )
+    if not reason:
+        raise ValidationError(
+            f"accepted finding {fid} gives no reason",
+            loc,
+            value=reason,
+            hint="say why the finding was reviewed and accepted",
+            example=KB_ACCEPT_EXAMPLE,
+        )
+    existing = load_accepted(path, strict=True) if path.is_file() else {}
+    if fid in existing:
+        raise ValidationError(
+            f"finding {fid} is accepted already ({existing[fid].source})", loc, value=fid, example=KB_ACCEPT_EXAMPLE
+        )
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    entry = yaml.safe_dump(
+        [{"id": fid, "verdict": verdict, "article": article, "reason": reason}],
+        allow_unicode=True,
+        sort_keys=False,
+        width=116,
+        default_flow_style=False,
+    )
+    text = old + ("\n" if old and not old.endswith("\n") else "") + entry
+    write_text(path, text)
+    return path
