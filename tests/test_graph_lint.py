@@ -172,6 +172,7 @@ def test_rule_waiting_for_an_unfilled_choice_is_information_not_a_finding(cli, t
     assert codes.get("blocked_by_unfilled_choice") == "info"
 
 
+@pytest.mark.slow  # the whole KB linted again (tests/test_bundled.py lints it in the default step)
 def test_bundled_kb_lints_clean(cli):
     r = cli("lint", cwd=ROOT)
     assert r.code == 0, r.out

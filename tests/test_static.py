@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -19,6 +21,7 @@ def test_ruff_is_clean() -> None:
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+@pytest.mark.slow  # mypy over the whole package: about 10 s
 def test_mypy_strict_is_clean(tmp_path: Path) -> None:
     r = _run("mypy", "--cache-dir", str(tmp_path / "mypy-cache"))
     assert r.returncode == 0, r.stdout + r.stderr
