@@ -186,7 +186,15 @@ def _split_comment(text: str) -> tuple[str, str, str]:
 GRAPHVIZ = "needs Graphviz (dot), which CI installs first (.ci/run)"
 
 
+# commands that another test runs as written (same arguments), so that the slow step does not run them twice
+RUN_ELSEWHERE = {
+    "oerlog check": "the complete check of the bundled KB: tests/test_check_planted.py runs it, reviewing each finding",
+}
+
+
 def _needs(cmd: str) -> str | None:
+    if cmd.split("#")[0].strip() in RUN_ELSEWHERE:
+        return RUN_ELSEWHERE[cmd.split("#")[0].strip()]
     words = cmd.split()
     for prog, why in NEEDS.items():
         if words[: len(prog.split())] == prog.split():
@@ -279,9 +287,18 @@ def test_commands_of_a_block_run(index: int, workdir: Path, capsys: pytest.Captu
     _check_block(_FAST[index], workdir, capsys)
 
 
+def _slow_param(i: int) -> object:
+    """A slow block; one that starts Spark joins tests/test_spark.py's xdist group (``--dist loadgroup``), so that
+    two JVMs never share the two cores."""
+    spark = any("--engine spark" in c.text for c in _SLOW[i])
+    return pytest.param(i, marks=pytest.mark.xdist_group("spark")) if spark else i
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "index", [i for i, t in enumerate(_SLOW) if t], ids=[SH_BLOCKS[i].where for i, t in enumerate(_SLOW) if t]
+    "index",
+    [_slow_param(i) for i, t in enumerate(_SLOW) if t],
+    ids=[SH_BLOCKS[i].where for i, t in enumerate(_SLOW) if t],
 )
 def test_slow_commands_of_a_block_run(index: int, workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _check_block(_SLOW[index], workdir, capsys)
@@ -291,13 +308,13 @@ def test_what_is_not_run_is_listed_with_its_reason() -> None:
     """Every command is run, or skipped for a listed reason; the count is reported (pytest -s shows it)."""
     all_commands = [c for b in SH_BLOCKS for c in b.commands]
     skipped = [c for c in all_commands if c.skip]
-    assert all(c.skip in (*MARKERS.values(), *NEEDS.values(), GRAPHVIZ) for c in skipped)
+    assert all(c.skip in (*MARKERS.values(), *NEEDS.values(), *RUN_ELSEWHERE.values(), GRAPHVIZ) for c in skipped)
     unknown = {b.marker for b in ALL_BLOCKS if b.marker and b.marker not in MARKERS}
     assert not unknown, f"markers without a reason in MARKERS: {unknown}"
     run = [c for c in all_commands if not c.skip]
     # the workbench's five (`oerlog serve`, its install-and-start line, its benchmark) start a server; the
     # Spark cluster commands need a cluster
-    assert len(run) >= 34 and len(skipped) <= 22, (len(run), len(skipped))
+    assert len(run) >= 34 and len(skipped) <= 23, (len(run), len(skipped))
     print(f"\ndocs examples: {len(all_commands)} commands, {len(run)} run, {len(skipped)} skipped:")
     for c in skipped:
         print(f"  {c.doc}:{c.line}: {c.text[:60]} -- {c.skip}")

@@ -410,6 +410,11 @@ def _all_relations(doc: str) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    not os.environ.get("OERLOG_SPARK_FULL"),
+    reason="every relation of every document on Spark takes about 15 minutes on 2 cores (uu-geo's recursive "
+    "month_start alone 6): run it with OERLOG_SPARK_FULL=1; CI compares the goal relations above (issue 20)",
+)
 @pytest.mark.parametrize("doc", DOCS)
 def test_every_relation_is_the_same_on_spark(doc: str, spark: Any, cohorts: dict[str, Path], tmp_path: Path) -> None:
     """Every relation of every document as a goal (uu-geo's recursive month_start included)."""
