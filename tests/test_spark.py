@@ -49,7 +49,7 @@ SMALL = {
 }
 # per document, conclusions a batch asks for that together use every kind of statement (divisions and means,
 # rounding and truncation, months, working days, date differences, aggregates, exceptions, undetermined rows);
-# recursion (uu-geo's month_start) and every relation of every document run in the slow test
+# recursion (uu-geo's month_start) and every relation of every document run on request (-m spark_full)
 GOALS = {
     "rug-ma-oer-2019": ["resit_allowed", "study_load_not_whole"],
     "rug-tg-ra-2018": ["final_grade", "result_timely"],
@@ -397,7 +397,7 @@ def test_spark_options_only_with_the_spark_engine(cli) -> None:  # type: ignore[
     assert r.code == 2 and "KEY=VALUE" in r.err
 
 
-# --- the full comparison: every relation of every document (CI's second step) -----------------------------------
+# --- the full comparison: every relation of every document (on request: -m spark_full) -----------------------------------
 
 
 def _all_relations(doc: str) -> list[str]:
@@ -409,12 +409,9 @@ def _all_relations(doc: str) -> list[str]:
     )
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(
-    not os.environ.get("OERLOG_SPARK_FULL"),
-    reason="every relation of every document on Spark takes about 15 minutes on 2 cores (uu-geo's recursive "
-    "month_start alone 6): run it with OERLOG_SPARK_FULL=1; CI compares the goal relations above (issue 20)",
-)
+# every relation of every document takes about 15 minutes on 2 cores (uu-geo's recursive month_start alone 6):
+# selected only on request, `python -m pytest -m spark_full tests/test_spark.py`; CI compares the goal relations
+@pytest.mark.spark_full
 @pytest.mark.parametrize("doc", DOCS)
 def test_every_relation_is_the_same_on_spark(doc: str, spark: Any, cohorts: dict[str, Path], tmp_path: Path) -> None:
     """Every relation of every document as a goal (uu-geo's recursive month_start included)."""
