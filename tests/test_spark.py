@@ -397,7 +397,7 @@ def test_spark_options_only_with_the_spark_engine(cli) -> None:  # type: ignore[
     assert r.code == 2 and "KEY=VALUE" in r.err
 
 
-# --- the full comparison: every relation of every document (on request: -m spark_full) -----------------------------------
+# --- the full comparison: every relation of every document (on request: -m spark_full) --------------------------------
 
 
 def _all_relations(doc: str) -> list[str]:
