@@ -106,6 +106,17 @@ def result_select(prog: SqlProgram, goals: Sequence[str], sort: bool = True) -> 
     return sql, names
 
 
+def count_entry(goal: str, columns: Sequence[str], facts: int, distinct_first: int) -> dict[str, Any]:
+    """The counts of one conclusion, as every back end reports them (undetermined facts filled in later)."""
+    return {
+        "conclusion": goal,
+        "facts": int(facts),
+        "first_column": columns[0] if columns else None,  # usually student
+        "distinct_first": int(distinct_first) if columns else 0,  # how many students (distinct first values)
+        UNDETERMINED: 0,
+    }
+
+
 def conclusion_counts(
     con: Any, prog: SqlProgram, goals: Sequence[str]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -122,13 +133,7 @@ def conclusion_counts(
             f"SELECT (SELECT count(*) FROM (SELECT DISTINCT {cols or '1'} FROM {prog.goal_rows(g)})), "
             f"(SELECT count(DISTINCT {first}) FROM {prog.goal_rows(g)})"
         ).fetchone()
-        entry: dict[str, Any] = {
-            "conclusion": g,
-            "facts": int(facts),
-            "first_column": rel.columns[0] if rel.columns else None,  # usually student
-            "distinct_first": int(students) if rel.columns else 0,  # how many students (distinct first values)
-            UNDETERMINED: 0,
-        }
+        entry = count_entry(g, rel.columns, facts, students)
         if g in prog.plan.uncertain and ir.possible_name(g) in prog.derived:
             (open_facts,) = con.execute(
                 f"SELECT count(*) FROM (SELECT DISTINCT * EXCLUDE ({quote(RULE_COLUMN)}) FROM {status_rows(prog, g)} "

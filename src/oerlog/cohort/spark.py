@@ -27,7 +27,7 @@ from typing import Any
 from oerlog.backends.sql import SparkDialect, SqlProgram, quote, sql_literal
 from oerlog.cohort.database import Cohort, Progress, goal_filters
 from oerlog.cohort.inputs import INPUT_SCHEMA
-from oerlog.cohort.report import HOLDS, UNDETERMINED, result_select
+from oerlog.cohort.report import HOLDS, UNDETERMINED, count_entry, result_select
 from oerlog.errors import UsageError
 from oerlog.kb.loader import Document
 from oerlog.lang import ir
@@ -205,13 +205,7 @@ def result_counts(
             f"{sql_literal(HOLDS)})), (SELECT count(DISTINCT {cols[0] if cols else '1'}) FROM {table} WHERE {mine} "
             f"AND status = {sql_literal(HOLDS)})"
         ).fetchone()
-        entry: dict[str, Any] = {
-            "conclusion": g,
-            "facts": int(facts),
-            "first_column": rel.columns[0] if rel.columns else None,  # usually student
-            "distinct_first": int(students) if rel.columns else 0,  # how many students (distinct first values)
-            UNDETERMINED: 0,
-        }
+        entry = count_entry(g, rel.columns, facts, students)
         if g in prog.plan.uncertain and ir.possible_name(g) in prog.derived:
             (open_facts,) = c.con.execute(
                 f"SELECT count(*) FROM (SELECT DISTINCT {listed} FROM {table} WHERE {mine} AND status = "
