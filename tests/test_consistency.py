@@ -322,7 +322,8 @@ def test_parameter_difference(tmp_path: Path) -> None:
     root = make_kb(tmp_path, {"a": {"rules": PASS_55}, "b": {"rules": PASS_6}})
     p = only(run_check(root, "a", against="b"), "parameter_difference")
     assert len(p) == 1 and p[0].severity == "info"
-    assert {s.statement for s in p[0].sides} == {"$pass_grade = 5.5", "$pass_grade = 6.0"}
+    assert {s.statement for s in p[0].sides} == {"$pass_grade: 5.5", "$pass_grade: 6.0"}
+    assert all(s.rules == ["$pass_grade"] for s in p[0].sides)  # the parameter's name: shown under --detail
     assert all(s.citations and s.citations[0][0] == "art. 1 lid 1" for s in p[0].sides)
 
 
@@ -333,7 +334,10 @@ def test_unfilled_template_choice(tmp_path: Path) -> None:
 """
     root = make_kb(tmp_path, {"t": {"rules": PASS_55 + rules}})
     u = only(run_check(root), "unfilled_choice")
-    assert u and u[0].concept == "request_days" and "request_timely" in u[0].title
+    assert u and u[0].concept == "request_days"
+    # the title says what is left open and which articles hang on it; the conclusions are named under --detail
+    assert "request_days" in u[0].title and "1 conclusion depends on it (art. 2)" in u[0].title
+    assert "→ request_timely" in u[0].sides[0].rules and "request_timely" not in u[0].title
 
 
 def test_worked_example_disagreeing_with_its_rule(tmp_path: Path) -> None:
@@ -392,7 +396,7 @@ def test_accept_file_and_exit_codes(tmp_path: Path, cli: Any) -> None:
     accept.write_text("".join(f'- {{id: {i}, reason: "reviewed: the programmes differ"}}\n' for i in open_ids))
     res = cli("--kb", str(root), "check", "a", "--against", "b", "--accept", str(accept), "--witness-dir", wd)
     assert res.code == 0, res.out
-    assert "Geaccepteerd:  reviewed: the programmes differ" in res.out
+    assert "Geaccepteerd (reviewed: the programmes differ)" in res.out
     accept.write_text(f"- {{id: {open_ids[0]}}}\n")
     res = cli("--kb", str(root), "check", "a", "--against", "b", "--accept", str(accept), "--witness-dir", wd)
     assert res.code == 2 and "gives no reason" in res.err
@@ -555,7 +559,8 @@ def test_parameters_are_compared_by_concept_across_names_and_units(tmp_path: Pat
         diffs = [f for f in only(run_check(root, "ra"), "parameter_difference") if f.concept == "request_term"]
         assert len(diffs) == expected, [f.title for f in diffs]
         if diffs:
-            assert "$request_weeks = 6 weeks" in diffs[0].title and "$aanvraag_maanden = 3 months" in diffs[0].title
+            assert "ra 3 months, oer 6 weeks" in diffs[0].title
+            assert {r for s in diffs[0].sides for r in s.rules} == {"$request_weeks", "$aanvraag_maanden"}
 
 
 def test_kb_accept_files_need_a_verdict_and_an_article(tmp_path: Path) -> None:
@@ -575,6 +580,42 @@ def test_kb_accept_files_need_a_verdict_and_an_article(tmp_path: Path) -> None:
     checked = KB(load_kb(root)).check(["a"], "b")
     f = next(x for x in checked.findings if x.id == fid)
     assert f.accepted == "on purpose" and f.verdict == "institutional_difference"
+
+
+def test_a_reviewed_finding_is_told_in_the_readers_language_with_its_verdict_in_words(tmp_path: Path, cli: Any) -> None:
+    """An accept entry gives its reason in nl and en: the memo shows the one of its language, the verdict in words;
+    the rule ids of each side appear only with --detail; lint asks for the language an entry leaves out."""
+    root = make_kb(tmp_path, {"a": {"rules": PASS_55}, "b": {"rules": PASS_6}})
+    fid = only(run_check(root, "a", against="b"), "divergence")[0].id
+    path = root / "a" / "accepted-findings.yaml"
+    path.write_text(
+        f'- id: {fid}\n  verdict: institutional_difference\n  article: "1 lid 1"\n  reason:\n'
+        '    nl: "de opleidingen verschillen met opzet"\n    en: "the programmes differ on purpose"\n'
+    )
+    wd = str(tmp_path / "w")
+    args = ("--kb", str(root), "check", "a", "--against", "b", "--format", "md", "--witness-dir", wd)
+    nl = cli(*args)
+    assert nl.code == 0, nl.out
+    line = next(x for x in nl.out.splitlines() if x.startswith("**Geaccepteerd.**"))
+    assert line == (
+        "**Geaccepteerd.** oordeel: een bewust verschil tussen instellingen of opleidingen. "
+        "de opleidingen verschillen met opzet"
+    )
+    assert "programmes differ" not in nl.out and "institutional_difference" not in nl.out
+    assert "(regels `" not in nl.out
+    en = cli(*args, "--lang", "en", "--detail")
+    assert "**Accepted.** verdict: a deliberate difference between institutions or programmes. the programmes" in en.out
+    assert "(rules `" in en.out
+    data = json.loads(cli(*args[:-4], "--format", "json", "--witness-dir", wd).out)
+    f = next(x for x in data["findings"] if x["id"] == fid)
+    assert f["verdict_text"] == "een bewust verschil tussen instellingen of opleidingen"
+    assert f["accept_reason"] == "de opleidingen verschillen met opzet"
+    path.write_text(f'- {{id: {fid}, verdict: institutional_difference, article: "1 lid 1", reason: {{en: "x"}}}}\n')
+    lint = cli("--kb", str(root), "lint", "a")
+    assert "warning[reason_language]" in lint.out and f"{fid} is not written in nl" in lint.out
+    path.write_text(f'- {{id: {fid}, verdict: institutional_difference, article: "1 lid 1", reason: {{fr: "x"}}}}\n')
+    res = cli(*args)
+    assert res.code == 2 and "unknown language 'fr'" in res.err and "accepted-findings.yaml:1" in res.err
 
 
 _TEXTS = {

@@ -167,6 +167,23 @@ def test_why_of_an_undetermined_goal_says_what_it_waits_for_and_exits_4(cli) -> 
     assert "niet vastgesteld" in r.out
 
 
+def test_an_exception_that_waits_for_a_decision_is_what_the_answer_depends_on(cli) -> None:  # type: ignore[no-untyped-def]
+    """femke withdrew with the form (force majeure declared): her exclusion from the resit is undetermined because
+    the exception of A.8 lid 3 waits for the study adviser. The answer names that decision, and the proof shows
+    the exception as one that may apply, not an empty "depends on" (a rule that failed on a settled condition is
+    not waited for)."""
+    case = "kb/uu-gnk-ba-2025/cases/femke-no-show-overmacht.yaml"
+    r = cli("--kb", "kb", "why", 'resit_excluded("femke", C)', "--case", case)
+    assert r.code == 4, r.err
+    lines = r.out.splitlines()
+    assert (
+        lines[1] == "Hangt af van: ‘de studieadviseur besliste ten gunste van femke: overmacht (Vorm en functie)’ (niet"
+    )
+    assert "‘’" not in r.out
+    assert "? uitzondering die kan gelden, als wat hieronder openstaat zo uitvalt: ‘de uitsluiting wegens niet" in r.out
+    assert "Beslist door: art. A.8 lid 3" in r.out
+
+
 def test_query_shows_a_status_column_and_exits_4_when_nothing_holds(cli) -> None:  # type: ignore[no-untyped-def]
     r = cli("--kb", "kb", "query", "cum_laude(S, P)", "--case", LOTTE)
     assert r.code == 4 and "onbepaald" in r.out and "0 resultaten, 1 onbepaald" in r.out

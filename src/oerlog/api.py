@@ -200,7 +200,7 @@ class KB:
         _check_lang(lang)
         accepted = consistency.load_kb_accepted(self.knowledge_base)
         if isinstance(accept, Mapping):
-            accepted.update({k: consistency.Acceptance(str(v)) for k, v in accept.items()})
+            accepted.update({k: consistency.Acceptance({"": str(v)}) for k, v in accept.items()})
         elif accept is not None:
             accepted.update(consistency.load_accepted(Path(accept)))
         checker = consistency.Checker(
@@ -215,7 +215,7 @@ class KB:
         )
         report = checker.run()
         consistency.apply_accepted(
-            report, accepted, complete=set(checker.selected) >= set(self.knowledge_base.documents)
+            report, accepted, complete=set(checker.selected) >= set(self.knowledge_base.documents), lang=lang
         )
         if witnesses is not None:
             consistency.write_witnesses(report, Path(witnesses))
@@ -410,13 +410,18 @@ class KB:
         g = graph.build(self.knowledge_base, list(docs) if docs else None, level)
         return graph.focus(g, focus, depth) if focus else g
 
-    def accept_finding(self, doc: str, finding_id: str, verdict: str, article: str, reason: str) -> Path:
+    def accept_finding(
+        self, doc: str, finding_id: str, verdict: str, article: str, reason: str, *, lang: str | None = None
+    ) -> Path:
         """Record a reviewed finding of :meth:`check` in ``kb/<doc>/accepted-findings.yaml`` (appended; the file's
         entries and comments kept), with its ``verdict`` (``regulation_issue``, ``institutional_difference``,
-        ``refinement_intended``, ``text_leaves_open``), the article it concerns and the reason; the file."""
+        ``refinement_intended``, ``text_leaves_open``), the article it concerns and the reason (written in
+        ``lang`` when given: ``oerlog lint`` then asks for the other language); the file."""
         from oerlog.analysis.consistency import add_kb_acceptance  # deferred: the checker (see check)
 
-        return add_kb_acceptance(self.document(doc).path, finding_id, verdict, article, reason)
+        if lang is not None:
+            _check_lang(lang)
+        return add_kb_acceptance(self.document(doc).path, finding_id, verdict, article, reason, lang=lang)
 
     def cohort_case(
         self,
@@ -677,6 +682,7 @@ class CheckReport:
 
     report: Report
     lang: str = "nl"
+    detail: bool = False  # the rule ids on each side of a finding (for the KB's authors)
 
     @property
     def findings(self) -> list[CheckFinding]:
@@ -691,19 +697,19 @@ class CheckReport:
         """The terminal report (``proofs``: with the proof trees)."""
         from oerlog.analysis.consistency import to_text_report  # deferred: the checker (see KB.check)
 
-        return to_text_report(self.report, self.lang, proofs=proofs)
+        return to_text_report(self.report, self.lang, proofs=proofs, detail=self.detail)
 
     def markdown(self) -> str:
         """The Markdown memo for the examencommissie."""
         from oerlog.analysis.consistency import to_markdown_report  # deferred: the checker (see KB.check)
 
-        return to_markdown_report(self.report, self.lang)
+        return to_markdown_report(self.report, self.lang, detail=self.detail)
 
     def html(self) -> str:
         """The memo as a standalone HTML page."""
         from oerlog.analysis.consistency import to_html_report  # deferred: the checker (see KB.check)
 
-        return to_html_report(self.report, self.lang)
+        return to_html_report(self.report, self.lang, detail=self.detail)
 
     def json(self) -> str:
         """The report as JSON text."""

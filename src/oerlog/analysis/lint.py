@@ -191,7 +191,58 @@ def document_warnings(kb: KnowledgeBase, doc_id: str) -> list[Finding]:
                     "fill the template parameter (param ... = VALUE) or --param NAME=VALUE",
                 )
             )
-    return out + singleton_variable_warnings(rules, doc.id)
+    return out + singleton_variable_warnings(rules, doc.id) + reader_text_warnings(kb, doc)
+
+
+def reader_text_warnings(kb: KnowledgeBase, doc: Document) -> list[Finding]:
+    """A warning for every text for readers the document keeps outside its rules that is not written in both
+    languages: the reasons of its reviewed findings (``accepted-findings.yaml``) and the ``disagrees:`` of its
+    worked examples. Either is shown in the memo of ``oerlog check``, in the language the reader chose."""
+    from oerlog.analysis.consistency.accept import KB_ACCEPT_FILE, load_accepted  # deferred: the checker
+
+    out: list[Finding] = []
+    path = doc.path / KB_ACCEPT_FILE
+    try:
+        accepted = load_accepted(path, strict=True) if path.is_file() else {}
+    except OerlogError as exc:
+        return [_error(exc)]
+    for fid, a in accepted.items():
+        if a.missing_languages:
+            file, _, line = (a.source or str(path)).rpartition(":")
+            out.append(
+                Finding(
+                    "warning",
+                    "reason_language",
+                    (
+                        f"the reason for accepted finding {fid} is one text without its language: write it in nl and en"
+                        if "" in a.reasons
+                        else f"the reason for accepted finding {fid} is not written in "
+                        + " and ".join(a.missing_languages)
+                    ),
+                    Location(file, int(line) if line.isdigit() else 0),
+                    doc.id,
+                    'write it as reason: {nl: "...", en: "..."}',
+                )
+            )
+    for sc_path in scenario_files(doc):
+        try:
+            tests = load_scenarios(kb, doc, sc_path)
+        except OerlogError:
+            continue
+        for t in tests:
+            missing = [lg for lg in ("nl", "en") if t.disagrees is not None and not t.disagrees.get(lg)]
+            if missing:
+                out.append(
+                    Finding(
+                        "warning",
+                        "reason_language",
+                        f"{t.name}: 'disagrees' is not written in {' and '.join(missing)}",
+                        t.loc,
+                        doc.id,
+                        'write it as disagrees: {nl: "...", en: "..."}',
+                    )
+                )
+    return out
 
 
 def document_errors(kb: KnowledgeBase, doc_id: str) -> list[Finding]:

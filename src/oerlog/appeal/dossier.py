@@ -407,7 +407,9 @@ def build(
     open_rows = [] if rows else j.model.match_undetermined(decision)
     waits_for: list[str] = []
     decided_by: list[str] = []
+    judgement_notes: list[str] = []
     open_waits: list[tuple[str, tuple[Value, ...], RuleInfo | None]] = []
+    waited: set[tuple[str, tuple[Value, ...]]] = set()
     if open_rows:
         ground_atom = ir.Atom(decision.pred, tuple(ir.Const(v) for v in open_rows[0]))
         tree = ex.undetermined(decision.pred, open_rows[0])
@@ -415,13 +417,16 @@ def build(
         proof = None
         waits_for = [w for w in _waits_for(tree, ph, builder) if not w.startswith("‘’")]
         open_waits = _open_waits(j, tree, ex)
+        waited = {(p, row) for p, row, _ in open_waits}
         waits_for += [
             f"‘{ph.fact(p, row)}’ " + ("(niet vastgelegd)" if ph.nl else "(not recorded)") for p, row, _ in open_waits
         ]
+        waits_for = list(dict.fromkeys(waits_for))  # the tree and the exceptions may name the same decision
         said = builder.statement(tree) if tree.rule is not None else ph.goal(ground_atom)
         decision_text = said
         story = tell("why", tree, ph, builder, ex.derivations)
-        decided_by = [t for t in (reader_text(x, lang) for x in story.summary.decided_by) if t]
+        # who decides: the bodies named by the exceptions below; else the rules' notes on the room for judgement
+        judgement_notes = [t for t in (reader_text(x, lang) for x in story.summary.decided_by) if t]
         subject_row = open_rows[0]
     elif not rows:
         raise UsageError(
@@ -518,7 +523,7 @@ def build(
             r = routes_of.from_absent(n, ex)
             if r is not None and r.statement not in {x.statement for x in routes}:
                 routes.append(r)
-        if n.kind is NodeKind.UNKNOWN_FACT and n.pred and open_rows:
+        if n.kind is NodeKind.UNKNOWN_FACT and n.pred and open_rows and (n.pred, n.args) not in waited:
             cites = [p.label if p else str(c) for c, p in tree.rule.citations] if tree.rule else []
             r = routes_of.from_open_fact(n, cites)
             if r is not None and r.statement not in {x.statement for x in routes}:
@@ -536,6 +541,8 @@ def build(
         r = routes_of.from_open_fact(node, [x.label if x else str(c) for c, x in info.citations] if info else [])
         if r is not None and r.statement not in {x.statement for x in routes}:
             routes.append(r)
+    if open_rows and not decided_by:
+        decided_by = judgement_notes
     if student is not None:
         for pred, rowset in j.case.facts.items():
             rel = j.kb.vocabulary.relations.get(pred)

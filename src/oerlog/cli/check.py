@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import tempfile
 import time
@@ -45,6 +46,9 @@ PHASES = ("generate", "evaluate", "minimise", "prove", "render")
 )
 @click.option("--strict", is_flag=True, help="Also fail on unaccepted info findings (refinements, parameters).")
 @click.option("--no-proofs", is_flag=True, help="Text format: leave out the proof trees.")
+@click.option(
+    "--detail", is_flag=True, help="Also name the rules (ids) on each side of a finding, for the KB's authors."
+)
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Output file (default: stdout).")
 @click.pass_obj
@@ -60,6 +64,7 @@ def check(
     budget: int | None,
     strict: bool,
     no_proofs: bool,
+    detail: bool,
     lang: str,
     output: str | None,
 ) -> None:
@@ -113,6 +118,8 @@ def check(
         witnesses=folder,
         progress=progress,
     )
+    if detail:
+        report = dataclasses.replace(report, detail=True)
     start = time.perf_counter()
     if fmt == "json":
         text = report.json()

@@ -140,7 +140,8 @@ def closest(root: Node) -> Node | None:
 
 def waits_for(root: Node) -> list[Node]:
     """What an undetermined answer depends on: the facts the case leaves open, the choices the document leaves
-    unfilled, the options it lists (each once)."""
+    unfilled, the options it lists (each once). A rule that fails on a condition the case settles is not waited
+    for: what stands after that condition (unbound, never looked up) is left out."""
     out: list[Node] = []
     seen: set[str] = set()
     todo = [root]
@@ -148,10 +149,11 @@ def waits_for(root: Node) -> list[Node]:
         n = todo.pop(0)
         if n.kind in (NodeKind.UNKNOWN_FACT, NodeKind.UNFILLED, NodeKind.OPTIONS, NodeKind.BLOCKED):
             key = f"{n.kind}:{n.atom}:{n.params}"
-            if key not in seen:
+            if key not in seen and not (n.kind is NodeKind.UNKNOWN_FACT and n.pred and not n.args):
                 seen.add(key)
                 out.append(n)
-        todo.extend(n.children)
+        if n.kind is not NodeKind.RULE_FAILED:
+            todo.extend(n.children)
     return out
 
 

@@ -410,6 +410,10 @@ class Explainer:
             yield self.why(original, g, seen) if self.model.holds(original, g) else self.undetermined(original, g, seen)
         elif st.kind is StepKind.ATOM and not self.plan.is_internal(atom.pred):
             yield self.why(atom.pred, g, seen)
+        elif st.kind is StepKind.DEFEAT:
+            # an exception that may apply (it waits for a decision or a fact): shown with what it waits for
+            for r in self.model.match_undetermined(_bind_atom(atom, b))[:3]:
+                yield self.undetermined(atom.pred, r, seen)
         elif st.kind is StepKind.NOT and isinstance(st.literal, ir.Negative):
             lit = st.literal
             if self.model.match_undetermined(_bind_atom(lit.atom, b)) and original in self.plan.uncertain:

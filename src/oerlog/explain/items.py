@@ -72,6 +72,7 @@ WORDS = {
         "goes_first": "gaat voor",
         "open": "onbepaald",
         "may_hold": "geldt als wat hieronder openstaat zo uitvalt",
+        "exception_open": "uitzondering die kan gelden, als wat hieronder openstaat zo uitvalt",
         "unknown": "niet vastgesteld: de casus noemt dit niet als waar en niet als onwaar",
         "stated_false": "volgens de casus niet het geval",
         "choice": "hangt af van een keuze die de regeling openlaat",
@@ -109,6 +110,7 @@ WORDS = {
         "goes_first": "takes precedence",
         "open": "undetermined",
         "may_hold": "holds if what is open below turns out so",
+        "exception_open": "exception that may apply, if what is open below turns out so",
         "unknown": "not established: the case states this neither true nor false",
         "stated_false": "not the case, as the case states",
         "choice": "depends on a choice the regulation leaves open",
@@ -472,6 +474,9 @@ class Builder:
             return Item("?", f"‘{text or self.ph.conclusion_label(node.pred or '')}’ {self.w['negation_open']}")
         if node.rule is None:
             return Item("?", self.w["open"])
+        if node.rule.rule is not None and node.rule.rule.defeats:  # an exception waiting for a decision or fact
+            said = self.ph.statement(node.rule, node.binding, loose=True)
+            return self._rule_item("?", self.w["exception_open"] + (f": ‘{said}’" if said else ""), node)
         text = self.conclusion(node) or self.ph.conclusion_label(node.pred or "")
         return self._rule_item("?", f"‘{text}’ {self.w['may_hold']}", node)
 

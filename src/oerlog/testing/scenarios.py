@@ -35,9 +35,36 @@ class Scenario:
     params: dict[str, str] = field(default_factory=dict)
     rule: str | None = None
     source_example: str | None = None
-    disagrees: str | None = None
+    disagrees: dict[str, str] | None = None  # language -> why the rule decides otherwise ("" : one language)
     loc: Location | None = None
     expect_undetermined: list[tuple[str, Location]] = field(default_factory=list)
+
+
+def disagrees_in(sc: Scenario, lang: str) -> str:
+    """Why the rule decides the worked example otherwise, in ``lang`` (else as written, else the other language)."""
+    texts = sc.disagrees or {}
+    for key in (lang, "", "nl", "en"):
+        if texts.get(key):
+            return texts[key]
+    return ""
+
+
+def _texts_by_lang(value: object, loc: Location) -> dict[str, str] | None:
+    """A text for readers: one string (its language unsaid, keyed ""), or ``{nl: ..., en: ...}``."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dict):
+        bad = [str(k) for k in value if k not in ("nl", "en")]
+        if bad:
+            raise ValidationError(
+                f"unknown language {bad[0]!r}",
+                loc,
+                value=bad[0],
+                hint="languages: nl, en",
+                example='disagrees: {nl: "de regel telt ...", en: "the rule counts ..."}',
+            )
+        return {str(k): " ".join(str(v).split()) for k, v in value.items() if v}
+    return {"": " ".join(str(value).split())}
 
 
 @dataclass
@@ -142,7 +169,7 @@ def _scenario(kb: KnowledgeBase, doc: Document, path: Path, spec: Any, loc: Loca
         {str(k): str(v) for k, v in params.items()},
         str(spec["rule"]) if spec.get("rule") else None,
         str(spec["source_example"]) if spec.get("source_example") else None,
-        str(spec["disagrees"]) if spec.get("disagrees") else None,
+        _texts_by_lang(spec.get("disagrees"), spec.locs.get("disagrees", loc)),
         loc,
         goals("expect_undetermined"),
     )

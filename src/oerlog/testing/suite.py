@@ -26,6 +26,7 @@ from oerlog.semantics.model import Status
 from oerlog.testing.scenarios import (
     Scenario,
     check,
+    disagrees_in,
     expectations,
     load_scenarios,
     rule_coverage,
@@ -104,7 +105,7 @@ class Suite:
             elif self.verbose:
                 yield f"ok   {doc.id} :: {sc.name}"
             if sc.disagrees and (self.verbose or not out.passed):
-                yield f"     note: the document's own example disagrees with its rule: {sc.disagrees}"
+                yield f"     note: the document's own example disagrees with its rule: {disagrees_in(sc, 'en')}"
         if files is None and self.pattern is None:  # gaps only when the whole document ran
             for rid, c in rule_coverage(self.kb, doc, every).items():
                 if not c["positive"] or not c["negative"]:

@@ -29,16 +29,72 @@ VERDICTS = {
     "refinement_intended": "the R&A fills in what its OER leaves to it, as the OER allows",
     "text_leaves_open": "the text leaves the question open; the finding records it",
 }
+VERDICT_WORDS = {
+    "nl": {
+        "regulation_issue": "een echt probleem in de regeling",
+        "institutional_difference": "een bewust verschil tussen instellingen of opleidingen",
+        "refinement_intended": "de R&A vult in wat de OER daaraan overlaat",
+        "text_leaves_open": "de tekst laat de vraag open",
+    },
+    "en": {
+        "regulation_issue": "a real issue in the regulation",
+        "institutional_difference": "a deliberate difference between institutions or programmes",
+        "refinement_intended": "the R&A fills in what its OER leaves to it",
+        "text_leaves_open": "the text leaves the question open",
+    },
+}
+LANGS = ("nl", "en")
+
+
+def verdict_words(verdict: str | None, lang: str) -> str | None:
+    """A verdict in words for a reader in ``lang`` (None for none)."""
+    if verdict is None:
+        return None
+    return VERDICT_WORDS["nl" if lang == "nl" else "en"].get(verdict, verdict)
 
 
 @dataclass(frozen=True)
 class Acceptance:
     """Why a finding was accepted, with its verdict and the article it concerns (required in the KB's files)."""
 
-    reason: str
+    reasons: dict[str, str]  # language -> text; a reason in one language only is keyed "" (as the reviewer wrote it)
     verdict: str | None = None
     article: str | None = None
     source: str | None = None  # file:line of the entry
+
+    def reason(self, lang: str) -> str:
+        """The reason in ``lang``; else as written (the reviewer's one language), else in the other language."""
+        for key in (lang, "", *LANGS):
+            if self.reasons.get(key):
+                return self.reasons[key]
+        return ""
+
+    @property
+    def missing_languages(self) -> list[str]:
+        """The languages of :data:`LANGS` the reason is not given in (lint reports them for the KB's files)."""
+        return [lg for lg in LANGS if not self.reasons.get(lg)]
+
+
+def _reasons(value: object, loc: Location, fid: str, example: str) -> dict[str, str]:
+    """An entry's ``reason``: one text, or ``{nl: ..., en: ...}`` (either may be left out, not both)."""
+    if isinstance(value, yamlpos.YDict):
+        unknown = [str(k) for k in value if k not in LANGS]
+        if unknown:
+            raise ValidationError(
+                f"accepted finding {fid}: reason in an unknown language {unknown[0]!r}",
+                value.locs.get(unknown[0], loc),
+                value=unknown[0],
+                hint="languages: nl, en",
+                example='reason: {nl: "de tekst laat dit open", en: "the text leaves this open"}',
+            )
+        out = {str(k): " ".join(str(v or "").split()) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v}
+    if isinstance(value, (dict, list)):
+        raise ValidationError(
+            f"accepted finding {fid}: a reason is a text or {{nl: ..., en: ...}}", loc, value=value, example=example
+        )
+    text = " ".join(str(value or "").split())
+    return {"": text} if text else {}
 
 
 def load_accepted(path: Path, *, strict: bool = False) -> dict[str, Acceptance]:
@@ -57,7 +113,8 @@ def load_accepted(path: Path, *, strict: bool = False) -> dict[str, Acceptance]:
         if not isinstance(item, yamlpos.YDict) or "id" not in item:
             raise ValidationError("each accepted finding needs an 'id'", loc, value=item, example=example)
         fid = str(item["id"])
-        if not str(item.get("reason") or "").strip():
+        reasons = _reasons(item.get("reason"), item.locs.get("reason", loc), fid, example)
+        if not reasons:
             raise ValidationError(
                 f"accepted finding {fid} gives no reason",
                 loc,
@@ -85,7 +142,7 @@ def load_accepted(path: Path, *, strict: bool = False) -> dict[str, Acceptance]:
             )
         if fid in out:
             raise ValidationError(f"finding {fid} is accepted twice", loc, value=fid, example=example)
-        out[fid] = Acceptance(str(item["reason"]), verdict, article, f"{loc.file}:{loc.line}")
+        out[fid] = Acceptance(reasons, verdict, article, f"{loc.file}:{loc.line}")
     return out
 
 
@@ -99,14 +156,14 @@ def load_kb_accepted(kb: KnowledgeBase) -> dict[str, Acceptance]:
     return out
 
 
-def apply_accepted(report: Report, accepted: dict[str, Acceptance], *, complete: bool = True) -> None:
+def apply_accepted(report: Report, accepted: dict[str, Acceptance], *, complete: bool = True, lang: str = "nl") -> None:
     """Mark accepted findings; list acceptances that match no finding any more. The KB's own files are compared
     only with a ``complete`` run (every document checked: a run over some documents explores only their seeds, so
     a finding found from another document's seeds is not stale); the user's own file always."""
     ids = {f.id for f in report.findings}
     for f in report.findings:
         a = accepted.get(f.id)
-        f.accepted = a.reason if a else None
+        f.accepted = a.reason(lang) if a else None
         f.verdict = a.verdict if a else None
     report.stale_acceptances = sorted(
         fid
@@ -115,10 +172,13 @@ def apply_accepted(report: Report, accepted: dict[str, Acceptance], *, complete:
     )
 
 
-def add_kb_acceptance(doc_path: Path, finding_id: str, verdict: str, article: str, reason: str) -> Path:
+def add_kb_acceptance(
+    doc_path: Path, finding_id: str, verdict: str, article: str, reason: str, *, lang: str | None = None
+) -> Path:
     """Record a reviewed finding in the document's accept file (``<doc>/accepted-findings.yaml``), appended after
-    the entries already there (their text and comments kept as written), written whole or not at all. The entry
-    is checked as :func:`load_accepted` reads it (``strict``); a finding already accepted is refused."""
+    the entries already there (their text and comments kept as written), written whole or not at all; the reason
+    as ``{lang: text}`` when its language is known. The entry is checked as :func:`load_accepted` reads it
+    (``strict``); a finding already accepted is refused."""
     import yaml  # deferred: only a writer needs the emitter
 
     path = doc_path / KB_ACCEPT_FILE
@@ -155,7 +215,7 @@ def add_kb_acceptance(doc_path: Path, finding_id: str, verdict: str, article: st
         )
     old = path.read_text(encoding="utf-8") if path.is_file() else ""
     entry = yaml.safe_dump(
-        [{"id": fid, "verdict": verdict, "article": article, "reason": reason}],
+        [{"id": fid, "verdict": verdict, "article": article, "reason": {lang: reason} if lang else reason}],
         allow_unicode=True,
         sort_keys=False,
         width=116,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from oerlog.analysis.consistency.accept import verdict_words
 from oerlog.analysis.consistency.findings import SEVERITIES, SEVERITY_NL, Finding, Report, Side, kind_title
 from oerlog.analysis.consistency.text import shorten
 from oerlog.escape import html_text, md_cell, md_code, md_fence, md_quote, md_text
@@ -196,8 +197,16 @@ def _label(f: Finding, lang: str) -> str:
 # --- terminal text ---------------------------------------------------------------------------------------------
 
 
-def to_text_report(r: Report, lang: str = "nl", proofs: bool = True) -> str:
-    """Terminal report: summary, findings by provision with the case and quotes, then proofs."""
+def _accepted_line(f: Finding, lang: str) -> str:
+    """``oordeel: <the verdict in words>. <the reason>`` (plain text), or the reason alone."""
+    verdict = verdict_words(f.verdict, lang)
+    head = f"{_w(lang)['verdict']}: {verdict}. " if verdict else ""
+    return head + (f.accepted or "")
+
+
+def to_text_report(r: Report, lang: str = "nl", proofs: bool = True, detail: bool = False) -> str:
+    """Terminal report: summary, findings by provision with the case and quotes, then proofs (``detail``: with the
+    rule ids on each side)."""
     w = _w(lang)
     out = [f"oerlog check — {w['title']}", ""]
     out += _summary(r, lang)
@@ -211,14 +220,15 @@ def to_text_report(r: Report, lang: str = "nl", proofs: bool = True) -> str:
     for prov, group in by_provision(r, lang):
         out.append(f"== {prov} " + "=" * max(3, 80 - len(prov)))
         for f in group:
-            acc = f"  [{w['accepted']}: {f.verdict or ''} {f.accepted}]" if f.accepted is not None else ""
-            out.append(f"{_label(f, lang).upper()}  {f.id}{acc}")
+            out.append(f"{_label(f, lang).upper()}  {f.id}")
             out.append(f"  {f.title}")
+            if f.accepted is not None:
+                out.append(f"  {w['accepted']} ({_accepted_line(f, lang)})")
             if f.story:
                 out.append(f"  {w['case']}:")
                 out += [f"    {line}" for line in f.story]
             for s in f.sides:
-                rules = f"  [{w['rules']}: {', '.join(s.rules)}]" if s.rules else ""
+                rules = f"  [{w['rules']}: {', '.join(s.rules)}]" if s.rules and detail else ""
                 out.append(f"  - {s.document}: {s.statement}{rules}")
                 for label, text in s.citations:
                     out.append(f"      “{shorten(text, 300)}” ({label})")
@@ -248,8 +258,8 @@ def _tail_lines(r: Report, lang: str) -> list[str]:
 # --- Markdown ----------------------------------------------------------------------------------------------------
 
 
-def to_markdown_report(r: Report, lang: str = "nl") -> str:
-    """The memo for the examencommissie, in Markdown."""
+def to_markdown_report(r: Report, lang: str = "nl", detail: bool = False) -> str:
+    """The memo for the examencommissie, in Markdown (``detail``: with the rule ids on each side)."""
     w = _w(lang)
     out = [f"# {w['title']}", "", f"## {w['summary']}", ""]
     out += [f"- {md_text(line)}" for line in _summary(r, lang)]
@@ -270,14 +280,13 @@ def to_markdown_report(r: Report, lang: str = "nl") -> str:
             out += [f"#### {md_text(f.title)}", ""]
             out += [f"*{md_text(_label(f, lang))}* · `{f.id}`", ""]
             if f.accepted is not None:
-                verdict = f" ({w['verdict']}: {md_text(f.verdict)})" if f.verdict else ""
-                out += [f"**{w['accepted']}**{verdict}: {md_text(f.accepted)}", ""]
+                out += [f"**{w['accepted']}.** {md_text(_accepted_line(f, lang))}", ""]
             if f.story:
                 out += [f"**{w['case']}.** " + " ".join(md_text(s) for s in f.story), ""]
             if f.sides:
                 out += [f"**{w['conclusions']}:**", ""]
             for s in f.sides:
-                rules = f" ({w['rules']} {', '.join(md_code(x) for x in s.rules)})" if s.rules else ""
+                rules = f" ({w['rules']} {', '.join(md_code(x) for x in s.rules)})" if s.rules and detail else ""
                 out += [f"- **{md_text(s.document)}**: {md_cell(s.statement)}{rules}", ""]
                 for label, text in s.citations:
                     out += [md_quote(f"{text} ({label})", "  "), ""]
@@ -332,8 +341,8 @@ code{font-size:.9em}
 """
 
 
-def to_html_report(r: Report, lang: str = "nl") -> str:
-    """The memo as a standalone HTML page (no script, no external resources)."""
+def to_html_report(r: Report, lang: str = "nl", detail: bool = False) -> str:
+    """The memo as a standalone HTML page (no script, no external resources; ``detail``: with the rule ids)."""
     w = _w(lang)
     e = html_text
     out = [
@@ -363,14 +372,17 @@ def to_html_report(r: Report, lang: str = "nl") -> str:
             out.append(f"<h4>{e(f.title)}</h4>")
             out.append(f'<p class="meta">{e(_label(f, lang))} · <code>{e(f.id)}</code></p>')
             if f.accepted is not None:
-                verdict = f" ({e(w['verdict'])}: {e(f.verdict)})" if f.verdict else ""
-                out.append(f"<p><strong>{e(w['accepted'])}</strong>{verdict}: {e(f.accepted)}</p>")
+                out.append(f"<p><strong>{e(w['accepted'])}.</strong> {e(_accepted_line(f, lang))}</p>")
             if f.story:
                 out.append(f"<p><strong>{e(w['case'])}.</strong> " + " ".join(e(s) for s in f.story) + "</p>")
             if f.sides:
                 out.append(f"<p><strong>{e(w['conclusions'])}:</strong></p><ul>")
                 for s in f.sides:
-                    rules = f" <span class='meta'>({e(w['rules'])} {e(', '.join(s.rules))})</span>" if s.rules else ""
+                    rules = (
+                        f" <span class='meta'>({e(w['rules'])} {e(', '.join(s.rules))})</span>"
+                        if s.rules and detail
+                        else ""
+                    )
                     out.append(f"<li><strong>{e(s.document)}</strong>: {e(s.statement)}{rules}")
                     for label, text in s.citations:
                         out.append(f"<blockquote>{e(text)} <span class='meta'>({e(label)})</span></blockquote>")
@@ -462,6 +474,7 @@ def report_dict(r: Report, lang: str = "nl") -> dict[str, Any]:
                 "accepted": f.accepted is not None,
                 "accept_reason": f.accepted,
                 "verdict": f.verdict,
+                "verdict_text": verdict_words(f.verdict, lang),
                 "note": f.note or None,
                 "scenario": f.scenario,
                 "story": f.story,

@@ -4,6 +4,7 @@ values, unfilled template choices, and worked examples in the text that disagree
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +21,7 @@ from oerlog.lang import ir
 from oerlog.lang.depgraph import DependencyGraph
 from oerlog.lang.parser import parse_atom
 from oerlog.testing.scenarios import Scenario as ScenarioTest
+from oerlog.testing.scenarios import disagrees_in
 from oerlog.values import format_literal, format_value
 
 DAYS_PER_UNIT = {
@@ -51,8 +53,8 @@ def parameter_differences(kb: KnowledgeBase, pairs: Mapping[tuple[str, str], str
                     (citation_label(c, doc.provision(c)), provision_text(doc.provision(c))) for c in decl.ann.cites
                 ]
                 shown = _shown(decl, lang)
-                sides.append(Side(d, f"${decl.name} = {shown}", None, [], cites))
-            text = f"{concept}: {a} ${da.name} = {_shown(da, lang)}, {b} ${db.name} = {_shown(db, lang)}"
+                sides.append(Side(d, f"{param_words(decl, lang)}: {shown}", None, [f"${decl.name}"], cites))
+            text = f"{param_words(da, lang)}: {a} {_shown(da, lang)}, {b} {_shown(db, lang)}"
             kind = "institutional_difference" if rel == "across" else "parameter_difference"
             out.append(Finding(kind, text, [a, b], concept, [concept, da.name, db.name], sides))
     return out
@@ -102,6 +104,12 @@ UNIT_WORDS = {
 }
 
 
+def param_words(decl: ir.ParamDecl, lang: str) -> str:
+    """What a parameter is, for a reader: its ``@nl`` / ``@en`` description, else its name."""
+    text = decl.ann.template(lang) or decl.ann.template("en" if lang == "nl" else "nl")
+    return text or f"${decl.name}"
+
+
 def _shown(decl: ir.ParamDecl, lang: str) -> str:
     """The parameter's value with its unit in words (``6 weken``, ``1 day``)."""
     v = format_value(decl.value, lang) if decl.value is not None else "?"
@@ -133,30 +141,42 @@ def unfilled_choices(kb: KnowledgeBase, d: str, lang: str = "nl") -> list[Findin
                     for c in r.ann.cites
                 ]
         nl = lang == "nl"
-        what = ", ".join(concl) or ("geen conclusie" if nl else "no conclusion")
+        arts = _articles(doc, concl)
+        shown_arts = arts if len(arts) <= 6 else [*arts[:6], "…"]
+        where = f" (art. {', '.join(shown_arts)})" if arts else ""
+        n = len(concl)
+        what = (
+            (f"{n} conclusie{'s' if n != 1 else ''} hangen ervan af" if n != 1 else "1 conclusie hangt ervan af")
+            if nl
+            else f"{n} conclusion{'s' if n != 1 else ''} depend{'s' if n == 1 else ''} on it"
+        )
+        words = param_words(p, lang)
         side = Side(
             d,
             (
-                f"${p.name} is niet ingevuld: wat de regels {', '.join(blocked)} concluderen, blijft onbepaald"
+                f"‘{words}’ is in het model niet ingevuld: wat de regels daarover concluderen, blijft onbepaald"
                 if nl
-                else f"${p.name} is unfilled: what rules {', '.join(blocked)} conclude stays undetermined"
+                else f"‘{words}’ is not filled in by the template: what the rules conclude from it stays undetermined"
             ),
             None,
-            blocked,
+            [f"${p.name}", *blocked, *(f"→ {c}" for c in concl)],
             dedup(cites),
         )
         f = Finding(
             "unfilled_choice",
             (
-                f"{d}: hangt af van keuze ${p.name}, die het model openlaat; daarvan hangt af: {what}"
+                f"{d} laat een keuze open: ‘{words}’; {what}{where}"
                 if nl
-                else f"{d}: depends on choice ${p.name}, which the template leaves open; depending on it: {what}"
+                else f"{d} leaves a choice open: ‘{words}’; {what}{where}"
             ),
             [d],
             p.name,
             [p.name],
             [side],
-            note=(("gedeelde conclusies: " if nl else "shared concepts affected: ") + ", ".join(shared))
+            note=(
+                ("gedeelde begrippen waarvan het afhangt: " if nl else "shared concepts affected: ")
+                + "; ".join(_concept_words(kb, c, lang) for c in shared)
+            )
             if shared
             else "",
         )
@@ -183,15 +203,17 @@ def worked_examples(
         infos = [RuleInfo.of(rule, doc)] if rule else []
         nl = lang == "nl"
         example = sc.source_example or sc.name
+        cited = citations_of(infos)
+        where = cited[0][0] if cited else ""
         text_side = Side(
-            d, f"het voorbeeld in de tekst: {example}" if nl else f"the text's example: {example}", None, [], []
+            d, f"het voorbeeld in de tekst: ‘{example}’" if nl else f"the text's example: ‘{example}’", None, [], []
         )
         rule_side = Side(
             d,
-            f"{'de regel' if nl else 'the rule'}{' ' + rule.id if rule else ''}: {sc.disagrees}",
+            f"{'de regel' if nl else 'the rule'}{f' ({where})' if where else ''}: {disagrees_in(sc, lang)}",
             None,
             [i.id for i in infos],
-            citations_of(infos),
+            cited,
         )
         try:
             overrides = parse_overrides(doc, sc.params)
@@ -215,9 +237,11 @@ def worked_examples(
         f = Finding(
             "worked_example",
             (
-                f"{d}: het voorbeeld '{sc.name}' in de tekst wijkt af van regel {sc.rule or '?'}"
+                f"{d}: het rekenvoorbeeld in de tekst{f' ({where})' if where else ''} wijkt af van de regel"
+                f" zelf: ‘{shorten(example, 120)}’"
                 if nl
-                else f"{d}: worked example '{sc.name}' disagrees with rule {sc.rule or '?'}"
+                else f"{d}: the worked example in the text{f' ({where})' if where else ''} disagrees with the rule"
+                f" itself: ‘{shorten(example, 120)}’"
             ),
             [d],
             None,
@@ -225,10 +249,37 @@ def worked_examples(
             [text_side, rule_side],
             witness=witness_yaml(kb, sc.case.facts, sc.case.reference_date, None, None),
             scenario=f"{p.relative_to(kb.root)}: {sc.name}",
-            note=f"scenario {sc.loc}" if sc.loc else "",
+            note=_scenario_place(kb, sc, lang),
         )
         out.append(f)
     return out
+
+
+def _scenario_place(kb: KnowledgeBase, sc: ScenarioTest, lang: str) -> str:
+    """Where the worked example is written, for a reader: the scenario file (relative to the KB) and its line."""
+    if sc.loc is None:
+        return ""
+    path = Path(sc.loc.file)
+    shown = path.relative_to(kb.root).as_posix() if path.is_relative_to(kb.root) else path.name
+    if lang == "nl":
+        return f"uitgewerkt in scenariotest ‘{sc.name}’ ({shown}, regel {sc.loc.line})"
+    return f"worked out in scenario test ‘{sc.name}’ ({shown}, line {sc.loc.line})"
+
+
+def _concept_words(kb: KnowledgeBase, concept: str, lang: str) -> str:
+    """A shared concept named for a reader: its label in ``lang``, else its name."""
+    c = kb.vocabulary.concepts.get(concept)
+    return c.label_in(lang) if c is not None else concept
+
+
+def _articles(doc: Document, preds: list[str]) -> list[str]:
+    """The articles (``16 lid 5``) the rules for ``preds`` cite in ``doc``, in article order, no repeats."""
+    wanted = set(preds)
+    out: set[str] = set()
+    for r in doc.program.rules:
+        if r.head.pred in wanted:
+            out.update(str(c).removeprefix("art. ") for c in r.ann.cites if not c.doc)
+    return sorted(out, key=lambda a: [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", a)])
 
 
 def _depending(doc: Document, preds: set[str]) -> list[str]:
