@@ -27,6 +27,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from oerlog.analysis.consistency.accept import VERDICTS, verdict_words
 from oerlog.api import DoesNotHold, Judgement
 from oerlog.errors import OerlogError, UsageError
 from oerlog.escape import html_text
@@ -39,7 +40,6 @@ from oerlog.workbench.state import StoredCase, Workbench
 LANGS = ("nl", "en")
 MAX_UPLOAD = 2_000_000  # bytes of an uploaded case file
 STATUS_ORDER = {"holds": 0, "undetermined": 1, "does_not_hold": 2}
-VERDICTS = ("regulation_issue", "institutional_difference", "refinement_intended", "text_leaves_open")
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -461,14 +461,17 @@ def create_app(wb: Workbench) -> Starlette:
         form = await form_of(request)
         doc_id = _doc(wb, str(form.get("doc") or ""))
         fid = str(form.get("id") or "")
+        lang = lang_of(request)
+        verdict = str(form.get("verdict") or "")
         path = wb.kb.accept_finding(
-            doc_id, fid, str(form.get("verdict") or ""), str(form.get("article") or ""), str(form.get("reason") or "")
+            doc_id, fid, verdict, str(form.get("article") or ""), str(form.get("reason") or ""), lang=lang
         )
         job = wb.jobs.get(str(form.get("job") or ""))
         if job is not None and isinstance(job.result, dict):
             for f in job.result.get("findings", []):
                 if f.get("id") == fid:
-                    f["accepted"], f["accept_reason"], f["verdict"] = True, str(form.get("reason")), form.get("verdict")
+                    f["accepted"], f["accept_reason"], f["verdict"] = True, str(form.get("reason")), verdict
+                    f["verdict_text"] = verdict_words(verdict, lang)
         rel = path.relative_to(wb.kb_path.parent) if path.is_relative_to(wb.kb_path.parent) else path
         return page(request, "accepted.html", fid=fid, path=str(rel))
 
@@ -722,7 +725,8 @@ def _check_view(job: Any, request: Request) -> dict[str, Any]:
     nl = request.query_params.get("lang", request.cookies.get("oerlog_lang", "nl")) != "en"
     words = {"error": "fout", "warning": "waarschuwing", "info": "informatie"} if nl else {}
     sev_words = {k: words.get(k, k) for k in ("error", "warning", "info")}
-    return {"findings": findings, "filters": filters, "verdicts": VERDICTS, "sev_words": sev_words}
+    verdicts = [(v, verdict_words(v, "nl" if nl else "en")) for v in VERDICTS]
+    return {"findings": findings, "filters": filters, "verdicts": verdicts, "sev_words": sev_words}
 
 
 def _whatif_view(job: Any, wb: Workbench, lang: str) -> dict[str, Any]:
