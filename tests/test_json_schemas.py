@@ -1,6 +1,6 @@
 """One JSON type per kind of value (issue 17), stated in the schemas of src/oerlog/schemas/ and tested against them:
 every JSON output (docs, docs DOC, docs --vocabulary, docs --stats, coverage, impact, lint, query, a saved query's
-list and comparison, appeal, batch, whatif) names its schema and validates against it; a decimal is a string in
+list and comparison, appeal, batch, whatif, check) names its schema and validates against it; a decimal is a string in
 plain notation ("4.3", "6.0": never the number 6), an integer a number, a date an ISO string; no output holds a
 fractional JSON number."""
 
@@ -148,3 +148,17 @@ def test_explanation_validates_with_values_by_their_kind_and_the_overrides(cli) 
     assert data["summary"]["values"][0]["bindings"] == {"M": "5.45", "Pass": "6.0"}
     plain = _check(cli("why", goal, "--case", BAS, "--format", "json", cwd=ROOT).out, "explanation")
     assert plain["overrides"] == []
+
+
+def test_the_check_report_validates_against_its_schema(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """``oerlog check --format json`` (a small KB: two documents with different pass marks, compared on request):
+    findings with their sides, proofs and witness, as the schema states them."""
+    from tests.test_consistency import PASS_6, PASS_55, make_kb
+
+    root = make_kb(tmp_path, {"a": {"rules": PASS_55}, "b": {"rules": PASS_6}})
+    r = cli("--kb", str(root), "check", "a", "--against", "b", "--format", "json", "--witness-dir", str(tmp_path / "w"))
+    assert r.code == 1, r.err  # an open divergence
+    data = _check(r.out, "check")
+    divergence = next(f for f in data["findings"] if f["kind"] == "divergence")
+    assert divergence["witness"]["yaml"] and any(s["proof"] for s in divergence["sides"])
+    assert data["pairs"] == [{"document": "a", "other": "b", "relation": "against"}]
