@@ -300,8 +300,9 @@ def read_error(f: InputFile, rel: Relation, exc: Exception) -> ValidationError:
 
 
 def _first_unreadable_line(f: InputFile) -> tuple[int, str, str, str] | None:
-    """(line, its text, why, why in Dutch) of the first line of a CSV file that cannot be a row: a carriage return where the
-    file's lines end otherwise, or (read as Python's csv module does) a number of fields other than the header's."""
+    """(line, its text, why, why in Dutch) of the first line of a CSV file that cannot be a row: a carriage return
+    where the file's lines end otherwise, or (read as Python's csv module does) a number of fields other than the
+    header's."""
     with open(f.path, "rb") as fh:
         crlf = False
         for n, raw in enumerate(fh, start=1):

@@ -72,7 +72,8 @@ class Case:
                 example=EXAMPLE_FALSE,
                 nl=f"{rel.name} is volledig (gesloten wereld): een feit dat niet genoemd wordt is onwaar, dus het kan"
                 " niet als onwaar worden opgegeven",
-                hint_nl="laat het feit weg; alleen relaties met 'world: open' in kb/vocabulary.yaml kunnen onder false:",
+                hint_nl="laat het feit weg; alleen relaties met 'world: open' in kb/vocabulary.yaml kunnen onder"
+                " false:",
             )
         if row in self.facts.get(rel.name, ()):
             raise ValidationError(
