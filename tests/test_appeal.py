@@ -429,7 +429,7 @@ def test_pdf_needs_an_output_file(cli) -> None:  # type: ignore[no-untyped-def]
     if shutil.which("chromium") is None:
         pytest.skip("chromium not installed: the missing browser is reported first")
     r = cli("appeal", "--case", str(ANNA), "--decision", 'resit_excluded("anna", "vorm_en_functie")',
-            "--format", "pdf", cwd=ROOT)  # fmt: skip
+            "--format", "pdf", "--lang", "en", cwd=ROOT)  # fmt: skip
     assert r.code == 2 and "--format pdf writes a file: give -o" in r.err and "--format pdf -o dossier.pdf" in r.err
 
 
