@@ -434,5 +434,5 @@ def test_pdf_needs_an_output_file(cli) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_unknown_decision_is_bad_input(cli) -> None:  # type: ignore[no-untyped-def]
-    r = cli("appeal", "--case", str(ANNA), "--decision", "resit_exclud(S, C)", cwd=ROOT)
+    r = cli("appeal", "--case", str(ANNA), "--decision", "resit_exclud(S, C)", "--lang", "en", cwd=ROOT)
     assert r.code == 2 and "did you mean resit_excluded" in r.err
