@@ -41,6 +41,11 @@ def bundled_kb() -> KnowledgeBase:
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
     """Run ``oerlog ARGS`` in-process; returns code, stdout, stderr."""
+    return _runner(capsys)
+
+
+def _runner(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    """``oerlog ARGS`` run in-process: code, stdout, stderr."""
 
     def run(*args: str, cwd: Path | None = None) -> Result:
         old = Path.cwd()
@@ -55,6 +60,26 @@ def cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
             os.chdir(old)
         cap = capsys.readouterr()
         return Result(code, cap.out, cap.err)
+
+    return run
+
+
+# the commands that have --lang (the others report errors in Dutch, the default)
+LANG_COMMANDS = {"why", "whynot", "query", "appeal", "test", "check", "batch", "whatif", "run", "diff"}
+
+
+@pytest.fixture
+def cli_en(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """``cli`` with ``--lang en`` added to every command that has it: for tests that read English error texts."""
+    cli = _runner(capsys)
+
+    def run(*args: str, cwd: Path | None = None) -> Result:
+        rest = list(args)
+        while rest[:1] == ["--kb"]:
+            rest = rest[2:]
+        if rest and rest[0] in LANG_COMMANDS and "--lang" not in args:
+            args = (*args, "--lang", "en")
+        return cli(*args, cwd=cwd)
 
     return run
 

@@ -429,10 +429,10 @@ def test_pdf_needs_an_output_file(cli) -> None:  # type: ignore[no-untyped-def]
     if shutil.which("chromium") is None:
         pytest.skip("chromium not installed: the missing browser is reported first")
     r = cli("appeal", "--case", str(ANNA), "--decision", 'resit_excluded("anna", "vorm_en_functie")',
-            "--format", "pdf", cwd=ROOT)  # fmt: skip
+            "--format", "pdf", "--lang", "en", cwd=ROOT)  # fmt: skip
     assert r.code == 2 and "--format pdf writes a file: give -o" in r.err and "--format pdf -o dossier.pdf" in r.err
 
 
 def test_unknown_decision_is_bad_input(cli) -> None:  # type: ignore[no-untyped-def]
-    r = cli("appeal", "--case", str(ANNA), "--decision", "resit_exclud(S, C)", cwd=ROOT)
+    r = cli("appeal", "--case", str(ANNA), "--decision", "resit_exclud(S, C)", "--lang", "en", cwd=ROOT)
     assert r.code == 2 and "did you mean resit_excluded" in r.err

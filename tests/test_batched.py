@@ -21,6 +21,13 @@ from oerlog.semantics.plan import RuleKind
 from oerlog.semantics.worlds import WORLD_RELATION, WORLD_VAR, shared_relations, world_program
 from oerlog.testing.scenarios import Scenario, collect, load_scenarios, run_batched, scenario_files
 
+
+@pytest.fixture
+def cli(cli_en):  # type: ignore[no-untyped-def]
+    """These tests read the English error texts: the commands that have --lang run with --lang en."""
+    return cli_en
+
+
 BUNDLED = Path(__file__).parent.parent / "kb"
 
 

@@ -7,6 +7,13 @@ from pathlib import Path
 import pytest
 from conftest import MINI
 
+
+@pytest.fixture
+def cli(cli_en):  # type: ignore[no-untyped-def]
+    """These tests read the English error texts: the commands that have --lang run with --lang en."""
+    return cli_en
+
+
 CASE_OK = """reference_date: 2025-11-03
 facts:
   result:
@@ -94,7 +101,7 @@ def _broken_kb(tmp_path: Path, rules: str) -> Path:
 @pytest.mark.parametrize(
     "rules, where, message",
     [
-        ("@id(x) broken(S) :- result(S, C, G) G > 4.0.\n", "extra.dl:1:37", "unexpected"),
+        ("@id(x) broken(S) :- result(S, C, G) G > 4.0.\n", "extra.dl:1:37", "fout: onverwacht"),  # docs: no --lang
         ("@id(x) broken(S) :- reslt(S, C, G).\n", "extra.dl:1:21", "unknown predicate reslt/3"),
         ("@id(x) broken(S, Q) :- result(S, C, G).\n", "extra.dl:1:18", "variable Q is not bound"),
         ("@id(x) broken(S) :- result(S, C).\n", "extra.dl:1:21", "result is used with 2 argument(s)"),

@@ -32,6 +32,13 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+
+@pytest.fixture
+def cli(cli_en):  # type: ignore[no-untyped-def]
+    """These tests read the English error texts: the commands that have --lang run with --lang en."""
+    return cli_en
+
+
 HERE = Path(__file__).parent
 BUNDLED = HERE.parent / "kb"
 BASE = HERE / "fixtures" / "hardening" / "cohort" / "base"
@@ -92,7 +99,8 @@ def test_generate_refuses_a_non_empty_folder_and_force_replaces_it(tmp_path: Pat
     assert cli(*gen).code == 0
     (out / "withdrawal.parquet").write_bytes(b"old")  # a table of an earlier run in another format
     r = cli(*gen)
-    assert r.code == 2 and f"{out}: error: the output folder {out} is not empty" in r.err and "--force" in r.err
+    # generate has no --lang: its errors are in Dutch
+    assert r.code == 2 and f"{out}: fout: de uitvoermap {out} is niet leeg" in r.err and "--force" in r.err
     assert (out / "withdrawal.parquet").read_bytes() == b"old"
     r = cli(*gen, "--force")
     assert r.code == 0, r.err

@@ -23,6 +23,13 @@ from oerlog.errors import ValidationError
 from oerlog.kb.vocabulary import load_vocabulary
 from oerlog.values import EDGE_SPACE_RANGES, char_class, id_problem, text_problem
 
+
+@pytest.fixture
+def cli(cli_en):  # type: ignore[no-untyped-def]
+    """These tests read the English error texts: the commands that have --lang run with --lang en."""
+    return cli_en
+
+
 FIXTURES = Path(__file__).parent / "fixtures" / "hardening" / "input"
 BASE_CASE = BUNDLED / "uu-gnk-ba-2025" / "cases" / "anna-excluded-low-grade.yaml"
 QUERY = "resit_excluded(S, C)"

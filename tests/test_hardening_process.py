@@ -27,6 +27,13 @@ from oerlog.evaluation.goals import parse_goal, type_goal
 from oerlog.kb.loader import load_kb
 from oerlog.lang.parser import MAX_EXPR_OPERATIONS, parse_atom, parse_program
 
+
+@pytest.fixture
+def cli(cli_en):  # type: ignore[no-untyped-def]
+    """These tests read the English error texts: the commands that have --lang run with --lang en."""
+    return cli_en
+
+
 HERE = Path(__file__).parent
 ROOT = HERE.parent
 FIX = HERE / "fixtures" / "hardening" / "process"
@@ -247,7 +254,7 @@ def test_a_numeric_student_id_in_a_goal_finds_the_student(cli) -> None:  # type:
     r = cli("query", "resit_excluded(42, C)", "--case", str(NUMERIC), "--format", "json", cwd=ROOT)
     assert r.code == 0, r.err
     assert '"vorm_en_functie"' in r.out
-    r = cli("why", "resit_excluded(42, C)", "--case", str(NUMERIC), cwd=ROOT)
+    r = cli("why", "resit_excluded(42, C)", "--case", str(NUMERIC), "--lang", "nl", cwd=ROOT)
     assert r.code == 0, r.err  # was exit 1: "does not hold"
     assert r.out.startswith("Waarom: 42 is uitgesloten van de herkansing van Vorm en functie")
     r = cli("whynot", "resit_excluded(42, C)", "--case", str(NUMERIC), "--lang", "en", cwd=ROOT)

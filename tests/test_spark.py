@@ -390,11 +390,11 @@ def test_emit_sql_spark_is_what_the_engine_runs(tmp_path: Path, cli) -> None:  #
 
 def test_spark_options_only_with_the_spark_engine(cli) -> None:  # type: ignore[no-untyped-def]
     r = cli("--kb", str(BUNDLED), "batch", "--doc", "uu-gnk-ba-2025", "--data", ".", "--goal", "resit_excluded",
-            "--master", "local[2]")  # fmt: skip
+            "--master", "local[2]", "--lang", "en")  # fmt: skip
     assert r.code == 2 and "options of the Spark engine" in r.err
     r = cli("--kb", str(BUNDLED), "batch", "--doc", "uu-gnk-ba-2025", "--data", ".", "--goal", "resit_excluded",
             "--engine", "spark", "--spark-conf", "executor.memory")  # fmt: skip
-    assert r.code == 2 and "KEY=VALUE" in r.err
+    assert r.code == 2 and "SLEUTEL=WAARDE" in r.err  # in Dutch, the default of --lang
 
 
 # --- the full comparison: every relation of every document (on request: -m spark_full) --------------------------------

@@ -222,7 +222,7 @@ def test_a_closed_relation_cannot_be_stated_false(cli, tmp_path: Path) -> None: 
         "    - {student: s1, test: t1, grade: 5.5}\n",
         encoding="utf-8",
     )
-    r = cli("--kb", "kb", "query", "passed(S, C)", "--case", str(case))
+    r = cli("--kb", "kb", "query", "passed(S, C)", "--case", str(case), "--lang", "en")
     assert r.code == 2
     assert f"{case}:5:7" in r.err and "complete (closed world)" in r.err and "world: open" in r.err
 
@@ -237,7 +237,7 @@ def test_a_fact_stated_true_and_false_is_refused(cli, tmp_path: Path) -> None:  
         + rec,
         encoding="utf-8",
     )
-    r = cli("--kb", "kb", "query", "passed(S, C)", "--case", str(case))
+    r = cli("--kb", "kb", "query", "passed(S, C)", "--case", str(case), "--lang", "en")
     assert r.code == 2 and f"{case}:8:7" in r.err and "stated both true" in r.err
 
 

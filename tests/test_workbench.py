@@ -181,7 +181,9 @@ def test_a_file_that_is_not_yaml_is_reported_in_the_form(client: TestClient, wb:
         ("latin1.yaml", "reference_date: 2025-11-20 # \xe9".encode("latin-1"), "not a UTF-8 text file"),
         ("bad-date.yaml", b"reference_date: 2025-02-30\n", "not a readable case file"),
     ):
-        r = client.post("/case/load", files={"file": (name, data, "application/x-yaml")}, data={"_token": wb.token})
+        r = client.post(
+            "/case/load?lang=en", files={"file": (name, data, "application/x-yaml")}, data={"_token": wb.token}
+        )
         assert r.status_code == 422 and message in html.unescape(r.text), name
         assert "Traceback" not in r.text and "internal error" not in r.text
 
@@ -221,11 +223,14 @@ def test_every_example_case_reads_back_the_same_through_the_form(client: TestCli
 def test_a_bad_value_is_shown_at_its_field(client: TestClient, wb: Workbench) -> None:
     fields = form_fields(client.get("/case/example/uu-gnk-ba-2025/anna-excluded-low-grade").text)
     grade = next(k for k in fields if k.startswith("facts:test_result:") and k.endswith(":grade"))
-    r = client.post("/case/judge", data={**fields, grade: "11,2", "action": "judge", "_token": wb.token})
+    r = client.post("/case/judge?lang=nl", data={**fields, grade: "11,2", "action": "judge", "_token": wb.token})
     assert r.status_code == 422 and "Traceback" not in r.text
     cell = re.search(r'<td class="error">\s*<input[^>]*name="' + re.escape(grade) + r'" value="11,2"', r.text)
     assert cell is not None  # the grade's own cell is marked, its value kept as typed
-    assert "a grade must be between 1.0 and 10.0" in r.text
+    assert "test_result.grade: een cijfer ligt tussen 1,0 en 10,0" in r.text  # in the page's language
+    assert "a grade must be" not in r.text
+    r = client.post("/case/judge?lang=en", data={**fields, grade: "11,2", "action": "judge", "_token": wb.token})
+    assert r.status_code == 422 and "test_result.grade: a grade must be between 1.0 and 10.0" in r.text
     date = next(k for k in fields if k.startswith("facts:test:") and k.endswith(":date"))
     r = client.post("/case/judge", data={**fields, date: "2025-02-30", "action": "judge", "_token": wb.token})
     assert r.status_code == 422 and re.search(
@@ -376,13 +381,14 @@ def test_a_long_job_shows_progress_and_can_be_cancelled(client: TestClient, wb: 
 
 def test_serve_refuses_a_missing_working_folder_and_a_port_in_use(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     r = cli("--kb", str(BUNDLED), "serve", "--workdir", str(tmp_path / "nope"))
-    assert r.code == 2 and "does not exist" in r.err and "--workdir" in r.err and "Traceback" not in r.err
+    # serve has no --lang: its errors are in Dutch
+    assert r.code == 2 and "bestaat niet" in r.err and "--workdir" in r.err and "Traceback" not in r.err
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen(1)
         port = s.getsockname()[1]
         r = cli("--kb", str(BUNDLED), "serve", "--port", str(port), "--workdir", str(tmp_path))
-    assert r.code == 2 and f"cannot listen on 127.0.0.1:{port}" in r.err and "--port" in r.err
+    assert r.code == 2 and f"kan niet luisteren op 127.0.0.1:{port}" in r.err and "--port" in r.err
 
 
 def test_serve_prints_its_address_binds_loopback_only_and_opens_the_browser(tmp_path: Path) -> None:
@@ -443,7 +449,7 @@ def test_an_unfinished_case_is_saved_as_it_is_with_its_errors_shown(
     fields = form_fields(client.get("/case/example/uu-gnk-ba-2025/anna-excluded-low-grade").text)
     grade = next(k for k in fields if k.endswith(":grade"))
     data = {**fields, grade: "38", "action": "save", "filename": "drafts/anna", "_token": wb.token}
-    r = client.post("/case/judge", data=data)
+    r = client.post("/case/judge?lang=en", data=data)
     assert r.status_code == 422 and "drafts/anna.yaml" in r.text and "between 1.0 and 10.0" in r.text
     assert 'grade: "38"' in (workdir / "drafts" / "anna.yaml").read_text(encoding="utf-8") or "grade: 38" in (
         workdir / "drafts" / "anna.yaml"

@@ -210,7 +210,7 @@ def test_a_bad_grade_is_shown_in_the_form(server: dict[str, Any], page: Any, sho
     grade.fill("38")
     page.click("button[value=judge]")
     page.wait_for_selector("td.error .msg")
-    assert "between 1.0 and 10.0" in page.locator("td.error .msg").first.inner_text()
+    assert "een cijfer ligt tussen 1,0 en 10,0" in page.locator("td.error .msg").first.inner_text()  # lang=nl
     assert page.locator("td.error input").first.input_value() == "38"
     page.locator("td.error").first.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "case-error.png"))

@@ -141,12 +141,14 @@ class KB:
                     Location(str(path)),
                     value=str(path),
                     example="kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml",
+                    nl="de casus noemt een map, geen casusbestand",
                 )
             return load_case(path, self.vocabulary)
         raise UsageError(
             f"a case is a case file, a Case or a mapping of facts, not {type(case).__name__}",
             value=repr(case),
             example=EXAMPLE_CASE,
+            nl=f"een casus is een casusbestand, een Case of een mapping van feiten, geen {type(case).__name__}",
         )
 
     def judge(
@@ -236,7 +238,12 @@ class KB:
         to the folder ``output``, whole or not at all; the row counts per relation. ``docs``: the documents whose
         programmes and thresholds to use (default: all)."""
         if students < 1:
-            raise UsageError(f"students must be at least 1, not {students}", value=students, example="students=1000")
+            raise UsageError(
+                f"students must be at least 1, not {students}",
+                value=students,
+                example="students=1000",
+                nl=f"students moet ten minste 1 zijn, niet {students}",
+            )
         for d in docs or ():
             self.document(d)
         from oerlog.cohort.generate import generate  # deferred: the SQL back end (~15 ms), off the one-case path
@@ -272,7 +279,11 @@ class KB:
         from oerlog.cohort.batch import batch  # deferred: the SQL back end (~25 ms), off the one-case path
 
         if not goals:
-            raise UsageError("give at least one goal", example='kb.batch("cohort/", ["resit_excluded"], doc="...")')
+            raise UsageError(
+                "give at least one goal",
+                example='kb.batch("cohort/", ["resit_excluded"], doc="...")',
+                nl="geef ten minste één doel",
+            )
         document = self.document(doc)
         return batch(
             self.knowledge_base,
@@ -310,7 +321,11 @@ class KB:
         document = self.document(doc)
         overrides = parse_overrides(document, _param_items(params), "params")
         if not overrides:
-            raise UsageError("give at least one parameter to change", example='params={"resit_min_grade": 4.5}')
+            raise UsageError(
+                "give at least one parameter to change",
+                example='params={"resit_min_grade": 4.5}',
+                nl="geef ten minste één parameter om te wijzigen",
+            )
         return whatif(
             self.knowledge_base,
             document.id,
@@ -341,6 +356,8 @@ class KB:
                 value="facts_files",
                 hint="put the facts in the case itself, under facts:",
                 example=EXAMPLE_CASE,
+                nl="een casus die als tekst gegeven is kan geen andere bestanden noemen (facts_files)",
+                hint_nl="zet de feiten in de casus zelf, onder facts:",
             )
         return load_case(Path(source), self.vocabulary, text)
 
@@ -361,7 +378,12 @@ class KB:
         d = self.document(doc)
         rule = d.rule(rule_id)
         if rule is None:
-            raise UsageError(f"{doc} has no rule {rule_id!r}", value=rule_id, example="resit_excluded_low_grade")
+            raise UsageError(
+                f"{doc} has no rule {rule_id!r}",
+                value=rule_id,
+                example="resit_excluded_low_grade",
+                nl=f"{doc} heeft geen regel {rule_id!r}",
+            )
         template = rule.ann.template(lang)
         if not template:
             return [(str(rule.head), False)]
@@ -495,7 +517,10 @@ class Judgement:
         """``text`` parsed as a goal, checked against the document (predicate, arity) and typed by the vocabulary."""
         if not isinstance(text, str):
             raise UsageError(
-                f"a goal is a string, not {type(text).__name__}", value=repr(text), example='resit_excluded("anna", C)'
+                f"a goal is a string, not {type(text).__name__}",
+                value=repr(text),
+                example='resit_excluded("anna", C)',
+                nl=f"een doel is een tekst (str), geen {type(text).__name__}",
             )
         return parse_goal(self.document, text)
 
@@ -582,6 +607,8 @@ class Judgement:
                 value=goal,
                 hint="ask whynot(goal) for the condition that fails",
                 example=f"j.whynot({goal!r})",
+                nl=f"{goal} geldt niet in deze casus",
+                hint_nl="vraag whynot(goal) naar de voorwaarde die niet vervuld is",
             )
         ex = Explainer(ev.model, ev.document, ev.case.sources, lang)
         trees = tuple(ex.why(atom.pred, r) for r in rows)
@@ -745,6 +772,8 @@ def case_from_mapping(voc: Vocabulary, data: Mapping[str, Any], source: str = "<
             value=unknown[0],
             hint="keys: " + ", ".join(CASE_KEYS),
             example=EXAMPLE_CASE,
+            nl=f"een casus heeft geen sleutel {unknown[0]!r}",
+            hint_nl="sleutels: " + ", ".join(CASE_KEYS),
         )
     facts = data.get("facts") or {}
     if not isinstance(facts, Mapping) or not all(isinstance(r, (list, tuple)) for r in facts.values()):
@@ -752,6 +781,7 @@ def case_from_mapping(voc: Vocabulary, data: Mapping[str, Any], source: str = "<
             "facts map relation names to lists of records (mappings of field names to values)",
             Location(source),
             example=EXAMPLE_CASE,
+            nl="facts beeldt relatienamen af op lijsten van records (mappings van veldnamen naar waarden)",
         )
     ref = _date_setting(data, "reference_date", source)
     case = case_from_records(voc, {str(k): list(v) for k, v in facts.items()}, ref, source)
@@ -795,4 +825,6 @@ def _param_text(value: Any) -> str:
 
 def _check_lang(lang: str) -> None:
     if lang not in LANGS:
-        raise UsageError(f"lang is nl or en, not {lang!r}", value=lang, example='lang="en"')
+        raise UsageError(
+            f"lang is nl or en, not {lang!r}", value=lang, example='lang="en"', nl=f"lang is nl of en, niet {lang!r}"
+        )

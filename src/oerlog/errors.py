@@ -34,10 +34,25 @@ class Location:
         return self.file
 
 
+LANGS = ("nl", "en")
+
+# the frame of a rendered error, per language (English is the fallback)
+_FRAME = {
+    "en": {"error": "error", "value": "bad value", "hint": "hint", "example": "example"},
+    "nl": {"error": "fout", "value": "onjuiste waarde", "hint": "tip", "example": "voorbeeld"},
+}
+
+
 class OerlogError(Exception):
     """Base class of every error oerlog raises on purpose.
 
     ``code`` is a short machine-readable label (used by the conformance adapter and JSON output).
+
+    The message and the hint are given in English and, where the raise site gives them, in Dutch (``nl=`` and
+    ``hint_nl=``, next to the English text, so that both are stated in one place); :meth:`render` and
+    :meth:`to_dict` choose by language, English where no Dutch is given. ``message`` and ``hint`` are the
+    English texts (for the code that builds one error from another); :meth:`message_in` and :meth:`hint_in` the
+    text in a language.
     """
 
     code = "oerlog_error"
@@ -52,15 +67,27 @@ class OerlogError(Exception):
         hint: str | None = None,
         example: str | None = None,
         span: int = 1,
+        nl: str | None = None,
+        hint_nl: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
+        self.message_nl = nl
         self.location = location
         self.value = value
         self.hint = hint
+        self.hint_nl = hint_nl
         self.example = example
         self.span = max(1, span)
         self.source_text: str | None = None  # the offending text when it is not in a file (a goal argument)
+
+    def message_in(self, lang: str) -> str:
+        """The message in ``lang`` ("nl" or "en"); the English one where no Dutch is given."""
+        return self.message_nl if lang == "nl" and self.message_nl else self.message
+
+    def hint_in(self, lang: str) -> str | None:
+        """The hint in ``lang``; the English one where no Dutch is given."""
+        return self.hint_nl if lang == "nl" and self.hint_nl else self.hint
 
     def source_line(self) -> str | None:
         """The text of the offending line, when the file can be read."""
@@ -77,34 +104,41 @@ class OerlogError(Exception):
             return lines[loc.line - 1]
         return None
 
-    def render(self) -> str:
-        """Human-readable multi-line message: location, message, the line with a caret, hint, example."""
+    def render(self, lang: str = "en") -> str:
+        """Human-readable multi-line message in ``lang``: location, message, the line with a caret, hint, example
+        (``error:``, ``bad value:``, ``hint:``, ``example:``; in Dutch ``fout:``, ``onjuiste waarde:``, ``tip:``,
+        ``voorbeeld:``)."""
+        frame = _FRAME.get(lang, _FRAME["en"])
         head = f"{self.location}: " if self.location else ""
-        out = [f"{head}error: {self.message}"]
+        out = [f"{head}{frame['error']}: {self.message_in(lang)}"]
         if self.value is not None:
-            out.append(f"  bad value: {self.value!r}")
+            out.append(f"  {frame['value']}: {self.value!r}")
         src = self.source_line()
         if src is not None and self.location is not None:
             col = max(1, self.location.column)
             out.append("  | " + "".join(c if c.isprintable() or c == "\t" else "\ufffd" for c in src))  # no ESC
             out.append("  | " + " " * (col - 1) + "^" * min(self.span, max(1, len(src) - col + 1)))
-        if self.hint:
-            out.append(f"  hint: {self.hint}")
+        hint = self.hint_in(lang)
+        if hint:
+            out.append(f"  {frame['hint']}: {hint}")
         if self.example:
-            out.append(f"  example: {self.example}")
+            out.append(f"  {frame['example']}: {self.example}")
         return "\n".join(out)
 
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready form of the error."""
+    def to_dict(self, lang: str = "en") -> dict[str, object]:
+        """JSON-ready form of the error: ``message`` and ``hint`` in ``lang``, ``message_en`` and ``hint_en`` always
+        in English (stable for scripts)."""
         loc = self.location
         return {
             "code": self.code,
-            "message": self.message,
+            "message": self.message_in(lang),
+            "message_en": self.message,
             "file": loc.file if loc else None,
             "line": loc.line if loc else None,
             "column": loc.column if loc else None,
             "value": None if self.value is None else str(self.value),
-            "hint": self.hint,
+            "hint": self.hint_in(lang),
+            "hint_en": self.hint,
             "example": self.example,
         }
 
@@ -257,10 +291,22 @@ def signals_held() -> Iterator[None]:
 
 
 def did_you_mean(
-    name: str, options: Iterable[str], n: int = 2, *, cutoff: float = 0.6, quote: bool = True, sep: str = " or "
+    name: str,
+    options: Iterable[str],
+    n: int = 2,
+    *,
+    cutoff: float = 0.6,
+    quote: bool = True,
+    sep: str = " or ",
+    lang: str = "en",
 ) -> str:
     """``"did you mean 'x' or 'y'? "`` for the options closest to ``name`` (empty when none is close): the start of a
     hint that then lists what is allowed. The one place oerlog suggests names; ``quote=False`` and ``sep`` shape
-    the list (``did you mean a, b? ``)."""
+    the list (``did you mean a, b? ``); ``lang="nl"`` asks in Dutch (``"bedoelt u 'x' of 'y'? "``: a ``sep`` of
+    " or " becomes " of ")."""
     close = difflib.get_close_matches(name, sorted(options), n=n, cutoff=cutoff)
-    return "did you mean " + sep.join(repr(c) if quote else c for c in close) + "? " if close else ""
+    if not close:
+        return ""
+    if lang == "nl":
+        return "bedoelt u " + (" of " if sep == " or " else sep).join(repr(c) if quote else c for c in close) + "? "
+    return "did you mean " + sep.join(repr(c) if quote else c for c in close) + "? "

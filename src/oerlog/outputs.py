@@ -24,7 +24,11 @@ def prepare_target(path: Path) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise UsageError(
-            "the output path is a folder, not a file", Location(str(path)), value=str(path), example=_EXAMPLE
+            "the output path is a folder, not a file",
+            Location(str(path)),
+            value=str(path),
+            example=_EXAMPLE,
+            nl="het uitvoerpad is een map, geen bestand",
         )
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -34,11 +38,24 @@ def prepare_target(path: Path) -> None:
             Location(str(folder)),
             value=str(path),
             example=_EXAMPLE,
+            nl=f"de uitvoermap kan niet worden aangemaakt: {exc.strerror or exc}",
         ) from None
     if not os.access(folder, os.W_OK):
-        raise UsageError("the output folder is not writable", Location(str(folder)), value=str(path), example=_EXAMPLE)
+        raise UsageError(
+            "the output folder is not writable",
+            Location(str(folder)),
+            value=str(path),
+            example=_EXAMPLE,
+            nl="in de uitvoermap kan niet worden geschreven",
+        )
     if path.exists() and not os.access(path, os.W_OK):
-        raise UsageError("the output file is not writable", Location(str(path)), value=str(path), example=_EXAMPLE)
+        raise UsageError(
+            "the output file is not writable",
+            Location(str(path)),
+            value=str(path),
+            example=_EXAMPLE,
+            nl="het uitvoerbestand kan niet worden overschreven",
+        )
 
 
 @contextlib.contextmanager
@@ -93,7 +110,11 @@ def atomic_folder(path: Path, *, replace: bool = False) -> Iterator[Path]:
     parent = path.parent
     if path.exists() and not path.is_dir():
         raise UsageError(
-            "the output is a file, not a folder", Location(str(path)), value=str(path), example="-o cohort/"
+            "the output is a file, not a folder",
+            Location(str(path)),
+            value=str(path),
+            example="-o cohort/",
+            nl="de uitvoer is een bestand, geen map",
         )
     prepare_target(parent / f".{path.name}.probe")  # the parent folder exists (is created) and is writable
     tmp: Path | None = None
@@ -105,7 +126,12 @@ def atomic_folder(path: Path, *, replace: bool = False) -> Iterator[Path]:
         yield tmp
         if path.is_dir() and any(path.iterdir()):
             if not replace:
-                raise UsageError("the output folder is not empty", Location(str(path)), value=str(path))
+                raise UsageError(
+                    "the output folder is not empty",
+                    Location(str(path)),
+                    value=str(path),
+                    nl="de uitvoermap is niet leeg",
+                )
             with signals_held():
                 old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=parent))
             os.replace(path, old / path.name)

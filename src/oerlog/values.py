@@ -99,25 +99,33 @@ _CONTROL = re.compile(char_class(CONTROL_RANGES))
 _EDGE_SPACE = re.compile(char_class(EDGE_SPACE_RANGES))
 
 
-def text_problem(text: str) -> str | None:
-    """Why ``text`` cannot be a text value (it holds a control or invisible character), or None."""
+def text_problem(text: str, lang: str = "en") -> str | None:
+    """Why ``text`` cannot be a text value (it holds a control or invisible character), or None; in ``lang``."""
     m = _CONTROL.search(text)
     if m is None:
         return None
+    if lang == "nl":
+        return f"bevat het stuur- of onzichtbare teken U+{ord(m.group()):04X} op positie {m.start() + 1}"
     return f"holds the control or invisible character U+{ord(m.group()):04X} at position {m.start() + 1}"
 
 
-def id_problem(text: str) -> str | None:
+def id_problem(text: str, lang: str = "en") -> str | None:
     """Why ``text`` cannot be an identifier, or None: empty, a control or invisible character, a space at either
-    end, or a first character that makes a spreadsheet read it as a formula (see ``FORMULA_PREFIXES``)."""
+    end, or a first character that makes a spreadsheet read it as a formula (see ``FORMULA_PREFIXES``); in
+    ``lang``."""
+    nl = lang == "nl"
     if not text:
-        return "an identifier cannot be empty"
-    problem = text_problem(text)
+        return "een identificatie kan niet leeg zijn" if nl else "an identifier cannot be empty"
+    problem = text_problem(text, lang)
     if problem:
-        return "an identifier " + problem
+        return ("een identificatie " if nl else "an identifier ") + problem
     if _EDGE_SPACE.match(text[0]) or _EDGE_SPACE.match(text[-1]):
+        if nl:
+            return "een identificatie kan niet met een spatie beginnen of eindigen"
         return "an identifier cannot start or end with a space"
     if text[0] in FORMULA_PREFIXES:
+        if nl:
+            return f"een identificatie kan niet met {text[0]!r} beginnen (een spreadsheet leest dat als formule)"
         return f"an identifier cannot start with {text[0]!r} (a spreadsheet would read it as a formula)"
     return None
 

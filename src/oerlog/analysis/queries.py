@@ -43,12 +43,19 @@ def load_query(path: Path) -> SavedQuery:
     """Read and validate a query file."""
     data = yamlpos.load(path)
     if not isinstance(data, yamlpos.YDict):
-        raise ValidationError("a query file must be a mapping", Location(str(path), 1, 1), example=EXAMPLE)
-    yamlpos.check_keys(data, QUERY_KEYS, "a query file", EXAMPLE)
+        raise ValidationError(
+            "a query file must be a mapping",
+            Location(str(path), 1, 1),
+            example=EXAMPLE,
+            nl="een vraagbestand moet een mapping zijn",
+        )
+    yamlpos.check_keys(data, QUERY_KEYS, "a query file", EXAMPLE, "een vraagbestand")
     if data.get("mode") == "compare":
         return _compare_query(path, data)
     if "goal" not in data:
-        raise ValidationError("a query file needs a 'goal'", data.loc, example=EXAMPLE)
+        raise ValidationError(
+            "a query file needs a 'goal'", data.loc, example=EXAMPLE, nl="een vraagbestand heeft een 'goal' nodig"
+        )
     gl = data.locs["goal"]
     try:
         goal = _relocate(parse_atom(str(data["goal"]), str(path)), gl)
@@ -65,11 +72,18 @@ def load_query(path: Path) -> SavedQuery:
             value=mode,
             hint="mode is one of " + ", ".join(MODES),
             example="mode: why",
+            nl=f"onbekende mode {mode!r}",
+            hint_nl="mode is een van " + ", ".join(MODES),
         )
     case = (path.parent / str(data["case"])).resolve() if data.get("case") else None
     params = data.get("params") or {}
     if not isinstance(params, dict):
-        raise ValidationError("'params' must be a mapping NAME: VALUE", data.locs["params"], example="params: {x: 4.5}")
+        raise ValidationError(
+            "'params' must be a mapping NAME: VALUE",
+            data.locs["params"],
+            example="params: {x: 4.5}",
+            nl="het veld 'params' moet een mapping NAAM: WAARDE zijn",
+        )
     return SavedQuery(
         path,
         str(data.get("title") or path.stem),
@@ -93,6 +107,7 @@ def _compare_query(path: Path, data: yamlpos.YDict) -> SavedQuery:
             data.locs.get("concepts", data.loc),
             value=concepts,
             example="mode: compare\nconcepts: [resit_allowed, cum_laude]",
+            nl="een vergelijkende vraag (mode: compare) heeft een niet-lege lijst 'concepts' nodig",
         )
     names = [str(c) for c in concepts]
     docs = data.get("documents") or []

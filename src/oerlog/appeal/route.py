@@ -75,15 +75,32 @@ def load_statute(root: Path) -> Statute | None:
         return None
     data = yamlpos.load(path)
     if not isinstance(data, yamlpos.YDict):
-        raise ValidationError(f"{STATUTE_FILE} must be a mapping", Location(str(path)), example="route: ...")
+        raise ValidationError(
+            f"{STATUTE_FILE} must be a mapping",
+            Location(str(path)),
+            example="route: ...",
+            nl=f"{STATUTE_FILE} moet een mapping zijn",
+        )
     provs: dict[str, tuple[Texts, str, str, str | None, str]] = {}
     block = _mapping(data, "provisions", path)
     for key, spec in block.items():
         if not isinstance(spec, yamlpos.YDict):
-            raise ValidationError(f"provision {key} must be a mapping", block.locs[key], value=key, example=EXAMPLE)
+            raise ValidationError(
+                f"provision {key} must be a mapping",
+                block.locs[key],
+                value=key,
+                example=EXAMPLE,
+                nl=f"de bepaling {key} moet een mapping zijn",
+            )
         for need in ("law", "short", "article", "text"):
             if not spec.get(need):
-                raise ValidationError(f"provision {key} lacks '{need}'", spec.loc, value=key, example=EXAMPLE)
+                raise ValidationError(
+                    f"provision {key} lacks '{need}'",
+                    spec.loc,
+                    value=key,
+                    example=EXAMPLE,
+                    nl=f"de bepaling {key} mist '{need}'",
+                )
         law = texts_value(spec["law"], spec.locs["law"], f"{key}: law", allow_plain=True)
         lid = str(spec["lid"]) if spec.get("lid") is not None else None
         provs[str(key)] = (law, str(spec["short"]), str(spec["article"]), lid, str(spec["text"]))
@@ -96,6 +113,7 @@ def load_statute(root: Path) -> Statute | None:
             term.locs.get("weeks", term.loc),
             value=weeks,
             example="weeks: 6",
+            nl="term: weeks moet een geheel getal groter dan 0 zijn",
         )
     return Statute(
         texts_value(route.get("body"), route.locs.get("body", route.loc), "route: body", allow_plain=True),
@@ -116,6 +134,7 @@ def _mapping(data: yamlpos.YDict, key: str, path: Path) -> yamlpos.YDict:
             data.locs.get(key, data.loc),
             value=value,
             example=f"{key}: {{}}",
+            nl=f"{STATUTE_FILE}: '{key}' moet een mapping zijn",
         )
     return value
 
@@ -123,7 +142,12 @@ def _mapping(data: yamlpos.YDict, key: str, path: Path) -> yamlpos.YDict:
 def _keys(spec: yamlpos.YDict, provs: dict[str, Any]) -> list[str]:
     raw = spec.get("provisions")
     if not isinstance(raw, yamlpos.YList) or not raw:
-        raise ValidationError("'provisions' must list provision keys", spec.loc, example="provisions: [awb-6:7]")
+        raise ValidationError(
+            "'provisions' must list provision keys",
+            spec.loc,
+            example="provisions: [awb-6:7]",
+            nl="'provisions' moet een lijst van sleutels van bepalingen zijn",
+        )
     out: list[str] = []
     for i, k in enumerate(raw):
         if str(k) not in provs:
@@ -133,6 +157,8 @@ def _keys(spec: yamlpos.YDict, provs: dict[str, Any]) -> list[str]:
                 value=k,
                 hint="provisions: " + ", ".join(provs),
                 example="provisions: [awb-6:7]",
+                nl=f"onbekende bepaling {k!r}",
+                hint_nl="bepalingen: " + ", ".join(provs),
             )
         out.append(str(k))
     return out

@@ -49,6 +49,8 @@ def import_(ctx: Ctx, source: str, doc_id: str, kind: str, frame: str | None, it
             value=frame,
             hint="known documents: " + ", ".join(ctx.kb.document_ids),
             example="--frame rug-ma-oer-2019",
+            nl=f"onbekend kaderdocument {frame!r}",
+            hint_nl="bekende documenten: " + ", ".join(ctx.kb.document_ids),
         )
     result = import_document(Path(source), Path(ctx.kb_path), doc_id, kind, frame, items)
     kinds: dict[str, int] = {}
@@ -97,6 +99,8 @@ def diff(ctx: Ctx, old: str, new: str, carry: bool, fmt: str, lang: str, output:
             value=new,
             hint="known documents: " + ", ".join(ctx.kb.document_ids),
             example=f"oerlog import {new} --id my-doc-2026 && oerlog diff {old} my-doc-2026 --carry-over",
+            nl="--carry-over vult een document van de kennisbank: importeer eerst de nieuwe tekst",
+            hint_nl="bekende documenten: " + ", ".join(ctx.kb.document_ids),
         )
     result = compare(_version(ctx, old), _version(ctx, new))
     done = carry_over(result, Path(ctx.kb_path), new) if carry else None
@@ -137,6 +141,8 @@ def _version(ctx: Ctx, name: str) -> Version:
         value=name,
         hint="known documents: " + ", ".join(ctx.kb.document_ids),
         example="oerlog diff uu-gnk-ba-2025 gnk-2026.txt",
+        nl=f"{name!r} is geen document van de kennisbank en geen bronbestand",
+        hint_nl="bekende documenten: " + ", ".join(ctx.kb.document_ids),
     )
 
 

@@ -45,7 +45,11 @@ def _reference_date(text: str | None) -> dt.date | None:
     d = parse_date(text)
     if d is None:
         raise UsageError(
-            f"--reference-date must be a date, got {text!r}", value=text, example="--reference-date 2026-02-02"
+            f"--reference-date must be a date, got {text!r}",
+            value=text,
+            example="--reference-date 2026-02-02",
+            nl=f"--reference-date moet een bestaande datum zijn, niet {text!r}; verwacht een datum, bijvoorbeeld"
+            " 2025-11-20",
         )
     return d
 
@@ -60,6 +64,7 @@ def _settings(pairs: tuple[str, ...]) -> dict[str, str]:
                 f"--spark-conf takes a Spark setting KEY=VALUE, got {pair!r}",
                 value=pair,
                 example="--spark-conf spark.executor.memory=8g",
+                nl=f"--spark-conf verwacht een Spark-instelling SLEUTEL=WAARDE, niet {pair!r}",
             )
         out[key.strip()] = value.strip()
     return out
@@ -210,6 +215,7 @@ def batch(
         raise UsageError(
             "give at least one --goal",
             example=f"oerlog batch --doc {doc_id} --data cohort/ --goal resit_excluded -o out.csv",
+            nl="geef ten minste één --goal",
         )
     overrides = parse_overrides(doc, list(params))
     ref = _reference_date(reference_date)
@@ -221,6 +227,7 @@ def batch(
             "--master, --stage and --spark-conf are options of the Spark engine",
             value=" ".join(x for x in (master, stage, *spark_conf) if x),
             example=f"oerlog batch --doc {doc_id} --data cohort/ --goal {goals[0]} --engine spark --master local[4]",
+            nl="--master, --stage en --spark-conf zijn opties van de Spark-engine",
         )
     if emit_sql:
         script, notes = sql_script(kb, doc_id, goals, overrides, dialect or engine, stage)

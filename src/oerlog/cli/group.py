@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from oerlog.errors import Location, UsageError
+from oerlog.errors import LANGS, Location, UsageError
 from oerlog.evaluation.goals import parse_goal
 from oerlog.evaluation.judge import Judgement, judge, parse_overrides, select_document
 from oerlog.evaluation.overrides import notice, overridden
@@ -50,7 +51,33 @@ def _default_kb() -> str:
     return str(default_kb_path())
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+DEFAULT_LANG = "nl"
+_error_lang: ContextVar[str] = ContextVar("oerlog_error_lang", default=DEFAULT_LANG)
+
+
+def error_lang() -> str:
+    """The language an error of this invocation is reported in: the command's ``--lang`` once its options are
+    read, else Dutch (the default of every ``--lang``)."""
+    return _error_lang.get()
+
+
+class Command(click.Command):
+    """A command of ``oerlog``: its errors are reported in its ``--lang`` (see :func:`error_lang`)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rest = super().parse_args(ctx, args)
+        lang = ctx.params.get("lang")
+        _error_lang.set(lang if lang in LANGS else DEFAULT_LANG)
+        return rest
+
+
+class Group(click.Group):
+    """The ``oerlog`` group: its commands are :class:`Command` s."""
+
+    command_class = Command
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, prog_name="oerlog")
 @click.option("--kb", "kb_path", default=_default_kb, show_default="./kb or $OERLOG_KB", help="Knowledge-base folder.")
 @click.pass_context
@@ -62,6 +89,7 @@ def cli(ctx: click.Context, kb_path: str) -> None:
       oerlog why 'resit_excluded("anna", C)' --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml
     """
     ctx.obj = Ctx(kb_path)
+    _error_lang.set(DEFAULT_LANG)  # until the command's --lang is read (a CLI run in-process starts afresh)
 
 
 def case_options(f: F) -> F:
@@ -111,7 +139,11 @@ def load_case_file(kb: KnowledgeBase, case_path: str) -> Case:
     or unreadable file is the reader's)."""
     if Path(case_path).is_dir():
         raise UsageError(
-            "--case names a folder, not a case file", Location(case_path), value=case_path, example=CASE_EXAMPLE
+            "--case names a folder, not a case file",
+            Location(case_path),
+            value=case_path,
+            example=CASE_EXAMPLE,
+            nl="--case noemt een map, geen casusbestand",
         )
     case = load_case(Path(case_path), kb.vocabulary)
     for note in case.notes:

@@ -89,7 +89,7 @@ def test_cmd(ctx: Ctx, targets: tuple[str, ...], pattern: str | None, verbose: b
     from oerlog.testing.suite import Suite
 
     def report(err: OerlogError) -> None:  # on stderr, as every error: the report goes on with the others
-        click.echo(err.render().rstrip(), err=True)
+        click.echo(err.render(lang).rstrip(), err=True)
 
     suite = Suite(ctx.kb, targets, verbose, pattern, lang, on_error, report)
     for line in suite.run():
@@ -100,6 +100,9 @@ def test_cmd(ctx: Ctx, targets: tuple[str, ...], pattern: str | None, verbose: b
             value=pattern,
             hint="-k matches a scenario's name, its rule id, or an article its rule cites",
             example='oerlog test rug-tg-ra-2018 -k "7 lid 1"',
+            nl=f"geen scenario past bij -k {pattern!r}",
+            hint_nl="-k zoekt in de naam van een scenario, in het id van zijn regel en in de artikelen die die"
+            " regel noemt",
         )
     if suite.rejected:
         sys.exit(2)
@@ -234,7 +237,11 @@ def impact(ctx: Ctx, target: str | None, on: str | None, doc_id: str | None, fmt
 
     kb = ctx.kb
     if bool(target) == bool(on):
-        raise UsageError("give either an ARTICLE / $PARAMETER or --on CONCLUSION", example="oerlog impact A.8")
+        raise UsageError(
+            "give either an ARTICLE / $PARAMETER or --on CONCLUSION",
+            example="oerlog impact A.8",
+            nl="geef een ARTIKEL / $PARAMETER of --on CONCLUSIE, niet allebei of geen van beide",
+        )
     results = describe.impacts(kb, target, on, doc_id)
     if fmt == "json":
         echo_json(describe.impacts_dict(results))

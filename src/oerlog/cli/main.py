@@ -1,5 +1,7 @@
 """The ``oerlog`` command line (click): the entry point, its exit codes and its handling of signals.
 
+Errors on bad input are reported in the language of the command's ``--lang`` (Dutch by default).
+
 Exit codes: 0 success, 1 a check or test found problems (or a single goal does not hold), 2 bad input (with
 file:line:column, the bad value and a valid example), 3 an internal error, 4 a single goal is undetermined (it
 may hold, but waits for a fact the case does not establish, a body's decision or a choice the document leaves
@@ -21,7 +23,7 @@ import sys
 import click
 
 from oerlog.cli import authoring, check, cohort, kbinfo, run, serve, single  # noqa: F401 - imported to register their commands
-from oerlog.cli.group import cli
+from oerlog.cli.group import cli, error_lang
 from oerlog.errors import Interrupted, OerlogError, raise_on_signals
 
 __all__ = ["cli", "main"]
@@ -62,8 +64,8 @@ def _failed(exc: BaseException) -> int:
     """Report an exception that ended a command; the exit code."""
     if isinstance(exc, Interrupted):
         return _interrupted(exc)
-    if isinstance(exc, OerlogError):
-        click.echo(exc.render(), err=True)
+    if isinstance(exc, OerlogError):  # in the command's --lang (Dutch by default)
+        click.echo(exc.render(error_lang()), err=True)
         return exc.exit_code
     if isinstance(exc, click.exceptions.Abort):  # click's form of KeyboardInterrupt (no handler of ours was set)
         return _interrupted(Interrupted(signal.SIGINT))

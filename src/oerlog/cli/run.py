@@ -62,6 +62,7 @@ def run(ctx: Ctx, query_file: str, case_path: str | None, doc_id: str | None, la
             f"query {query_file} names no case; give one with --case",
             value=query_file,
             example=f"oerlog run {query_file} --case kb/uu-gnk-ba-2025/cases/anna-excluded-low-grade.yaml",
+            nl=f"de vraag {query_file} noemt geen casus; geef er een met --case",
         )
     j, (atom,) = judge_case(ctx.kb, path, doc_id or q.document, q.params, [q.goal_text], q.goal.loc)
     click.echo(override_notice(j.document, j.overrides, lang, fmt), nl=False)  # the query's params, if any

@@ -262,7 +262,12 @@ def appeal(
     if fmt == "pdf":
         find_browser()  # before the work: no browser is reported at once
         if not output:
-            raise UsageError("--format pdf writes a file: give -o", value="pdf", example="--format pdf -o dossier.pdf")
+            raise UsageError(
+                "--format pdf writes a file: give -o",
+                value="pdf",
+                example="--format pdf -o dossier.pdf",
+                nl="--format pdf schrijft een bestand: geef -o",
+            )
     if output:
         prepare_target(Path(output))  # before the work: an unwritable path is reported at once
     j, (atom, *rest) = judge_case(ctx.kb, case_path, doc_id, list(params), [decision, *([want] if want else [])])

@@ -128,6 +128,7 @@ def output_suffix(output: Path) -> str:
             f"the output must be a .csv or .parquet file, not {output.name}",
             value=str(output),
             example="-o results.parquet",
+            nl=f"de uitvoer moet een .csv- of .parquet-bestand zijn, niet {output.name}",
         )
     return suffix
 

@@ -39,7 +39,10 @@ class Cohort:
     ) -> None:
         if on_error not in ("stop", "reject"):
             raise UsageError(
-                f"--on-error is stop or reject, not {on_error!r}", value=on_error, example="--on-error reject"
+                f"--on-error is stop or reject, not {on_error!r}",
+                value=on_error,
+                example="--on-error reject",
+                nl=f"--on-error is stop of reject, niet {on_error!r}",
             )
         self.kb = kb
         self.voc = kb.vocabulary
@@ -104,14 +107,19 @@ class Cohort:
         fields = {r: ",".join(fl.name for fl in self.voc.relations[r].fields) for r in missing}
         if self.source.database:
             expected = ", ".join(f"table {r}" for r in missing) + "; a relation without rows is an empty table"
+            expected_nl = ", ".join(f"tabel {r}" for r in missing) + "; een relatie zonder rijen is een lege tabel"
             example = "; ".join(f"a table {r}({f})" for r, f in list(fields.items())[:3])
         else:
             expected = ", ".join(str(where / f"{r}.csv") for r in missing) + " (or .parquet); a relation without "
             expected += "rows is a file with only its header line"
+            expected_nl = ", ".join(str(where / f"{r}.csv") for r in missing) + " (of .parquet); een relatie zonder "
+            expected_nl += "rijen is een bestand met alleen de kopregel"
             example = "; ".join(f"{r}.csv with the header {f}" for r, f in list(fields.items())[:3])
         message = f"no input for {', '.join(missing)}: the goals depend on " + ("them" if len(missing) > 1 else "it")
+        message_nl = f"geen invoer voor {', '.join(missing)}: de doelen hangen ervan af"
         if not self.source.files:
             message += f", and {where} holds no <relation>.csv / .parquet file at all"
+            message_nl += f", en {where} bevat helemaal geen bestand <relatie>.csv / .parquet"
         raise ValidationError(
             message,
             Location(str(where)),
@@ -119,6 +127,9 @@ class Cohort:
             hint=f"expected {expected}"
             + (", or give the date with --reference-date" if REFERENCE_RELATION in missing else ""),
             example=example,
+            nl=message_nl,
+            hint_nl=f"verwacht: {expected_nl}"
+            + (", of geef de datum met --reference-date" if REFERENCE_RELATION in missing else ""),
         )
 
     def _given_reference_date(self, f: InputFile | None) -> None:
@@ -140,10 +151,11 @@ class Cohort:
         bad = [b for b in self.report.bad if b.file.relation == REFERENCE_RELATION]
         if bad:  # every row was rejected: say why
             err = bad[0].error(self.voc.relations[REFERENCE_RELATION])
+            rows = "; ".join(f"{b.file.where(b.line)}: {b.reason}" for b in bad[:MAX_REPORTED])
+            err.message_nl = f"er blijft geen peildatum over: {err.message_in('nl')}"
             err.message = f"no reference date is left: {err.message}"
-            err.hint = "the run needs exactly one reference date; " + "; ".join(
-                f"{b.file.where(b.line)}: {b.reason}" for b in bad[:MAX_REPORTED]
-            )
+            err.hint = "the run needs exactly one reference date; " + rows
+            err.hint_nl = "de run heeft precies één peildatum nodig; " + rows
             raise err
         f = self.source.files[REFERENCE_RELATION]
         raise ValidationError(
@@ -152,6 +164,8 @@ class Cohort:
             value="",
             hint="add one line with the date the question is asked on, or give it with --reference-date",
             example="date\n2026-02-02",
+            nl=f"{REFERENCE_RELATION}: {f.path} heeft geen rij: de run heeft precies één peildatum nodig",
+            hint_nl="voeg een regel toe met de datum waarop de vraag gesteld wordt, of geef hem met --reference-date",
         )
 
     # -- evaluation --------------------------------------------------------------------------------------
@@ -196,6 +210,7 @@ class Cohort:
                 f"the derived relations cannot go into the input schema {INPUT_SCHEMA!r}",
                 value=prog.schema,
                 example="derived",
+                nl=f"de afgeleide relaties kunnen niet in het invoerschema {INPUT_SCHEMA!r}",
             )
         # a fresh schema: a relation stored by an earlier run may be a view in this one, or the other way round
         self.con.execute(f"DROP SCHEMA IF EXISTS {quote(prog.schema)} CASCADE")
@@ -269,5 +284,6 @@ def _goal_condition(prog: SqlProgram, atom: ir.Atom) -> str | None:
                 arg.loc,
                 value=str(arg),
                 example=f"--goal '{atom.pred}({', '.join('_' for _ in atom.args)})'",
+                nl=f"een argument van een doel is een constante of een variabele, niet de parameter {arg}",
             )
     return " AND ".join(conds) or None

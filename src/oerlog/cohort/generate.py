@@ -474,6 +474,8 @@ def check_folder(folder: Path, voc: Vocabulary, force: bool) -> None:
             value=str(folder),
             hint="--force replaces the folder as a whole",
             example=example,
+            nl=f"de uitvoermap {folder} is niet leeg: de nieuwe tabellen zouden zich mengen met de bestanden erin",
+            hint_nl="--force vervangt de map als geheel",
         )
     other = sorted(
         f.name
@@ -489,6 +491,10 @@ def check_folder(folder: Path, voc: Vocabulary, force: bool) -> None:
             value=str(folder),
             hint="move those files, or write the cohort to another folder",
             example=f"-o {folder.name}-new/",
+            nl=f"--force vervangt alleen een map met tabellen (<relatie>.csv / .parquet); {folder} bevat ook "
+            + ", ".join(other[:5])
+            + (" ..." if len(other) > 5 else ""),
+            hint_nl="verplaats die bestanden, of schrijf het cohort naar een andere map",
         )
 
 

@@ -30,7 +30,11 @@ def connect(memory_limit: str | None = None, threads: int | None = None) -> Any:
         import duckdb  # deferred: DuckDB is needed by the cohort commands only
     except ImportError as exc:  # pragma: no cover - duckdb is a dependency
         raise UsageError(
-            "the cohort commands need DuckDB", hint="pip install 'duckdb>=2.0'", example="pip install -e ."
+            "the cohort commands need DuckDB",
+            hint="pip install 'duckdb>=2.0'",
+            example="pip install -e .",
+            nl="de cohortcommando's hebben DuckDB nodig",
+            hint_nl="pip install 'duckdb>=2.0'",
         ) from exc
     config: dict[str, Any] = {}
     mem = memory_limit or os.environ.get("OERLOG_DUCKDB_MEMORY")
@@ -65,6 +69,8 @@ def csv_header(path: str, example: str = "student,test,grade") -> tuple[list[str
             value=exc.object[max(0, exc.start - 10) : exc.end + 10].decode("utf-8", "replace"),
             hint="export the table as CSV UTF-8",
             example=example,
+            nl=f"{path}: het bestand is geen UTF-8-tekst ({exc.reason} bij byte {exc.start})",
+            hint_nl="exporteer de tabel als CSV UTF-8",
         ) from None
     if not line.strip():
         raise ValidationError(
@@ -73,6 +79,8 @@ def csv_header(path: str, example: str = "student,test,grade") -> tuple[list[str
             value="",
             hint="the first line names the columns",
             example=example,
+            nl=f"{path}: geen kopregel",
+            hint_nl="de eerste regel noemt de kolommen",
         )
     best, delim = [line.strip()], ","
     for d in CSV_DELIMITERS:
@@ -85,6 +93,8 @@ def csv_header(path: str, example: str = "student,test,grade") -> tuple[list[str
                 value=line.rstrip("\n"),
                 hint="the first line names the columns, separated by one delimiter, and ends the line",
                 example=example,
+                nl=f"{path}: de kopregel kan niet worden gelezen: {exc}",
+                hint_nl="de eerste regel noemt de kolommen, gescheiden door één scheidingsteken, en sluit de regel af",
             ) from None
         if len(names) > len(best):
             best, delim = names, d
@@ -98,6 +108,8 @@ def csv_header(path: str, example: str = "student,test,grade") -> tuple[list[str
                 value=n,
                 hint="name each column once",
                 example=example,
+                nl=f"{path}: de kolom {n!r} staat twee keer in de kopregel",
+                hint_nl="noem elke kolom één keer",
             )
         seen.add(n)
     return names, delim
@@ -167,6 +179,9 @@ class InputFile:
                 value=", ".join(cols[1:]),
                 hint=f"{rel.name} has the fields {', '.join(fl.name for fl in rel.fields)}",
                 example=",".join(fl.name for fl in rel.fields),
+                nl=f"{rel.name}: kolom(men) {', '.join(missing)} ontbreken "
+                f"(de kopregel heeft {visible(', '.join(cols[1:])) or 'niets'})",
+                hint_nl=f"{rel.name} heeft de velden {', '.join(fl.name for fl in rel.fields)}",
             )
         return [c for c in cols[1:] if c not in {fl.name for fl in rel.fields}]
 
@@ -195,6 +210,8 @@ def open_source(path: Path | str, voc: Vocabulary) -> DataSource:
             value=str(path),
             hint="--data is a folder of <relation>.csv / .parquet files or a DuckDB database file",
             example="oerlog generate --students 1000 -o cohort/ && oerlog batch --data cohort/ ...",
+            nl=f"geen gegevens op {path}",
+            hint_nl="--data is een map met bestanden <relatie>.csv / .parquet of een DuckDB-databasebestand",
         )
     files: dict[str, InputFile] = {}
     if path.is_dir():
@@ -213,6 +230,8 @@ def open_source(path: Path | str, voc: Vocabulary) -> DataSource:
                     Location(str(f)),
                     value=f.name,
                     hint="keep one file per relation",
+                    nl=f"twee bestanden voor de relatie {name}: {files[name].path} en {f}",
+                    hint_nl="houd één bestand per relatie",
                 )
             example = ",".join(fl.name for fl in stated_fields(voc, name))
             files[name] = InputFile(name, str(f), suffix[1:], example)
@@ -230,6 +249,7 @@ def open_source(path: Path | str, voc: Vocabulary) -> DataSource:
             Location(str(path)),
             value=str(path),
             example="--data cohort/  (with test_result.csv, course.csv, ...)",
+            nl=f"{path} is geen map en geen DuckDB-database: {exc}",
         ) from None
     finally:
         con.close()
@@ -253,10 +273,12 @@ def read_error(f: InputFile, rel: Relation, exc: Exception) -> ValidationError:
     head = text.split("Possible fixes")[0].splitlines()[1:]
     detail = next((x.strip() for x in head if x.strip() and not x.startswith("Original Line")), "")
     value = orig.group(1) if orig else first
+    detail_nl = ""  # DuckDB's own explanation is English
     if not line and f.kind == "csv":  # DuckDB names no line (a stray carriage return, ...): find it
         found = _first_unreadable_line(f)
         if found:
-            line, value, detail = found
+            line, value, detail, detail_nl = found
+    width = len(f.header) or len(rel.fields)
     return ValidationError(
         f"{rel.name}: {f.path} cannot be read as a table: " + visible(detail or first.split(":", 1)[-1].strip()),
         Location(f.path, line),
@@ -268,12 +290,19 @@ def read_error(f: InputFile, rel: Relation, exc: Exception) -> ValidationError:
         example=",".join(fl.name for fl in rel.fields)
         + "\n"
         + ",".join(str(fl.example()).strip('"') for fl in rel.fields),
+        nl=f"{rel.name}: {f.path} kan niet als tabel worden gelezen: "
+        + visible(detail_nl or detail or first.split(":", 1)[-1].strip()),
+        hint_nl=f"elke regel heeft de {width} velden van de kopregel"
+        + (f" ({','.join(f.header)})" if f.header else "")
+        + "; zet een waarde met het scheidingsteken erin tussen aanhalingstekens. --on-error reject laat onjuiste"
+        " waarden weg, geen regels die niet in velden te splitsen zijn",
     )
 
 
-def _first_unreadable_line(f: InputFile) -> tuple[int, str, str] | None:
-    """(line, its text, why) of the first line of a CSV file that cannot be a row: a carriage return where the
-    file's lines end otherwise, or (read as Python's csv module does) a number of fields other than the header's."""
+def _first_unreadable_line(f: InputFile) -> tuple[int, str, str, str] | None:
+    """(line, its text, why, why in Dutch) of the first line of a CSV file that cannot be a row: a carriage return
+    where the file's lines end otherwise, or (read as Python's csv module does) a number of fields other than the
+    header's."""
     with open(f.path, "rb") as fh:
         crlf = False
         for n, raw in enumerate(fh, start=1):
@@ -283,10 +312,12 @@ def _first_unreadable_line(f: InputFile) -> tuple[int, str, str] | None:
                 body = body[:-1]
             if b"\r" in body:
                 text = body.decode("utf-8", "replace")
+                ends = "CR LF" if crlf else "LF"
                 return (
                     n,
                     text,
-                    "a carriage return inside the line (" + ("CR LF" if crlf else "LF") + " ends a line here)",
+                    f"a carriage return inside the line ({ends} ends a line here)",
+                    f"een carriage return midden in de regel (hier sluit {ends} een regel af)",
                 )
     width = len(f.columns())
     with open(f.path, encoding="utf-8", errors="replace", newline="") as fh:
@@ -295,10 +326,15 @@ def _first_unreadable_line(f: InputFile) -> tuple[int, str, str] | None:
         try:
             for row in reader:
                 if reader.line_num > 1 and len(row) != width:
-                    return start, f.delimiter.join(row), f"{len(row)} field(s) where the header has {width}"
+                    return (
+                        start,
+                        f.delimiter.join(row),
+                        f"{len(row)} field(s) where the header has {width}",
+                        f"{len(row)} veld(en) waar de kopregel er {width} heeft",
+                    )
                 start = reader.line_num + 1
         except csv.Error as exc:
-            return start, "", str(exc)
+            return start, "", str(exc), ""
     return None
 
 
@@ -315,6 +351,9 @@ def _false_file(base: str, f: Path, voc: Vocabulary) -> str:
             value=f.name,
             hint="only relations marked 'world: open' in kb/vocabulary.yaml take a .false file",
             example="discretionary_decision.false.csv",
+            nl=f"{base} is volledig (gesloten wereld): een feit dat niet in {base}.csv staat is onwaar, dus het kan"
+            " niet als onwaar worden opgegeven",
+            hint_nl="alleen relaties met 'world: open' in kb/vocabulary.yaml hebben een .false-bestand",
         )
     return ir.false_name(base)
 
@@ -354,6 +393,7 @@ def check_outputs(source: DataSource, outputs: Mapping[str, Path | None]) -> Non
                 Location(str(path)),
                 value=str(path),
                 example=example,
+                nl=f"de uitvoer {path} is invoer van deze run (--data {source.path}): wegschrijven zou hem vernietigen",
             )
         if target.parent == folder and target.suffix.lower() in (".csv", ".parquet") and not path.name.startswith("."):
             raise UsageError(
@@ -362,6 +402,8 @@ def check_outputs(source: DataSource, outputs: Mapping[str, Path | None]) -> Non
                 Location(str(path)),
                 value=str(path),
                 example=example,
+                nl=f"de uitvoer {path} staat in de --data-map {source.path}: de volgende run zou hem lezen als de"
+                f" invoerrelatie {target.stem!r}",
             )
         if target in seen:
             raise UsageError(
@@ -369,6 +411,7 @@ def check_outputs(source: DataSource, outputs: Mapping[str, Path | None]) -> Non
                 Location(str(path)),
                 value=str(path),
                 example="-o results.csv --rejects results.rejects.csv",
+                nl=f"{option} en {seen[target]} noemen hetzelfde bestand {path}",
             )
         seen[target] = option
         prepare_target(path)

@@ -38,13 +38,15 @@ def parse_goal(doc: Document, text: str, origin: Location | None = None) -> ir.A
         raise _placed(exc, text, origin) from None
 
 
-def _by_label(doc: Document, name: str, known: dict[str, int]) -> str:
+def _by_label(doc: Document, name: str, known: dict[str, int], lang: str = "en") -> str:
     """``"herkansing_uitgesloten" is the Dutch label of resit_excluded; `` for a name a reader wrote in words."""
     voc = doc.kb.vocabulary
     found = [n for n in voc.by_label(name) if n in known]
     if not found:
         return ""
     labels = "; ".join(f"{n} ({(voc.relation(n) or voc.relations[n]).label_in('nl')})" for n in found[:3])
+    if lang == "nl":
+        return f"{name!r} is de Nederlandse omschrijving van {labels}; in een doel staat de naam van het predicaat; "
     return f"{name!r} reads as the Dutch label of {labels}; "
 
 
@@ -62,6 +64,11 @@ def check_goal(doc: Document, atom: ir.Atom) -> None:
             + doc.id,
             example=GOAL_EXAMPLE,
             span=len(atom.pred),
+            nl=f"onbekend predicaat {atom.pred!r} in document {doc.id}",
+            hint_nl=did_you_mean(atom.pred, known, n=3, quote=False, sep=", ", lang="nl")
+            + _by_label(doc, atom.pred, known, "nl")
+            + "zie: oerlog docs "
+            + doc.id,
         )
     if known[atom.pred] != atom.arity:
         n = known[atom.pred]
@@ -71,6 +78,7 @@ def check_goal(doc: Document, atom: ir.Atom) -> None:
             value=str(atom),
             example=f"{atom.pred}(" + ", ".join(f"X{i + 1}" for i in range(n)) + ")",
             span=len(atom.pred),
+            nl=f"{atom.pred} heeft {n} argument{'en' if n != 1 else ''}, het doel geeft er {atom.arity}",
         )
 
 
@@ -135,6 +143,9 @@ def _read(arg: ir.Const, fld: Field, rel: Relation, atom: ir.Atom, i: int) -> Va
             hint=f"{fld.name} must be {fld.describe()}; a goal's constants are read like a case file's values",
             example=f"{atom.pred}({', '.join(shown)})",
             span=len(str(arg)),
+            nl=f"argument {i + 1} van {atom.pred} ({fld.name}): {exc.message_in('nl').split(': ', 1)[-1]}",
+            hint_nl=f"{fld.name} moet {fld.describe('nl')} zijn; de constanten van een doel worden gelezen als de"
+            " waarden in een casusbestand",
         ) from None
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from oerlog.errors import UsageError
+from oerlog.errors import UsageError, did_you_mean
 from oerlog.evaluation.engine import evaluate
 from oerlog.kb.cases import Case
 from oerlog.kb.loader import Document, KnowledgeBase
@@ -74,6 +74,7 @@ def parse_overrides(doc: Document, raw: dict[str, str] | list[str] | None, optio
                     f"{option} expects NAME=VALUE, got {item!r}",
                     value=item,
                     example=f"{option} resit_min_grade=4.5",
+                    nl=f"{option} verwacht NAAM=WAARDE, niet {item!r}",
                 )
             k, v = item.split("=", 1)
             pairs.append((k.strip(), v.strip()))
@@ -81,12 +82,14 @@ def parse_overrides(doc: Document, raw: dict[str, str] | list[str] | None, optio
     for name, text in pairs:
         decl = doc.param_decl(name)
         if decl is None:
-            known = ", ".join(sorted(p.name for p in doc.program.params)) or "(none)"
+            names = sorted(p.name for p in doc.program.params)
             raise UsageError(
                 f"document {doc.id} has no parameter {name!r}",
                 value=name,
-                hint="parameters: " + known,
+                hint=did_you_mean(name, names) + "parameters: " + (", ".join(names) or "(none)"),
                 example=f"{option} resit_min_grade=4.5",
+                nl=f"document {doc.id} heeft geen parameter {name!r}",
+                hint_nl=did_you_mean(name, names, lang="nl") + "parameters: " + (", ".join(names) or "(geen)"),
             )
         out[name] = _param_value(decl, text, option)
     return out
@@ -95,6 +98,15 @@ def parse_overrides(doc: Document, raw: dict[str, str] | list[str] | None, optio
 PARAM_LIMIT = 10**9  # largest size of a number given for a parameter (day counts, years, thresholds)
 PARAM_DECIMALS = 18
 _PARAM_EXAMPLES = {"date": "2025-09-01", "boolean": "true", "string": "x", "integer": "7", "grade": "5.5"}
+_TYPE_NL = {
+    "decimal": "een decimaal getal",
+    "grade": "een cijfer",
+    "integer": "een geheel getal",
+    "ec": "een aantal EC",
+    "date": "een datum",
+    "boolean": "een waarheidswaarde (true of false)",
+    "string": "een tekst",
+}
 
 
 def _param_value(decl: ir.ParamDecl, text: str, option: str = "--param") -> Value:
@@ -102,55 +114,68 @@ def _param_value(decl: ir.ParamDecl, text: str, option: str = "--param") -> Valu
     when it cannot be, or is out of range."""
     t = decl.type
     declared = f" with the value {format_literal(decl.value)}" if decl.value is not None else ""
+    declared_nl = f" met de waarde {format_literal(decl.value)}" if decl.value is not None else ""
 
-    def bad(why: str) -> UsageError:
+    def bad(why: str, why_nl: str) -> UsageError:
         return UsageError(
             f"{option} {decl.name}={text}: {decl.name} is {'an' if t[:1] in 'aeiou' else 'a'} {t}; {why}",
             value=text,
             hint=f"parameter {decl.name} is declared" + (f" at {decl.loc}" if decl.loc else "") + declared,
             example=f"{option} {decl.name}="
             + (format_literal(decl.options[0]) if decl.options else _PARAM_EXAMPLES.get(t, "4.5")),
+            nl=f"{option} {decl.name}={text}: {decl.name} is {_TYPE_NL.get(t, t)}; {why_nl}",
+            hint_nl=f"parameter {decl.name} is gedeclareerd" + (f" op {decl.loc}" if decl.loc else "") + declared_nl,
         )
 
     value = _typed_param_value(t, text, bad)
     if not decl.admits(value):
-        raise bad("not one of the options the text offers: " + ", ".join(format_literal(o) for o in decl.options))
+        options = ", ".join(format_literal(o) for o in decl.options)
+        raise bad(
+            "not one of the options the text offers: " + options,
+            "niet een van de mogelijkheden die de tekst biedt: " + options,
+        )
     return value
 
 
-def _typed_param_value(t: str, text: str, bad: Callable[[str], UsageError]) -> Value:
+def _typed_param_value(t: str, text: str, bad: Callable[[str, str], UsageError]) -> Value:
     """``text`` read as a value of type ``t`` (see :func:`_param_value`)."""
     if t in ("decimal", "grade", "integer", "ec"):
         n = to_number(text)
         if n is None:
-            raise bad(f"{text!r} is not a number")
+            raise bad(f"{text!r} is not a number", f"{text!r} is geen getal")
         return _param_number(n, t, bad)
     if t == "date":
         d = parse_date(text)
         if d is None:
-            raise bad(f"{text!r} is not a date that exists (YYYY-MM-DD)")
+            raise bad(
+                f"{text!r} is not a date that exists (YYYY-MM-DD)",
+                f"{text!r} is geen bestaande datum; verwacht een datum, bijvoorbeeld 2025-11-20",
+            )
         return d
     if t == "boolean":
         if text.lower() not in ("true", "false"):
-            raise bad(f"{text!r} is not true or false")
+            raise bad(f"{text!r} is not true or false", f"{text!r} is niet true of false")
         return text.lower() == "true"
     return text
 
 
-def _param_number(n: Decimal | int, t: str, bad: Callable[[str], UsageError]) -> Value:
+def _param_number(n: Decimal | int, t: str, bad: Callable[[str, str], UsageError]) -> Value:
     """A number given for a parameter of type ``t``, checked against the type's range."""
     if not -PARAM_LIMIT <= n <= PARAM_LIMIT:
-        raise bad(f"out of range: a parameter value is at most {PARAM_LIMIT:,} in size")
+        raise bad(
+            f"out of range: a parameter value is at most {PARAM_LIMIT:,} in size",
+            f"buiten het bereik: de waarde van een parameter is ten hoogste {PARAM_LIMIT:,}".replace(",", "."),
+        )
     if isinstance(n, Decimal) and -int(n.as_tuple().exponent) > PARAM_DECIMALS:
-        raise bad(f"too many decimals: at most {PARAM_DECIMALS}")
+        raise bad(f"too many decimals: at most {PARAM_DECIMALS}", f"te veel decimalen: ten hoogste {PARAM_DECIMALS}")
     if t == "integer":
         if n != int(n):
-            raise bad("not a whole number")
+            raise bad("not a whole number", "geen geheel getal")
         return int(n)
     if t == "grade" and not (1 <= n <= 10):
-        raise bad("a grade is between 1.0 and 10.0")
+        raise bad("a grade is between 1.0 and 10.0", "een cijfer ligt tussen 1,0 en 10,0")
     if t == "ec" and n < 0:
-        raise bad("EC cannot be negative")
+        raise bad("EC cannot be negative", "het aantal EC kan niet negatief zijn")
     return n
 
 
@@ -166,7 +191,11 @@ def select_document(kb: KnowledgeBase, case: Case, doc_id: str | None = None) ->
             exc.location = exc.location or case.document_loc
             raise
     if not kb.scope.rules:
-        raise UsageError("no document given and the KB has no scope rules", example="--doc uu-gnk-ba-2025")
+        raise UsageError(
+            "no document given and the KB has no scope rules",
+            example="--doc uu-gnk-ba-2025",
+            nl="er is geen document gegeven en de kennisbank heeft geen regels voor de reikwijdte",
+        )
     facts = {k: set(v) for k, v in case.facts.items()}
     for k, v in kb.scope_facts().items():
         facts.setdefault(k, set()).update(v)
@@ -182,6 +211,10 @@ def select_document(kb: KnowledgeBase, case: Case, doc_id: str | None = None) ->
             value=case.path,
             hint="add an enrolment fact, or name the document with --doc / 'document:' in the case",
             example="--doc " + next(iter(kb.document_ids), "uu-gnk-ba-2025"),
+            nl="geen enkele regeling is van toepassing op de studenten van deze casus (geen inschrijving past bij"
+            " de opleidingen en het studiejaar van een document)",
+            hint_nl="voeg een inschrijving (enrolment) toe, of noem het document met --doc of met 'document:' in de"
+            " casus",
         )
     raise UsageError(
         "several regulations apply to this case: " + ", ".join(found),
@@ -189,6 +222,8 @@ def select_document(kb: KnowledgeBase, case: Case, doc_id: str | None = None) ->
         value=case.path,
         hint="choose one with --doc",
         example="--doc " + found[0],
+        nl="meer dan één regeling is van toepassing op deze casus: " + ", ".join(found),
+        hint_nl="kies er een met --doc",
     )
 
 

@@ -70,6 +70,10 @@ class Case:
                 value=_fact_text(rel.name, row),
                 hint="leave the fact out; only relations marked 'world: open' in kb/vocabulary.yaml take false:",
                 example=EXAMPLE_FALSE,
+                nl=f"{rel.name} is volledig (gesloten wereld): een feit dat niet genoemd wordt is onwaar, dus het kan"
+                " niet als onwaar worden opgegeven",
+                hint_nl="laat het feit weg; alleen relaties met 'world: open' in kb/vocabulary.yaml kunnen onder"
+                " false:",
             )
         if row in self.facts.get(rel.name, ()):
             raise ValidationError(
@@ -78,6 +82,9 @@ class Case:
                 value=_fact_text(rel.name, row),
                 hint="keep the one the record shows",
                 example=EXAMPLE_FALSE,
+                nl=f"{_fact_text(rel.name, row)} staat er zowel als waar (op {self.sources.get((rel.name, row))}) als"
+                " als onwaar",
+                hint_nl="houd het feit aan dat het dossier laat zien",
             )
         name = ir.false_name(rel.name)
         if row in self.facts.get(name, ()):
@@ -109,6 +116,10 @@ class Case:
                 value=format_literal(row[0]),
                 hint="state it once, as reference_date: at the top of the case file",
                 example=EXAMPLE_CASE,
+                nl="een casus heeft precies één peildatum; "
+                + _located(other, self.sources.get((pred, other)), "nl")
+                + " geeft er al een",
+                hint_nl="noem hem één keer, als reference_date: bovenaan het casusbestand",
             )
         if row in self.stated_false(pred):
             raise ValidationError(
@@ -118,6 +129,9 @@ class Case:
                 value=_fact_text(pred, row),
                 hint="keep the one the record shows",
                 example=f"{pred}: {rel.example_record()}",
+                nl=f"{_fact_text(pred, row)} staat er zowel als onwaar (op"
+                f" {self.sources.get((ir.false_name(pred), row))}) als als waar",
+                hint_nl="houd het feit aan dat het dossier laat zien",
             )
         if row in self.facts.get(pred, ()):
             self.notes.append(
@@ -172,8 +186,9 @@ def _fact_text(pred: str, row: Row) -> str:
     return f"{pred}(" + ", ".join(format_literal(v) for v in row) + ")"
 
 
-def _located(row: Row, loc: Location | None) -> str:
-    return format_literal(row[0]) if loc is None else f"{format_literal(row[0])} at {loc}"
+def _located(row: Row, loc: Location | None, lang: str = "en") -> str:
+    at = " op " if lang == "nl" else " at "
+    return format_literal(row[0]) if loc is None else f"{format_literal(row[0])}{at}{loc}"
 
 
 def _key_conflict(
@@ -182,7 +197,7 @@ def _key_conflict(
     """Two facts with the same key and different other values (two grades for one sitting)."""
     first, first_loc = seen
     others = [i for i in range(rel.arity) if i not in positions]
-    key_text = ", ".join(f"{rel.fields[i].name} {format_literal(row[i])}" for i in positions) or "the case"
+    key_text = ", ".join(f"{rel.fields[i].name} {format_literal(row[i])}" for i in positions)
     differ = [i for i in others if row[i] != first[i]]
 
     def values(r: Row) -> str:
@@ -190,13 +205,20 @@ def _key_conflict(
 
     where = f" at {first_loc}" if first_loc else ""
     return ValidationError(
-        f"{rel.name}: two facts for {key_text} with different values: {values(first)}{where}, and {values(row)} here",
+        f"{rel.name}: two facts for {key_text or 'the case'} with different values: {values(first)}{where}, and"
+        f" {values(row)} here",
         loc,
         value=_fact_text(rel.name, row),
         hint=f"{rel.name} has one fact per "
         + (", ".join(rel.key or ()) or "case")
         + " (its key in kb/vocabulary.yaml); keep the right one",
         example=f"{rel.name}: {rel.example_record()}",
+        nl=f"{rel.name}: twee feiten voor {key_text or 'de casus'} met verschillende waarden: {values(first)}"
+        + (f" op {first_loc}" if first_loc else "")
+        + f", en hier {values(row)}",
+        hint_nl=f"{rel.name} heeft één feit per "
+        + (", ".join(rel.key or ()) or "casus")
+        + " (de sleutel in kb/vocabulary.yaml); houd het juiste aan",
     )
 
 
@@ -211,6 +233,8 @@ def _record(
                 loc,
                 value=list(rec),
                 example=f"{pred}: {rel.example_record()}",
+                nl=f"{pred} heeft {rel.arity} velden ({', '.join(f.name for f in rel.fields)}), dit record heeft er"
+                f" {len(rec)}",
             )
         row = tuple(
             convert(v, rec.raw[i], f, rel, rec.locs[i]) for i, (v, f) in enumerate(zip(rec, rel.fields, strict=True))
@@ -223,6 +247,7 @@ def _record(
             loc,
             value=rec,
             example=f"{pred}: {rel.example_record()}",
+            nl=f"een record van {pred} moet een mapping van veldnamen naar waarden zijn",
         )
     names = [f.name for f in rel.fields]
     for k in rec:
@@ -237,6 +262,11 @@ def _record(
                 + "fields: "
                 + ", ".join(names),
                 example=f"{pred}: {rel.example_record()}",
+                nl=f"{pred} heeft geen veld {k!r}",
+                hint_nl=did_you_mean(k, names, n=1, lang="nl")
+                + (f"{k!r} is de omschrijving van het veld {dutch[0]}; " if dutch else "")
+                + "velden: "
+                + ", ".join(names),
             )
     values: list[Value] = []
     for f in rel.fields:
@@ -246,6 +276,7 @@ def _record(
                 loc,
                 value=dict(rec),
                 example=f"{pred}: {rel.example_record()}",
+                nl=f"het record van {pred} mist het veld {f.name!r} ({f.describe('nl')})",
             )
         values.append(convert(rec[f.name], rec.raw.get(f.name), f, rel, rec.locs[f.name]))
     state(rel, tuple(values), loc)
@@ -266,8 +297,9 @@ def case_from_mapping(data: Any, voc: Vocabulary, path: Path, case: Case) -> Cas
             "a case file must be a mapping with reference_date, document (optional) and facts",
             Location(str(path), 1, 1),
             example=EXAMPLE_CASE,
+            nl="een casusbestand moet een mapping zijn met reference_date, document (niet verplicht) en facts",
         )
-    yamlpos.check_keys(data, CASE_KEYS, "a case", EXAMPLE_CASE)
+    yamlpos.check_keys(data, CASE_KEYS, "a case", EXAMPLE_CASE, "een casus")
     if "reference_date" in data:
         case.reference_date = _setting(data, "reference_date", "date")  # type: ignore[assignment]
         if REFERENCE_RELATION in voc.relations:
@@ -289,12 +321,17 @@ def case_from_mapping(data: Any, voc: Vocabulary, path: Path, case: Case) -> Cas
             data.locs["facts_files"],
             value=files,
             example="facts_files: [grades.dl]",
+            nl="het veld 'facts_files' moet een lijst van .dl-bestanden zijn (ten opzichte van het casusbestand)",
         )
     for i, f in enumerate(files):
         fpath = (path.parent / str(f)).resolve()
         if not fpath.is_file():
             raise ValidationError(
-                f"fact file not found: {fpath}", files.locs[i], value=f, example="facts_files: [grades.dl]"
+                f"fact file not found: {fpath}",
+                files.locs[i],
+                value=f,
+                example="facts_files: [grades.dl]",
+                nl=f"feitenbestand niet gevonden: {fpath}",
             )
         load_fact_file(fpath, voc, case)
     stated = case.facts.get(REFERENCE_RELATION)
@@ -308,7 +345,10 @@ def _section(data: yamlpos.YDict, key: str, voc: Vocabulary, case: Case, example
     facts = data.get(key) or yamlpos.YDict()
     if not isinstance(facts, yamlpos.YDict):
         raise ValidationError(
-            f"'{key}' must map relation names to lists of records", data.locs.get(key, data.loc), example=example
+            f"'{key}' must map relation names to lists of records",
+            data.locs.get(key, data.loc),
+            example=example,
+            nl=f"het veld '{key}' moet relatienamen afbeelden op lijsten van records",
         )
     if not hasattr(facts, "locs"):
         facts.locs, facts.key_locs, facts.raw, facts.loc = {}, {}, {}, data.loc
@@ -322,6 +362,7 @@ def _section(data: yamlpos.YDict, key: str, voc: Vocabulary, case: Case, example
                 facts.locs[pred],
                 value=records,
                 example=f"{pred}:\n    - {rel.example_record()}",
+                nl=f"{pred} moet een lijst van records zijn",
             )
         for i, rec in enumerate(records):
             _record(voc, rel, rec, records.locs[i], case, pred, false=key == "false")
@@ -344,6 +385,7 @@ def load_fact_file(path: Path, voc: Vocabulary, case: Case | None = None) -> Cas
                 r.loc,
                 value=str(r),
                 example='test_result("s1", "vf_2025_1", 5.5).',
+                nl="een feitenbestand bevat alleen feiten zonder variabelen",
             )
         rel = voc.stated_relation(r.head.pred, r.head.loc or Location(str(path)), 'test_result("s1", "t1", 5.5).')
         if r.head.arity != rel.arity:
@@ -352,6 +394,7 @@ def load_fact_file(path: Path, voc: Vocabulary, case: Case | None = None) -> Cas
                 r.head.loc,
                 value=str(r.head),
                 example=rel.signature(),
+                nl=f"{rel.name} heeft {rel.arity} velden, dit feit heeft er {r.head.arity}",
             )
         row = []
         for t, f in zip(r.head.args, rel.fields, strict=True):
@@ -385,11 +428,18 @@ def case_from_records(
                         value=k,
                         hint=did_you_mean(str(k), names, n=1) + "fields: " + ", ".join(names),
                         example=f"{pred}: {rel.example_record()}",
+                        nl=f"{pred} heeft geen veld {k!r}",
+                        hint_nl=did_you_mean(str(k), names, n=1, lang="nl") + "velden: " + ", ".join(names),
                     )
             row = []
             for f in rel.fields:
                 if f.name not in rec:
-                    raise ValidationError(f"{pred} record lacks {f.name}", loc, example=rel.example_record())
+                    raise ValidationError(
+                        f"{pred} record lacks {f.name}",
+                        loc,
+                        example=rel.example_record(),
+                        nl=f"het record van {pred} mist het veld {f.name}",
+                    )
                 v = rec[f.name]
                 row.append(convert(v, None, f, rel, loc))
             case.state(rel, tuple(row), loc)

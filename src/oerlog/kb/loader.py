@@ -15,7 +15,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from oerlog.errors import CitationError, DefinitionError, Location, OerlogError, UsageError, ValidationError
+from oerlog.errors import (
+    CitationError,
+    DefinitionError,
+    Location,
+    OerlogError,
+    UsageError,
+    ValidationError,
+    did_you_mean,
+)
 from oerlog.kb import yamlpos
 from oerlog.kb.vocabulary import Vocabulary, load_vocabulary
 from oerlog.lang import checks, ir
@@ -178,8 +186,12 @@ class KnowledgeBase:
             raise UsageError(
                 f"unknown document {doc_id!r}",
                 value=doc_id,
-                hint="known documents: " + ", ".join(sorted(self.folders)),
+                hint=did_you_mean(doc_id, self.folders) + "known documents: " + ", ".join(sorted(self.folders)),
                 example=next(iter(sorted(self.folders)), "uu-gnk-ba-2025"),
+                nl=f"onbekend document {doc_id!r}",
+                hint_nl=did_you_mean(doc_id, self.folders, lang="nl")
+                + "bekende documenten: "
+                + ", ".join(sorted(self.folders)),
             )
         doc = _load_document(folder, self)
         self._loaded[doc_id] = doc

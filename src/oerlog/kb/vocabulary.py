@@ -33,6 +33,18 @@ TYPES = {
     "enum": "one of the listed values",
 }
 
+TYPES_NL = {
+    "id": "een identificatie zoals s1001 of vorm_en_functie",
+    "string": "een willekeurige tekst",
+    "grade": 'een cijfer van 1,0 tot en met 10,0, bijvoorbeeld 5.45 of "5,45"',
+    "decimal": "een decimaal getal, bijvoorbeeld 4.5",
+    "integer": "een geheel getal, bijvoorbeeld 2",
+    "ec": "studiepunten (EC), een getal >= 0, bijvoorbeeld 7.5",
+    "date": "een bestaande datum JJJJ-MM-DD, bijvoorbeeld 2025-09-01",
+    "boolean": "true of false",
+    "enum": "een van de genoemde waarden",
+}
+
 EXAMPLES = {
     "id": "s1001",
     "string": '"tekst"',
@@ -93,11 +105,11 @@ class Field:
             return self.values[0]
         return EXAMPLES.get(self.type, "x")
 
-    def describe(self) -> str:
-        """Human text for the expected type."""
+    def describe(self, lang: str = "en") -> str:
+        """Human text for the expected type (in ``lang``: "en" or "nl")."""
         if self.type == "enum":
-            return "one of " + ", ".join(self.values)
-        return TYPES.get(self.type, self.type)
+            return ("een van " if lang == "nl" else "one of ") + ", ".join(self.values)
+        return (TYPES_NL if lang == "nl" else TYPES).get(self.type, self.type)
 
 
 STATED_BY = ("data", "engine")
@@ -265,6 +277,9 @@ class Vocabulary:
                 hint="relations marked 'stated_by: engine' in kb/vocabulary.yaml come from the knowledge base; a case"
                 " names the document to judge it under with 'document:'",
                 example=example,
+                nl=f"{name} kan niet in de gegevens staan: de engine leidt het af uit de kennisbank",
+                hint_nl="relaties met 'stated_by: engine' in kb/vocabulary.yaml komen uit de kennisbank; een casus"
+                " noemt het document waaronder hij wordt beoordeeld met 'document:'",
             )
         if name in self.concepts:
             raise ValidationError(
@@ -273,6 +288,9 @@ class Vocabulary:
                 value=name,
                 hint="input relations are declared in kb/vocabulary.yaml (oerlog docs --vocabulary lists them)",
                 example=example,
+                nl=f"{name} is een conclusie die de regels afleiden, geen invoerrelatie: een casus geeft de feiten"
+                " waarop die conclusie rust",
+                hint_nl="de invoerrelaties staan in kb/vocabulary.yaml (oerlog docs --vocabulary somt ze op)",
             )
         stateable = sorted(n for n, r in self.relations.items() if r.stated_by == "data")
         dutch = [n for n in self.by_label(name) if n in stateable]
@@ -284,6 +302,10 @@ class Vocabulary:
             + (f"{name!r} reads as the label of {', '.join(dutch[:3])}; " if dutch else "")
             + "input relations are declared in kb/vocabulary.yaml (oerlog docs --vocabulary lists them)",
             example=example,
+            nl=f"onbekende invoerrelatie {name!r}",
+            hint_nl=did_you_mean(name, stateable, lang="nl")
+            + (f"{name!r} is de omschrijving van {', '.join(dutch[:3])}; " if dutch else "")
+            + "de invoerrelaties staan in kb/vocabulary.yaml (oerlog docs --vocabulary somt ze op)",
         )
 
 
@@ -720,69 +742,77 @@ def _outcome_sets(data: Any, voc: Vocabulary) -> None:
 def convert(value: Any, raw: str | None, fld: Field, rel: Relation, loc: Location) -> Value:
     """Validate one field value and convert it to its exact internal form."""
 
-    def bad(why: str) -> ValidationError:
+    def bad(why: str, nl: str) -> ValidationError:
         return ValidationError(
             f"{rel.name}.{fld.name}: {why}",
             loc,
             value=raw if raw is not None else value,
             hint=f"{fld.name} must be {fld.describe()}",
             example=f"{rel.name}: {rel.example_record()}",
+            nl=f"{rel.name}.{fld.name}: {nl}",
+            hint_nl=f"{fld.name} moet {fld.describe('nl')} zijn",
         )
 
     t = fld.type
     if value is None:
-        raise bad("a value is required")
+        raise bad("a value is required", "er is een waarde nodig")
     if t in ("id", "string"):
         if isinstance(value, (dict, list)):
-            raise bad("expected a single value")
+            raise bad("expected a single value", "verwacht een enkele waarde")
         if isinstance(value, bool):
-            raise bad("expected text, got a boolean")
+            raise bad("expected text, got a boolean", "verwacht een tekst, niet true of false")
         s = raw if raw is not None and not isinstance(value, str) else str(value)
         problem = id_problem(s) if t == "id" else text_problem(s)
         if problem:
-            raise bad(problem)
+            raise bad(problem, (id_problem(s, "nl") if t == "id" else text_problem(s, "nl")) or problem)
         return s
     if t in ("grade", "decimal", "integer", "ec"):
         if isinstance(value, bool) or isinstance(value, (dict, list, dt.date)):
-            raise bad(f"expected a number, got {type(value).__name__}")
+            kind = _KIND_NL.get(type(value).__name__, type(value).__name__)
+            raise bad(f"expected a number, got {type(value).__name__}", f"verwacht een getal, niet {kind}")
         src = raw if (raw is not None and not isinstance(value, str)) else value
         n = to_number(src)
         if n is None:
-            raise bad("not a number")
+            raise bad("not a number", "geen getal")
         if t == "integer":
             if isinstance(n, Decimal):
                 if n != n.to_integral_value():
-                    raise bad("expected a whole number")
+                    raise bad("expected a whole number", "verwacht een geheel getal")
                 n = int(n)
             return n
         d = Decimal(n) if isinstance(n, int) else n
         if t == "grade" and not (Decimal(1) <= d <= Decimal(10)):
-            raise bad("a grade must be between 1.0 and 10.0")
+            raise bad("a grade must be between 1.0 and 10.0", "een cijfer ligt tussen 1,0 en 10,0")
         if t == "ec" and d < 0:
-            raise bad("EC cannot be negative")
+            raise bad("EC cannot be negative", "het aantal EC kan niet negatief zijn")
         return d
     if t == "date":
         if isinstance(value, dt.datetime):  # also YAML's unquoted 2025-01-05T10:00:00
-            raise bad("a date is written YYYY-MM-DD, without a time")
+            raise bad(
+                "a date is written YYYY-MM-DD, without a time", "een datum schrijft u als JJJJ-MM-DD, zonder tijdstip"
+            )
         if isinstance(value, dt.date) and raw is None:
             return value
         text = raw if raw is not None else value
         day = parse_date(text) if isinstance(text, str) else None
         if day is None:
-            raise bad("not a date that exists (YYYY-MM-DD)")
+            raise bad("not a date that exists (YYYY-MM-DD)", "verwacht een bestaande datum, bijvoorbeeld 2025-11-20")
         return day
     if t == "boolean":
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
-        raise bad("expected true or false")
+        raise bad("expected true or false", "verwacht true of false")
     if t == "enum":
         s = str(value)
         if s not in fld.values:
-            raise bad(f"{s!r} is not allowed")
+            raise bad(f"{s!r} is not allowed", f"{s!r} is niet toegestaan")
         return s
-    raise bad(f"unknown type {t}")
+    raise bad(f"unknown type {t}", f"onbekend type {t}")
+
+
+_KIND_NL = {"bool": "true of false", "dict": "een mapping", "list": "een lijst", "date": "een datum"}
 
 
 CONSTRAINT_EXAMPLE = """constraints:

@@ -66,6 +66,7 @@ def _build(node: yaml.Node, file: str, ctor: _Constructor) -> Any:
                     _loc(file, knode),
                     value=knode.value if isinstance(knode, yaml.ScalarNode) else None,
                     example="grade: 5.5",
+                    nl="de sleutels van een mapping moeten gewone namen zijn",
                 )
             k = knode.value if isinstance(key, bool) else str(key)  # `false:` names a section, it is no boolean
             if k in d:
@@ -74,6 +75,8 @@ def _build(node: yaml.Node, file: str, ctor: _Constructor) -> Any:
                     _loc(file, knode),
                     value=k,
                     hint="each key once per record",
+                    nl=f"de sleutel {k!r} staat twee keer in deze mapping",
+                    hint_nl="elke sleutel één keer per record",
                 )
             d[k] = _build(vnode, file, ctor)
             d.locs[k] = _loc(file, vnode)
@@ -105,6 +108,8 @@ def _scalar(node: yaml.Node, file: str, ctor: _Constructor) -> Any:
             value=node.value,
             hint="dates are written YYYY-MM-DD and must exist",
             example="2025-09-01",
+            nl=f"{node.value!r} is geen geldige waarde: {exc}",
+            hint_nl="een datum schrijft u als JJJJ-MM-DD en moet bestaan, bijvoorbeeld 2025-11-20",
         ) from None
 
 
@@ -113,6 +118,8 @@ _NOT_YAML_TEXT = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U0001
 PLAIN_EXAMPLE = "grade: 5.5"
 TOO_DEEP = f"the YAML nests deeper than {MAX_DEPTH} levels"
 TOO_DEEP_HINT = "oerlog files need a few levels of mappings and lists"
+TOO_DEEP_NL = f"de YAML is dieper genest dan {MAX_DEPTH} niveaus"
+TOO_DEEP_HINT_NL = "bestanden van oerlog hebben maar een paar niveaus van mappings en lijsten nodig"
 
 
 def _read(path: Path | str) -> str:
@@ -121,9 +128,16 @@ def _read(path: Path | str) -> str:
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
-        raise ValidationError(f"file not found: {file}", Location(file), value=file) from None
+        raise ValidationError(
+            f"file not found: {file}", Location(file), value=file, nl=f"bestand niet gevonden: {file}"
+        ) from None
     except OSError as exc:
-        raise ValidationError(f"cannot read {file}: {exc.strerror or exc}", Location(file), value=file) from None
+        raise ValidationError(
+            f"cannot read {file}: {exc.strerror or exc}",
+            Location(file),
+            value=file,
+            nl=f"{file} kan niet worden gelezen: {exc.strerror or exc}",
+        ) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -135,6 +149,8 @@ def _read(path: Path | str) -> str:
             value=data[exc.start : exc.end],
             hint="save the file as UTF-8",
             example=PLAIN_EXAMPLE,
+            nl=f"{file} is geen UTF-8-tekst: {exc.reason}",
+            hint_nl="sla het bestand op als UTF-8",
         ) from None
 
 
@@ -156,13 +172,20 @@ def _check_characters(file: str, text: str) -> None:
             value=m.group(),
             hint="remove it (only tab and line ends are allowed among the control characters)",
             example=PLAIN_EXAMPLE,
+            nl=f"het bestand bevat het stuurteken U+{ord(m.group()):04X}, dat niet in een YAML-bestand mag staan",
+            hint_nl="verwijder het (van de stuurtekens zijn alleen tab en regeleinden toegestaan)",
         )
 
 
-def _refuse(file: str, event: yaml.Event, message: str, value: str, hint: str) -> ValidationError:
+def _refuse(
+    file: str, event: yaml.Event, message: tuple[str, str], value: str, hint: tuple[str, str]
+) -> ValidationError:
+    """The error for a refused YAML construct; ``message`` and ``hint`` in English and Dutch."""
     mark = event.start_mark
     loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
-    return ValidationError(message, loc, value=value, hint=hint, example=PLAIN_EXAMPLE)
+    return ValidationError(
+        message[0], loc, value=value, hint=hint[0], example=PLAIN_EXAMPLE, nl=message[1], hint_nl=hint[1]
+    )
 
 
 def _check_events(file: str, text: str, loader: Any = _LOADER) -> None:
@@ -173,9 +196,9 @@ def _check_events(file: str, text: str, loader: Any = _LOADER) -> None:
             raise _refuse(
                 file,
                 event,
-                "YAML aliases (*name) are not allowed",
+                ("YAML aliases (*name) are not allowed", "YAML-aliassen (*naam) zijn niet toegestaan"),
                 f"*{event.anchor}",
-                "write the value out where it is needed",
+                ("write the value out where it is needed", "schrijf de waarde uit waar ze nodig is"),
             )
         if isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
@@ -185,17 +208,28 @@ def _check_events(file: str, text: str, loader: Any = _LOADER) -> None:
             raise _refuse(
                 file,
                 event,
-                "YAML anchors (&name) are not allowed",
+                ("YAML anchors (&name) are not allowed", "YAML-ankers (&naam) zijn niet toegestaan"),
                 f"&{event.anchor}",
-                "remove the anchor and write each value out where it is needed",
+                (
+                    "remove the anchor and write each value out where it is needed",
+                    "verwijder het anker en schrijf elke waarde uit waar ze nodig is",
+                ),
             )
         tag = getattr(event, "tag", None)
         if tag is not None:
-            raise _refuse(file, event, "YAML tags are not allowed", str(tag), "write the plain value, without a tag")
+            raise _refuse(
+                file,
+                event,
+                ("YAML tags are not allowed", "YAML-tags zijn niet toegestaan"),
+                str(tag),
+                ("write the plain value, without a tag", "schrijf de gewone waarde, zonder tag"),
+            )
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                raise _refuse(file, event, TOO_DEEP, f"nesting level {depth}", TOO_DEEP_HINT)
+                raise _refuse(
+                    file, event, (TOO_DEEP, TOO_DEEP_NL), f"nesting level {depth}", (TOO_DEEP_HINT, TOO_DEEP_HINT_NL)
+                )
 
 
 def load(path: Path | str, text: str | None = None) -> Any:
@@ -212,22 +246,29 @@ def load(path: Path | str, text: str | None = None) -> Any:
         loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
         if "nesting depth" in str(exc.problem):  # libyaml's own limit, met as it scans ahead: find level 51
             _check_events(file, text, yaml.SafeLoader)
-            raise ValidationError(TOO_DEEP, loc, hint=TOO_DEEP_HINT, example=PLAIN_EXAMPLE) from None
+            raise ValidationError(
+                TOO_DEEP, loc, hint=TOO_DEEP_HINT, example=PLAIN_EXAMPLE, nl=TOO_DEEP_NL, hint_nl=TOO_DEEP_HINT_NL
+            ) from None
         raise ValidationError(
             f"YAML syntax error: {exc.problem or exc}",
             loc,
             hint="check indentation and that 'key: value' pairs have a space after the colon",
             example="facts:\n    test_result:\n      - {student: s1, test: vf_2025_1, grade: 5.5}",
+            nl=f"syntaxisfout in de YAML: {exc.problem or exc}",
+            hint_nl="controleer het inspringen en of er na de dubbele punt van 'sleutel: waarde' een spatie staat",
         ) from None
     except yaml.YAMLError as exc:  # a reader error without a mark
-        raise ValidationError(f"not a YAML file: {exc}", Location(file), example=PLAIN_EXAMPLE) from None
+        raise ValidationError(
+            f"not a YAML file: {exc}", Location(file), example=PLAIN_EXAMPLE, nl=f"geen YAML-bestand: {exc}"
+        ) from None
     if node is None:
         return None
     return _build(node, file, _Constructor())
 
 
-def check_keys(data: YDict, allowed: Iterable[str], what: str, example: str) -> None:
-    """Refuse a key of ``data`` that is not ``allowed``, located, with a suggestion and the allowed keys."""
+def check_keys(data: YDict, allowed: Iterable[str], what: str, example: str, what_nl: str | None = None) -> None:
+    """Refuse a key of ``data`` that is not ``allowed``, located, with a suggestion and the allowed keys (``what``
+    names the mapping, "a case"; ``what_nl`` in Dutch, "een casus")."""
     names = sorted(allowed)
     for k in data:
         if k not in names:
@@ -237,4 +278,6 @@ def check_keys(data: YDict, allowed: Iterable[str], what: str, example: str) -> 
                 value=k,
                 hint=did_you_mean(k, names) + "keys: " + ", ".join(names),
                 example=example,
+                nl=f"onbekende sleutel {k!r} in {what_nl or what}",
+                hint_nl=did_you_mean(k, names, lang="nl") + "sleutels: " + ", ".join(names),
             )

@@ -30,15 +30,23 @@ class ProgramErrors(OerlogError):
 
     def __init__(self, errors: list[OerlogError]) -> None:
         first = errors[0]
-        super().__init__(first.message, first.location, value=first.value, hint=first.hint, example=first.example)
+        super().__init__(
+            first.message,
+            first.location,
+            value=first.value,
+            hint=first.hint,
+            example=first.example,
+            nl=first.message_nl,
+            hint_nl=first.hint_nl,
+        )
         self.errors = errors
         self.code = first.code
 
-    def render(self) -> str:
+    def render(self, lang: str = "en") -> str:
         """All errors, one block each."""
-        out = [e.render() for e in self.errors]
+        out = [e.render(lang) for e in self.errors]
         if len(self.errors) > 1:
-            out.append(f"{len(self.errors)} errors")
+            out.append(f"{len(self.errors)} fouten" if lang == "nl" else f"{len(self.errors)} errors")
         return "\n".join(out)
 
 

@@ -151,17 +151,31 @@ EXPECT_NAMES = {
 }
 
 
+EXPECT_NAMES_NL = {
+    "NAME": "een naam",
+    "VARIABLE": "een variabele",
+    "STRING": "een tekst",
+    "NUMBER": "een getal",
+    "COMPARATOR": "een vergelijking",
+}
+
+
 def syntax_error(exc: lark.exceptions.LarkError, file: str, text: str) -> KBSyntaxError:
-    """Turn lark's exception into a located :class:`KBSyntaxError` naming what was expected."""
+    """Turn lark's exception into a located :class:`KBSyntaxError` naming what was expected (in English and
+    Dutch: a goal's syntax error is a user's error)."""
     line = getattr(exc, "line", 0) or 0
     col = getattr(exc, "column", 0) or 0
     if isinstance(exc, lark.exceptions.UnexpectedToken):
         tok = exc.token
         expected = sorted({EXPECT_NAMES.get(e, e) for e in exc.expected})
-        got = "end of file" if tok.type == "$END" else repr(str(tok))
+        expected_nl = sorted({EXPECT_NAMES_NL.get(e) or EXPECT_NAMES.get(e, e) for e in exc.expected})
+        end = tok.type == "$END"
+        got = "end of file" if end else repr(str(tok))
         hint = "expected " + ", ".join(expected[:8])
-        if tok.type == "$END":
+        hint_nl = "verwacht: " + ", ".join(expected_nl[:8])
+        if end:
             hint += " (is a '.' missing at the end of the last rule?)"
+            hint_nl += " (ontbreekt een '.' aan het eind van de laatste regel?)"
         return KBSyntaxError(
             f"unexpected {got}",
             Location(file, line, col),
@@ -169,19 +183,28 @@ def syntax_error(exc: lark.exceptions.LarkError, file: str, text: str) -> KBSynt
             hint=hint,
             example=EXAMPLE_RULE,
             span=max(1, len(str(tok))),
+            nl="onverwacht einde van de tekst" if end else f"onverwacht {got}",
+            hint_nl=hint_nl,
         )
     if isinstance(exc, lark.exceptions.UnexpectedCharacters):
         pos = exc.pos_in_stream or 0
         ch = text[pos] if 0 <= pos < len(text) else "?"
         hint = 'variables start with an upper-case letter, constants are "quoted", decimals use a dot (4.0)'
+        hint_nl = (
+            'variabelen beginnen met een hoofdletter, constanten staan "tussen aanhalingstekens", decimalen hebben'
+            " een punt (4.0)"
+        )
         if ch == ",":
             hint = "decimals use a dot in rules: 4.0, not 4,0"
+            hint_nl = "in regels en doelen hebben decimalen een punt: 4.0, niet 4,0"
         return KBSyntaxError(
             f"unexpected character {ch!r}",
             Location(file, line, col),
             value=ch,
             hint=hint,
             example=EXAMPLE_RULE,
+            nl=f"onverwacht teken {ch!r}",
+            hint_nl=hint_nl,
         )
     if isinstance(exc, lark.exceptions.UnexpectedEOF):
         return KBSyntaxError(
@@ -189,5 +212,7 @@ def syntax_error(exc: lark.exceptions.LarkError, file: str, text: str) -> KBSynt
             Location(file, line, col),
             hint="is a '.' missing?",
             example=EXAMPLE_RULE,
+            nl="onverwacht einde van de tekst",
+            hint_nl="ontbreekt een '.'?",
         )
-    return KBSyntaxError(str(exc), Location(file, line, col), example=EXAMPLE_RULE)
+    return KBSyntaxError(str(exc), Location(file, line, col), example=EXAMPLE_RULE, nl=f"syntaxisfout: {exc}")

@@ -58,9 +58,12 @@ class _Builder:
         *,
         example: str = EXAMPLE_RULE,
         cls: type[OerlogError] = KBSyntaxError,
+        nl: str | None = None,
+        hint_nl: str | None = None,
     ) -> OerlogError:
+        """A located error at ``node`` (``nl`` and ``hint_nl``: the Dutch texts, for what a goal's writer meets)."""
         span = len(node) if isinstance(node, Token) else 1
-        return cls(msg, self.loc(node), value=value, hint=hint, example=example, span=span)
+        return cls(msg, self.loc(node), value=value, hint=hint, example=example, span=span, nl=nl, hint_nl=hint_nl)
 
     # --- terms --------------------------------------------------------------------------------------
 
@@ -80,12 +83,19 @@ class _Builder:
             try:
                 return dt.date.fromisoformat(s)
             except ValueError:
-                raise self.error(f"{s} is not a date that exists", tok, hint="dates are YYYY-MM-DD", value=s) from None
+                raise self.error(
+                    f"{s} is not a date that exists",
+                    tok,
+                    hint="dates are YYYY-MM-DD",
+                    value=s,
+                    nl=f"{s} is geen bestaande datum",
+                    hint_nl="een datum schrijft u als JJJJ-MM-DD, bijvoorbeeld 2025-11-20",
+                ) from None
         if kind == "boolean":
             return s == "true"
         if kind == "symbol":
             return s
-        raise self.error(f"unexpected constant {s}", tok)
+        raise self.error(f"unexpected constant {s}", tok, nl=f"onverwachte constante {s}")
 
     def term(self, node: Tree[Token]) -> ir.Term:
         kind = node.data
@@ -113,6 +123,8 @@ class _Builder:
                 tok,
                 value=str(tok),
                 hint="write the predicate in lower case; upper-case names are variables",
+                nl=f"een predicaatnaam begint met een kleine letter, niet '{tok}'",
+                hint_nl="schrijf het predicaat in kleine letters; namen met een hoofdletter zijn variabelen",
             )
         return str(tok)
 
@@ -587,7 +599,9 @@ def parse_file(path: Path, *, document: str | None = None) -> ir.Program:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise KBSyntaxError(f"cannot read {path}: {exc}", Location(str(path))) from None
+        raise KBSyntaxError(
+            f"cannot read {path}: {exc}", Location(str(path)), nl=f"{path} kan niet worden gelezen: {exc}"
+        ) from None
     return cached(
         "rules",
         f"{code_key()}\0{path}\0{document}\0{text}",

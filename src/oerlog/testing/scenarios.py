@@ -109,9 +109,12 @@ def load_scenarios(
     data = yamlpos.load(path)
     if not isinstance(data, yamlpos.YDict) or not isinstance(data.get("scenarios"), yamlpos.YList):
         raise ValidationError(
-            "a scenario file needs a list 'scenarios'", Location(str(path), 1, 1), example=SCENARIO_EXAMPLE
+            "a scenario file needs a list 'scenarios'",
+            Location(str(path), 1, 1),
+            example=SCENARIO_EXAMPLE,
+            nl="een scenariobestand heeft een lijst 'scenarios' nodig",
         )
-    yamlpos.check_keys(data, ("scenarios",), "a scenario file", SCENARIO_EXAMPLE)
+    yamlpos.check_keys(data, ("scenarios",), "a scenario file", SCENARIO_EXAMPLE, "een scenariobestand")
     out: list[Scenario] = []
     items = data["scenarios"]
     for i, spec in enumerate(items):
@@ -127,21 +130,36 @@ def load_scenarios(
 def _scenario(kb: KnowledgeBase, doc: Document, path: Path, spec: Any, loc: Location) -> Scenario:
     """One scenario of a file, read and checked."""
     if not isinstance(spec, yamlpos.YDict) or "name" not in spec:
-        raise ValidationError("each scenario is a mapping with a 'name'", loc, example=SCENARIO_EXAMPLE)
-    yamlpos.check_keys(spec, SCENARIO_KEYS, "a scenario", SCENARIO_EXAMPLE)
+        raise ValidationError(
+            "each scenario is a mapping with a 'name'",
+            loc,
+            example=SCENARIO_EXAMPLE,
+            nl="elk scenario is een mapping met een 'name'",
+        )
+    yamlpos.check_keys(spec, SCENARIO_KEYS, "a scenario", SCENARIO_EXAMPLE, "een scenario")
     if "case_file" in spec:
         case = load_case((path.parent / str(spec["case_file"])).resolve(), kb.vocabulary)
     elif isinstance(spec.get("case"), yamlpos.YDict):
         case = _inline_case(kb, spec["case"], str(path))
     else:
-        raise ValidationError(f"scenario {spec['name']!r} needs 'case' or 'case_file'", loc)
+        raise ValidationError(
+            f"scenario {spec['name']!r} needs 'case' or 'case_file'",
+            loc,
+            example=SCENARIO_EXAMPLE,
+            nl=f"scenario {spec['name']!r} heeft 'case' of 'case_file' nodig",
+        )
 
     def goals(key: str) -> list[tuple[str, Location]]:
         raw = spec.get(key)
         if raw is None:
             return []
         if not isinstance(raw, yamlpos.YList):
-            raise ValidationError(f"'{key}' must be a list of atoms", spec.locs.get(key, loc))
+            raise ValidationError(
+                f"'{key}' must be a list of atoms",
+                spec.locs.get(key, loc),
+                example=SCENARIO_EXAMPLE,
+                nl=f"'{key}' moet een lijst van atomen zijn",
+            )
         res = []
         for j, g in enumerate(raw):
             gl = raw.locs[j]
@@ -158,7 +176,11 @@ def _scenario(kb: KnowledgeBase, doc: Document, path: Path, spec: Any, loc: Loca
     params = spec.get("params") or {}
     if not isinstance(params, dict):
         raise ValidationError(
-            "'params' must be a mapping NAME: VALUE", spec.locs["params"], value=params, example="params: {x: 4.5}"
+            "'params' must be a mapping NAME: VALUE",
+            spec.locs["params"],
+            value=params,
+            example="params: {x: 4.5}",
+            nl="het veld 'params' moet een mapping NAAM: WAARDE zijn",
         )
     sc = Scenario(
         str(spec["name"]),

@@ -79,7 +79,8 @@ def create_app(wb: Workbench) -> Starlette:
         return resp
 
     def problem(request: Request, exc: OerlogError, status: int = 400) -> HTMLResponse:
-        return page(request, "error.html", status=status, error=exc.render(), message=exc.message)
+        lang = lang_of(request)  # the error in the page's language
+        return page(request, "error.html", status=status, error=exc.render(lang), message=exc.message_in(lang))
 
     async def form_of(request: Request) -> FormData:
         form = await request.form(max_part_size=MAX_UPLOAD)
@@ -149,7 +150,12 @@ def create_app(wb: Workbench) -> Starlette:
         index_ = int(request.path_params["index"])
         scs = wb.scenarios(doc_id)
         if not 0 <= index_ < len(scs):
-            raise UsageError(f"{doc_id} has no scenario {index_}", value=index_, example=f"/doc/{doc_id}")
+            raise UsageError(
+                f"{doc_id} has no scenario {index_}",
+                value=index_,
+                example=f"/doc/{doc_id}",
+                nl=f"{doc_id} heeft geen scenario {index_}",
+            )
         sc = scs[index_]
         cid = wb.store(
             StoredCase(sc.case, sc.name, doc=sc.document or doc_id, params=dict(sc.params), origin="scenario")
@@ -203,7 +209,12 @@ def create_app(wb: Workbench) -> Starlette:
         name = request.path_params["name"]
         path = next((p for p in wb.kb.examples(doc_id) if p.stem == name), None)
         if path is None:
-            raise UsageError(f"{doc_id} has no example case {name!r}", value=name, example=f"/case?doc={doc_id}")
+            raise UsageError(
+                f"{doc_id} has no example case {name!r}",
+                value=name,
+                example=f"/case?doc={doc_id}",
+                nl=f"{doc_id} heeft geen voorbeeldcasus {name!r}",
+            )
         st = caseform.from_yaml(path.read_text(encoding="utf-8"), path.name)
         st.document = st.document or doc_id
         return editor(request, st, source=path.name)
@@ -224,18 +235,27 @@ def create_app(wb: Workbench) -> Starlette:
             name = str(form.get("path") or "")
             path = inside(name, wb.roots, "case file")
             if not path.is_file() or path.suffix not in (".yaml", ".yml"):
-                raise UsageError(f"not a case file: {name!r}", value=name, example="cases/anna.yaml")
+                raise UsageError(
+                    f"not a case file: {name!r}",
+                    value=name,
+                    example="cases/anna.yaml",
+                    nl=f"geen casusbestand: {name!r}",
+                )
             raw = path.read_bytes()
             source = name
         try:
             st = caseform.from_yaml(raw.decode("utf-8"), source)
         except UnicodeDecodeError:
-            return editor(request, caseform.FormState(), [caseform.FieldError(f"{source}: not a UTF-8 text file")])
+            nl = lang_of(request) == "nl"
+            msg = f"{source}: " + ("geen UTF-8-tekstbestand" if nl else "not a UTF-8 text file")
+            return editor(request, caseform.FormState(), [caseform.FieldError(msg)])
         except OerlogError as exc:
             loc = exc.location
             where = f"{source}:{loc.line}:{loc.column}: " if loc is not None and loc.line else f"{source}: "
             return editor(
-                request, caseform.FormState(), [caseform.FieldError(where + exc.message, example=exc.example)]
+                request,
+                caseform.FormState(),
+                [caseform.FieldError(where + exc.message_in(lang_of(request)), example=exc.example)],
             )
         return editor(request, st, source=source)
 
@@ -269,7 +289,7 @@ def create_app(wb: Workbench) -> Starlette:
             # the document is chosen now (the case's, else the scope rules'), so that an error is shown in the form
             await wb.evaluate(lambda: wb.kb.judge(case, item.doc))
         except OerlogError as exc:
-            return editor(request, st, [caseform.locate(exc, written)], saved=saved)
+            return editor(request, st, [caseform.locate(exc, written, lang_of(request))], saved=saved)
         if saved:
             return editor(request, st, saved=saved)
         cid = wb.store(item)
@@ -354,7 +374,7 @@ def create_app(wb: Workbench) -> Starlette:
         try:
             html = await wb.evaluate(run)
         except OerlogError as exc:
-            html = f"<pre class='error'>{_esc(exc.render())}</pre>"
+            html = f"<pre class='error'>{_esc(exc.render(lang))}</pre>"
         return HTMLResponse(html)
 
     async def dossier(request: Request) -> Response:
@@ -480,7 +500,12 @@ def create_app(wb: Workbench) -> Starlette:
         fid = request.path_params["fid"]
         finding = next((f for f in (job.result or {}).get("findings", []) if f.get("id") == fid), None)
         if finding is None or not finding.get("witness"):
-            raise UsageError(f"finding {fid} has no witness case", value=fid, example="/check")
+            raise UsageError(
+                f"finding {fid} has no witness case",
+                value=fid,
+                example="/check",
+                nl=f"bevinding {fid} heeft geen getuige-casus",
+            )
         w = finding["witness"]
         text = str(w.get("yaml") or "") if isinstance(w, dict) else str(w)
         case = wb.kb.case_from_yaml(text, f"getuige-{fid}.yaml")
@@ -512,13 +537,22 @@ def create_app(wb: Workbench) -> Starlette:
                 if current is not None and value.strip() != _param_text(current.value):
                     params[name] = value.strip().replace(",", ".") if current.type in ("decimal", "grade") else value
         if not params:
-            raise UsageError("change at least one parameter", example="resit_min_grade = 4,5")
+            raise UsageError(
+                "change at least one parameter",
+                example="resit_min_grade = 4,5",
+                nl="wijzig ten minste één parameter",
+            )
         wb.kb.judge({"facts": {}}, doc_id, params)  # the values are checked now, by their declared types
         generate = str(form.get("generate") or "").strip()
         if generate:
             n = int(generate) if generate.isdigit() else 0
             if not 1 <= n <= 20000:
-                raise UsageError(f"generate 1 to 20000 students, not {generate!r}", value=generate, example="200")
+                raise UsageError(
+                    f"generate 1 to 20000 students, not {generate!r}",
+                    value=generate,
+                    example="200",
+                    nl=f"genereer 1 tot en met 20000 studenten, niet {generate!r}",
+                )
             data = wb.workdir / "cohorts" / f"{doc_id}-{n}-seed{int(str(form.get('seed') or 0) or 0)}"
         else:
             data = inside(str(form.get("data") or ""), [wb.workdir], "cohort folder", "cohorts/my-export")
@@ -568,7 +602,9 @@ def create_app(wb: Workbench) -> Starlette:
         await form_of(request)
         job = wb.jobs.cancel(request.path_params["job"])
         if job is None:
-            raise UsageError("no such job", value=request.path_params["job"], example="/check")
+            raise UsageError(
+                "no such job", value=request.path_params["job"], example="/check", nl="deze taak bestaat niet"
+            )
         return RedirectResponse(f"/{job.kind}/job/{job.id}", status_code=303)
 
     routes = [
@@ -643,6 +679,8 @@ def _doc(wb: Workbench, doc_id: str) -> str:
             value=doc_id,
             hint="documents: " + ", ".join(wb.kb.document_ids),
             example=wb.kb.document_ids[0] if wb.kb.document_ids else "uu-gnk-ba-2025",
+            nl=f"geen document {doc_id!r} in de kennisbank",
+            hint_nl="documenten: " + ", ".join(wb.kb.document_ids),
         )
     return doc_id
 
@@ -655,6 +693,9 @@ def _stored(wb: Workbench, cid: str) -> StoredCase:
             value=cid,
             hint="open it again from the case editor",
             example="/case",
+            nl="deze casus is niet meer open (de werkbank is opnieuw gestart, of er zijn sindsdien veel casussen"
+            " geopend)",
+            hint_nl="open hem opnieuw vanuit de casuseditor",
         )
     return item
 
@@ -662,7 +703,12 @@ def _stored(wb: Workbench, cid: str) -> StoredCase:
 def _job(wb: Workbench, job_id: str) -> Any:
     job = wb.jobs.get(job_id)
     if job is None:
-        raise UsageError("no such job (the workbench was restarted?)", value=job_id, example="/check")
+        raise UsageError(
+            "no such job (the workbench was restarted?)",
+            value=job_id,
+            example="/check",
+            nl="deze taak bestaat niet (is de werkbank opnieuw gestart?)",
+        )
     return job
 
 

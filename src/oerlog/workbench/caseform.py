@@ -97,10 +97,14 @@ def from_yaml(text: str, source: str = "<case>") -> FormState:
             f"not a YAML case file: {getattr(exc, 'problem', None) or exc}",
             Location(source, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1),
             example=EXAMPLE_CASE,
+            nl=f"geen YAML-casusbestand: {getattr(exc, 'problem', None) or exc}",
         ) from None
     except ValueError as exc:  # a date that does not exist (2025-02-30): the form shows it, the check reports it
         raise ValidationError(
-            f"not a readable case file: {exc}", Location(source, 1, 1), example=EXAMPLE_CASE
+            f"not a readable case file: {exc}",
+            Location(source, 1, 1),
+            example=EXAMPLE_CASE,
+            nl=f"geen leesbaar casusbestand: {exc}",
         ) from None
     if not isinstance(data, Mapping):
         data = {}
@@ -284,10 +288,11 @@ def _value(value: str, fld: Field | None) -> str:
     return _scalar(value)
 
 
-def locate(exc: OerlogError, written: Written) -> FieldError:
-    """The form's field (or record, or top-level field) an error of the case reader concerns."""
+def locate(exc: OerlogError, written: Written, lang: str = "nl") -> FieldError:
+    """The form's field (or record, or top-level field) an error of the case reader concerns; its message in
+    ``lang``."""
     loc = exc.location
-    msg = exc.message
+    msg = exc.message_in(lang)
     line = loc.line if loc is not None and loc.line else None
     col = loc.column if loc is not None and loc.column else None
     err = FieldError(msg, example=exc.example)

@@ -40,6 +40,7 @@ class Job:
     total: int = 0
     result: Any = None
     error: str | None = None
+    error_nl: str | None = None  # the error in Dutch, where it has a Dutch text (the page shows it in its language)
     started: float = field(default_factory=time.monotonic)
     ended: float | None = None
     process: BaseProcess | None = field(default=None, repr=False)
@@ -128,6 +129,7 @@ class Jobs:
                 job.result, job.state, job.ended = msg[1], "done", time.monotonic()
             elif tag == "error" and job.state == "running":
                 job.error, job.state, job.ended = str(msg[1]), "failed", time.monotonic()
+                job.error_nl = str(msg[2]) if len(msg) > 2 else None
         if proc is not None:
             proc.join(timeout=2)
             if proc.is_alive():
@@ -164,7 +166,7 @@ def _child(kind: str, kb_path: str, args: dict[str, Any], queue: Queue[tuple[Any
         result = RUNNERS[kind](kb, args, progress)
         queue.put(("done", result))
     except OerlogError as exc:
-        queue.put(("error", exc.render()))
+        queue.put(("error", exc.render("en"), exc.render("nl")))
     except Exception as exc:  # noqa: BLE001 - reported on the page, never a traceback
         queue.put(("error", f"internal error: {type(exc).__name__}: {exc}"))
         traceback.print_exc()

@@ -36,6 +36,7 @@ def serve(
             Location(str(workdir)),
             value=str(workdir),
             example="oerlog serve --workdir ~/oerlog-werk",
+            nl=f"de werkmap {str(workdir)!r} bestaat niet",
         )
     sock = _bind(port)
     wb = Workbench(kb, workdir)
@@ -69,7 +70,12 @@ def serve(
 def _bind(port: int) -> socket.socket:
     """A listening socket on 127.0.0.1 (never another interface)."""
     if not 0 <= port <= 65535:
-        raise UsageError(f"a port is 0..65535, not {port}", value=port, example="--port 8765")
+        raise UsageError(
+            f"a port is 0..65535, not {port}",
+            value=port,
+            example="--port 8765",
+            nl=f"een poort is 0..65535, niet {port}",
+        )
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -81,6 +87,8 @@ def _bind(port: int) -> socket.socket:
             value=port,
             hint="another program uses the port; pick another",
             example="--port 8766",
+            nl=f"kan niet luisteren op {HOST}:{port}: {exc.strerror}",
+            hint_nl="een ander programma gebruikt de poort; kies een andere",
         ) from exc
     sock.listen(128)
     sock.set_inheritable(False)
