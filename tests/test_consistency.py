@@ -399,7 +399,7 @@ def test_accept_file_and_exit_codes(tmp_path: Path, cli: Any) -> None:
     assert "Geaccepteerd (reviewed: the programmes differ)" in res.out
     accept.write_text(f"- {{id: {open_ids[0]}}}\n")
     res = cli("--kb", str(root), "check", "a", "--against", "b", "--accept", str(accept), "--witness-dir", wd)
-    assert res.code == 2 and "gives no reason" in res.err
+    assert res.code == 2 and "geeft geen toelichting" in res.err  # in the command's language (default nl)
 
 
 def test_stale_acceptance_is_reported(tmp_path: Path) -> None:
@@ -615,7 +615,7 @@ def test_a_reviewed_finding_is_told_in_the_readers_language_with_its_verdict_in_
     assert "warning[reason_language]" in lint.out and f"{fid} is not written in nl" in lint.out
     path.write_text(f'- {{id: {fid}, verdict: institutional_difference, article: "1 lid 1", reason: {{fr: "x"}}}}\n')
     res = cli(*args)
-    assert res.code == 2 and "unknown language 'fr'" in res.err and "accepted-findings.yaml:1" in res.err
+    assert res.code == 2 and "onbekende taal 'fr'" in res.err and "accepted-findings.yaml:1" in res.err
 
 
 _TEXTS = {

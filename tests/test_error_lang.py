@@ -29,6 +29,7 @@ USER_FACING = [
     "outputs.py",
     "appeal/route.py",
     "testing/scenarios.py",
+    "analysis/consistency/accept.py",
     "workbench/app.py",
     "workbench/server.py",
     "workbench/caseform.py",

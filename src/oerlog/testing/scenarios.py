@@ -61,6 +61,8 @@ def _texts_by_lang(value: object, loc: Location) -> dict[str, str] | None:
                 loc,
                 value=bad[0],
                 hint="languages: nl, en",
+                nl=f"onbekende taal {bad[0]!r}",
+                hint_nl="talen: nl, en",
                 example='disagrees: {nl: "de regel telt ...", en: "the rule counts ..."}',
             )
         return {str(k): " ".join(str(v).split()) for k, v in value.items() if v}

@@ -85,13 +85,19 @@ def _reasons(value: object, loc: Location, fid: str, example: str) -> dict[str, 
                 value.locs.get(unknown[0], loc),
                 value=unknown[0],
                 hint="languages: nl, en",
+                nl=f"geaccepteerde bevinding {fid}: toelichting in een onbekende taal {unknown[0]!r}",
+                hint_nl="talen: nl, en",
                 example='reason: {nl: "de tekst laat dit open", en: "the text leaves this open"}',
             )
         out = {str(k): " ".join(str(v or "").split()) for k, v in value.items()}
         return {k: v for k, v in out.items() if v}
     if isinstance(value, (dict, list)):
         raise ValidationError(
-            f"accepted finding {fid}: a reason is a text or {{nl: ..., en: ...}}", loc, value=value, example=example
+            f"accepted finding {fid}: a reason is a text or {{nl: ..., en: ...}}",
+            loc,
+            value=value,
+            example=example,
+            nl=f"geaccepteerde bevinding {fid}: een toelichting is een tekst of {{nl: ..., en: ...}}",
         )
     text = " ".join(str(value or "").split())
     return {"": text} if text else {}
@@ -105,13 +111,22 @@ def load_accepted(path: Path, *, strict: bool = False) -> dict[str, Acceptance]:
         return {}
     if not isinstance(data, yamlpos.YList):
         raise ValidationError(
-            "an accept file is a YAML list of {id, reason}", Location(str(path), 1, 1), example=example
+            "an accept file is a YAML list of {id, reason}",
+            Location(str(path), 1, 1),
+            example=example,
+            nl="een bestand met geaccepteerde bevindingen is een YAML-lijst van {id, reason}",
         )
     out: dict[str, Acceptance] = {}
     for i, item in enumerate(data):
         loc = data.locs[i]
         if not isinstance(item, yamlpos.YDict) or "id" not in item:
-            raise ValidationError("each accepted finding needs an 'id'", loc, value=item, example=example)
+            raise ValidationError(
+                "each accepted finding needs an 'id'",
+                loc,
+                value=item,
+                example=example,
+                nl="elke geaccepteerde bevinding heeft een 'id' nodig",
+            )
         fid = str(item["id"])
         reasons = _reasons(item.get("reason"), item.locs.get("reason", loc), fid, example)
         if not reasons:
@@ -121,6 +136,8 @@ def load_accepted(path: Path, *, strict: bool = False) -> dict[str, Acceptance]:
                 value=fid,
                 hint="say why the finding was reviewed and accepted",
                 example=example,
+                nl=f"geaccepteerde bevinding {fid} geeft geen toelichting",
+                hint_nl="zeg waarom de bevinding is beoordeeld en geaccepteerd",
             )
         verdict = str(item["verdict"]) if item.get("verdict") is not None else None
         article = str(item["article"]) if item.get("article") is not None else None
@@ -131,6 +148,8 @@ def load_accepted(path: Path, *, strict: bool = False) -> dict[str, Acceptance]:
                 value=fid,
                 hint="verdicts: " + ", ".join(VERDICTS),
                 example=example,
+                nl=f"geaccepteerde bevinding {fid} heeft een oordeel (verdict) en het betreffende artikel nodig",
+                hint_nl="oordelen: " + ", ".join(VERDICTS),
             )
         if verdict is not None and verdict not in VERDICTS:
             raise ValidationError(
@@ -139,9 +158,17 @@ def load_accepted(path: Path, *, strict: bool = False) -> dict[str, Acceptance]:
                 value=verdict,
                 hint="verdicts: " + ", ".join(VERDICTS),
                 example=example,
+                nl=f"geaccepteerde bevinding {fid}: onbekend oordeel {verdict!r}",
+                hint_nl="oordelen: " + ", ".join(VERDICTS),
             )
         if fid in out:
-            raise ValidationError(f"finding {fid} is accepted twice", loc, value=fid, example=example)
+            raise ValidationError(
+                f"finding {fid} is accepted twice",
+                loc,
+                value=fid,
+                example=example,
+                nl=f"bevinding {fid} is twee keer geaccepteerd",
+            )
         out[fid] = Acceptance(reasons, verdict, article, f"{loc.file}:{loc.line}")
     return out
 
@@ -186,7 +213,13 @@ def add_kb_acceptance(
     loc = Location(str(path))
     if not re.fullmatch(r"[a-z]+-[0-9a-f]{10}", fid):
         raise ValidationError(
-            f"not a finding id: {fid!r}", loc, value=fid, example=KB_ACCEPT_EXAMPLE, hint="ids look like fv-1a2b3c4d5e"
+            f"not a finding id: {fid!r}",
+            loc,
+            value=fid,
+            example=KB_ACCEPT_EXAMPLE,
+            hint="ids look like fv-1a2b3c4d5e",
+            nl=f"geen id van een bevinding: {fid!r}",
+            hint_nl="een id ziet eruit als fv-1a2b3c4d5e",
         )
     if verdict not in VERDICTS:
         raise ValidationError(
@@ -195,10 +228,16 @@ def add_kb_acceptance(
             value=verdict,
             hint="verdicts: " + ", ".join(VERDICTS),
             example=KB_ACCEPT_EXAMPLE,
+            nl=f"onbekend oordeel {verdict!r}",
+            hint_nl="oordelen: " + ", ".join(VERDICTS),
         )
     if not article:
         raise ValidationError(
-            f"accepted finding {fid} needs the article it concerns", loc, value=article, example=KB_ACCEPT_EXAMPLE
+            f"accepted finding {fid} needs the article it concerns",
+            loc,
+            value=article,
+            example=KB_ACCEPT_EXAMPLE,
+            nl=f"geaccepteerde bevinding {fid} heeft het betreffende artikel nodig",
         )
     if not reason:
         raise ValidationError(
@@ -207,11 +246,17 @@ def add_kb_acceptance(
             value=reason,
             hint="say why the finding was reviewed and accepted",
             example=KB_ACCEPT_EXAMPLE,
+            nl=f"geaccepteerde bevinding {fid} geeft geen toelichting",
+            hint_nl="zeg waarom de bevinding is beoordeeld en geaccepteerd",
         )
     existing = load_accepted(path, strict=True) if path.is_file() else {}
     if fid in existing:
         raise ValidationError(
-            f"finding {fid} is accepted already ({existing[fid].source})", loc, value=fid, example=KB_ACCEPT_EXAMPLE
+            f"finding {fid} is accepted already ({existing[fid].source})",
+            loc,
+            value=fid,
+            example=KB_ACCEPT_EXAMPLE,
+            nl=f"bevinding {fid} is al geaccepteerd ({existing[fid].source})",
         )
     old = path.read_text(encoding="utf-8") if path.is_file() else ""
     entry = yaml.safe_dump(
