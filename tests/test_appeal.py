@@ -144,7 +144,11 @@ def test_dossier_sections_and_the_statutory_route(bundled_kb) -> None:  # type: 
     assert any(b.startswith("cijfer 3,8 is lager dan 4,0") for s in d.steps for b in s.because)
     assert d.steps[-1].citations == ["art. A.8 lid 2"]
     assert d.wanted == 'resit_allowed("anna", "vorm_en_functie")'
-    assert ("anna behaalde een 3,8 voor de toets vf_bloktoets", "casus anna-excluded-low-grade, regel 24") in d.facts
+    # the test by its display name (kb/vocabulary.yaml names:), the fact with where the case states it
+    assert (
+        "anna behaalde een 3,8 voor de bloktoets Vorm en functie",
+        "casus anna-excluded-low-grade, regel 24",
+    ) in d.facts
     # the guide names no route and has no frame: the statutory route, cited, with the Atw extension
     a = d.appeal
     assert a is not None and (a.body_from, a.term_from, a.weeks) == ("statute", "statute", 6)
@@ -290,7 +294,7 @@ def test_the_students_argument_is_answered_first_for_an_undetermined_decision(cl
     argument = out.split("## Het argument van de student: overmacht")[1].split("## Feiten")[0]
     assert "te beslissen door de studieadviseur" in argument and "(art. A.8 lid 3)" in argument
     # the withdrawal form in the case is a fact of the dossier, with its source
-    assert "femke meldde zich op 31 oktober 2025 af voor toets vf_bloktoets, via het afmeldformulier" in out
+    assert "femke meldde zich op 31 oktober 2025 af voor bloktoets Vorm en functie, via het afmeldformulier" in out
     r = cli("appeal", "--case", str(FEMKE), "--decision", 'resit_excluded("femke", "vorm_en_functie")',
             "--argument", "topsport", cwd=ROOT)  # fmt: skip
     assert "De regeling kent voor dit argument geen uitzondering" in r.out

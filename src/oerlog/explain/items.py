@@ -413,9 +413,7 @@ class Builder:
                 subject = ph.value(row[key[0]], rel.fields[key[0]])
                 text = f"{subject} {self.w['is_not_a']} {ph.value(row[differ[0]], f)}"
             else:
-                text = f"{self.w['needed']}: " + ", ".join(
-                    f"{rel.fields[i].label_in(ph.lang)} {ph.value(row[i], rel.fields[i])}" for i in differ
-                )
+                text = f"{self.w['needed']}: " + ", ".join(ph.labelled(row[i], rel.fields[i]) for i in differ)
             it = Item("✘", f"{text}; {self.w['case_says']}: ‘{says}’", source=src or "")
             node.children = []
             return it
@@ -554,7 +552,7 @@ class Builder:
         for i, v in enumerate(row):
             fld = fields[i] if i < len(fields) else None
             if v is not None:
-                parts.append(f"{fld.label_in(self.ph.lang) + ' ' if fld is not None else ''}{self.ph.value(v, fld)}")
+                parts.append(self.ph.labelled(v, fld))
         label = self.ph.relation_label(pred) if self.ph.relation(pred) else self.ph.conclusion_label(pred)
         return f"{label} ({self.w['with']} {', '.join(parts)})" if parts else label
 

@@ -82,6 +82,14 @@ class Phrasing:
 
     # --- values ----------------------------------------------------------------------------------------------
 
+    def labelled(self, v: Value | None, fld: Field | None) -> str:
+        """A value after its field's label (``cursus Vorm en functie``), the label said once where the display name
+        begins with it (``cursus c1``, not ``cursus cursus c1``)."""
+        shown = self.value(v, fld)
+        if fld is None:
+            return shown
+        return _drop_repeated_noun(fld.label_in(self.lang) + " ", shown) + shown
+
     def value(self, v: Value | None, fld: Field | None = None) -> str:
         """One value for a reader: an enum value's label, an id's display name, a studiejaar as ``2025-2026``, a
         number with a decimal comma in Dutch, a date as ``31 oktober 2025``."""
@@ -280,6 +288,8 @@ class Phrasing:
             text = self.value(v, fld)
             if v is not None and self.named(v) and not (fld is not None and fld.value_label(str(v), self.lang)):
                 before = _drop_repeated_noun(before, text)
+            elif (a := re.search(r"\b(de|het|een|the|a|an) $", before)) and text.startswith(a.group(1) + " "):
+                before = before[: a.start()]  # "aan de {Who}" with "de studieadviseur": the article once
             out.append(before)
             out.append(text)
             pos = m.end()
@@ -416,10 +426,13 @@ def _drop_repeated_noun(before: str, name: str) -> str:
     words = name.split()
     if len(words) < 2:
         return before
-    tail = re.findall(r"\w+", before)
+    # only words right before the placeholder, apart by spaces: "bij de VGT (" before "VGT (23 januari)" keeps
+    # its "VGT (" (the name follows a parenthesis, not the word)
+    spaced = re.search(r"(?:\w+\s+)*$", before)
+    tail = re.findall(r"\w+", spaced.group(0)) if spaced else []
     for n in range(min(len(tail), len(words) - 1), 0, -1):
         if [w.lower() for w in tail[-n:]] == [w.lower() for w in words[:n]]:
-            return re.sub(r"(\w+\W+){" + str(n) + r"}$", "", before)
+            return re.sub(r"(\w+\s+){" + str(n) + r"}$", "", before)
     m = re.search(r"(\w+)(\s+)$", before)
     if m is not None and len(m.group(1)) > 2 and words[0].lower().endswith(m.group(1).lower()):
         return before[: m.start()]
