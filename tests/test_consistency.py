@@ -345,7 +345,7 @@ def test_worked_example_disagreeing_with_its_rule(tmp_path: Path) -> None:
   - name: the text says 5,5 fails
     rule: passed_at_norm
     source_example: "Voorbeeld: met een 5,5 ben je gezakt."
-    disagrees: "the rule passes 5,5 (tenminste de norm)"
+    disagrees: {nl: "de regel laat 5,5 slagen (tenminste de norm)", en: "the rule passes 5,5 (tenminste de norm)"}
     case: {facts: {result: [{student: s, course: c, grade: 5.5}]}}
     expect: ['passed("s", "c")']
 """
@@ -354,6 +354,12 @@ def test_worked_example_disagreeing_with_its_rule(tmp_path: Path) -> None:
     assert w and w[0].severity == "warning"
     assert "5,5" in w[0].sides[0].statement and w[0].sides[1].proof is not None
     assert w[0].witness and "grade: 5.5" in w[0].witness
+    # in the memo's language, the rule by its article; its proof told for a reader like every other proof
+    assert w[0].sides[1].statement.endswith("the rule passes 5,5 (tenminste de norm)")
+    assert "passed_at_norm" not in w[0].title and w[0].sides[1].proof_md
+    nl = only(run_check(root, lang="nl"), "worked_example")[0]
+    assert nl.sides[1].statement.endswith(": de regel laat 5,5 slagen (tenminste de norm)")
+    assert nl.title.startswith("a: het rekenvoorbeeld in de tekst") and "scenariotest" in nl.note
 
 
 def test_dangling_reference(tmp_path: Path) -> None:

@@ -429,6 +429,8 @@ class Checker:
             for f in unfilled_choices(self.kb, d, self.lang):
                 self._add(f)
             for f in worked_examples(self.kb, d, self.loaded.get(d, []), self.lang, self.stats, self.notes):
+                for side in f.sides:
+                    self._told(side, d)  # the rule's proof told for a reader, as the other findings' proofs
                 self._add(f)
             for f in dangling_references(self.kb, d, self.lang):
                 self._add(f)
