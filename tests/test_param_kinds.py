@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from oerlog.analysis.consistency.findings import Side
 from oerlog.analysis.consistency.static import parameter_differences
 from oerlog.analysis.lint import lint, parameter_kind_errors
 from oerlog.kb.loader import KnowledgeBase, load_kb
@@ -95,7 +96,14 @@ def _differences(kb: KnowledgeBase, rel: str = "frame") -> dict[str, set[str]]:
     """Shared parameter -> the two sides' statements, for every difference between doc-a and doc-b."""
     found = parameter_differences(kb, {("doc-a", "doc-b"): rel}, "en")
     assert all(f.kind == ("institutional_difference" if rel == "across" else "parameter_difference") for f in found)
-    return {str(f.concept): {s.statement for s in f.sides} for f in found}
+    return {str(f.concept): {_named(s) for s in f.sides} for f in found}
+
+
+def _named(side: Side) -> str:
+    """A side of a parameter difference as ``$name = value``: the memo says what the parameter is (its @en text)
+    and its value; the name is the side's rule (shown under --detail)."""
+    assert len(side.rules) == 1 and side.rules[0].startswith("$")
+    return f"{side.rules[0]} = {side.statement.rsplit(': ', 1)[1]}"
 
 
 def test_parameters_of_one_kind_are_compared_across_names_and_units(tmp_path: Path) -> None:
@@ -169,13 +177,15 @@ def test_bundled_terms_are_compared_whatever_their_names_and_units(bundled_kb: K
     found = {(tuple(f.documents), f.concept): f for f in parameter_differences(bundled_kb, pairs, "en")}
     six_twelve = found[(("rug-tg-ra-2018", "vumc-gnk-ma-rr-2018"), "exemption_request_weeks_before_start")]
     assert six_twelve.kind == "institutional_difference"
-    assert {s.statement for s in six_twelve.sides} == {
+    assert {_named(s) for s in six_twelve.sides} == {
         "$exemption_request_weeks_before_start = 6 weeks",
         "$exemption_request_lead_weeks = 12 weeks",
     }
     assert all(s.citations for s in six_twelve.sides)  # both provisions quoted
     inzage = found[(("rug-ma-oer-2019", "uu-geo-ma-oer-2019"), "inzage_days")]  # six weeks against 20 working days
-    assert {s.statement for s in inzage.sides} == {"$inzage_days = 42 days", "$inzage_working_days = 20 working days"}
+    assert {_named(s) for s in inzage.sides} == {"$inzage_days = 42 days", "$inzage_working_days = 20 working days"}
+    # each side says what the parameter is, in the document's own words
+    assert all(not s.statement.startswith("$") for s in inzage.sides)
     # the R&A's 24 hours for an oral result against the OER's 'terstond' (its frame): a parameter difference
     assert found[(("rug-ma-oer-2019", "rug-tg-ra-2018"), "oral_result_days")].kind == "parameter_difference"
     # the thesis is kept seven years everywhere (84 months, 7 years): the same term, not a difference
