@@ -161,12 +161,12 @@ class Checker:
             self.stats.merge(stats)
             self.notes.extend(notes)
         with self._phase("minimise"):
-            minimal = minimise(self, detector, witnesses)
+            minimal, shown = minimise(self, detector, witnesses)
         with self._phase("prove"):
             for hid in sorted(witnesses):
                 hit, sc = witnesses[hid]
                 facts = minimal.get(hid, sc.facts)
-                self._add(self._finding(hit, sc, facts))
+                self._add(self._finding(shown.get(hid, hit), sc, facts))  # the rows the minimal witness shows
             self._static()
         findings = sorted(
             self.findings.values(),
@@ -392,9 +392,9 @@ class Checker:
             infos = [RuleInfo.of(r, doc) for r in doc.program.rules if r.id in ids and not r.defeats]
             said = _holds_text(Phrasing(self.lang, self.kb.vocabulary), pred, t, True)
             return Side(d, said, True, ids, citations_of(infos), ex.why(pred, t), atom)
-        if holds:  # the batched evaluation found it; the proving engine does not: say so, never hide it
+        if holds:  # the batched evaluation of the witness found it; the proving engine does not: never hidden
             self.notes.append(
-                f"{d}: {atom} holds in the batched evaluation of the witness but is not proved by pyDatalog"
+                f"{d}: {atom} holds in the batched evaluation of the minimal witness but is not proved by pyDatalog"
             )
         infos = _rule_infos(doc, pred) or _related_infos(self.kb, doc, pred)
         node = ex.whynot(ir.Atom(pred, tuple(ir.Const(v) for v in t))) if _rule_infos(doc, pred) else None

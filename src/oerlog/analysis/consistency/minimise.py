@@ -45,8 +45,13 @@ def _without(facts: Facts, drop: list[tuple[str, Row]]) -> Facts:
     return out
 
 
-def minimise(checker: Checker, detector: Detector, witnesses: dict[str, tuple[Hit, Scenario]]) -> dict[str, Facts]:
-    """The minimal facts of every witness (finding id -> facts)."""
+def minimise(
+    checker: Checker, detector: Detector, witnesses: dict[str, tuple[Hit, Scenario]]
+) -> tuple[dict[str, Facts], dict[str, Hit]]:
+    """The minimal facts of every witness (finding id -> facts), and the finding as the minimal facts show it
+    (finding id -> hit): a finding keeps its id but may show on other rows of its relations once facts are gone
+    (a resit where the scenario showed it on the regular sitting), and its proofs must be of the rows the
+    witness shows."""
     current: dict[str, Facts] = {hid: {k: set(v) for k, v in sc.facts.items()} for hid, (_, sc) in witnesses.items()}
     before = sum(len(_fact_list(f)) for f in current.values())
     active = sorted(hid for hid in current if _fact_list(current[hid]))
@@ -62,7 +67,7 @@ def minimise(checker: Checker, detector: Detector, witnesses: dict[str, tuple[Hi
                 dropped.append((hid, fact))
         removable: dict[str, list[tuple[str, Row]]] = {}
         for (hid, fact), ok in zip(dropped, _shows(checker, detector, witnesses, singles), strict=True):
-            if ok:
+            if ok is not None:
                 removable.setdefault(hid, []).append(fact)
         active = [hid for hid in active if hid in removable]
         if not active:
@@ -70,15 +75,18 @@ def minimise(checker: Checker, detector: Detector, witnesses: dict[str, tuple[Hi
         # all of them at once (usually they are simply irrelevant); else the first one only
         together = [(hid, _without(current[hid], removable[hid])) for hid in active]
         for (hid, facts), ok in zip(together, _shows(checker, detector, witnesses, together), strict=True):
-            current[hid] = facts if ok else _without(current[hid], removable[hid][:1])
+            current[hid] = facts if ok is not None else _without(current[hid], removable[hid][:1])
     # the minimal witnesses checked once more against everything the documents conclude; a witness that no longer
     # shows its finding (it was reduced against a smaller program) falls back to the scenario it came from
     final = [(hid, current[hid]) for hid in sorted(current)]
-    for (hid, _), ok in zip(final, _shows(checker, detector, witnesses, final, full=True), strict=True):
-        if not ok:
+    shown: dict[str, Hit] = {}
+    for (hid, _), hit in zip(final, _shows(checker, detector, witnesses, final, full=True), strict=True):
+        if hit is None:
             current[hid] = {k: set(v) for k, v in witnesses[hid][1].facts.items()}
+        else:
+            shown[hid] = hit
     checker.stats.minimised_facts = (before, sum(len(_fact_list(f)) for f in current.values()))
-    return current
+    return current, shown
 
 
 def _shows(
@@ -88,9 +96,10 @@ def _shows(
     candidates: list[tuple[str, Facts]],
     *,
     full: bool = False,
-) -> list[bool]:
-    """Whether each candidate still shows its finding and breaks no constraint (``full``: evaluated for every
-    relation the check reads, not only those of the findings)."""
+) -> list[Hit | None]:
+    """The finding as each candidate shows it, None where it does not (or the candidate breaks a constraint);
+    ``full``: evaluated for every relation the check reads, not only those of the findings. Where the candidate
+    shows the finding on several rows, the rows of the scenario's own hit come first, then the first in order."""
     per_doc: dict[str, list[int]] = {}
     for i, (hid, _) in enumerate(candidates):
         for d in _needed(detector, witnesses[hid][0]):
@@ -104,13 +113,14 @@ def _shows(
         for i, m in zip(idx, results, strict=True):
             if isinstance(m, Model):
                 models[i][d] = m
-    out: list[bool] = []
-    for (hid, _), ms in zip(candidates, models, strict=True):
-        hit, sc = witnesses[hid]
-        if any(d not in ms for d in _needed(detector, hit)) or checker.constraints.violated(candidates[len(out)][1]):
-            out.append(False)
+    out: list[Hit | None] = []
+    for (hid, facts), ms in zip(candidates, models, strict=True):
+        hit, _ = witnesses[hid]
+        if any(d not in ms for d in _needed(detector, hit)) or checker.constraints.violated(facts):
+            out.append(None)
             continue
-        out.append(any(h.id == hid for h in detector.hits(ms)))
+        same = [h for h in detector.hits(ms) if h.id == hid]
+        out.append(next((h for h in same if h.parts == hit.parts), same[0] if same else None))
     return out
 
 
