@@ -48,7 +48,7 @@ CASES = [
         "vumc-gnk-ma-rr-2018",
         "carmen-late-for-vgt",
         "geldt",
-        "Waarom: carmen meldde zich 12 minuten na aanvang van toets vgt_0123",
+        "Waarom: carmen meldde zich 12 minuten na aanvang van voortgangstoets van 23 januari 2019",
     ),
 ]
 
@@ -264,6 +264,8 @@ def test_accept_a_finding_and_open_its_witness(server_copy: dict[str, Any], page
     page.screenshot(path=str(shots / "check.png"))
     finding = page.locator(f"#f-{ACCEPT_ID}")
     finding.locator("input[name=reason]").fill("Het rekenvoorbeeld spreekt de regel tegen; gemeld aan de opstellers.")
+    # the verdicts in words, as the memo says them
+    assert "een echt probleem in de regeling" in finding.locator("select[name=verdict]").inner_text()
     finding.locator("select[name=verdict]").select_option("regulation_issue")
     finding.locator("button[type=submit]").click()
     page.wait_for_selector(f"#f-{ACCEPT_ID} .accepted")
@@ -273,9 +275,11 @@ def test_accept_a_finding_and_open_its_witness(server_copy: dict[str, Any], page
             "id": ACCEPT_ID,
             "verdict": "regulation_issue",
             "article": "A.7 lid 1",
-            "reason": "Het rekenvoorbeeld spreekt de regel tegen; gemeld aan de opstellers.",
+            # written in the page's language (Dutch): oerlog lint asks for the English
+            "reason": {"nl": "Het rekenvoorbeeld spreekt de regel tegen; gemeld aan de opstellers."},
         }
     ]
+
     page.locator(f"#f-{ACCEPT_ID} a", has_text="open getuige").first.click()
     page.wait_for_selector("table.conclusions")
     assert "getuige" in page.inner_text("h1")
