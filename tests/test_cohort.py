@@ -306,35 +306,12 @@ def test_bad_rows_rejected_are_listed_not_dropped(tmp_path: Path, cli) -> None: 
 def test_unknown_file_and_missing_column_are_errors(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     folder = _small_cohort(tmp_path, 5)
     (folder / "test_results.csv").write_text("student,test,grade\n", encoding="utf-8")
-    r = cli(
-        "--kb",
-        str(BUNDLED),
-        "batch",
-        "--doc",
-        "uu-gnk-ba-2025",
-        "--data",
-        str(folder),
-        "--goal",
-        "resit_excluded",
-        "--lang",
-        "en",
-    )
+    args = ("--kb", str(BUNDLED), "batch", "--doc", "uu-gnk-ba-2025", "--data", str(folder))
+    r = cli(*args, "--goal", "resit_excluded", "--lang", "en")
     assert r.code == 2 and "did you mean 'test_result'" in r.err
     (folder / "test_results.csv").unlink()
     (folder / "test_taken.csv").write_text("student,sitting\ns1,t1\n", encoding="utf-8")
-    r = cli(
-        "--kb",
-        str(BUNDLED),
-        "batch",
-        "--doc",
-        "uu-gnk-ba-2025",
-        "--data",
-        str(folder),
-        "--goal",
-        "resit_excluded",
-        "--lang",
-        "en",
-    )
+    r = cli(*args, "--goal", "resit_excluded", "--lang", "en")
     assert r.code == 2 and "column(s) test missing" in r.err and "test_taken.csv:1" in r.err
 
 
