@@ -166,6 +166,7 @@ def _compare(doc: Document, cases: list[tuple[str, World]], single: Callable[[in
     assert not problems, "\n".join(problems[:20])
 
 
+@pytest.mark.slow  # every scenario with parameters, both engines: 13 s
 def test_cases_with_other_parameter_values_share_one_run_and_agree(bundled_kb: KnowledgeBase) -> None:
     """rug-ma scenarios fill different template choices (some listed with @options, some not) and override
     declared values: one database run, every relation as pyDatalog derives it."""

@@ -66,6 +66,7 @@ def test_saved_queries_run(cli, query):
     assert re.search(r"resulta(at|ten)", r.out) or "✔" in r.out or "✘" in r.out  # 1 resultaat, 2 resultaten
 
 
+@pytest.mark.slow  # the whole bundled KB linted: 8 s
 def test_lint_is_clean_and_docs_list_the_document(cli):
     r = cli("lint", cwd=ROOT)
     assert r.code == 0 and "no findings" in r.out

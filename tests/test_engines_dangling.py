@@ -141,6 +141,7 @@ def test_the_differential_reads_the_relations_folded_from_listed_options(bundled
     assert not any(doc.plan().is_internal(g) for g in goals)
 
 
+@pytest.mark.slow  # every relation on both engines, two documents: 6 s
 @pytest.mark.parametrize("doc_id", ["rug-ma-oer-2019", "rug-tg-ra-2018"])
 def test_the_session4_witness_and_dangling_facts(bundled_kb: KnowledgeBase, doc_id: str) -> None:
     """The session-4 witness and milan's case with each kind of dangling fact, every relation (rug-ma's folded
@@ -159,6 +160,7 @@ def test_the_session4_witness_and_dangling_facts(bundled_kb: KnowledgeBase, doc_
     assert got.tuples("may_take_test") == single.tuples("may_take_test") == expected
 
 
+@pytest.mark.slow  # the check on the bundled rug pair: 3 s
 def test_the_check_proves_the_row_its_witness_shows(bundled_kb: KnowledgeBase) -> None:
     """The finding (rug-ma lets milan take a sitting, its R&A does not) shows on the seed case for the regular
     sitting c1_2019_11, and on the minimised witness for the resit c1_2020_01: the finding's id names no row, so
@@ -209,6 +211,7 @@ def test_dangling_facts_on_bundled_cases_agree(bundled_kb: KnowledgeBase, doc_id
     assert not disagreements(doc, cases)
 
 
+@pytest.mark.slow  # the check on the bundled rug pair: 5 s
 def test_the_finding_is_proved_on_the_rows_its_minimal_witness_shows(
     bundled_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
