@@ -168,10 +168,10 @@ class _Compiler:
         rec_refs = 0
         rec_alias: str | None = None
 
-        def alias() -> str:
+        def alias() -> str:  # a name no column has: a correlated subquery (NOT EXISTS) names the outer tables
             nonlocal n
             n += 1
-            return f"t{n}"
+            return self.d.alias(f"t{n}")
 
         self.exprs.body = Body(joins, alias)
         for st in cr.steps:
