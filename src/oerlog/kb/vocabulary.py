@@ -63,6 +63,47 @@ LANGS = ("nl", "en")
 TEXTS_EXAMPLE = '{nl: "toetsresultaat", en: "test result"}'
 
 
+def texts_by_lang(
+    value: object, loc: Location, *, key: str, key_nl: str, example: str, of: str = "", of_nl: str = ""
+) -> dict[str, str]:
+    """A text for readers as a KB file writes it outside the rules (an accepted finding's ``reason``, a worked
+    example's ``disagrees``): one text, its language unsaid (keyed ""), or ``{nl: ..., en: ...}`` with either left
+    out; {} when empty. ``of`` / ``of_nl`` begin the error messages (``accepted finding X: ``)."""
+    if isinstance(value, dict):
+        unknown = [str(k) for k in value if k not in LANGS]
+        if unknown:
+            where = value.locs.get(unknown[0], loc) if isinstance(value, yamlpos.YDict) else loc
+            raise ValidationError(
+                f"{of}{key} in an unknown language {unknown[0]!r}",
+                where,
+                value=unknown[0],
+                hint="languages: nl, en",
+                example=example,
+                nl=f"{of_nl}{key_nl} in een onbekende taal {unknown[0]!r}",
+                hint_nl="talen: nl, en",
+            )
+        out = {str(k): " ".join(str(v or "").split()) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v}
+    if isinstance(value, list):
+        raise ValidationError(
+            f"{of}{key} is a text or {{nl: ..., en: ...}}",
+            loc,
+            value=value,
+            example=example,
+            nl=f"{of_nl}{key_nl} is een tekst of {{nl: ..., en: ...}}",
+        )
+    text = " ".join(str(value or "").split())
+    return {"": text} if text else {}
+
+
+def text_in(texts: dict[str, str], lang: str) -> str:
+    """A text of :func:`texts_by_lang` in ``lang``; else as written (one language unsaid), else the other one."""
+    for k in (lang, "", *LANGS):
+        if texts.get(k):
+            return texts[k]
+    return ""
+
+
 @dataclass(frozen=True)
 class Texts:
     """One text for readers in each of :data:`LANGS` (a label, a sentence template, a display name)."""

@@ -18,6 +18,7 @@ from oerlog.evaluation.judge import judge, parse_overrides
 from oerlog.kb import yamlpos
 from oerlog.kb.cases import Case, case_from_mapping, load_case
 from oerlog.kb.loader import Document, KnowledgeBase
+from oerlog.kb.vocabulary import text_in, texts_by_lang
 from oerlog.lang import ir
 from oerlog.lang.parser import parse_atom
 from oerlog.semantics.model import Model, Status
@@ -42,31 +43,7 @@ class Scenario:
 
 def disagrees_in(sc: Scenario, lang: str) -> str:
     """Why the rule decides the worked example otherwise, in ``lang`` (else as written, else the other language)."""
-    texts = sc.disagrees or {}
-    for key in (lang, "", "nl", "en"):
-        if texts.get(key):
-            return texts[key]
-    return ""
-
-
-def _texts_by_lang(value: object, loc: Location) -> dict[str, str] | None:
-    """A text for readers: one string (its language unsaid, keyed ""), or ``{nl: ..., en: ...}``."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dict):
-        bad = [str(k) for k in value if k not in ("nl", "en")]
-        if bad:
-            raise ValidationError(
-                f"unknown language {bad[0]!r}",
-                loc,
-                value=bad[0],
-                hint="languages: nl, en",
-                nl=f"onbekende taal {bad[0]!r}",
-                hint_nl="talen: nl, en",
-                example='disagrees: {nl: "de regel telt ...", en: "the rule counts ..."}',
-            )
-        return {str(k): " ".join(str(v).split()) for k, v in value.items() if v}
-    return {"": " ".join(str(value).split())}
+    return text_in(sc.disagrees or {}, lang)
 
 
 @dataclass
@@ -193,7 +170,14 @@ def _scenario(kb: KnowledgeBase, doc: Document, path: Path, spec: Any, loc: Loca
         {str(k): str(v) for k, v in params.items()},
         str(spec["rule"]) if spec.get("rule") else None,
         str(spec["source_example"]) if spec.get("source_example") else None,
-        _texts_by_lang(spec.get("disagrees"), spec.locs.get("disagrees", loc)),
+        texts_by_lang(
+            spec.get("disagrees"),
+            spec.locs.get("disagrees", loc),
+            key="disagrees",
+            key_nl="disagrees",
+            example='disagrees: {nl: "de regel telt ...", en: "the rule counts ..."}',
+        )
+        or None,
         loc,
         goals("expect_undetermined"),
     )

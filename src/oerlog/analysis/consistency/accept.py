@@ -15,6 +15,7 @@ from oerlog.analysis.consistency.findings import Report
 from oerlog.errors import Location, ValidationError
 from oerlog.kb import yamlpos
 from oerlog.kb.loader import KnowledgeBase
+from oerlog.kb.vocabulary import LANGS, text_in, texts_by_lang
 from oerlog.outputs import write_text
 
 ACCEPT_EXAMPLE = '- {id: div-1a2b3c4d5e, reason: "the two programmes differ on purpose"}'
@@ -43,7 +44,6 @@ VERDICT_WORDS = {
         "text_leaves_open": "the text leaves the question open",
     },
 }
-LANGS = ("nl", "en")
 
 
 def verdict_words(verdict: str | None, lang: str) -> str | None:
@@ -64,10 +64,7 @@ class Acceptance:
 
     def reason(self, lang: str) -> str:
         """The reason in ``lang``; else as written (the reviewer's one language), else in the other language."""
-        for key in (lang, "", *LANGS):
-            if self.reasons.get(key):
-                return self.reasons[key]
-        return ""
+        return text_in(self.reasons, lang)
 
     @property
     def missing_languages(self) -> list[str]:
@@ -75,32 +72,29 @@ class Acceptance:
         return [lg for lg in LANGS if not self.reasons.get(lg)]
 
 
-def _reasons(value: object, loc: Location, fid: str, example: str) -> dict[str, str]:
-    """An entry's ``reason``: one text, or ``{nl: ..., en: ...}`` (either may be left out, not both)."""
-    if isinstance(value, yamlpos.YDict):
-        unknown = [str(k) for k in value if k not in LANGS]
-        if unknown:
-            raise ValidationError(
-                f"accepted finding {fid}: reason in an unknown language {unknown[0]!r}",
-                value.locs.get(unknown[0], loc),
-                value=unknown[0],
-                hint="languages: nl, en",
-                nl=f"geaccepteerde bevinding {fid}: toelichting in een onbekende taal {unknown[0]!r}",
-                hint_nl="talen: nl, en",
-                example='reason: {nl: "de tekst laat dit open", en: "the text leaves this open"}',
-            )
-        out = {str(k): " ".join(str(v or "").split()) for k, v in value.items()}
-        return {k: v for k, v in out.items() if v}
-    if isinstance(value, (dict, list)):
-        raise ValidationError(
-            f"accepted finding {fid}: a reason is a text or {{nl: ..., en: ...}}",
-            loc,
-            value=value,
-            example=example,
-            nl=f"geaccepteerde bevinding {fid}: een toelichting is een tekst of {{nl: ..., en: ...}}",
-        )
-    text = " ".join(str(value or "").split())
-    return {"": text} if text else {}
+def _no_reason(fid: str, loc: Location, value: str, example: str) -> ValidationError:
+    return ValidationError(
+        f"accepted finding {fid} gives no reason",
+        loc,
+        value=value,
+        hint="say why the finding was reviewed and accepted",
+        example=example,
+        nl=f"geaccepteerde bevinding {fid} geeft geen toelichting",
+        hint_nl="zeg waarom de bevinding is beoordeeld en geaccepteerd",
+    )
+
+
+def _unknown_verdict(verdict: str, loc: Location, example: str, fid: str | None = None) -> ValidationError:
+    head_en, head_nl = (f"accepted finding {fid}: ", f"geaccepteerde bevinding {fid}: ") if fid else ("", "")
+    return ValidationError(
+        f"{head_en}unknown verdict {verdict!r}",
+        loc,
+        value=verdict,
+        hint="verdicts: " + ", ".join(VERDICTS),
+        example=example,
+        nl=f"{head_nl}onbekend oordeel {verdict!r}",
+        hint_nl="oordelen: " + ", ".join(VERDICTS),
+    )
 
 
 def load_accepted(path: Path, *, strict: bool = False) -> dict[str, Acceptance]:
@@ -128,17 +122,17 @@ def load_accepted(path: Path, *, strict: bool = False) -> dict[str, Acceptance]:
                 nl="elke geaccepteerde bevinding heeft een 'id' nodig",
             )
         fid = str(item["id"])
-        reasons = _reasons(item.get("reason"), item.locs.get("reason", loc), fid, example)
+        reasons = texts_by_lang(
+            item.get("reason"),
+            item.locs.get("reason", loc),
+            key="reason",
+            key_nl="toelichting",
+            example='reason: {nl: "de tekst laat dit open", en: "the text leaves this open"}',
+            of=f"accepted finding {fid}: ",
+            of_nl=f"geaccepteerde bevinding {fid}: ",
+        )
         if not reasons:
-            raise ValidationError(
-                f"accepted finding {fid} gives no reason",
-                loc,
-                value=fid,
-                hint="say why the finding was reviewed and accepted",
-                example=example,
-                nl=f"geaccepteerde bevinding {fid} geeft geen toelichting",
-                hint_nl="zeg waarom de bevinding is beoordeeld en geaccepteerd",
-            )
+            raise _no_reason(fid, loc, fid, example)
         verdict = str(item["verdict"]) if item.get("verdict") is not None else None
         article = str(item["article"]) if item.get("article") is not None else None
         if strict and (verdict is None or article is None):
@@ -152,15 +146,7 @@ def load_accepted(path: Path, *, strict: bool = False) -> dict[str, Acceptance]:
                 hint_nl="oordelen: " + ", ".join(VERDICTS),
             )
         if verdict is not None and verdict not in VERDICTS:
-            raise ValidationError(
-                f"accepted finding {fid}: unknown verdict {verdict!r}",
-                loc,
-                value=verdict,
-                hint="verdicts: " + ", ".join(VERDICTS),
-                example=example,
-                nl=f"geaccepteerde bevinding {fid}: onbekend oordeel {verdict!r}",
-                hint_nl="oordelen: " + ", ".join(VERDICTS),
-            )
+            raise _unknown_verdict(verdict, loc, example, fid)
         if fid in out:
             raise ValidationError(
                 f"finding {fid} is accepted twice",
@@ -222,15 +208,7 @@ def add_kb_acceptance(
             hint_nl="een id ziet eruit als fv-1a2b3c4d5e",
         )
     if verdict not in VERDICTS:
-        raise ValidationError(
-            f"unknown verdict {verdict!r}",
-            loc,
-            value=verdict,
-            hint="verdicts: " + ", ".join(VERDICTS),
-            example=KB_ACCEPT_EXAMPLE,
-            nl=f"onbekend oordeel {verdict!r}",
-            hint_nl="oordelen: " + ", ".join(VERDICTS),
-        )
+        raise _unknown_verdict(verdict, loc, KB_ACCEPT_EXAMPLE)
     if not article:
         raise ValidationError(
             f"accepted finding {fid} needs the article it concerns",
@@ -240,15 +218,7 @@ def add_kb_acceptance(
             nl=f"geaccepteerde bevinding {fid} heeft het betreffende artikel nodig",
         )
     if not reason:
-        raise ValidationError(
-            f"accepted finding {fid} gives no reason",
-            loc,
-            value=reason,
-            hint="say why the finding was reviewed and accepted",
-            example=KB_ACCEPT_EXAMPLE,
-            nl=f"geaccepteerde bevinding {fid} geeft geen toelichting",
-            hint_nl="zeg waarom de bevinding is beoordeeld en geaccepteerd",
-        )
+        raise _no_reason(fid, loc, reason, KB_ACCEPT_EXAMPLE)
     existing = load_accepted(path, strict=True) if path.is_file() else {}
     if fid in existing:
         raise ValidationError(
