@@ -26,6 +26,7 @@ from oerlog.errors import Location, OerlogError
 from oerlog.kb import yamlpos
 from oerlog.kb.cases import Case, load_case
 from oerlog.kb.loader import Document, KnowledgeBase, load_kb
+from oerlog.kb.vocabulary import LANGS
 from oerlog.lang import checks, ir, templates
 from oerlog.lang.order import Step, evaluation_order
 from oerlog.lang.types import Env, ProgramTypes, RelationType, TypeClass, compatible, infer_types, type_name
@@ -238,8 +239,7 @@ def reader_text_warnings(kb: KnowledgeBase, doc: Document) -> list[Finding]:
         for i, spec in enumerate(items):
             if not isinstance(spec, yamlpos.YDict) or not spec.get("disagrees"):
                 continue
-            text = spec["disagrees"]
-            missing = [lg for lg in ("nl", "en") if not (isinstance(text, yamlpos.YDict) and text.get(lg))]
+            missing = [lg for lg in LANGS if not isinstance(spec["disagrees"], dict) or not spec["disagrees"].get(lg)]
             if missing:
                 out.append(
                     Finding(
